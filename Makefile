@@ -1,0 +1,42 @@
+# tracecheck — developer entry points. `make demo` and `make test` work on a fresh machine.
+PY ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: install demo test lint typecheck pytest bench eval fuzz clean samples
+
+install: $(STAMP)
+
+$(STAMP): pyproject.toml
+	bash scripts/setup-system.sh
+	$(PY) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q -e '.[test]'
+	@touch $(STAMP)
+
+samples: install
+	$(BIN)/python samples/generate.py
+
+demo: install
+	@mkdir -p out
+	$(BIN)/tracecheck scan samples/ --fail-on never --format table
+	$(BIN)/tracecheck scan samples/ --fail-on never --format json --output out/demo.json
+	@echo "JSON written to out/demo.json"
+
+lint: install
+	$(BIN)/ruff check tracecheck tests samples/generate.py scripts
+
+typecheck: install
+	$(BIN)/mypy
+
+pytest: install
+	$(BIN)/python -m pytest -q
+
+test: lint typecheck pytest
+
+bench: install
+	$(BIN)/python scripts/bench.py
+
+clean:
+	rm -rf $(VENV) out .bench .pytest_cache .mypy_cache .ruff_cache

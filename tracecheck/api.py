@@ -1,0 +1,378 @@
+"""The library front door: `scan(...)` returns a `ScanResult`; nothing here prints.
+
+Owns the run: discovering inputs, building the scan config, running shards (in order, or via
+an executor), merging shard results deterministically, deciding the organisation's domains,
+classifying flows, and turning matches into findings with stable fingerprints. Exit codes
+and output formats belong to the CLI and the reporters.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from collections import Counter, defaultdict
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Protocol
+
+from tracecheck import __version__
+from tracecheck.content.extract import ExtractLimits
+from tracecheck.domains import ConsumerDomains, classify, infer_org
+from tracecheck.errors import InputError, UsageError
+from tracecheck.model import (
+    Finding,
+    Flow,
+    LogEvent,
+    Match,
+    MessageInfo,
+    OrgDomains,
+    ScanResult,
+    Severity,
+    ShardResult,
+    Skipped,
+)
+from tracecheck.packs import default_pack_paths
+from tracecheck.rules.pack import Pack, load_packs
+from tracecheck.scanner import ScanConfig, scan_shard
+from tracecheck.sources.files import InputFile, discover
+
+
+@dataclass(frozen=True)
+class ScanOptions:
+    """User-facing scan options (the CLI maps flags onto these)."""
+
+    rules: tuple[str, ...] = ()
+    """Rule pack paths; empty means the shipped packs."""
+    org_domains: tuple[str, ...] = ()
+    extra_consumer: tuple[str, ...] = ()
+    all_messages: bool = True
+    min_confidence: float | None = None
+    regex_timeout: float = 5.0
+    disabled: tuple[str, ...] = ()
+    limits: ExtractLimits = field(default_factory=ExtractLimits)
+    log_year: int | None = None
+    log_tz: str = "Europe/London"
+
+
+class Checkpoint(Protocol):
+    """Where shard results are saved and found again (the case store implements it)."""
+
+    def load_shard(self, key: str, size: int, mtime_ns: int) -> ShardResult | None:
+        """A saved result for this shard, if the file is unchanged."""
+        ...
+
+    def save_shard(self, shard: ShardResult, size: int, mtime_ns: int) -> None:
+        """Persist one finished shard."""
+        ...
+
+
+Executor = Callable[[Sequence[InputFile], ScanConfig], Iterator[ShardResult]]
+
+
+def resolve_packs(rules: Iterable[str]) -> tuple[Pack, ...]:
+    """Load the named packs, or the shipped ones when none are named."""
+    paths = [str(p) for p in rules] or [str(p) for p in default_pack_paths()]
+    return load_packs(paths)
+
+
+def fingerprint(message_sha256: str, part: str, rule: str, value: str) -> str:
+    """Stable identity of a finding: message raw hash, part path, rule id, normalised value."""
+    text = "\x1f".join((message_sha256, part, rule, value))
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def _sequential(
+    inputs: Sequence[InputFile], cfg: ScanConfig, progress: Callable[[int], None] | None
+) -> Iterator[ShardResult]:
+    for inp in inputs:
+        yield scan_shard(inp, cfg, progress)
+
+
+def scan(
+    paths: Sequence[str],
+    options: ScanOptions | None = None,
+    *,
+    progress: Callable[[int], None] | None = None,
+    total: Callable[[int], None] | None = None,
+    executor: Executor | None = None,
+    checkpoint: Checkpoint | None = None,
+) -> ScanResult:
+    """Scan mailbox exports (and log files) under `paths`.
+
+    `progress(n)` is called with bytes processed; `total(n)` once with the bytes to process.
+    """
+    opts = options or ScanOptions()
+    if not paths:
+        raise UsageError("give at least one file or folder to scan")
+    packs = resolve_packs(opts.rules)
+    extra = tuple(sorted({*opts.extra_consumer, *(d for p in packs
+                                                  for d in p.extra_consumer_domains)}))
+    consumer = ConsumerDomains.load_default(extra)
+    cfg = ScanConfig(
+        pack_paths=tuple(p.path for p in packs),
+        extra_consumer=extra,
+        all_messages=opts.all_messages,
+        min_confidence=opts.min_confidence,
+        regex_timeout=opts.regex_timeout,
+        disabled=opts.disabled,
+        limits=opts.limits,
+    )
+    mail_inputs: list[InputFile] = []
+    log_inputs: list[InputFile] = []
+    top_skips: list[Skipped] = []
+    for item in discover(list(paths)):
+        if isinstance(item, Skipped):
+            top_skips.append(item)
+        elif item.kind == "log":
+            log_inputs.append(item)
+        else:
+            mail_inputs.append(item)
+    if total is not None:
+        total(sum(i.size for i in mail_inputs))
+
+    shards: list[ShardResult] = []
+    todo: list[InputFile] = []
+    stats: dict[str, tuple[int, int]] = {}
+    for inp in mail_inputs:
+        try:
+            st = os.stat(inp.path)
+            stats[inp.path] = (st.st_size, st.st_mtime_ns)
+        except OSError:
+            stats[inp.path] = (0, 0)
+        saved = checkpoint.load_shard(inp.path, *stats[inp.path]) if checkpoint else None
+        if saved is not None:
+            shards.append(saved)
+            if progress is not None:
+                progress(inp.size)
+        else:
+            todo.append(inp)
+    runner = executor(todo, cfg) if executor is not None else _sequential(todo, cfg, progress)
+    for shard in runner:
+        if checkpoint is not None:
+            checkpoint.save_shard(shard, *stats.get(shard.key.split("@", 1)[0], (0, 0)))
+        shards.append(shard)
+    shards.sort(key=lambda s: s.order)
+
+    log_events, log_skips, log_sources = _read_logs(log_inputs, opts)
+    return merge(
+        shards,
+        packs=packs,
+        consumer=consumer,
+        org_domains=opts.org_domains,
+        top_skips=top_skips,
+        log_events=log_events,
+        log_skips=log_skips,
+        log_sources=log_sources,
+        options={"all_messages": opts.all_messages,
+                 "min_confidence": opts.min_confidence if opts.min_confidence is not None
+                 else min((p.min_confidence for p in packs), default=0.5),
+                 "regex_timeout": opts.regex_timeout,
+                 "limits": _limits_dict(opts.limits)},
+    )
+
+
+def _limits_dict(limits: ExtractLimits) -> dict[str, object]:
+    return {
+        "max_depth": limits.max_depth,
+        "max_members": limits.max_members,
+        "max_total_bytes": limits.max_total_bytes,
+        "max_ratio": limits.max_ratio,
+        "max_text_chars": limits.max_text_chars,
+    }
+
+
+def _read_logs(
+    inputs: Sequence[InputFile], opts: ScanOptions
+) -> tuple[list[LogEvent], list[Skipped], list[tuple[InputFile, int, int]]]:
+    """Read log files (if the logs package is present) into events and skips."""
+    if not inputs:
+        return [], [], []
+    try:
+        from tracecheck.logs import read_log, rotation_order
+    except ImportError:
+        return [], [Skipped(locator=i.path, kind="unsupported",
+                            reason="log support not installed") for i in inputs], []
+    events: list[LogEvent] = []
+    skips: list[Skipped] = []
+    counted: list[tuple[InputFile, int, int]] = []
+    by_path = {i.path: i for i in inputs}
+    for path in rotation_order([i.path for i in inputs]):
+        n_events = n_skips = 0
+        for item in read_log(path, by_path[path].log_format, year=opts.log_year, tz=opts.log_tz):
+            if isinstance(item, Skipped):
+                skips.append(item)
+                n_skips += 1
+            else:
+                events.append(item)
+                n_events += 1
+        counted.append((by_path[path], n_events, n_skips))
+    return events, skips, counted
+
+
+def merge(
+    shards: Sequence[ShardResult],
+    *,
+    packs: Sequence[Pack],
+    consumer: ConsumerDomains,
+    org_domains: Sequence[str] = (),
+    top_skips: Sequence[Skipped] = (),
+    log_events: Sequence[LogEvent] = (),
+    log_skips: Sequence[Skipped] = (),
+    log_sources: Sequence[tuple[InputFile, int, int]] = (),
+    options: dict[str, object] | None = None,
+) -> ScanResult:
+    """Combine shard results (already in order) into the final, deterministic result."""
+    senders: Counter[str] = Counter()
+    for shard in shards:
+        senders.update(dict(shard.sender_domains))
+    org = infer_org(senders, org_domains)
+    findings: list[Finding] = []
+    skipped: list[Skipped] = list(top_skips)
+    notes: list[Skipped] = []
+    sources = []
+    flow_counts: Counter[str] = Counter()
+    for shard in shards:
+        if shard.source is not None:
+            sources.append(shard.source)
+        skipped.extend(shard.skipped)
+        notes.extend(shard.notes)
+        for ref in shard.refs:
+            flow_counts[ref.flow or ("consumer" if ref.consumer else "non-consumer")] += 1
+        infos = {m.locator: m for m in shard.messages}
+        by_msg: dict[str, list[Match]] = defaultdict(list)
+        for locator, match in shard.matches:
+            by_msg[locator].append(match)
+        for locator, matches in by_msg.items():
+            findings.extend(_findings(infos[locator], matches, consumer, org))
+    refs = tuple(r for s in shards for r in s.refs)
+    for inp, n_events, n_skips in log_sources:
+        from tracecheck.model import SourceSummary
+
+        sources.append(SourceSummary(path=inp.path, type=f"log:{inp.log_format}",
+                                     bytes=inp.size, sha256=_file_sha256(inp.path),
+                                     messages=n_events, skipped=n_skips))
+    log_summary = None
+    log_findings: tuple[dict[str, object], ...] = ()
+    if log_sources:
+        log_summary, log_findings = _log_analysis(log_events, refs, consumer, packs)
+    return ScanResult(
+        tool_version=__version__,
+        packs=tuple(p.ref for p in packs),
+        sources=tuple(sources),
+        messages_found=sum(s.found for s in shards),
+        messages_scanned=sum(s.scanned for s in shards),
+        skipped=tuple(skipped) + tuple(log_skips),
+        findings=tuple(findings),
+        org=org,
+        flow_counts=dict(sorted(flow_counts.items())),
+        notes=tuple(notes),
+        log_events=tuple(log_events),
+        log_findings=log_findings,
+        log_summary=log_summary,
+        refs=refs,
+        options=dict(options or {}),
+    )
+
+
+def _file_sha256(path: str) -> str:
+    from tracecheck.sources.files import open_evidence
+
+    h = hashlib.sha256()
+    try:
+        with open_evidence(path) as f:
+            for block in iter(lambda: f.read(1 << 20), b""):
+                h.update(block)
+    except OSError:
+        return ""
+    return h.hexdigest()
+
+
+def _log_analysis(
+    events: Sequence[LogEvent],
+    refs: Sequence[object],
+    consumer: ConsumerDomains,
+    packs: Sequence[Pack],
+) -> tuple[dict[str, object], tuple[dict[str, object], ...]]:
+    from tracecheck.logs.analysis import correlate, log_findings
+    from tracecheck.model import TextUnit
+    from tracecheck.rules.matcher import Matcher
+
+    matcher = Matcher(packs)
+
+    def subject_hits(subject: str) -> list[str]:
+        found, _ = matcher.scan(TextUnit(part="header", where="subject", text=subject))
+        return sorted({m.rule for m in found})
+
+    summary = correlate(events, refs, consumer.is_consumer)
+    found = log_findings(events, consumer.is_consumer, subject_hits)
+    return summary, tuple(found)
+
+
+def _findings(
+    info: MessageInfo, matches: Sequence[Match], consumer: ConsumerDomains, org: OrgDomains
+) -> Iterator[Finding]:
+    flow, consumer_addrs = classify(info.senders, info.recipients, consumer, org.domains)
+    sender = info.senders[0].addr if info.senders else ""
+    recipients = tuple(dict.fromkeys(a.addr for a in info.recipients))
+    grouped: dict[tuple[str, str, str], list[Match]] = {}
+    for m in matches:
+        grouped.setdefault((m.part, m.rule, m.value), []).append(m)
+    for (part, rule, value), group in grouped.items():
+        first = group[0]
+        yield Finding(
+            fingerprint=fingerprint(info.sha256, part, rule, value),
+            message_id=info.message_id,
+            source=info.source,
+            locator=info.locator,
+            part=part,
+            where=first.where,
+            date=info.date,
+            sender=sender,
+            recipients=recipients,
+            flow=flow,
+            consumer_addresses=consumer_addrs,
+            rule=rule,
+            category=first.category,
+            severity=first.severity,
+            evidence=first.evidence,
+            value=value,
+            confidence=max(m.confidence for m in group),
+            occurrences=len(group),
+            test_data=first.test_data,
+            message_sha256=info.sha256,
+            pack=first.pack,
+        )
+
+
+def failing(result: ScanResult, fail_on: Severity | None) -> list[Finding]:
+    """Findings that make the default exit code 1: consumer flows, at or above `fail_on`,
+    not reserved test data. `fail_on=None` means never fail."""
+    if fail_on is None:
+        return []
+    return [
+        f
+        for f in result.findings
+        if f.flow.is_consumer and f.severity >= fail_on and not f.test_data
+    ]
+
+
+def check_paths(paths: Sequence[str]) -> None:
+    """Raise InputError for a path that does not exist (before any work starts)."""
+    for p in paths:
+        if not Path(p).exists() and not os.path.lexists(p):
+            raise InputError(f"no such file or folder: {p}")
+
+
+__all__ = [
+    "Checkpoint",
+    "Flow",
+    "ScanOptions",
+    "ScanResult",
+    "check_paths",
+    "failing",
+    "fingerprint",
+    "merge",
+    "resolve_packs",
+    "scan",
+]

@@ -1,0 +1,82 @@
+"""Helpers shared by command modules: output files, colour, errors, progress."""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import os
+import sys
+import time
+from collections.abc import Iterator
+from typing import TextIO
+
+import typer
+
+from tracecheck.errors import TracecheckError
+
+
+def fail(message: str, code: int = 2) -> typer.Exit:
+    """Print a one-line error and return the Exit to raise."""
+    typer.echo(f"tracecheck: error: {message}", err=True)
+    return typer.Exit(code)
+
+
+def use_color(stream: TextIO) -> bool:
+    """Colour only on a terminal and never with NO_COLOR set."""
+    return stream.isatty() and not os.environ.get("NO_COLOR")
+
+
+@contextlib.contextmanager
+def output_stream(path: str | None) -> Iterator[TextIO]:
+    """stdout, or a file created with mode 0600 (reports may hold personal data)."""
+    if path is None or path == "-":
+        yield sys.stdout
+        return
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        os.fchmod(fd, 0o600)
+    except OSError as exc:
+        raise TracecheckError(f"cannot write {path}: {exc.strerror}") from None
+    with io.open(fd, "w", encoding="utf-8", newline="") as f:
+        yield f
+
+
+class Progress:
+    """A rich progress bar on stderr that appears only after a scan has run a few seconds."""
+
+    def __init__(self, enabled: bool, delay: float = 2.0) -> None:
+        self.enabled = enabled
+        self.delay = delay
+        self.start = time.monotonic()
+        self.total = 0
+        self.done = 0
+        self._bar: object | None = None
+        self._task: object | None = None
+
+    def set_total(self, total: int) -> None:
+        """Bytes to process."""
+        self.total = total
+
+    def advance(self, n: int) -> None:
+        """`n` more bytes processed."""
+        self.done += n
+        if not self.enabled:
+            return
+        if self._bar is None:
+            if time.monotonic() - self.start < self.delay:
+                return
+            from rich.console import Console
+            from rich.progress import BarColumn, DownloadColumn, Progress, TimeRemainingColumn
+
+            bar = Progress("[progress.description]{task.description}", BarColumn(),
+                           DownloadColumn(), TimeRemainingColumn(),
+                           console=Console(file=sys.stderr), transient=True)
+            bar.start()
+            self._task = bar.add_task("scanning", total=self.total or None)
+            self._bar = bar
+        self._bar.update(self._task, completed=self.done)  # type: ignore[attr-defined]
+
+    def close(self) -> None:
+        """Remove the bar."""
+        if self._bar is not None:
+            self._bar.stop()  # type: ignore[attr-defined]

@@ -1,0 +1,1 @@
+"""Message content: header decoding, MIME walking, charsets, HTML to text, attachment extraction."""

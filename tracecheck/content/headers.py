@@ -1,0 +1,188 @@
+"""Header fields → addresses, dates, Message-ID, Received hops; tolerant and auditable.
+
+Owns address parsing. Two independent parses run on every address field: the stdlib
+`getaddresses` (compat32, non-strict where the Python build has the flag) and a plain regex
+over the raw text. Every address either one finds is kept, and a disagreement is noted,
+because each parser alone loses real recipients on some inputs (`x@y <z@w>`, trailing commas,
+broken groups). Raw 8-bit header bytes are decoded as UTF-8 (RFC 6532) before parsing.
+Never raises on any header value.
+"""
+
+from __future__ import annotations
+
+import email.utils
+import functools
+import inspect
+from collections.abc import Iterable
+from datetime import UTC, datetime
+from email.header import decode_header, make_header
+from email.message import Message
+
+import regex
+
+from tracecheck.content.charset import header_text
+from tracecheck.model import Address, Hop
+
+SENDER_FIELDS = ("from", "sender")
+RECIPIENT_FIELDS = (
+    "to",
+    "cc",
+    "bcc",
+    "resent-to",
+    "resent-cc",
+    "resent-bcc",
+    "delivered-to",
+    "x-original-to",
+)
+_ADDR_TOKEN = regex.compile(r"[^\s<>(),;:\"'\[\]@\\]+@[^\s<>(),;:\"'\[\]@\\]+")
+_DOMAIN_OK = regex.compile(r"^(?:[\w-]{1,63}\.)+(?:[^\W\d_]{2,63}|xn--[a-z0-9-]{1,59})$")
+
+
+@functools.cache
+def _getaddresses_kwargs() -> dict[str, bool]:
+    try:
+        if "strict" in inspect.signature(email.utils.getaddresses).parameters:
+            return {"strict": False}
+    except (TypeError, ValueError):  # pragma: no cover
+        pass
+    return {}
+
+
+def decode_words(value: str) -> str:
+    """Decode RFC 2047 encoded words; return the input unchanged when it cannot be decoded."""
+    value = header_text(value)
+    if "=?" not in value:
+        return value
+    try:
+        return str(make_header(decode_header(value)))
+    except Exception:  # malformed encoded words: keep the raw text
+        return value
+
+
+def normalise_address(text: str) -> str | None:
+    """`local@domain` lower-cased with an IDNA (punycode) domain, or None if not an address."""
+    text = text.strip().strip("<>\"' \t\r\n.,;:").strip()
+    local, at, domain = text.rpartition("@")
+    if not at or not local or not domain:
+        return None
+    local = local.strip().strip("<\"'")
+    domain = domain.strip().rstrip(".").lower()
+    if not local or " " in local or not domain:
+        return None
+    try:
+        ascii_domain = domain.encode("idna").decode("ascii") if not domain.isascii() else domain
+    except UnicodeError:
+        return None
+    if not _DOMAIN_OK.match(ascii_domain):
+        return None
+    return f"{local.lower()}@{ascii_domain}"
+
+
+def parse_address_field(
+    value: str, field: str, notes: list[str] | None = None
+) -> list[Address]:
+    """All addresses in one header value; the union of the stdlib and regex parses."""
+    text = header_text(value)
+    std: dict[str, str] = {}
+    try:
+        for name, addr in email.utils.getaddresses([text], **_getaddresses_kwargs()):
+            norm = normalise_address(addr)
+            if norm and norm not in std:
+                std[norm] = decode_words(name).strip()
+    except Exception:  # the stdlib parser raising is one of the reasons for the second parse
+        if notes is not None:
+            notes.append(f"{field}: stdlib address parser failed")
+    found: dict[str, str] = {}
+    for token in _ADDR_TOKEN.findall(text):
+        norm = normalise_address(token)
+        if norm and norm not in found:
+            found[norm] = ""
+    extra = [a for a in found if a not in std]
+    missing = [a for a in std if a not in found]
+    if notes is not None and (extra or missing):
+        notes.append(f"{field}: address parsers disagree; kept {len(std) + len(extra)} addresses")
+    out = [Address(addr=a, name=n, field=field) for a, n in std.items()]
+    out.extend(Address(addr=a, name="", field=field) for a in extra)
+    return out
+
+
+def addresses(msg: Message, fields: Iterable[str], notes: list[str]) -> tuple[Address, ...]:
+    """Addresses from every occurrence of each named field, de-duplicated per field."""
+    out: list[Address] = []
+    seen: set[tuple[str, str]] = set()
+    for field in fields:
+        for value in msg.get_all(field) or ():
+            for a in parse_address_field(str(value), field, notes):
+                if (a.addr, field) not in seen:
+                    seen.add((a.addr, field))
+                    out.append(a)
+    return tuple(out)
+
+
+def parse_date(value: str | None, notes: list[str]) -> str | None:
+    """RFC 5322 date → `YYYY-MM-DDTHH:MM:SSZ` in UTC; None (and a note) if unusable."""
+    if not value:
+        return None
+    try:
+        dt = email.utils.parsedate_to_datetime(header_text(str(value)).strip())
+    except (TypeError, ValueError, IndexError, OverflowError):
+        notes.append("date: unparseable")
+        return None
+    if dt is None:  # pragma: no cover - older Pythons
+        notes.append("date: unparseable")
+        return None
+    if dt.tzinfo is None:
+        notes.append("date: no time zone; taken as UTC")
+        dt = dt.replace(tzinfo=UTC)
+    try:
+        return dt.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    except (OverflowError, ValueError):
+        notes.append("date: out of range")
+        return None
+
+
+def message_id(msg: Message) -> str:
+    """Message-ID as written (surrounding white space removed)."""
+    value = msg.get("message-id")
+    return header_text(str(value)).strip() if value is not None else ""
+
+
+def subject(msg: Message) -> str:
+    """Decoded Subject (RFC 2047 and raw UTF-8)."""
+    value = msg.get("subject")
+    return decode_words(str(value)).strip() if value is not None else ""
+
+
+def received_hops(msg: Message) -> tuple[Hop, ...]:
+    """Received headers parsed by mail-parser (first hop first); empty when none parse."""
+    raw = [header_text(str(v)) for v in msg.get_all("received") or ()]
+    if not raw:
+        return ()
+    try:
+        import logging
+
+        from mailparser.utils import receiveds_parsing
+
+        logging.getLogger("mailparser").setLevel(logging.CRITICAL)
+        parsed = receiveds_parsing(raw)
+    except Exception:  # mail-parser failing on hostile Received text is not fatal
+        return ()
+    hops = []
+    for hop in parsed:
+        if not isinstance(hop, dict):
+            continue
+        hops.append(
+            Hop(
+                by=str(hop.get("by", "")),
+                from_=str(hop.get("from", "")),
+                id=str(hop.get("id", "")).strip(" ;<>"),
+                for_=str(hop.get("for", "")),
+                date_utc=str(hop.get("date_utc", "")),
+            )
+        )
+    return tuple(hops)
+
+
+def now_utc() -> str:
+    """Current time in the same format as message dates (for manifests, never for findings)."""
+    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")

@@ -1,0 +1,205 @@
+"""MIME walking: a parsed message → text units with part paths, plus skips for what is not text.
+
+Owns the part-path scheme (`1`, `2.1`, `2/rfc822/1`, `header`, `2/rfc822/header`) and the
+walk itself: multiparts are descended, attached messages (message/rfc822) are kept and
+walked as messages (never flattened into the parent), bodies are transfer-decoded and
+charset-decoded, HTML becomes text, attachments go to `content.extract` (sniffed by content).
+Parsing uses the stdlib compat32 policy, which never raises on malformed headers and keeps
+raw bytes; `policy.default` is avoided because it drops recipients and raises (BRIEF.md).
+Never runs detectors.
+"""
+
+from __future__ import annotations
+
+import email.parser
+import email.policy
+from collections.abc import Iterator
+from email.message import Message
+
+from tracecheck.content import headers as hdr
+from tracecheck.content.charset import decode_text
+from tracecheck.content.extract import ExtractLimits, extract_units
+from tracecheck.content.html import html_to_text
+from tracecheck.model import MessageInfo, RawMessage, Skipped, TextUnit
+from tracecheck.sources.mbox import unquote_mboxrd
+
+MAX_MIME_DEPTH = 100
+
+
+def _parser() -> email.parser.BytesParser:
+    return email.parser.BytesParser(policy=email.policy.compat32)
+
+
+def header_bytes(raw: bytes) -> bytes:
+    """The header section of a raw message (up to and including the blank line)."""
+    for sep in (b"\r\n\r\n", b"\n\n", b"\n\r\n"):
+        i = raw.find(sep)
+        if i >= 0:
+            return raw[: i + len(sep)]
+    return raw
+
+
+def parse_headers(raw: RawMessage) -> Message:
+    """Headers only (no body decoding): the cheap parse used for flow triage."""
+    if raw.parsed is not None and isinstance(raw.parsed, Message):
+        return raw.parsed
+    return _parser().parsebytes(header_bytes(raw.raw), headersonly=True)
+
+
+def parse_full(raw: RawMessage) -> Message:
+    """The whole message, mbox quoting undone."""
+    if raw.parsed is not None and isinstance(raw.parsed, Message):
+        return raw.parsed
+    data = unquote_mboxrd(raw.raw) if raw.mbox_quoted else raw.raw
+    return _parser().parsebytes(data)
+
+
+def message_info(raw: RawMessage, msg: Message, *, hops: bool = False) -> MessageInfo:
+    """Header facts of a message: addresses from every sender and recipient field, date, id."""
+    notes: list[str] = []
+    senders = hdr.addresses(msg, hdr.SENDER_FIELDS, notes)
+    recipients = hdr.addresses(msg, hdr.RECIPIENT_FIELDS, notes)
+    date = hdr.parse_date(msg.get("date"), notes)
+    for defect in getattr(msg, "defects", ()) or ():
+        notes.append(f"defect: {type(defect).__name__}")
+    return MessageInfo(
+        locator=raw.locator,
+        source=raw.source,
+        sha256=raw.sha256,
+        message_id=hdr.message_id(msg),
+        date=date,
+        subject=hdr.subject(msg),
+        senders=senders,
+        recipients=recipients,
+        container=raw.container,
+        offset=raw.offset,
+        notes=tuple(notes),
+        hops=hdr.received_hops(msg) if hops else (),
+    )
+
+
+def _child(base: str, i: int) -> str:
+    if not base:
+        return str(i)
+    if base.endswith("/rfc822"):
+        return f"{base}/{i}"
+    return f"{base}.{i}"
+
+
+def _filename(part: Message) -> str:
+    try:
+        name = part.get_filename() or part.get_param("name")
+    except Exception:  # broken RFC 2231 parameters
+        name = None
+    if isinstance(name, tuple):  # RFC 2231 triple
+        name = email.utils.collapse_rfc2231_value(name)
+    return hdr.decode_words(str(name)).strip() if name else ""
+
+
+def _is_attachment(part: Message, filename: str) -> bool:
+    disp = str(part.get("content-disposition", "")).split(";", 1)[0].strip().lower()
+    return disp == "attachment" or bool(filename)
+
+
+def _encrypted(ctype: str, data: bytes) -> str | None:
+    try:
+        from tracecheck.content.encrypted import encrypted_reason
+    except ImportError:  # pragma: no cover - module added with the extractors
+        return None
+    return encrypted_reason(ctype, data)
+
+
+class Walker:
+    """Walks one message; collects decode notes as it goes."""
+
+    def __init__(self, limits: ExtractLimits) -> None:
+        self.limits = limits
+        self.notes: list[tuple[str, str]] = []  # (part, note)
+
+    def units(self, msg: Message) -> Iterator[TextUnit | Skipped]:
+        """Subject first, then every part in document order."""
+        subject = hdr.subject(msg)
+        if subject:
+            yield TextUnit(part="header", where="subject", text=subject)
+        yield from self._node(msg, "", "body", 0, root=True)
+
+    def _node(
+        self, part: Message, base: str, where: str, depth: int, *, root: bool = False
+    ) -> Iterator[TextUnit | Skipped]:
+        if depth > MAX_MIME_DEPTH:
+            yield Skipped(locator=where, part=base or "1", kind="limit",
+                          reason=f"limit: MIME nesting deeper than {MAX_MIME_DEPTH}")
+            return
+        ctype = part.get_content_type()
+        if ctype in ("message/rfc822", "message/global"):
+            yield from self._attached_message(part, base or "1", _filename(part), depth)
+            return
+        if part.is_multipart():
+            if ctype == "multipart/encrypted":
+                yield Skipped(locator=where, part=base or "1", kind="encrypted",
+                              reason="encrypted: not scanned (multipart/encrypted)")
+                return
+            payload = part.get_payload()
+            children = payload if isinstance(payload, list) else []
+            for i, child in enumerate(children, 1):
+                if isinstance(child, Message):
+                    yield from self._node(child, _child(base, i), where, depth + 1)
+            return
+        path = base or "1"
+        if root and base == "":
+            path = "1"
+        filename = _filename(part)
+        try:
+            data = part.get_payload(decode=True)
+        except Exception:  # compat32 decoders are lenient, but never trust hostile input
+            data = None
+        if not isinstance(data, bytes):
+            raw_payload = part.get_payload()
+            data = raw_payload.encode("utf-8", "surrogateescape") if isinstance(
+                raw_payload, str) else b""
+        for defect in getattr(part, "defects", ()) or ():
+            self.notes.append((path, f"defect: {type(defect).__name__}"))
+        attachment = _is_attachment(part, filename)
+        here = where
+        if attachment:
+            name = filename or "unnamed"
+            here = f"{where}/{name}" if where.startswith("attachment:") else f"attachment:{name}"
+        enc = _encrypted(ctype, data)
+        if enc:
+            yield Skipped(locator=here, part=path, kind="encrypted", reason=enc)
+            return
+        charset = part.get_content_charset()
+        if not attachment and ctype in ("text/plain", "text/html", "text/enriched", ""):
+            notes: list[str] = []
+            text = decode_text(data, charset, notes)
+            self.notes.extend((path, n) for n in notes)
+            if ctype == "text/html":
+                text = html_to_text(text)
+            yield TextUnit(part=path, where=here, text=text, content_type=ctype)
+            return
+        if not data:
+            return
+        notes = []
+        yield from extract_units(data, part=path, where=here, declared_charset=charset,
+                                 limits=self.limits, notes=notes)
+        self.notes.extend((path, n) for n in notes)
+
+    def _attached_message(
+        self, part: Message, path: str, filename: str, depth: int
+    ) -> Iterator[TextUnit | Skipped]:
+        payload = part.get_payload()
+        inner = payload[0] if isinstance(payload, list) and payload else None
+        here = f"attachment:{filename or 'attached message'}"
+        if not isinstance(inner, Message):
+            raw = payload if isinstance(payload, str) else ""
+            if raw.strip():
+                inner = email.message_from_string(raw, policy=email.policy.compat32)
+            else:
+                yield Skipped(locator=here, part=path, kind="unreadable",
+                              reason="attached message is empty")
+                return
+        base = f"{path}/rfc822"
+        subject = hdr.subject(inner)
+        if subject:
+            yield TextUnit(part=f"{base}/header", where=here, text=subject)
+        yield from self._node(inner, base, here, depth + 1)

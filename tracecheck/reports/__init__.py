@@ -1,0 +1,1 @@
+"""Scan-result reporters: one module per format behind one `Reporter` interface."""

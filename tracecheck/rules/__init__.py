@@ -1,0 +1,1 @@
+"""Rule packs: schema and loader, named validators, the matcher, and masking."""

@@ -1,0 +1,76 @@
+"""Masking: how health data looks whenever it leaves the process without `--reveal`.
+
+Owns the masked forms (identifiers keep their first three digits and separators,
+`943 *** ****`; phrases keep each word's first letter, `t***** p*******`) and the evidence
+snippet: a window of context around a match in which every detector hit, every long digit run
+and every email local part are masked. Never logs anything.
+"""
+
+from __future__ import annotations
+
+import re
+
+_DIGITS = re.compile(r"\d")
+_LONG_DIGITS = re.compile(r"\d[\d \-.]{2,}\d")
+_EMAIL = re.compile(r"([A-Za-z0-9._%+\-]+)@([A-Za-z0-9.\-]+)")
+_WORD = re.compile(r"\w+")
+
+WINDOW = 40
+
+
+def mask_identifier(text: str) -> str:
+    """Keep the first three digits and every separator; star the other digits."""
+    seen = 0
+    out = []
+    for ch in text:
+        if ch.isdigit():
+            seen += 1
+            out.append(ch if seen <= 3 else "*")
+        else:
+            out.append(ch)
+    return "".join(out)
+
+
+def mask_words(text: str) -> str:
+    """Keep each word's first character; star the rest."""
+    return _WORD.sub(lambda m: m.group()[0] + "*" * (len(m.group()) - 1), text)
+
+
+def mask_email(addr: str) -> str:
+    """`jane.doe@gmail.com` → `j***@gmail.com`."""
+    local, at, domain = addr.partition("@")
+    if not at:
+        return mask_words(addr)
+    return f"{local[:1]}***@{domain}"
+
+
+def mask_span(text: str, kind: str) -> str:
+    """Mask one matched span by the detector's value kind (`digits` or `text`)."""
+    return mask_identifier(text) if kind == "digits" else mask_words(text)
+
+
+def masked_text(text: str, spans: list[tuple[int, int, str]]) -> str:
+    """`text` with every (start, end, kind) span masked, lengths preserved."""
+    if not spans:
+        return text
+    chars = list(text)
+    for start, end, kind in spans:
+        chars[start:end] = list(mask_span(text[start:end], kind))
+    return "".join(chars)
+
+
+def _scrub_context(text: str) -> str:
+    text = _EMAIL.sub(lambda m: mask_email(m.group()), text)
+    return _LONG_DIGITS.sub(lambda m: _DIGITS.sub("#", m.group()), text)
+
+
+def evidence(masked: str, start: int, end: int, window: int = WINDOW) -> str:
+    """A one-line snippet: masked context, the masked match in [brackets], masked context."""
+    left = masked[max(0, start - window) : start]
+    right = masked[end : end + window]
+    left = " ".join(_scrub_context(left).split())
+    right = " ".join(_scrub_context(right).split())
+    core = " ".join(masked[start:end].split())
+    prefix = "…" if start > window else ""
+    suffix = "…" if end + window < len(masked) else ""
+    return f"{prefix}{left} [{core}] {right}{suffix}".strip()

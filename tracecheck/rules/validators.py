@@ -1,0 +1,119 @@
+"""Named validators for identifier detectors (NHS, CHI, H&C) in one registry.
+
+A validator takes the normalised value (digits only) and returns a `Verdict`: reject it, or
+accept it (possibly as reserved test data). Packs refer to validators by name; an unknown
+name is a pack error. Pure functions, no I/O; facts and sources in ../shared/research/dlp.md.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import enum
+from collections.abc import Callable
+
+
+class Verdict(enum.Enum):
+    """Outcome of validating one value."""
+
+    VALID = "valid"
+    INVALID = "invalid"
+    TEST = "test"
+    """Structurally valid but from a reserved test range (reported as test data)."""
+
+
+Validator = Callable[[str], Verdict]
+REGISTRY: dict[str, Validator] = {}
+
+
+def validator(name: str) -> Callable[[Validator], Validator]:
+    """Register a validator under `name`."""
+
+    def deco(fn: Validator) -> Validator:
+        REGISTRY[name] = fn
+        return fn
+
+    return deco
+
+
+def nhs_check_digit(nine: str) -> int | None:
+    """Modulus 11 check digit for the first nine digits; None when the check would be 10."""
+    total = sum(int(d) * w for d, w in zip(nine, range(10, 1, -1), strict=True))
+    check = 11 - (total % 11)
+    if check == 11:
+        return 0
+    if check == 10:
+        return None
+    return check
+
+
+def mod11_valid(digits: str) -> bool:
+    """True when a 10-digit string passes the NHS/CHI/H&C Modulus 11 check."""
+    if len(digits) != 10 or not digits.isdigit():
+        return False
+    check = nhs_check_digit(digits[:9])
+    return check is not None and check == int(digits[9])
+
+
+def is_placeholder(digits: str) -> bool:
+    """Repeated digits (0000000000, 9999999999) and simple runs used for "unknown"."""
+    return len(set(digits)) == 1 or digits in ("0123456789", "1234567890", "9876543210")
+
+
+@validator("nhs_mod11")
+def nhs_mod11(digits: str) -> Verdict:
+    """NHS number: Modulus 11, placeholders rejected, the 999 range is test data."""
+    if is_placeholder(digits) or not mod11_valid(digits):
+        return Verdict.INVALID
+    if digits.startswith("999"):
+        return Verdict.TEST
+    return Verdict.VALID
+
+
+@validator("not_placeholder")
+def not_placeholder(digits: str) -> Verdict:
+    """Reject repeated-digit placeholders."""
+    return Verdict.INVALID if is_placeholder(digits) else Verdict.VALID
+
+
+def valid_ddmmyy(digits: str) -> bool:
+    """True when the first six digits are a real calendar date (DDMMYY, any century)."""
+    try:
+        day, month, year = int(digits[0:2]), int(digits[2:4]), int(digits[4:6])
+        _dt.date(2000 + year, month, day)
+        return True
+    except ValueError:
+        # 29 February in a year that is leap in 1900s but not 2000s cannot occur (2000 is leap)
+        return False
+
+
+def luhn_valid(digits: str) -> bool:
+    """Luhn (mod 10) check over all digits."""
+    total = 0
+    for i, ch in enumerate(reversed(digits)):
+        d = int(ch)
+        if i % 2 == 1:
+            d *= 2
+            if d > 9:
+                d -= 9
+        total += d
+    return total % 10 == 0
+
+
+@validator("chi")
+def chi(digits: str) -> Verdict:
+    """Scottish CHI: a real DDMMYY date, then Modulus 11 or (from 2026) a Modulus 10 check."""
+    if len(digits) != 10 or is_placeholder(digits) or not valid_ddmmyy(digits):
+        return Verdict.INVALID
+    if mod11_valid(digits) or luhn_valid(digits):
+        return Verdict.VALID
+    return Verdict.INVALID
+
+
+@validator("hc_range")
+def hc_range(digits: str) -> Verdict:
+    """Northern Ireland H&C number: Modulus 11 within 320 000 001 – 399 999 999 (first nine)."""
+    if is_placeholder(digits) or not mod11_valid(digits):
+        return Verdict.INVALID
+    if 320_000_001 <= int(digits[:9]) <= 399_999_999:
+        return Verdict.VALID
+    return Verdict.INVALID

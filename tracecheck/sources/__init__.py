@@ -1,0 +1,1 @@
+"""Sources: finding input files, detecting their type from content, and reading messages."""
