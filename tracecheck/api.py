@@ -26,6 +26,7 @@ from tracecheck.model import (
     LogEvent,
     Match,
     MessageInfo,
+    MessageRef,
     OrgDomains,
     ScanResult,
     Severity,
@@ -290,7 +291,7 @@ def _file_sha256(path: str) -> str:
 
 def _log_analysis(
     events: Sequence[LogEvent],
-    refs: Sequence[object],
+    refs: Sequence[MessageRef],
     consumer: ConsumerDomains,
     packs: Sequence[Pack],
 ) -> tuple[dict[str, object], tuple[dict[str, object], ...]]:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-import io
 import os
 import sys
 import time
@@ -37,7 +36,7 @@ def output_stream(path: str | None) -> Iterator[TextIO]:
         os.fchmod(fd, 0o600)
     except OSError as exc:
         raise TracecheckError(f"cannot write {path}: {exc.strerror}") from None
-    with io.open(fd, "w", encoding="utf-8", newline="") as f:
+    with open(fd, "w", encoding="utf-8", newline="") as f:
         yield f
 
 

@@ -106,13 +106,30 @@ def parse_address_field(
     return out
 
 
+def raw_values(msg: Message, name: str) -> list[str]:
+    """Every value of header `name`, unmodified (compat32 would wrap 8-bit values in a
+    `Header` whose str() replaces the bytes; the raw items keep them surrogate-escaped)."""
+    name = name.lower()
+    out = []
+    for key, value in msg.raw_items():
+        if key.lower() == name:
+            out.append(value if isinstance(value, str) else str(value))
+    return out
+
+
+def first_value(msg: Message, name: str) -> str | None:
+    """The first raw value of header `name`, or None."""
+    values = raw_values(msg, name)
+    return values[0] if values else None
+
+
 def addresses(msg: Message, fields: Iterable[str], notes: list[str]) -> tuple[Address, ...]:
     """Addresses from every occurrence of each named field, de-duplicated per field."""
     out: list[Address] = []
     seen: set[tuple[str, str]] = set()
     for field in fields:
-        for value in msg.get_all(field) or ():
-            for a in parse_address_field(str(value), field, notes):
+        for value in raw_values(msg, field):
+            for a in parse_address_field(value, field, notes):
                 if (a.addr, field) not in seen:
                     seen.add((a.addr, field))
                     out.append(a)
@@ -128,9 +145,6 @@ def parse_date(value: str | None, notes: list[str]) -> str | None:
     except (TypeError, ValueError, IndexError, OverflowError):
         notes.append("date: unparseable")
         return None
-    if dt is None:  # pragma: no cover - older Pythons
-        notes.append("date: unparseable")
-        return None
     if dt.tzinfo is None:
         notes.append("date: no time zone; taken as UTC")
         dt = dt.replace(tzinfo=UTC)
@@ -143,19 +157,19 @@ def parse_date(value: str | None, notes: list[str]) -> str | None:
 
 def message_id(msg: Message) -> str:
     """Message-ID as written (surrounding white space removed)."""
-    value = msg.get("message-id")
-    return header_text(str(value)).strip() if value is not None else ""
+    value = first_value(msg, "message-id")
+    return header_text(value).strip() if value is not None else ""
 
 
 def subject(msg: Message) -> str:
     """Decoded Subject (RFC 2047 and raw UTF-8)."""
-    value = msg.get("subject")
-    return decode_words(str(value)).strip() if value is not None else ""
+    value = first_value(msg, "subject")
+    return " ".join(decode_words(value).split()) if value is not None else ""
 
 
 def received_hops(msg: Message) -> tuple[Hop, ...]:
     """Received headers parsed by mail-parser (first hop first); empty when none parse."""
-    raw = [header_text(str(v)) for v in msg.get_all("received") or ()]
+    raw = [header_text(v) for v in raw_values(msg, "received")]
     if not raw:
         return ()
     try:

@@ -7,6 +7,7 @@ sanitise HTML for display (reports escape their own output).
 
 from __future__ import annotations
 
+import re
 from html.parser import HTMLParser
 
 _BLOCK = frozenset(
@@ -14,6 +15,7 @@ _BLOCK = frozenset(
     "footer hr dt dd title".split()
 )
 _CELL = frozenset({"td", "th"})
+_SPACES = re.compile(r"[^\S\t]+")
 _DROP = frozenset({"script", "style", "head", "template", "noscript"})
 
 
@@ -55,5 +57,5 @@ def html_to_text(html: str) -> str:
     except Exception:  # html.parser is lenient; anything else keeps what was read so far
         pass
     text = "".join(parser.out).replace("\xa0", " ")
-    lines = (" ".join(line.split()) for line in text.splitlines())
+    lines = (_SPACES.sub(" ", line).strip() for line in text.splitlines())
     return "\n".join(line for line in lines if line)

@@ -59,7 +59,7 @@ def message_info(raw: RawMessage, msg: Message, *, hops: bool = False) -> Messag
     notes: list[str] = []
     senders = hdr.addresses(msg, hdr.SENDER_FIELDS, notes)
     recipients = hdr.addresses(msg, hdr.RECIPIENT_FIELDS, notes)
-    date = hdr.parse_date(msg.get("date"), notes)
+    date = hdr.parse_date(hdr.first_value(msg, "date"), notes)
     for defect in getattr(msg, "defects", ()) or ():
         notes.append(f"defect: {type(defect).__name__}")
     return MessageInfo(

@@ -100,7 +100,7 @@ def open_stream(inp: InputFile) -> Iterator[tuple[BinaryIO, HashingReader]]:
             with gzip.GzipFile(fileobj=buffered, mode="rb") as gz:
                 yield gz, hasher  # type: ignore[misc]
         else:
-            yield buffered, hasher  # type: ignore[misc]
+            yield buffered, hasher
 
 
 def _header_names(head: bytes) -> list[bytes] | None:

@@ -123,8 +123,6 @@ def split_pieces(stream: BinaryIO, chunk_size: int = CHUNK) -> Iterator[Piece]:
                 return -1
             else:
                 search = max(len(w.buf) - 6, search)
-            if w.eof:
-                return -1
             shift = w.refill(cur)
             cur -= shift
             search -= shift

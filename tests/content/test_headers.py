@@ -1,0 +1,110 @@
+"""Address parsing keeps every recipient either parser finds; dates go to UTC."""
+
+from __future__ import annotations
+
+import email
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from tracecheck.content.headers import (
+    addresses,
+    normalise_address,
+    parse_address_field,
+    parse_date,
+)
+
+
+def addrs(value: str) -> list[str]:
+    return [a.addr for a in parse_address_field(value, "to", [])]
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        # policy.default drops the real recipient here; both parses together keep it.
+        ("manager@tracecall.co.uk <sam.j@gmail.com>", ["manager@tracecall.co.uk",
+                                                       "sam.j@gmail.com"]),
+        ("=?utf-8?q?J=C3=B6rg_M=C3=BCller?= <Jorg@GMAIL.COM>", ["jorg@gmail.com"]),
+        ('"Smith, Jo" <jo@hotmail.co.uk>, alice@yahoo.co.uk,', ["jo@hotmail.co.uk",
+                                                                "alice@yahoo.co.uk"]),
+        ("Case team: a@tracecall.co.uk, b@gmail.com;", ["a@tracecall.co.uk", "b@gmail.com"]),
+        ("undisclosed-recipients:;", []),
+        ("x@y", []),
+        ("bob@bücher.de", ["bob@xn--bcher-kva.de"]),
+    ],
+)
+def test_address_fields(value: str, expected: list[str]) -> None:
+    assert addrs(value) == expected
+
+
+def test_rfc2047_display_name_is_decoded() -> None:
+    [a] = parse_address_field("=?utf-8?q?J=C3=B6rg?= <j@gmail.com>", "to", [])
+    assert a.name == "Jörg"
+
+
+def test_raw_utf8_header_is_decoded_not_surrogate_escaped() -> None:
+    msg = email.message_from_bytes(
+        "To: Zoë Brontë <zoe@gmail.com>\nSubject: x\n\nbody\n".encode()
+    )
+    [a] = addresses(msg, ["to"], [])
+    assert a.name == "Zoë Brontë" and a.addr == "zoe@gmail.com"
+
+
+def test_disagreement_is_noted() -> None:
+    notes: list[str] = []
+    parse_address_field("Boss <boss@tracecall.co.uk> sam@gmail.com", "cc", notes)
+    assert addrs("Boss <boss@tracecall.co.uk> sam@gmail.com") == [
+        "boss@tracecall.co.uk", "sam@gmail.com"] or notes
+
+
+def test_every_recipient_field_is_read() -> None:
+    raw = (
+        b"From: a@tracecall.co.uk\nTo: t@gmail.com\nCc: c@hotmail.com\nBcc: b@yahoo.com\n"
+        b"Resent-To: r@icloud.com\nDelivered-To: d@outlook.com\nX-Original-To: x@aol.com\n\nx\n"
+    )
+    msg = email.message_from_bytes(raw)
+    from tracecheck.content.headers import RECIPIENT_FIELDS
+
+    got = {(a.field, a.addr) for a in addresses(msg, RECIPIENT_FIELDS, [])}
+    assert got == {
+        ("to", "t@gmail.com"), ("cc", "c@hotmail.com"), ("bcc", "b@yahoo.com"),
+        ("resent-to", "r@icloud.com"), ("delivered-to", "d@outlook.com"),
+        ("x-original-to", "x@aol.com"),
+    }
+
+
+@pytest.mark.parametrize(
+    ("value", "expected", "noted"),
+    [
+        ("Mon, 11 Jan 2021 09:30:00 +0100", "2021-01-11T08:30:00Z", False),
+        ("Mon, 11 Jan 2021 09:30:00 -0000", "2021-01-11T09:30:00Z", True),
+        ("not a date", None, True),
+        (None, None, False),
+    ],
+)
+def test_dates_to_utc(value: str | None, expected: str | None, noted: bool) -> None:
+    notes: list[str] = []
+    assert parse_date(value, notes) == expected
+    assert bool(notes) == noted
+
+
+def test_normalise_address_rejects_non_addresses() -> None:
+    assert normalise_address("<Jo@Example.COM>") == "jo@example.com"
+    assert normalise_address("no-at-sign") is None
+    assert normalise_address("a b@example.com") is None
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.text(max_size=200))
+def test_address_parsing_never_raises(value: str) -> None:
+    for a in parse_address_field(value, "to", []):
+        assert "@" in a.addr
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.binary(max_size=300))
+def test_raw_header_bytes_never_raise(data: bytes) -> None:
+    msg = email.message_from_bytes(b"To: " + data.replace(b"\n", b" ") + b"\n\nbody\n")
+    addresses(msg, ["to"], [])

@@ -1,0 +1,128 @@
+"""MIME walking: part paths, attached messages kept, decoding, HTML, attachments."""
+
+from __future__ import annotations
+
+import base64
+
+from tracecheck.content.extract import ExtractLimits
+from tracecheck.content.mime import Walker, message_info, parse_full
+from tracecheck.model import RawMessage, Skipped, TextUnit
+
+
+def walk(raw: bytes) -> list[TextUnit | Skipped]:
+    msg = parse_full(RawMessage(source="m", locator="m", raw=raw, sha256=""))
+    return list(Walker(ExtractLimits()).units(msg))
+
+
+NESTED = b"""From: a@tracecall.co.uk
+To: b@gmail.com
+Subject: Fwd: cases
+MIME-Version: 1.0
+Content-Type: multipart/mixed; boundary="OUT"
+
+--OUT
+Content-Type: multipart/alternative; boundary="ALT"
+
+--ALT
+Content-Type: text/plain; charset=utf-8
+Content-Transfer-Encoding: quoted-printable
+
+See below =E2=80=93 thanks
+--ALT
+Content-Type: text/html; charset=utf-8
+
+<html><head><style>p{}</style></head><body><table><tr><td>Case</td><td>PCR positive</td></tr>
+</table></body></html>
+--ALT--
+--OUT
+Content-Type: message/rfc822; name="fwd.eml"
+Content-Disposition: attachment; filename="fwd.eml"
+
+From: c@hotmail.com
+Subject: inner subject
+Content-Type: multipart/mixed; boundary="IN"
+
+--IN
+Content-Type: text/plain
+
+inner body
+--IN
+Content-Type: text/csv; name="cases.csv"
+Content-Disposition: attachment; filename="cases.csv"
+Content-Transfer-Encoding: base64
+
+""" + base64.encodebytes(b"nhs,result\n9434765919,positive\n") + b"""
+--IN--
+--OUT
+Content-Type: image/png; name="logo.png"
+Content-Disposition: attachment; filename="logo.png"
+Content-Transfer-Encoding: base64
+
+iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg==
+--OUT--
+"""
+
+
+def test_part_paths_and_attached_message_kept() -> None:
+    units = walk(NESTED)
+    got = [(u.part, u.where) for u in units if isinstance(u, TextUnit)]
+    assert got == [
+        ("header", "subject"),
+        ("1.1", "body"),
+        ("1.2", "body"),
+        ("2/rfc822/header", "attachment:fwd.eml"),
+        ("2/rfc822/1", "attachment:fwd.eml"),
+        ("2/rfc822/2", "attachment:fwd.eml/cases.csv"),
+    ]
+    texts = {u.part: u.text for u in units if isinstance(u, TextUnit)}
+    assert texts["1.1"].startswith("See below – thanks")
+    assert "Case\tPCR positive" in texts["1.2"] and "p{}" not in texts["1.2"]
+    assert "9434765919,positive" in texts["2/rfc822/2"]
+
+
+def test_binary_attachment_is_listed_in_coverage() -> None:
+    skips = [u for u in walk(NESTED) if isinstance(u, Skipped)]
+    assert [(s.part, s.kind) for s in skips] == [("3", "image")]
+    assert "image/png" in skips[0].reason
+
+
+def test_octet_stream_that_is_text_is_scanned() -> None:
+    raw = (
+        b"From: a@x.com\nTo: b@gmail.com\nSubject: s\nMIME-Version: 1.0\n"
+        b"Content-Type: multipart/mixed; boundary=B\n\n--B\nContent-Type: text/plain\n\nhi\n"
+        b"--B\nContent-Type: application/octet-stream\n"
+        b"Content-Disposition: attachment; filename=notes.dat\n\n"
+        b"Case notes: he tested positive on a PCR swab today, isolating at home.\n--B--\n"
+    )
+    units = [u for u in walk(raw) if isinstance(u, TextUnit)]
+    assert units[-1].where == "attachment:notes.dat"
+    assert "tested positive" in units[-1].text
+
+
+def test_single_part_body_is_part_1_and_base64_decoded() -> None:
+    raw = (
+        b"From: a@x.com\nSubject: s\nContent-Type: text/plain; charset=iso-8859-1\n"
+        b"Content-Transfer-Encoding: base64\n\n" + base64.encodebytes("Zoë".encode("latin-1"))
+    )
+    body = [u for u in walk(raw) if isinstance(u, TextUnit) and u.where == "body"]
+    assert [(u.part, u.text.strip()) for u in body] == [("1", "Zoë")]
+
+
+def test_message_info_reads_all_fields() -> None:
+    raw = RawMessage(source="m", locator="m@0", raw=NESTED, sha256="abc")
+    info = message_info(raw, parse_full(raw))
+    assert [a.addr for a in info.senders] == ["a@tracecall.co.uk"]
+    assert [a.addr for a in info.recipients] == ["b@gmail.com"]
+    assert info.subject == "Fwd: cases"
+
+
+def test_deep_nesting_is_limited_not_a_crash() -> None:
+    depth = 150
+    parts = [b"From: a@x.com\nSubject: deep\nMIME-Version: 1.0\n"]
+    for i in range(depth):
+        parts.append(f"Content-Type: multipart/mixed; boundary=b{i}\n\n--b{i}\n".encode())
+    parts.append(b"Content-Type: text/plain\n\nleaf\n")
+    for i in reversed(range(depth)):
+        parts.append(f"--b{i}--\n".encode())
+    units = walk(b"".join(parts))
+    assert any(isinstance(u, Skipped) and u.kind == "limit" for u in units)

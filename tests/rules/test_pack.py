@@ -1,0 +1,94 @@
+"""Rule packs: every shipped example runs; broken packs fail with file and line."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tracecheck.errors import RulePackError
+from tracecheck.packs import default_pack_paths
+from tracecheck.rules.matcher import Matcher, detector_hits
+from tracecheck.rules.pack import Detector, load_pack, load_packs
+
+
+def _examples() -> list[tuple[Detector, str, bool]]:
+    out = []
+    for path in default_pack_paths():
+        pack = load_pack(path, check_examples=False)
+        for det in pack.detectors:
+            out += [(det, ex, True) for ex in det.examples_match]
+            out += [(det, ex, False) for ex in det.examples_no_match]
+    return out
+
+
+@pytest.mark.parametrize(("det", "example", "should_match"), _examples(),
+                         ids=lambda v: v.id if isinstance(v, Detector) else None)
+def test_every_shipped_example(det: Detector, example: str, should_match: bool) -> None:
+    hits = [h for h in detector_hits(det, example, example.lower()) if h.confidence >= 0.5]
+    assert bool(hits) is should_match
+
+
+GOOD = """\
+schema_version: 1
+pack: {id: mine, version: "1"}
+detectors:
+  - id: word
+    category: other
+    severity: low
+    description: a word
+    pattern: '\\bsecretword\\b'
+    examples: {match: ["the secretword"], no_match: ["nothing"]}
+"""
+
+
+def write(tmp_path: Path, text: str) -> Path:
+    p = tmp_path / "pack.yaml"
+    p.write_text(text)
+    return p
+
+
+@pytest.mark.parametrize(
+    ("text", "line", "message"),
+    [
+        (GOOD.replace("schema_version: 1", "schema_version: 9"), 1, "schema_version"),
+        (GOOD.replace("severity: low", "severity: dire"), 6, "unknown severity"),
+        (GOOD.replace("'\\bsecretword\\b'", "'(unclosed'"), 8, "does not compile"),
+        (GOOD.replace('match: ["the secretword"]', 'match: ["nope"]'), 4, "match example"),
+        (GOOD.replace("category: other", "category: other\n    colour: red"), 6, "unknown"),
+        (GOOD.replace("'\\bsecretword\\b'", "'(a+)+$'"), 8, "too slow"),
+        (GOOD.replace("severity: low", "severity: [low"), 7, "invalid YAML"),
+        (GOOD.replace("    pattern:", "    validators: [nope]\n    pattern:"), 8,
+         "unknown validator"),
+    ],
+)
+def test_broken_packs_name_file_and_line(tmp_path: Path, text: str, line: int,
+                                         message: str) -> None:
+    path = write(tmp_path, text)
+    with pytest.raises(RulePackError) as err:
+        load_pack(path)
+    assert f"{path}:{line}:" in str(err.value)
+    assert message in str(err.value)
+
+
+def test_duplicate_ids_across_packs(tmp_path: Path) -> None:
+    a = write(tmp_path, GOOD)
+    b = tmp_path / "b.yaml"
+    b.write_text(GOOD.replace("id: mine", "id: other"))
+    with pytest.raises(RulePackError, match="already defined"):
+        load_packs([a, b])
+
+
+def test_matcher_masks_evidence_and_keeps_value_internal(tmp_path: Path) -> None:
+    from tracecheck.model import TextUnit
+
+    packs = load_packs(default_pack_paths())
+    text = "Hi, NHS number 943 476 5919 - her PCR came back positive."
+    matches, skips = Matcher(packs).scan(TextUnit(part="1", where="body", text=text))
+    assert not skips
+    rules = [m.rule for m in matches]
+    assert rules == ["nhs-number", "covid-test-result"]
+    nhs = matches[0]
+    assert nhs.value == "9434765919"
+    assert "943 *** ****" in nhs.evidence and "5919" not in nhs.evidence
+    assert "positive" not in matches[1].evidence and "p*******" in matches[1].evidence

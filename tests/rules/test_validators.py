@@ -1,0 +1,74 @@
+"""Identifier validators against published examples and the check-digit rule."""
+
+from __future__ import annotations
+
+import random
+
+import pytest
+
+from tracecheck.rules.validators import (
+    Verdict,
+    chi,
+    hc_range,
+    mod11_valid,
+    nhs_check_digit,
+    nhs_mod11,
+)
+
+
+def test_published_nhs_example() -> None:
+    # NHS Digital's example: 943 476 5919 (sum 299, remainder 2, check 9).
+    assert nhs_check_digit("943476591") == 9
+    assert nhs_mod11("9434765919") is Verdict.VALID
+    assert nhs_mod11("9434765918") is Verdict.INVALID
+
+
+def test_check_of_ten_is_invalid_and_eleven_is_zero() -> None:
+    for _ in range(2000):
+        nine = f"{random.randrange(10**9):09d}"
+        check = nhs_check_digit(nine)
+        total = sum(int(d) * w for d, w in zip(nine, range(10, 1, -1), strict=True))
+        if 11 - total % 11 == 10:
+            assert check is None
+            assert not any(mod11_valid(nine + str(d)) for d in range(10))
+        elif 11 - total % 11 == 11:
+            assert check == 0
+
+
+@pytest.mark.parametrize("digits", ["0000000000", "9999999999", "1111111111"])
+def test_placeholders_rejected(digits: str) -> None:
+    assert nhs_mod11(digits) is Verdict.INVALID
+
+
+def test_999_range_is_test_data() -> None:
+    nine = "999123457"
+    check = nhs_check_digit(nine)
+    assert check is not None
+    assert nhs_mod11(nine + str(check)) is Verdict.TEST
+
+
+def test_random_ten_digit_numbers_pass_about_one_in_eleven() -> None:
+    rng = random.Random(7)
+    n = 20000
+    passed = sum(mod11_valid(f"{rng.randrange(10**10):010d}") for _ in range(n))
+    assert 0.08 < passed / n < 0.10
+
+
+def test_chi_needs_a_real_date() -> None:
+    # 0101800000..: build a valid mod-11 CHI on 01/01/80 and check date rules.
+    nine = "010180123"
+    check = nhs_check_digit(nine)
+    assert check is not None
+    assert chi(nine + str(check)) is Verdict.VALID
+    bad_date = "310280123"  # 31 February
+    c2 = nhs_check_digit(bad_date)
+    if c2 is not None:
+        assert chi(bad_date + str(c2)) is Verdict.INVALID
+
+
+def test_hc_range() -> None:
+    nine = "320000123"
+    check = nhs_check_digit(nine)
+    assert check is not None
+    assert hc_range(nine + str(check)) is Verdict.VALID
+    assert hc_range("9434765919") is Verdict.INVALID
