@@ -18,10 +18,12 @@ $(STAMP): pyproject.toml
 samples: install
 	$(BIN)/python samples/generate.py
 
+SAMPLE_DATA := samples/mbox samples/eml samples/maildir samples/archive
+
 demo: install
 	@mkdir -p out
-	$(BIN)/tracecheck scan samples/ --fail-on never --format table
-	$(BIN)/tracecheck scan samples/ --fail-on never --format json --output out/demo.json
+	$(BIN)/tracecheck scan $(SAMPLE_DATA) --fail-on never --format table
+	$(BIN)/tracecheck scan $(SAMPLE_DATA) --fail-on never --format json --output out/demo.json
 	@echo "JSON written to out/demo.json"
 
 lint: install

@@ -1,7 +1,8 @@
-"""`--format table`: a rich table on a terminal, plain aligned text when piped.
+"""`--format table`: a rich table on a terminal, one plain line per finding when piped.
 
 Shows consumer-flow findings first, then a coverage and flow summary. Colour only on a TTY
-and never when NO_COLOR is set (the CLI decides `color`).
+and never when NO_COLOR is set (the CLI decides `color`). Evidence is passed to rich as
+plain Text, never as markup, so `[...]` in evidence or hostile subjects is shown as written.
 """
 
 from __future__ import annotations
@@ -10,16 +11,27 @@ from typing import TextIO
 
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
-from tracecheck.model import ScanResult
+from tracecheck.model import Finding, ScanResult
 from tracecheck.rules.mask import mask_email
 
 
-def _sort_key(f: object) -> tuple[int, int]:
-    from tracecheck.model import Finding
-
-    assert isinstance(f, Finding)
+def _sort_key(f: Finding) -> tuple[int, int]:
     return (0 if f.flow.is_consumer else 1, -int(f.severity))
+
+
+def _row(f: Finding, reveal: bool) -> list[str]:
+    return [
+        f.flow.value,
+        f.severity.label + (" (test data)" if f.test_data else ""),
+        f.rule,
+        (f.date or "")[:10],
+        f.sender,
+        ", ".join(f.consumer_addresses),
+        f.where,
+        f.evidence + (f"  value={f.value}" if reveal else ""),
+    ]
 
 
 class TableReporter:
@@ -30,56 +42,57 @@ class TableReporter:
         self.width = width
 
     def write(self, result: ScanResult, out: TextIO, *, reveal: bool = False) -> None:
-        """Write the findings table and the summary."""
-        console = Console(file=out, force_terminal=self.color, no_color=not self.color,
-                          width=self.width or (None if self.color else 160),
-                          highlight=False, soft_wrap=not self.color)
+        """Write the findings and the summary."""
         findings = sorted(result.findings, key=_sort_key)
+        if self.color:
+            console = Console(file=out, force_terminal=True, width=self.width, highlight=False)
+            if findings:
+                table = Table(title="Findings", pad_edge=False)
+                for col in ("flow", "severity", "rule", "date", "sender", "consumer", "where",
+                            "evidence"):
+                    table.add_column(col, overflow="fold")
+                for f in findings:
+                    table.add_row(*(Text(c) for c in _row(f, reveal)))
+                console.print(table)
+            else:
+                console.print("No findings.")
+            for line in summary_lines(result, reveal):
+                console.print(Text(line))
+            return
         if findings:
-            table = Table(title="Findings", show_lines=False, box=None if not self.color else
-                          None, pad_edge=False)
-            for col in ("flow", "severity", "rule", "date", "sender", "consumer", "where",
-                        "evidence"):
-                table.add_column(col, overflow="fold")
+            out.write("flow\tseverity\trule\tdate\tsender\tconsumer\twhere\tevidence\n")
             for f in findings:
-                consumer = ", ".join(f.consumer_addresses)
-                table.add_row(
-                    f.flow.value,
-                    f.severity.label + (" (test data)" if f.test_data else ""),
-                    f.rule,
-                    (f.date or "")[:10],
-                    f.sender,
-                    consumer,
-                    f.where,
-                    (f.value if reveal else f.evidence),
-                )
-            console.print(table)
+                out.write("\t".join(" ".join(c.split()) for c in _row(f, reveal)) + "\n")
         else:
-            console.print("No findings.")
-        consumer_msgs = {f.locator for f in result.findings if f.flow.is_consumer}
-        consumer_addrs = sorted({a for f in result.findings if f.flow.is_consumer
-                                 for a in f.consumer_addresses})
-        org = ", ".join(result.org.domains) or "(none)"
-        how = "inferred from senders" if result.org.inferred else "given"
-        skipped_msgs = sum(1 for s in result.skipped if s.part is None and "#" not in s.locator)
-        console.print()
-        console.print(
-            f"Scanned {result.messages_scanned} of {result.messages_found} messages in "
-            f"{len(result.sources)} sources; {skipped_msgs} skipped, "
-            f"{len(result.skipped)} coverage entries."
+            out.write("No findings.\n")
+        out.write("\n")
+        for line in summary_lines(result, reveal):
+            out.write(line + "\n")
+
+
+def summary_lines(result: ScanResult, reveal: bool = False) -> list[str]:
+    """The closing summary: coverage, org domains, consumer exposure, logs."""
+    consumer_msgs = {f.locator for f in result.findings if f.flow.is_consumer}
+    addrs = sorted({a for f in result.findings if f.flow.is_consumer
+                    for a in f.consumer_addresses})
+    shown = list(dict.fromkeys(a if reveal else mask_email(a) for a in addrs))
+    org = ", ".join(result.org.domains) or "(none)"
+    how = "inferred from senders" if result.org.inferred else "given"
+    lines = [
+        f"Scanned {result.messages_scanned} of {result.messages_found} messages in "
+        f"{len(result.sources)} sources; {len(result.skipped)} coverage entries "
+        f"(files, messages or parts not scanned; see --format json).",
+        f"Organisation domains ({how}): {org}",
+        f"{len(result.findings)} findings; {len(consumer_msgs)} messages carried health data "
+        f"to or from {len(addrs)} consumer addresses"
+        + (f": {', '.join(shown[:8])}{', …' if len(shown) > 8 else ''}" if shown else "")
+        + ".",
+    ]
+    if result.log_summary is not None:
+        ls = result.log_summary
+        lines.append(
+            f"Logs: {ls.get('events', 0)} events, {ls.get('consumer_bound_messages', 0)} "
+            f"consumer-bound, {ls.get('not_in_export', 0)} not in the export, "
+            f"{ls.get('forwarding_rules', 0)} forwarding rules."
         )
-        console.print(f"Organisation domains ({how}): {org}")
-        console.print(
-            f"{len(result.findings)} findings; {len(consumer_msgs)} messages sent health data "
-            f"to or from {len(consumer_addrs)} consumer addresses"
-            + (f" ({', '.join(mask_email(a) if not reveal else a for a in consumer_addrs[:8])}"
-               f"{', …' if len(consumer_addrs) > 8 else ''})" if consumer_addrs else "")
-            + "."
-        )
-        if result.log_summary is not None:
-            ls = result.log_summary
-            console.print(
-                f"Logs: {ls.get('events', 0)} events, {ls.get('consumer_bound_messages', 0)} "
-                f"consumer-bound, {ls.get('not_in_export', 0)} not in the export, "
-                f"{ls.get('forwarding_rules', 0)} forwarding rules."
-            )
+    return lines
