@@ -164,7 +164,7 @@ class Walker:
         if attachment:
             name = filename or "unnamed"
             here = f"{where}/{name}" if where.startswith("attachment:") else f"attachment:{name}"
-        enc = _encrypted(ctype, data)
+        enc = _encrypted(str(part.get("Content-Type", ctype)), data)
         if enc:
             yield Skipped(locator=here, part=path, kind="encrypted", reason=enc)
             return

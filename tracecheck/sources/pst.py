@@ -1,0 +1,334 @@
+"""Outlook PST/OST files as a source, read with libpff (`pypff`, the `pst` extra).
+
+Owns the walk over every folder (depth first, in stored order) and every item in it, the
+locator `PATH:/Folder/Sub/#N` (N is the 0-based position of the item in its folder), and the
+building of each mail item into a compat32 `email.message.Message` (via `sources.outlook`).
+Items that are not mail (contacts, appointments, distribution lists, free/busy data) come back
+as `Skipped(kind="non-mail")`, so that every item is accounted for. A password-protected PST
+is read anyway, with a note: a PST password is only a flag checked by Outlook and does not
+encrypt the content. `RawMessage.raw` holds the serialised built message (PST items hold no
+RFC 5322 bytes); its boundaries are fixed, so a rerun gives the same hash. Never writes to the
+PST (libpff opens it read-only) and never scans text.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from collections.abc import Iterator
+from email.message import Message
+from typing import Any
+
+from tracecheck.errors import InputError
+from tracecheck.model import RawMessage, Skipped
+from tracecheck.sources import outlook
+
+PST_EXTRA = "PST support needs the 'pst' extra: pip install 'tracecheck[pst]'"
+MAX_EMBED_DEPTH = 16
+
+# MAPI property tags used here (MS-OXPROPS).
+PR_MESSAGE_CLASS = 0x001A
+PR_SENT_REPRESENTING_NAME = 0x0042
+PR_SENT_REPRESENTING_EMAIL = 0x0065
+PR_RECIPIENT_TYPE = 0x0C15
+PR_SENDER_NAME = 0x0C1A
+PR_SENDER_EMAIL = 0x0C1F
+PR_INTERNET_MESSAGE_ID = 0x1035
+PR_DISPLAY_NAME = 0x3001
+PR_EMAIL_ADDRESS = 0x3003
+PR_ATTACH_FILENAME = 0x3704
+PR_ATTACH_METHOD = 0x3705
+PR_ATTACH_LONG_FILENAME = 0x3707
+PR_ATTACH_MIME_TAG = 0x370E
+PR_SMTP_ADDRESS = 0x39FE
+PR_SENDER_SMTP = 0x5D01
+PR_SENT_REPRESENTING_SMTP = 0x5D02
+PR_PST_PASSWORD = 0x67FF
+ATTACH_EMBEDDED_MSG = 5
+_RECIPIENT_FIELDS = {1: "to", 2: "cc", 3: "bcc"}
+
+
+def _pypff() -> Any:
+    try:
+        import pypff
+    except ImportError:
+        raise InputError(PST_EXTRA) from None
+    return pypff
+
+
+def _entries(record_set: Any) -> dict[int, Any]:
+    out: dict[int, Any] = {}
+    for entry in record_set.entries:
+        try:
+            out.setdefault(int(entry.entry_type), entry)
+        except Exception:  # an unreadable property entry is simply absent
+            continue
+    return out
+
+
+def _props(item: Any) -> dict[int, Any]:
+    """Properties of an item (its first record set), keyed by property id."""
+    try:
+        if item.number_of_record_sets:
+            return _entries(item.get_record_set(0))
+    except Exception:  # damaged property context
+        pass
+    return {}
+
+
+def _text(props: dict[int, Any], tag: int) -> str:
+    entry = props.get(tag)
+    if entry is None:
+        return ""
+    try:
+        value = entry.data_as_string
+    except Exception:  # not a string-typed property
+        return ""
+    return str(value or "").strip("\x00")
+
+
+def _int(props: dict[int, Any], tag: int) -> int | None:
+    entry = props.get(tag)
+    if entry is None:
+        return None
+    try:
+        return int(entry.data_as_integer)
+    except Exception:  # not an integer-typed property
+        return None
+
+
+def _subject(item: Any, props: dict[int, Any]) -> str:
+    try:
+        subject = str(item.subject or "")
+    except Exception:  # fall back to the raw property
+        subject = _text(props, 0x0037)
+    # MAPI prefixes a normalised subject with U+0001 and a length character.
+    if subject.startswith("\x01") and len(subject) >= 2:
+        subject = subject[2:]
+    return subject
+
+
+def _body(value: object) -> str | None:
+    if not isinstance(value, bytes) or not value.strip(b"\x00"):
+        return None
+    try:
+        return value.decode("utf-8").strip("\x00")
+    except UnicodeDecodeError:
+        return value.decode("cp1252", errors="replace").strip("\x00")
+
+
+def _date(item: Any) -> dt.datetime | None:
+    for attr in ("client_submit_time", "delivery_time"):
+        try:
+            value = getattr(item, attr)
+        except Exception:  # unset or malformed time property
+            continue
+        if isinstance(value, dt.datetime) and value.year > 1601:
+            return value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value
+    return None
+
+
+def _recipients(item: Any) -> dict[str, list[tuple[str, str]]]:
+    out: dict[str, list[tuple[str, str]]] = {"to": [], "cc": [], "bcc": []}
+    try:
+        table = item.recipients
+        sets = list(table.record_sets) if table is not None else []
+    except Exception:  # no recipient table
+        sets = []
+    for record_set in sets:
+        props = _entries(record_set)
+        field = _RECIPIENT_FIELDS.get(_int(props, PR_RECIPIENT_TYPE) or 1, "to")
+        addr = _text(props, PR_SMTP_ADDRESS) or _text(props, PR_EMAIL_ADDRESS)
+        out[field].append((_text(props, PR_DISPLAY_NAME), addr))
+    return out
+
+
+def _sender(props: dict[int, Any]) -> tuple[str, str] | None:
+    for name_tag, smtp_tag, addr_tag in (
+        (PR_SENT_REPRESENTING_NAME, PR_SENT_REPRESENTING_SMTP, PR_SENT_REPRESENTING_EMAIL),
+        (PR_SENDER_NAME, PR_SENDER_SMTP, PR_SENDER_EMAIL),
+    ):
+        name = _text(props, name_tag)
+        addr = _text(props, smtp_tag) or _text(props, addr_tag)
+        if name or addr:
+            return name, addr
+    return None
+
+
+def _attachments(item: Any, seed: str, depth: int, notes: list[str]) -> list[Message]:
+    parts: list[Message] = []
+    try:
+        count = int(item.number_of_attachments)
+    except Exception:  # no attachment table
+        return parts
+    for num in range(count):
+        label = f"attachment {num + 1}"
+        try:
+            att = item.get_attachment(num)
+            props = _props(att)
+            name = (_text(props, PR_ATTACH_LONG_FILENAME) or _text(props, PR_ATTACH_FILENAME)
+                    or _text(props, PR_DISPLAY_NAME) or f"attachment-{num + 1}")
+            label = name
+            if _int(props, PR_ATTACH_METHOD) == ATTACH_EMBEDDED_MSG:
+                if depth + 1 > MAX_EMBED_DEPTH:
+                    notes.append(f"pst: embedded item {name} deeper than {MAX_EMBED_DEPTH}")
+                    continue
+                inner = att.get_sub_item(0) if att.number_of_sub_items else None
+                if inner is not None:
+                    built = build_message(inner, f"{seed}.{num + 1}", depth + 1, notes)
+                    parts.append(outlook.embedded_part(name, built))
+                    continue
+                # libpff does not expose every embedded object (appointment exceptions, for
+                # one); its raw property data is attached so that it is listed, not lost.
+                notes.append(f"pst: embedded item {name} not opened; attached as raw data")
+            size = int(att.size or 0)
+            data = att.read_buffer(size) if size else b""
+            parts.append(outlook.attachment_part(name, bytes(data),
+                                                 _text(props, PR_ATTACH_MIME_TAG) or None))
+        except Exception as exc:  # one broken attachment must not lose the message
+            notes.append(f"pst: {label} unreadable ({type(exc).__name__})")
+    return parts
+
+
+def build_message(item: Any, seed: str, depth: int = 0, notes: list[str] | None = None
+                  ) -> Message:
+    """One pypff message as a compat32 Message (headers, bodies, attachments)."""
+    notes = notes if notes is not None else []
+    props = _props(item)
+    people = _recipients(item)
+    try:
+        raw_headers = item.transport_headers
+    except Exception:  # damaged header property
+        raw_headers = None
+    headers = outlook.transport_headers(raw_headers)
+    if headers:
+        headers += outlook.missing_bcc(headers, people["bcc"])
+    else:
+        headers = outlook.synthesised_headers(
+            sender=_sender(props), to=people["to"], cc=people["cc"], bcc=people["bcc"],
+            subject=_subject(item, props), date=_date(item),
+            message_id=_text(props, PR_INTERNET_MESSAGE_ID) or None)
+    plain = html = rtf = None
+    for attr in ("plain_text_body", "html_body", "rtf_body"):
+        try:
+            value = getattr(item, attr)
+        except Exception:  # a damaged body stream is noted, the others still read
+            notes.append(f"pst: {attr.replace('_', ' ')} unreadable")
+            continue
+        if attr == "plain_text_body":
+            plain = _body(value)
+        elif attr == "html_body":
+            html = bytes(value) if value else None
+        else:
+            rtf = bytes(value) if value else None
+    return outlook.compose(headers, plain=plain, html=html,
+                           rtf=rtf if plain is None and html is None else None,
+                           attachments=_attachments(item, seed, depth, notes), seed=seed)
+
+
+def _folder_name(folder: Any, index: int) -> str:
+    try:
+        name = folder.name
+    except Exception:  # undecodable folder name
+        name = None
+    return str(name or f"(folder {index})").replace("%", "%25").replace("/", "%2F")
+
+
+def _password_protected(pst: Any) -> bool:
+    try:
+        store = pst.message_store
+        if store is None or not store.number_of_record_sets:
+            return False
+        return bool(_int(_entries(store.get_record_set(0)), PR_PST_PASSWORD))
+    except Exception:  # no message store: nothing to say about a password
+        return False
+
+
+def read_pst(path: str) -> Iterator[RawMessage | Skipped]:
+    """Every item of every folder of a PST/OST: mail as `RawMessage`, the rest as `Skipped`.
+
+    Raises `InputError` when the `pst` extra (libpff-python) is not installed. Observations
+    that are not skips (a password flag, notes on an item) come as `Skipped(kind="note")`.
+    """
+    pypff = _pypff()
+    pst = pypff.file()
+    try:
+        pst.open(path)
+    except Exception as exc:  # libpff raises IOError/OSError with its own messages
+        yield Skipped(locator=path, kind="unreadable",
+                      reason=f"pst: not a readable PST/OST file ({type(exc).__name__})")
+        return
+    try:
+        if _password_protected(pst):
+            yield Skipped(locator=path, kind="note",
+                          reason="pst: password-protected; read anyway (a PST password does "
+                                 "not encrypt the content)")
+        yield from _walk(pst, path)
+        try:
+            orphans = int(pst.number_of_orphan_items)
+        except Exception:  # orphan index unreadable
+            orphans = 0
+        if orphans:
+            yield Skipped(locator=path, kind="not-extracted",
+                          reason=f"pst: {orphans} orphan item(s) outside every folder not read")
+    finally:
+        pst.close()
+
+
+def _walk(pst: Any, path: str) -> Iterator[RawMessage | Skipped]:
+    stack: list[tuple[Any, str]] = [(pst.root_folder, "")]
+    while stack:
+        folder, folder_path = stack.pop()
+        where = f"{path}:{folder_path}/"
+        try:
+            count = int(folder.number_of_sub_messages)
+        except Exception as exc:  # damaged folder contents table
+            yield Skipped(locator=where, kind="unreadable",
+                          reason=f"pst: folder contents unreadable ({type(exc).__name__})")
+            count = 0
+        for index in range(count):
+            yield from _item(folder, index, path, folder_path)
+        try:
+            subs = int(folder.number_of_sub_folders)
+        except Exception as exc:  # damaged hierarchy table
+            yield Skipped(locator=where, kind="unreadable",
+                          reason=f"pst: sub-folders unreadable ({type(exc).__name__})")
+            subs = 0
+        children: list[tuple[Any, str]] = []
+        for num in range(subs):
+            try:
+                sub = folder.get_sub_folder(num)
+            except Exception as exc:  # one damaged folder must not hide its siblings
+                yield Skipped(locator=f"{where}(folder {num})", kind="unreadable",
+                              reason=f"pst: folder unreadable ({type(exc).__name__})")
+                continue
+            children.append((sub, f"{folder_path}/{_folder_name(sub, num)}"))
+        stack.extend(reversed(children))
+
+
+def _item(folder: Any, index: int, path: str, folder_path: str) -> Iterator[RawMessage | Skipped]:
+    locator = f"{path}:{folder_path}/#{index}"
+    try:
+        item = folder.get_sub_message(index)
+        props = _props(item)
+        kind = outlook.non_mail_kind(_text(props, PR_MESSAGE_CLASS))
+        if kind is not None:
+            yield Skipped(locator=locator, kind="non-mail", reason=f"non-mail item: {kind}")
+            return
+        if not hasattr(item, "get_plain_text_body"):
+            yield Skipped(locator=locator, kind="unreadable",
+                          reason="pst: mail item without message data")
+            return
+        notes: list[str] = []
+        seed = f"pst{int(item.identifier)}"
+        message = build_message(item, seed, 0, notes)
+    except Exception as exc:  # libpff raises on damaged items; the walk goes on
+        yield Skipped(locator=locator, kind="unreadable",
+                      reason=f"pst: item unreadable ({type(exc).__name__})")
+        return
+    raw = message.as_bytes()
+    yield RawMessage(source=path, locator=locator, raw=raw,
+                     sha256=hashlib.sha256(raw).hexdigest(), container="pst",
+                     folder=folder_path or "/", parsed=message)
+    for note in notes:
+        yield Skipped(locator=locator, kind="note", reason=note)
