@@ -40,7 +40,8 @@ def run(*args: str) -> tuple[int, str]:
 
 
 def test_json_contract_and_masking(box: Path) -> None:
-    code, out = run("scan", str(box), "--format", "json", "--org-domain", "tracecall.co.uk")
+    code, out = run("scan", str(box), "--format", "json", "--org-domain", "tracecall.co.uk",
+                    "--all-messages")
     assert code == 1
     doc = json.loads(out)
     assert list(doc)[:6] == ["schema_version", "tool", "rules", "org_domains", "summary",
@@ -89,8 +90,12 @@ def test_exit_codes(box: Path, tmp_path: Path) -> None:
     internal_only = tmp_path / "internal.mbox"
     internal_only.write_bytes(mbox_of(INTERNAL))
     # Findings on internal flows are reported but do not fail the run.
-    code, out = run("scan", str(internal_only), "-f", "json", "--org-domain", "tracecall.co.uk")
+    code, out = run("scan", str(internal_only), "-f", "json", "--org-domain", "tracecall.co.uk",
+                    "--all-messages")
     assert code == 0 and json.loads(out)["summary"]["findings"] == 2
+    # Default triage mode reads only the headers of mail with no consumer address.
+    code, out = run("scan", str(internal_only), "-f", "json")
+    assert code == 0 and json.loads(out)["summary"]["findings"] == 0
 
 
 def test_missing_path_is_exit_2_with_one_line(tmp_path: Path) -> None:
@@ -126,7 +131,7 @@ def test_table_is_plain_text_when_piped(box: Path) -> None:
 
 def test_output_file_is_private(box: Path, tmp_path: Path) -> None:
     out = tmp_path / "report.json"
-    run("scan", str(box), "-f", "json", "-o", str(out))
+    run("scan", str(box), "-f", "json", "-o", str(out), "--all-messages")
     assert stat.S_IMODE(out.stat().st_mode) == 0o600
     assert json.loads(out.read_text())["summary"]["findings"] == 4
 

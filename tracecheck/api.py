@@ -8,6 +8,7 @@ and output formats belong to the CLI and the reporters.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import os
 from collections import Counter, defaultdict
@@ -33,6 +34,7 @@ from tracecheck.model import (
     ShardResult,
     Skipped,
 )
+from tracecheck.config import ScanSettings
 from tracecheck.packs import default_pack_paths
 from tracecheck.rules.pack import Pack, load_packs
 from tracecheck.scanner import ScanConfig, scan_shard
@@ -47,13 +49,40 @@ class ScanOptions:
     """Rule pack paths; empty means the shipped packs."""
     org_domains: tuple[str, ...] = ()
     extra_consumer: tuple[str, ...] = ()
-    all_messages: bool = True
+    all_messages: bool = False
+    """False (default): triage on headers and scan the content of messages that involve a
+    consumer address only; True: scan every message (findings on every flow)."""
     min_confidence: float | None = None
     regex_timeout: float = 5.0
     disabled: tuple[str, ...] = ()
     limits: ExtractLimits = field(default_factory=ExtractLimits)
     log_year: int | None = None
     log_tz: str = "Europe/London"
+    case_reference: str | None = None
+    """A case-reference pattern (e.g. Test and Trace case ids) used as health context."""
+    allow_addresses: tuple[str, ...] = ()
+    """Addresses never treated as consumer mailboxes."""
+
+    @classmethod
+    def from_settings(cls, settings: ScanSettings, **overrides: object) -> ScanOptions:
+        """Options from a config `[scan]` table; explicit overrides (CLI flags) win when set."""
+        base = cls(
+            rules=settings.rules,
+            org_domains=settings.org_domains,
+            extra_consumer=settings.consumer_domains,
+            min_confidence=settings.min_confidence,
+            disabled=settings.disable,
+            case_reference=settings.case_reference,
+            allow_addresses=settings.allow_addresses,
+        )
+        given = {k: v for k, v in overrides.items() if v not in (None, (), [])}
+        if "rules" in given:
+            given["rules"] = tuple(base.rules) + tuple(given["rules"])  # type: ignore[arg-type]
+        for key in ("org_domains", "extra_consumer", "disabled", "allow_addresses"):
+            if key in given:
+                given[key] = tuple(dict.fromkeys((*getattr(base, key),
+                                                  *given[key])))  # type: ignore[misc]
+        return dataclasses.replace(base, **given)  # type: ignore[arg-type]
 
 
 class Checkpoint(Protocol):
@@ -68,13 +97,21 @@ class Checkpoint(Protocol):
         ...
 
 
-Executor = Callable[[Sequence[InputFile], ScanConfig], Iterator[ShardResult]]
+Executor = Callable[
+    [Sequence[InputFile], ScanConfig, Callable[[int], None] | None], Iterator[ShardResult]
+]
+"""`executor(inputs, cfg, progress)` yields one ShardResult per input file, in any order
+(`tracecheck.parallel.executor_for(workers=N)` or `(dask=ADDRESS)` builds one)."""
 
 
 def resolve_packs(rules: Iterable[str]) -> tuple[Pack, ...]:
     """Load the named packs, or the shipped ones when none are named."""
-    paths = [str(p) for p in rules] or [str(p) for p in default_pack_paths()]
-    return load_packs(paths)
+    defaults = [str(p) for p in default_pack_paths()]
+    paths = [str(p) for p in rules] or defaults
+    packs = load_packs(paths)
+    if rules and any(p.extends_default for p in packs):
+        packs = load_packs([*defaults, *(p for p in paths if p not in defaults)])
+    return packs
 
 
 def fingerprint(message_sha256: str, part: str, rule: str, value: str) -> str:
@@ -86,6 +123,7 @@ def fingerprint(message_sha256: str, part: str, rule: str, value: str) -> str:
 def _sequential(
     inputs: Sequence[InputFile], cfg: ScanConfig, progress: Callable[[int], None] | None
 ) -> Iterator[ShardResult]:
+    """The default executor: this process, file by file, each file read once."""
     for inp in inputs:
         yield scan_shard(inp, cfg, progress)
 
@@ -109,7 +147,8 @@ def scan(
     packs = resolve_packs(opts.rules)
     extra = tuple(sorted({*opts.extra_consumer, *(d for p in packs
                                                   for d in p.extra_consumer_domains)}))
-    consumer = ConsumerDomains.load_default(extra)
+    consumer = ConsumerDomains.load_default(extra).with_allowed(
+        a.lower() for a in opts.allow_addresses)
     cfg = ScanConfig(
         pack_paths=tuple(p.path for p in packs),
         extra_consumer=extra,
@@ -118,6 +157,8 @@ def scan(
         regex_timeout=opts.regex_timeout,
         disabled=opts.disabled,
         limits=opts.limits,
+        case_reference=opts.case_reference,
+        allow_addresses=tuple(a.lower() for a in opts.allow_addresses),
     )
     mail_inputs: list[InputFile] = []
     log_inputs: list[InputFile] = []
@@ -148,10 +189,11 @@ def scan(
                 progress(inp.size)
         else:
             todo.append(inp)
-    runner = executor(todo, cfg) if executor is not None else _sequential(todo, cfg, progress)
-    for shard in runner:
+    run = executor if executor is not None else _sequential
+    for shard in run(todo, cfg, progress):
         if checkpoint is not None:
-            checkpoint.save_shard(shard, *stats.get(shard.key.split("@", 1)[0], (0, 0)))
+            path = shard.source.path if shard.source is not None else shard.key
+            checkpoint.save_shard(shard, *stats.get(path, (0, 0)))
         shards.append(shard)
     shards.sort(key=lambda s: s.order)
 
@@ -246,6 +288,8 @@ def merge(
             by_msg[locator].append(match)
         for locator, matches in by_msg.items():
             findings.extend(_findings(infos[locator], matches, consumer, org))
+    findings, quoted_notes = _drop_counted_quotes(findings)
+    notes.extend(quoted_notes)
     refs = tuple(r for s in shards for r in s.refs)
     for inp, n_events, n_skips in log_sources:
         from tracecheck.model import SourceSummary
@@ -310,6 +354,33 @@ def _log_analysis(
     return summary, tuple(found)
 
 
+def _drop_counted_quotes(findings: list[Finding]) -> tuple[list[Finding], list[Skipped]]:
+    """Drop findings that exist only in quoted reply text when the same rule and value were
+    already found, unquoted, in another message to the same consumer addresses (the thread
+    is counted once); each drop is noted. Quotes that reach a new address are kept: forwarding
+    health data to someone new is a disclosure of its own."""
+    seen: dict[tuple[str, str], list[Finding]] = defaultdict(list)
+    for f in findings:
+        if not f.quoted:
+            seen[(f.rule, f.value)].append(f)
+    kept: list[Finding] = []
+    notes: list[Skipped] = []
+    for f in findings:
+        if f.quoted:
+            earlier = [
+                o for o in seen.get((f.rule, f.value), ())
+                if o.locator != f.locator
+                and set(f.consumer_addresses) <= set(o.consumer_addresses)
+            ]
+            if earlier:
+                notes.append(Skipped(locator=f.locator, part=f.part, kind="suppressed",
+                                     reason=f"quoted {f.rule} already counted in "
+                                            f"{earlier[0].locator}"))
+                continue
+        kept.append(f)
+    return kept, notes
+
+
 def _findings(
     info: MessageInfo, matches: Sequence[Match], consumer: ConsumerDomains, org: OrgDomains
 ) -> Iterator[Finding]:
@@ -343,6 +414,7 @@ def _findings(
             test_data=first.test_data,
             message_sha256=info.sha256,
             pack=first.pack,
+            quoted=all(m.quoted for m in group),
         )
 
 
@@ -356,6 +428,12 @@ def failing(result: ScanResult, fail_on: Severity | None) -> list[Finding]:
         for f in result.findings
         if f.flow.is_consumer and f.severity >= fail_on and not f.test_data
     ]
+
+
+def source_hashes(result: ScanResult) -> dict[str, str]:
+    """SHA-256 of every source file now (compare with the hash taken while scanning: evidence
+    must not change under the scan)."""
+    return {s.path: _file_sha256(s.path) for s in result.sources}
 
 
 def check_paths(paths: Sequence[str]) -> None:

@@ -53,6 +53,8 @@ class ConsumerDomains:
     domains: frozenset[str]
     families: frozenset[str]
     not_consumer: frozenset[str]
+    allowed: frozenset[str] = frozenset()
+    """Addresses never treated as consumer (the organisation's allowlist)."""
 
     @classmethod
     def load(cls, path: Path | str, extra: Iterable[str] = ()) -> ConsumerDomains:
@@ -80,7 +82,16 @@ class ConsumerDomains:
     def with_extra(self, extra: Iterable[str]) -> ConsumerDomains:
         """A copy with more consumer domains."""
         more = {d.lower().strip() for d in extra}
-        return ConsumerDomains(self.version, self.domains | more, self.families, self.not_consumer)
+        return ConsumerDomains(self.version, self.domains | more, self.families,
+                               self.not_consumer, self.allowed)
+
+    def with_allowed(self, addresses: Iterable[str]) -> ConsumerDomains:
+        """A copy that never treats `addresses` as consumer mailboxes."""
+        allowed = {a.lower().strip() for a in addresses}
+        if not allowed:
+            return self
+        return ConsumerDomains(self.version, self.domains, self.families, self.not_consumer,
+                               self.allowed | allowed)
 
     def is_consumer_domain(self, domain: str) -> bool:
         """True when `domain` (any subdomain level) belongs to a consumer mailbox provider."""
@@ -88,6 +99,8 @@ class ConsumerDomains:
 
     def is_consumer(self, address: str) -> bool:
         """True when an address (or bare domain) is at a consumer mailbox provider."""
+        if self.allowed and address.lower() in self.allowed:
+            return False
         return self.is_consumer_domain(address.rpartition("@")[2])
 
 

@@ -179,6 +179,8 @@ class Match:
     test_data: bool = False
     """True when the value is from a reserved test range (e.g. NHS 999 range)."""
     pack: str = ""
+    quoted: bool = False
+    """True when the match lies in quoted reply text."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -207,6 +209,8 @@ class Finding:
     test_data: bool = False
     message_sha256: str = ""
     pack: str = ""
+    quoted: bool = False
+    """All occurrences were in quoted reply text."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -19,8 +19,10 @@ from tracecheck.rules.validators import (
 def test_published_nhs_example() -> None:
     # NHS Digital's example: 943 476 5919 (sum 299, remainder 2, check 9).
     assert nhs_check_digit("943476591") == 9
-    assert nhs_mod11("9434765919") is Verdict.VALID
+    # 943... passes the check but is outside the issued 400-499 / 600-799 million ranges.
+    assert nhs_mod11("9434765919") is Verdict.UNISSUED
     assert nhs_mod11("9434765918") is Verdict.INVALID
+    assert nhs_mod11("4010232137") is Verdict.VALID
 
 
 def test_check_of_ten_is_invalid_and_eleven_is_zero() -> None:

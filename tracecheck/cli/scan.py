@@ -2,18 +2,22 @@
 
 from __future__ import annotations
 
+import platform
 import sys
+from datetime import UTC, datetime
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
-from tracecheck import api
+from tracecheck import __version__, api
 from tracecheck.cli.app import app
 from tracecheck.cli.common import Progress, fail, output_stream, use_color
+from tracecheck.config import load_scan_settings
+from tracecheck.content.extract import ExtractLimits
 from tracecheck.errors import TracecheckError
-from tracecheck.model import Severity
+from tracecheck.model import ScanResult, Severity
 from tracecheck.reports.base import ReportFormat, reporter_for
 
 
@@ -31,7 +35,8 @@ class FailOn(StrEnum):
 def scan(
     paths: Annotated[list[str], typer.Argument(help="Mailbox files/folders and log files.")],
     rules: Annotated[list[Path] | None, typer.Option(
-        "--rules", "-r", help="Rule pack YAML (repeatable); default: the shipped packs.")] = None,
+        "--rules", "-r", help="Rule pack YAML (repeatable); default: the shipped packs. A pack "
+        "with `extends: default` adds to the shipped packs.")] = None,
     org_domain: Annotated[list[str] | None, typer.Option(
         "--org-domain", help="An organisation domain (repeatable); default: inferred.")] = None,
     fmt: Annotated[ReportFormat, typer.Option(
@@ -43,12 +48,44 @@ def scan(
     fail_on: Annotated[FailOn, typer.Option(
         "--fail-on", help="Exit 1 when a consumer-flow finding is at or above this severity.")
     ] = FailOn.LOW,
+    exit_zero: Annotated[bool, typer.Option(
+        "--exit-zero", help="Exit 0 even when findings would fail the run.")] = False,
+    baseline: Annotated[Path | None, typer.Option(
+        "--baseline", help="Baseline file of accepted findings; only new findings count.")
+    ] = None,
+    config: Annotated[Path | None, typer.Option(
+        "--config", help="Organisation config (default: ./tracecheck.toml or "
+        "[tool.tracecheck] in ./pyproject.toml).")] = None,
     min_confidence: Annotated[float | None, typer.Option(
         "--min-confidence", min=0.0, max=1.0,
         help="Report matches at or above this confidence (default: the packs' threshold).")
     ] = None,
     consumer_domain: Annotated[list[str] | None, typer.Option(
         "--consumer-domain", help="Extra consumer mailbox domain (repeatable).")] = None,
+    disable: Annotated[list[str] | None, typer.Option(
+        "--disable", help="Detector id to switch off (repeatable).")] = None,
+    all_messages: Annotated[bool, typer.Option(
+        "--all-messages", help="Scan the content of every message, not only messages with a "
+        "consumer address (auditors looking for health data anywhere).")] = False,
+    workers: Annotated[int | None, typer.Option(
+        "--workers", "-j", min=1, help="Worker processes (default: all cores).")] = None,
+    dask: Annotated[str | None, typer.Option(
+        "--dask", help="Run shards on a Dask cluster: a scheduler address, or `local` for a "
+        "LocalCluster on this machine.")] = None,
+    case: Annotated[Path | None, typer.Option(
+        "--case", help="Case folder: store sources, messages, findings and the run manifest "
+        "in its SQLite case store (an interrupted scan resumes).")] = None,
+    max_depth: Annotated[int | None, typer.Option(
+        "--max-depth", min=1, help="Nesting depth limit for archives in attachments.")] = None,
+    max_members: Annotated[int | None, typer.Option(
+        "--max-members", min=1, help="Archive members opened per attachment.")] = None,
+    max_expanded_mb: Annotated[int | None, typer.Option(
+        "--max-expanded-mb", min=1, help="Expanded megabytes allowed per attachment.")] = None,
+    max_ratio: Annotated[float | None, typer.Option(
+        "--max-ratio", min=1.0, help="Largest compression ratio accepted (zip bombs).")] = None,
+    regex_timeout: Annotated[float, typer.Option(
+        "--regex-timeout", min=0.01, help="Seconds a detector may spend on one text part.")
+    ] = 5.0,
     log_year: Annotated[int | None, typer.Option(
         "--log-year", help="Year for year-less syslog time stamps.")] = None,
     log_tz: Annotated[str, typer.Option(
@@ -59,25 +96,86 @@ def scan(
     Exit codes: 0 nothing at or above --fail-on on a consumer flow; 1 findings; 2 usage,
     rule-pack or input error.
     """
-    options = api.ScanOptions(
-        rules=tuple(str(r) for r in rules or ()),
-        org_domains=tuple(org_domain or ()),
-        extra_consumer=tuple(consumer_domain or ()),
-        min_confidence=min_confidence,
-        log_year=log_year,
-        log_tz=log_tz,
-    )
+    try:
+        settings = load_scan_settings(config)
+        defaults = ExtractLimits()
+        limits = ExtractLimits(
+            max_depth=max_depth or defaults.max_depth,
+            max_members=max_members or defaults.max_members,
+            max_total_bytes=(max_expanded_mb * 1024 * 1024 if max_expanded_mb
+                             else defaults.max_total_bytes),
+            max_ratio=max_ratio or defaults.max_ratio,
+        )
+        options = api.ScanOptions.from_settings(
+            settings,
+            rules=tuple(str(r) for r in rules or ()),
+            org_domains=tuple(org_domain or ()),
+            extra_consumer=tuple(consumer_domain or ()),
+            disabled=tuple(disable or ()),
+            min_confidence=min_confidence,
+            all_messages=all_messages or None,
+            regex_timeout=regex_timeout,
+            limits=limits,
+            log_year=log_year,
+            log_tz=log_tz,
+        )
+        accepted = None
+        if baseline is not None:
+            from tracecheck.baseline import load_baseline
+
+            accepted = load_baseline(baseline)
+        api.check_paths(paths)
+    except TracecheckError as exc:
+        raise fail(str(exc)) from None
     progress = Progress(enabled=sys.stderr.isatty())
     try:
-        api.check_paths(paths)
-        result = api.scan(paths, options, progress=progress.advance, total=progress.set_total)
+        executor = _executor(workers, dask)
+        result = _run(paths, options, progress, executor, case)
     except TracecheckError as exc:
         progress.close()
         raise fail(str(exc)) from None
     progress.close()
+    if accepted is not None:
+        from tracecheck.baseline import apply_baseline
+
+        result = apply_baseline(result, accepted)
     to_stdout = output is None or output == "-"
     color = to_stdout and use_color(sys.stdout)
     with output_stream(output) as out:
         reporter_for(fmt, color=color).write(result, out, reveal=reveal)
     threshold = None if fail_on is FailOn.NEVER else Severity.parse(fail_on.value)
-    raise typer.Exit(1 if api.failing(result, threshold) else 0)
+    failed = bool(api.failing(result, threshold))
+    raise typer.Exit(1 if failed and not exit_zero else 0)
+
+
+def _executor(workers: int | None, dask: str | None) -> api.Executor | None:
+    if workers == 1 and not dask:
+        return None
+    from tracecheck.parallel import executor_for
+
+    return executor_for(workers=workers, dask=dask)
+
+
+def _run(paths: list[str], options: api.ScanOptions, progress: Progress,
+         executor: api.Executor | None, case: Path | None) -> ScanResult:
+    if case is None:
+        return api.scan(paths, options, progress=progress.advance, total=progress.set_total,
+                        executor=executor)
+    from tracecheck.case import CaseStore
+
+    store = CaseStore.open(case)
+    try:
+        run_id = store.begin_run({
+            "tool_version": __version__,
+            "python": platform.python_version(),
+            "packs": [{"pack": p.id, "version": p.version, "sha256": p.sha256, "path": p.path}
+                      for p in api.resolve_packs(options.rules)],
+            "arguments": sys.argv[1:],
+            "started": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        })
+        result = api.scan(paths, options, progress=progress.advance, total=progress.set_total,
+                          executor=executor, checkpoint=store.checkpoint(run_id))
+        store.finish_run(run_id, result, api.source_hashes(result))
+    finally:
+        store.close()
+    return result

@@ -78,6 +78,17 @@ def message_info(raw: RawMessage, msg: Message, *, hops: bool = False) -> Messag
     )
 
 
+_BULK_PRECEDENCE = frozenset({"bulk", "list", "junk"})
+
+
+def is_bulk(msg: Message) -> bool:
+    """Newsletters and mailing-list mail: List-Id, List-Unsubscribe or Precedence: bulk/list."""
+    if hdr.first_value(msg, "list-id") or hdr.first_value(msg, "list-unsubscribe"):
+        return True
+    precedence = (hdr.first_value(msg, "precedence") or "").strip().lower()
+    return precedence in _BULK_PRECEDENCE
+
+
 def _child(base: str, i: int) -> str:
     if not base:
         return str(i)

@@ -1,22 +1,31 @@
 """The matcher: runs compiled detectors over text units and yields masked `Match` records.
 
 Owns the per-unit pipeline: keyword prefilter → pattern (regex module, under a timeout) →
-allowlist → validators → required companions within N characters → context window →
-confidence threshold → masking. A timeout on a hostile unit becomes a `Skipped` (kind
-`timeout`), never a hang and never silence. Never sees message headers or flows.
+allowlist → token check (URL, email, IBAN) → validators → deny-context → required companions
+within N characters → context window → confidence threshold → masking. Boilerplate
+(signatures, disclaimers, footers) neither matches nor provides context; matches in quoted
+reply text are marked. A timeout on a hostile unit becomes a `Skipped` (kind `timeout`),
+never a hang and never silence. Never sees message headers or flows.
 """
 
 from __future__ import annotations
 
+import dataclasses
+import functools
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
-from tracecheck.model import Match, Skipped, TextUnit
+import regex
+
+from tracecheck.errors import UsageError
+from tracecheck.model import Match, Severity, Skipped, TextUnit
 from tracecheck.rules import mask
-from tracecheck.rules.pack import Detector, Pack
-from tracecheck.rules.validators import REGISTRY, Verdict
+from tracecheck.rules.boilerplate import Regions, blank, regions
+from tracecheck.rules.pack import Companion, ContextRule, Detector, Pack
+from tracecheck.rules.validators import REGISTRY, UNISSUED_FACTOR, Verdict
 
 DEFAULT_TIMEOUT = 5.0
+_IBAN = regex.compile(r"[A-Z]{2}\d{2}[A-Z0-9]{10,30}")
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,6 +37,25 @@ class Hit:
     value: str
     confidence: float
     test_data: bool
+    quoted: bool = False
+
+
+class Text:
+    """One string to scan, with lazily computed lower-case, regions and context view."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.low = text.lower()
+
+    @functools.cached_property
+    def regions(self) -> Regions:
+        """Boilerplate and quoted spans."""
+        return regions(self.text)
+
+    @functools.cached_property
+    def context_text(self) -> str:
+        """The text with boilerplate blanked: what context and companion searches see."""
+        return blank(self.text, self.regions.boilerplate)
 
 
 def normalise(text: str, kind: str) -> str:
@@ -37,22 +65,73 @@ def normalise(text: str, kind: str) -> str:
     return " ".join(text.lower().split())
 
 
+_CELL_BREAKS = frozenset(",;|\"'()<>[]{}")
+
+
+def _token(text: str, start: int, end: int) -> str:
+    """The word around [start, end): bounded by white space and cell/quote punctuation."""
+    s = start
+    while s > 0 and not text[s - 1].isspace() and text[s - 1] not in _CELL_BREAKS:
+        s -= 1
+    e = end
+    while e < len(text) and not text[e].isspace() and text[e] not in _CELL_BREAKS:
+        e += 1
+    return text[s:e]
+
+
+def _bad_token(kinds: tuple[str, ...], text: str, start: int, end: int) -> bool:
+    token = _token(text, start, end).rstrip(".:")
+    if token == text[start:end]:
+        return False
+    low = token.lower()
+    for kind in kinds:
+        if kind == "url" and ("://" in low or low.startswith("www.") or "?" in low
+                              or "=" in low or "&" in low):
+            return True
+        if kind == "email" and "@" in token:
+            return True
+        if kind == "iban" and _IBAN.fullmatch(token.replace(" ", "")):
+            return True
+        if kind == "alnum" and any(ch.isalpha() for ch in token.split(":")[-1]):
+            return True
+    return False
+
+
+def _window(rule: ContextRule | Companion, t: Text, start: int, end: int,
+            timeout: float, *, label: bool = False) -> bool:
+    """Does `rule` match around [start, end)? `label`: the window ends where the match starts
+    (a label such as "Order no:" must sit right before the value)."""
+    if isinstance(rule, Companion):
+        lo, hi = max(0, start - rule.within), min(len(t.text), end + rule.within)
+    elif label:
+        lo, hi = max(0, start - rule.before), min(len(t.text), start + rule.after)
+    else:
+        lo, hi = max(0, start - rule.before), min(len(t.text), end + rule.after)
+    return rule.pattern.search(t.context_text, lo, hi, timeout=timeout) is not None
+
+
 def detector_hits(
-    det: Detector, text: str, low: str, timeout: float = DEFAULT_TIMEOUT
+    det: Detector, text: str | Text, low: str | None = None, timeout: float = DEFAULT_TIMEOUT
 ) -> Iterator[Hit]:
-    """Every hit of one detector in `text` (`low` is `text.lower()`, for the prefilter)."""
-    if det.keywords and not any(k in low for k in det.keywords):
+    """Every hit of one detector in `text`."""
+    t = text if isinstance(text, Text) else Text(text)
+    if det.keywords and not any(k in t.low for k in det.keywords):
         return
-    for m in det.pattern.finditer(text, timeout=timeout):
+    for m in det.pattern.finditer(t.text, timeout=timeout):
         start, end = m.span()
         if start == end:
             continue
         raw = m.group()
         if det.allow and any(a.fullmatch(raw) for a in det.allow):
             continue
+        if det.reject_tokens and _bad_token(det.reject_tokens, t.text, start, end):
+            continue
+        if t.regions.in_boilerplate(start, end):
+            continue
         value = normalise(raw, det.value)
         test_data = False
         rejected = False
+        factor = 1.0
         for name in det.validators:
             verdict = REGISTRY[name](value)
             if verdict is Verdict.INVALID:
@@ -60,25 +139,61 @@ def detector_hits(
                 break
             if verdict is Verdict.TEST:
                 test_data = True
+            elif verdict is Verdict.UNISSUED:
+                factor = UNISSUED_FACTOR
         if rejected:
             continue
-        if any(
-            c.pattern.search(text, max(0, start - c.within), min(len(text), end + c.within),
-                             timeout=timeout) is None
-            for c in det.requires
-        ):
+        if det.deny_context is not None and _window(det.deny_context, t, start, end, timeout,
+                                                    label=True):
+            continue
+        if any(not _window(c, t, start, end, timeout) for c in det.requires):
             continue
         confidence = det.confidence
-        ctx = det.context
-        if ctx is not None:
-            found = ctx.pattern.search(
-                text, max(0, start - ctx.before), min(len(text), end + ctx.after), timeout=timeout
-            )
-            if found is None:
-                if ctx.required:
-                    continue
-                confidence = det.confidence_without_context
-        yield Hit(start, end, value, confidence, test_data)
+        if det.context is not None and not _window(det.context, t, start, end, timeout):
+            if det.context.required:
+                continue
+            confidence = det.confidence_without_context
+        yield Hit(start, end, value, confidence * factor, test_data,
+                  t.regions.in_quote(start, end))
+
+
+def _with_case_reference(det: Detector, case_ref: str) -> Detector:
+    """A case reference (e.g. a Test and Trace case id) counts as identity/person context."""
+
+    def widen(p: regex.Pattern[str]) -> regex.Pattern[str]:
+        return regex.compile(f"(?:{p.pattern})|(?:{case_ref})", p.flags)
+
+    context = det.context
+    if context is not None:
+        context = dataclasses.replace(context, pattern=widen(context.pattern))
+    requires = tuple(dataclasses.replace(c, pattern=widen(c.pattern)) for c in det.requires)
+    return dataclasses.replace(det, context=context, requires=requires)
+
+
+def case_reference_detector(pattern: str) -> Detector:
+    """The organisation's case-reference pattern as a detector of its own."""
+    try:
+        compiled = regex.compile(pattern, regex.IGNORECASE)
+    except regex.error as exc:
+        raise UsageError(f"case reference pattern does not compile: {exc}") from None
+    return Detector(
+        id="case-reference",
+        pack="config",
+        category="case-reference",
+        severity=Severity.MEDIUM,
+        description="The organisation's case reference (config `scan.case_reference`).",
+        pattern=compiled,
+        value="text",
+        validators=(),
+        keywords=(),
+        context=None,
+        requires=(),
+        allow=(),
+        confidence=0.9,
+        confidence_without_context=0.9,
+        examples_match=(),
+        examples_no_match=(),
+    )
 
 
 class Matcher:
@@ -91,28 +206,39 @@ class Matcher:
         min_confidence: float | None = None,
         timeout: float = DEFAULT_TIMEOUT,
         disabled: Iterable[str] = (),
+        case_reference: str | None = None,
     ) -> None:
         self.packs = tuple(packs)
         off = set(disabled)
         for pack in self.packs:
             off.update(pack.disabled)
-        self.detectors = tuple(d for p in self.packs for d in p.detectors if d.id not in off)
+        dets = [d for p in self.packs for d in p.detectors if d.id not in off]
+        if case_reference:
+            extra = case_reference_detector(case_reference)
+            dets = [_with_case_reference(d, case_reference) for d in dets]
+            if extra.id not in off:
+                dets.append(extra)
+        self.detectors = tuple(dets)
         if min_confidence is None:
             min_confidence = min((p.min_confidence for p in self.packs), default=0.5)
         self.min_confidence = min_confidence
         self.timeout = timeout
 
-    def scan(self, unit: TextUnit) -> tuple[list[Match], list[Skipped]]:
-        """Matches in one unit (document order, then detector order) and any timeouts."""
-        text = unit.text
-        if not text:
+    def scan(self, unit: TextUnit, *, bulk: bool = False) -> tuple[list[Match], list[Skipped]]:
+        """Matches in one unit (document order, then detector order) and any timeouts.
+
+        `bulk` (newsletters, mailing lists) runs only detectors marked `in_bulk_mail`.
+        """
+        if not unit.text:
             return [], []
-        low = text.lower()
+        t = Text(unit.text)
         found: list[tuple[Detector, Hit]] = []
         skips: list[Skipped] = []
         for det in self.detectors:
+            if bulk and not det.in_bulk_mail:
+                continue
             try:
-                for hit in detector_hits(det, text, low, self.timeout):
+                for hit in detector_hits(det, t, timeout=self.timeout):
                     if hit.confidence >= self.min_confidence:
                         found.append((det, hit))
             except TimeoutError:
@@ -127,7 +253,7 @@ class Matcher:
         if not found:
             return [], skips
         found.sort(key=lambda dh: (dh[1].start, dh[1].end, dh[0].id))
-        masked = mask.masked_text(text, [(h.start, h.end, d.value) for d, h in found])
+        masked = mask.masked_text(unit.text, [(h.start, h.end, d.value) for d, h in found])
         matches = [
             Match(
                 rule=d.id,
@@ -142,6 +268,7 @@ class Matcher:
                 confidence=round(h.confidence, 3),
                 test_data=h.test_data,
                 pack=d.pack,
+                quoted=h.quoted,
             )
             for d, h in found
         ]

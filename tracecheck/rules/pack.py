@@ -43,7 +43,9 @@ PROBE_TIMEOUT = 0.25
 _DETECTOR_KEYS = {
     "id", "category", "severity", "description", "pattern", "value", "validators", "keywords",
     "context", "requires", "allow", "confidence", "references", "examples", "enabled", "flags",
+    "deny_context", "reject_tokens", "in_bulk_mail",
 }
+TOKEN_KINDS = ("url", "email", "iban", "alnum")
 
 
 @dataclass(frozen=True)
@@ -91,6 +93,12 @@ class Detector:
     references: tuple[str, ...] = ()
     path: str = ""
     line: int = 0
+    deny_context: ContextRule | None = None
+    """Words that, found in the window, reject the match (order no, tel, invoice ...)."""
+    reject_tokens: tuple[str, ...] = ()
+    """Reject a match inside a white-space token that is a URL, email, IBAN or mixed word."""
+    in_bulk_mail: bool = True
+    """False: the detector does not run on newsletters/bulk mail (List-Id, Precedence: bulk)."""
 
 
 @dataclass(frozen=True)
@@ -106,6 +114,8 @@ class Pack:
     min_confidence: float = 0.5
     disabled: tuple[str, ...] = ()
     extra_consumer_domains: tuple[str, ...] = ()
+    extends_default: bool = False
+    """`extends: default`: the shipped packs load first and this pack adds to them."""
 
     @property
     def ref(self) -> PackRef:
@@ -280,6 +290,7 @@ def load_pack(path: str | Path, *, check_examples: bool = True) -> Pack:
         extra_consumer_domains=_str_list(
             obj.get("consumer_domains"), "consumer_domains", p, lines.at("consumer_domains")
         ),
+        extends_default=_extends(obj.get("extends"), p, lines.at("extends")),
     )
     if check_examples:
         failures = list(example_failures(pack))
@@ -293,6 +304,14 @@ def load_pack(path: str | Path, *, check_examples: bool = True) -> Pack:
                 det.line,
             )
     return pack
+
+
+def _extends(value: Any, p: Path, line: int | None) -> bool:
+    if value is None:
+        return False
+    if value in ("default", ["default"]):
+        return True
+    raise RulePackError("`extends` must be `default` (the shipped packs)", str(p), line)
 
 
 def _detector(raw: Any, i: int, pack_id: str, sets: dict[str, str], p: Path,
@@ -332,20 +351,15 @@ def _detector(raw: Any, i: int, pack_id: str, sets: dict[str, str], p: Path,
             raise RulePackError(
                 f"unknown validator {name!r} (known: {', '.join(sorted(vmod.REGISTRY))})",
                 str(p), lines.at(*base, "validators"))
-    context = None
-    if raw.get("context") is not None:
-        c = raw["context"]
-        cl = lines.at(*base, "context")
-        if not isinstance(c, dict) or "pattern" not in c:
-            raise RulePackError("context must be a mapping with `pattern`", str(p), cl)
-        src = _context_source(c["pattern"], sets, "context.pattern", p, cl)
-        context = ContextRule(
-            pattern=_compile(src, "context.pattern", p, cl, flags=regex.IGNORECASE),
-            before=int(_number(c.get("before", 100), "context.before", p, cl, 0, 2000)),
-            after=int(_number(c.get("after", 60), "context.after", p, cl, 0, 2000)),
-            required=bool(c.get("required", False)),
-            source=src,
-        )
+    context = _context_rule(raw.get("context"), "context", sets, p, lines.at(*base, "context"))
+    deny = _context_rule(raw.get("deny_context"), "deny_context", sets, p,
+                         lines.at(*base, "deny_context"))
+    tokens = _str_list(raw.get("reject_tokens"), "reject_tokens", p,
+                       lines.at(*base, "reject_tokens"))
+    for t in tokens:
+        if t not in TOKEN_KINDS:
+            raise RulePackError(f"reject_tokens entries must be among {', '.join(TOKEN_KINDS)}",
+                                str(p), lines.at(*base, "reject_tokens"))
     requires = []
     for j, comp in enumerate(raw.get("requires") or []):
         cl = lines.at(*base, "requires", j)
@@ -403,6 +417,25 @@ def _detector(raw: Any, i: int, pack_id: str, sets: dict[str, str], p: Path,
                              lines.at(*base, "references")),
         path=str(p),
         line=ln or 0,
+        deny_context=deny,
+        reject_tokens=tokens,
+        in_bulk_mail=bool(raw.get("in_bulk_mail", True)),
+    )
+
+
+def _context_rule(c: Any, what: str, sets: dict[str, str], p: Path,
+                  cl: int | None) -> ContextRule | None:
+    if c is None:
+        return None
+    if not isinstance(c, dict) or "pattern" not in c:
+        raise RulePackError(f"{what} must be a mapping with `pattern`", str(p), cl)
+    src = _context_source(c["pattern"], sets, f"{what}.pattern", p, cl)
+    return ContextRule(
+        pattern=_compile(src, f"{what}.pattern", p, cl, flags=regex.IGNORECASE),
+        before=int(_number(c.get("before", 100), f"{what}.before", p, cl, 0, 2000)),
+        after=int(_number(c.get("after", 60), f"{what}.after", p, cl, 0, 2000)),
+        required=bool(c.get("required", False)),
+        source=src,
     )
 
 

@@ -19,6 +19,13 @@ class Verdict(enum.Enum):
     INVALID = "invalid"
     TEST = "test"
     """Structurally valid but from a reserved test range (reported as test data)."""
+    UNISSUED = "unissued"
+    """Check digit valid but outside the issued ranges: kept with reduced confidence."""
+
+
+UNISSUED_FACTOR = 0.7
+"""Confidence multiplier for check-valid identifiers outside the issued ranges (a typo, an
+old or foreign range, or a coincidence); with context they still clear the 0.5 threshold."""
 
 
 Validator = Callable[[str], Verdict]
@@ -59,14 +66,25 @@ def is_placeholder(digits: str) -> bool:
     return len(set(digits)) == 1 or digits in ("0123456789", "1234567890", "9876543210")
 
 
+NHS_ISSUED = ((400_000_000, 499_999_999), (600_000_000, 799_999_999))
+"""First-nine-digit ranges issued as NHS numbers in England, Wales and the Isle of Man
+(research/dlp.md §NHS). 320–399 million is Northern Ireland's H&C range and 010–311 million
+with a real date is Scotland's CHI range; both have validators of their own."""
+
+
 @validator("nhs_mod11")
 def nhs_mod11(digits: str) -> Verdict:
-    """NHS number: Modulus 11, placeholders rejected, the 999 range is test data."""
+    """NHS number: Modulus 11 in an issued range; placeholders rejected; 999 is test data."""
     if is_placeholder(digits) or not mod11_valid(digits):
         return Verdict.INVALID
     if digits.startswith("999"):
         return Verdict.TEST
-    return Verdict.VALID
+    first = int(digits[:9])
+    if any(lo <= first <= hi for lo, hi in NHS_ISSUED):
+        return Verdict.VALID
+    if 320_000_001 <= first <= 399_999_999 or first <= 311_299_999:
+        return Verdict.INVALID  # H&C and CHI territory: their own detectors decide
+    return Verdict.UNISSUED
 
 
 @validator("not_placeholder")
