@@ -24,7 +24,11 @@ demo: install
 	@mkdir -p out
 	$(BIN)/tracecheck scan $(SAMPLE_DATA) --fail-on never --format table
 	$(BIN)/tracecheck scan $(SAMPLE_DATA) --fail-on never --format json --output out/demo.json
-	@echo "JSON written to out/demo.json"
+	rm -rf out/case
+	$(BIN)/tracecheck scan $(SAMPLE_DATA) --fail-on never --config docs/examples/tracecheck.demo.toml --case out/case --format json --output /dev/null
+	$(BIN)/tracecheck report --case out/case --config docs/examples/tracecheck.demo.toml --format md --output out/ico-report.md
+	$(BIN)/tracecheck report --case out/case --config docs/examples/tracecheck.demo.toml --format html --output out/ico-report.html
+	@echo "Written: out/demo.json (findings), out/ico-report.md and out/ico-report.html (ICO draft)"
 
 lint: install
 	$(BIN)/ruff check tracecheck tests samples/generate.py scripts

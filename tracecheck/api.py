@@ -215,6 +215,41 @@ def scan(
     )
 
 
+def options_manifest(opts: ScanOptions) -> dict[str, object]:
+    """The options that change what a scan finds, as plain data (for run manifests and the
+    case store's shard-reuse check)."""
+    return {
+        "all_messages": opts.all_messages,
+        "min_confidence": opts.min_confidence,
+        "regex_timeout": opts.regex_timeout,
+        "disabled": list(opts.disabled),
+        "extra_consumer": list(opts.extra_consumer),
+        "case_reference": opts.case_reference,
+        "allow_addresses": list(opts.allow_addresses),
+        "limits": _limits_dict(opts.limits),
+    }
+
+
+def read_log_events(
+    paths: Sequence[str], options: ScanOptions | None = None
+) -> tuple[list[LogEvent], list[Skipped]]:
+    """Only the log files under `paths`: their events, and skips (malformed lines, files
+    that are not logs). Mail containers under `paths` are listed as skipped here."""
+    opts = options or ScanOptions()
+    logs: list[InputFile] = []
+    skips: list[Skipped] = []
+    for item in discover(list(paths)):
+        if isinstance(item, Skipped):
+            skips.append(item)
+        elif item.kind == "log":
+            logs.append(item)
+        else:
+            skips.append(Skipped(locator=item.path, kind="unsupported",
+                                 reason=f"not a log file ({item.kind}); use `tracecheck scan`"))
+    events, log_skips, _ = _read_logs(logs, opts)
+    return events, skips + log_skips
+
+
 def _limits_dict(limits: ExtractLimits) -> dict[str, object]:
     return {
         "max_depth": limits.max_depth,
@@ -231,18 +266,20 @@ def _read_logs(
     """Read log files (if the logs package is present) into events and skips."""
     if not inputs:
         return [], [], []
-    try:
-        from tracecheck.logs import read_log, rotation_order
-    except ImportError:
-        return [], [Skipped(locator=i.path, kind="unsupported",
-                            reason="log support not installed") for i in inputs], []
+    from tracecheck.logs import plan_years, read_log, rotation_order
+
     events: list[LogEvent] = []
     skips: list[Skipped] = []
     counted: list[tuple[InputFile, int, int]] = []
     by_path = {i.path: i for i in inputs}
-    for path in rotation_order([i.path for i in inputs]):
+    ordered = rotation_order([i.path for i in inputs])
+    # Year-less syslog stamps: the year is chained through a rotated set (mail.log.2.gz,
+    # mail.log.1, mail.log), from --log-year or else from the files' modification times.
+    years = plan_years(ordered, year=opts.log_year, tz=opts.log_tz)
+    for path in ordered:
         n_events = n_skips = 0
-        for item in read_log(path, by_path[path].log_format, year=opts.log_year, tz=opts.log_tz):
+        for item in read_log(path, by_path[path].log_format, year=years.get(path, opts.log_year),
+                             tz=opts.log_tz):
             if isinstance(item, Skipped):
                 skips.append(item)
                 n_skips += 1

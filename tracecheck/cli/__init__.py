@@ -12,7 +12,7 @@ import sys
 
 from tracecheck.cli.app import app
 
-_COMMAND_MODULES = ("scan", "rules", "case", "baseline")
+_COMMAND_MODULES = ("scan", "rules", "logs", "case", "baseline")
 
 for _name in _COMMAND_MODULES:
     try:

@@ -29,6 +29,8 @@ def use_color(stream: TextIO) -> bool:
 def output_stream(path: str | None) -> Iterator[TextIO]:
     """stdout, or a file created with mode 0600 (reports may hold personal data)."""
     if path is None or path == "-":
+        if hasattr(sys.stdout, "reconfigure"):
+            sys.stdout.reconfigure(errors="backslashreplace")
         yield sys.stdout
         return
     try:
@@ -36,7 +38,9 @@ def output_stream(path: str | None) -> Iterator[TextIO]:
         os.fchmod(fd, 0o600)
     except OSError as exc:
         raise TracecheckError(f"cannot write {path}: {exc.strerror}") from None
-    with open(fd, "w", encoding="utf-8", newline="") as f:
+    # backslashreplace: file names that are not UTF-8 (surrogate-escaped) come out as \udcXX
+    # escapes instead of crashing the writer or writing invalid UTF-8.
+    with open(fd, "w", encoding="utf-8", newline="", errors="backslashreplace") as f:
         yield f
 
 

@@ -172,9 +172,15 @@ def _run(paths: list[str], options: api.ScanOptions, progress: Progress,
                       for p in api.resolve_packs(options.rules)],
             "arguments": sys.argv[1:],
             "started": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+            "options": api.options_manifest(options),
         })
-        result = api.scan(paths, options, progress=progress.advance, total=progress.set_total,
-                          executor=executor, checkpoint=store.checkpoint(run_id))
+        try:
+            result = api.scan(paths, options, progress=progress.advance,
+                              total=progress.set_total, executor=executor,
+                              checkpoint=store.checkpoint(run_id))
+        except BaseException:
+            store.mark_interrupted(run_id)
+            raise
         store.finish_run(run_id, result, api.source_hashes(result))
     finally:
         store.close()

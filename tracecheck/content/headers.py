@@ -35,6 +35,7 @@ RECIPIENT_FIELDS = (
     "x-original-to",
 )
 _ADDR_TOKEN = regex.compile(r"[^\s<>(),;:\"'\[\]@\\]+@[^\s<>(),;:\"'\[\]@\\]+")
+_CONTROL = regex.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _DOMAIN_OK = regex.compile(r"^(?:[\w-]{1,63}\.)+(?:[^\W\d_]{2,63}|xn--[a-z0-9-]{1,59})$")
 
 
@@ -82,7 +83,8 @@ def parse_address_field(
     value: str, field: str, notes: list[str] | None = None
 ) -> list[Address]:
     """All addresses in one header value; the union of the stdlib and regex parses."""
-    text = header_text(value)
+    # Control characters (NUL and friends) never belong to an address: treat them as spaces.
+    text = _CONTROL.sub(" ", header_text(value))
     std: dict[str, str] = {}
     try:
         for name, addr in email.utils.getaddresses([text], **_getaddresses_kwargs()):

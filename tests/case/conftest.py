@@ -1,0 +1,10 @@
+"""Makes the hand-built scenario (`case_scenario.py`) importable by the case tests."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+HERE = str(Path(__file__).resolve().parent)
+if HERE not in sys.path:
+    sys.path.insert(0, HERE)

@@ -1,0 +1,74 @@
+"""Golden ICO reports: the same case gives byte-identical Markdown and JSON, equal to the files
+kept in tests/golden/ico/ (regenerate with TRACECHECK_UPDATE_GOLDEN=1 after a deliberate
+change, and read the diff)."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "case"))
+from case_scenario import build_case  # noqa: E402
+
+from tracecheck.reports.ico import RENDERERS, IcoConfig, IcoFormat, load_config, render  # noqa: E402
+
+GOLDEN = Path(__file__).resolve().parents[1] / "golden" / "ico"
+UPDATE = os.environ.get("TRACECHECK_UPDATE_GOLDEN") == "1"
+
+
+def check(name: str, text: str) -> None:
+    path = GOLDEN / name
+    if UPDATE:
+        path.write_text(text, encoding="utf-8")
+    assert path.exists(), f"missing golden file {path}; run with TRACECHECK_UPDATE_GOLDEN=1"
+    assert text == path.read_text(encoding="utf-8"), f"{name} differs from the golden file"
+
+
+@pytest.fixture(scope="module")
+def snapshots(tmp_path_factory):
+    base = tmp_path_factory.mktemp("golden")
+    full = build_case(base / "full")
+    nologs = build_case(base / "nologs", with_logs=False, decide=False)
+    out = {"full": full.snapshot(), "nologs": nologs.snapshot()}
+    full.close()
+    nologs.close()
+    return out
+
+
+@pytest.mark.parametrize("fmt", ["md", "json"])
+def test_full_case_matches_golden(snapshots, fmt):
+    cfg = load_config(GOLDEN / "tracecheck.toml")
+    check(f"full.{fmt}", render(snapshots["full"], cfg, fmt))
+
+
+def test_case_without_logs_or_settings_matches_golden(snapshots):
+    check("nologs.md", render(snapshots["nologs"], IcoConfig(), "md"))
+
+
+def test_a_rebuilt_case_renders_byte_identical(tmp_path, snapshots):
+    cfg = load_config(GOLDEN / "tracecheck.toml")
+    again = build_case(tmp_path / "again")
+    for fmt in IcoFormat:
+        assert render(again.snapshot(), cfg, fmt) == render(snapshots["full"], cfg, fmt)
+    again.close()
+
+
+def test_every_format_has_a_renderer():
+    assert set(RENDERERS) == set(IcoFormat)
+
+
+def test_an_empty_case_still_renders_every_format(tmp_path):
+    from tracecheck.case import CaseStore
+
+    store = CaseStore.open(tmp_path / "empty")
+    snap = store.snapshot()
+    store.close()
+    for fmt in IcoFormat:
+        text = render(snap, IcoConfig(), fmt)
+        assert "TO COMPLETE" in text or '"messages_flagged": 0' in text
+    md = render(snap, IcoConfig(), "md")
+    assert "no message carrying health data" in md
+    assert "| 0 (0 confirmed, 0 unreviewed) |" in md

@@ -1,0 +1,100 @@
+"""A read-only picture of a case (or of one scan) that reports are built from.
+
+Owns the `CaseSnapshot` record and its construction straight from a `ScanResult`, so a report
+can be drawn from a case store or from a scan held in memory with the same code. Never writes
+anything and never formats output.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from tracecheck.case.manifest import RunRecord
+from tracecheck.case.review import DecisionRecord
+from tracecheck.model import Finding, LogEvent, MessageRef, PackRef, ScanResult, Skipped
+
+
+@dataclass(frozen=True, slots=True)
+class SourceRecord:
+    """One container file in the case, with its hash at ingest and at the end of the run."""
+
+    path: str
+    type: str
+    size: int
+    sha256: str
+    sha256_end: str | None
+    messages: int
+    skipped: int
+
+    @property
+    def changed(self) -> bool:
+        """True when the file's hash at the end of the run differs from the one at ingest."""
+        return self.sha256_end is not None and self.sha256_end != self.sha256
+
+
+@dataclass(frozen=True)
+class CaseSnapshot:
+    """Everything a report needs, in deterministic order."""
+
+    runs: tuple[RunRecord, ...]
+    sources: tuple[SourceRecord, ...]
+    messages: tuple[MessageRef, ...]
+    findings: tuple[Finding, ...]
+    decisions: Mapping[str, DecisionRecord]
+    skipped: tuple[Skipped, ...]
+    notes: tuple[Skipped, ...]
+    log_events: tuple[LogEvent, ...]
+    log_summary: dict[str, object] | None
+    messages_found: int
+    packs: tuple[PackRef, ...] = ()
+    flow_counts: dict[str, int] = field(default_factory=dict)
+    org_domains: tuple[str, ...] = ()
+    org_inferred: bool = False
+
+    @property
+    def messages_scanned(self) -> int:
+        """Distinct messages (by locator) scanned into the case."""
+        return len({m.locator for m in self.messages})
+
+    @property
+    def last_run(self) -> RunRecord | None:
+        """The most recent run, complete or not."""
+        return self.runs[-1] if self.runs else None
+
+    @classmethod
+    def from_scan(
+        cls,
+        result: ScanResult,
+        decisions: Mapping[str, DecisionRecord] | None = None,
+        sha256_end: Mapping[str, str] | None = None,
+    ) -> CaseSnapshot:
+        """A snapshot of a single in-memory scan (no runs, optional decisions)."""
+        ends = sha256_end or {}
+        return cls(
+            runs=(),
+            sources=tuple(
+                SourceRecord(
+                    path=s.path,
+                    type=s.type,
+                    size=s.bytes,
+                    sha256=s.sha256,
+                    sha256_end=ends.get(s.path),
+                    messages=s.messages,
+                    skipped=s.skipped,
+                )
+                for s in sorted(result.sources, key=lambda s: s.path)
+            ),
+            messages=tuple(sorted(result.refs, key=lambda r: r.locator)),
+            findings=tuple(sorted(result.findings, key=lambda f: (f.locator, f.fingerprint))),
+            decisions=dict(decisions or {}),
+            skipped=result.skipped,
+            notes=result.notes,
+            log_events=result.log_events,
+            log_summary=result.log_summary,
+            messages_found=result.messages_found,
+            packs=result.packs,
+            flow_counts=dict(result.flow_counts),
+            org_domains=result.org.domains,
+            org_inferred=result.org.inferred,
+        )

@@ -1,0 +1,554 @@
+"""The case store: one SQLite file (`DIR/case.sqlite`) holding the evidence trail of a case.
+
+Owns reading and writing the case: runs and their manifests, saved shards for resumption,
+sources with their hashes, messages, findings (keyed by fingerprint, so a rescan never
+duplicates one), log events, coverage, and reviewer decisions (kept by fingerprint, so they
+survive rescans). Every write commits in its own transaction in WAL mode, so a killed scan
+leaves every shard saved so far intact. The file is created mode 0600 in a 0700 directory.
+Never scans mail, never formats reports, and never prints a matched value.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
+from pathlib import Path
+from types import TracebackType
+
+from tracecheck.case import codec, schema
+from tracecheck.case.errors import CaseStoreError
+from tracecheck.case.manifest import RunRecord, parse_manifest, utc_now
+from tracecheck.case.review import Decision, DecisionRecord
+from tracecheck.case.snapshot import CaseSnapshot, SourceRecord
+from tracecheck.model import (
+    Finding,
+    LogEvent,
+    MessageRef,
+    PackRef,
+    ScanResult,
+    ShardResult,
+    Skipped,
+)
+
+DB_NAME = "case.sqlite"
+MIN_PREFIX = 8
+"""Shortest fingerprint prefix `decide` accepts in place of a full fingerprint."""
+
+
+def db_path(path: str | Path) -> Path:
+    """The database file for a case directory (or the file itself when given one)."""
+    p = Path(path)
+    if p.suffix == ".sqlite" and not p.is_dir():
+        return p
+    return p / DB_NAME
+
+
+class CaseStore:
+    """An open case. Use `CaseStore.open(DIR)`; close it (or use it as a context manager)."""
+
+    def __init__(self, conn: sqlite3.Connection, path: Path) -> None:
+        self._conn = conn
+        self.path = path
+        """The database file."""
+        self._compat: str | None = None
+
+    # -- opening -------------------------------------------------------------------------
+
+    @classmethod
+    def open(cls, path: str | Path, *, create: bool = True) -> CaseStore:
+        """Open the case at `path` (a directory, or a `.sqlite` file), creating and migrating
+        it as needed. With `create=False` a missing case is an error."""
+        db = db_path(path)
+        if not db.exists():
+            if not create:
+                raise CaseStoreError(f"no case at {path} ({db.name} not found)")
+            db.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+            # create the file ourselves so it is never world-readable, even for an instant
+            fd = os.open(db, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
+            os.close(fd)
+        elif db.is_dir():
+            raise CaseStoreError(f"{db} is a directory, not a case database")
+        try:
+            conn = sqlite3.connect(db, isolation_level=None, timeout=10.0)
+            conn.execute("PRAGMA journal_mode=WAL")
+            conn.execute("PRAGMA synchronous=NORMAL")
+            conn.execute("PRAGMA foreign_keys=ON")
+            schema.migrate(conn)
+        except sqlite3.DatabaseError as exc:
+            raise CaseStoreError(f"{db}: not a usable case database ({exc})") from None
+        return cls(conn, db)
+
+    def close(self) -> None:
+        """Close the database (checkpointing the WAL)."""
+        self._conn.close()
+
+    def __enter__(self) -> CaseStore:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    @property
+    def schema_version(self) -> int:
+        """The schema version of the open database."""
+        return schema.current_version(self._conn)
+
+    @contextmanager
+    def _tx(self) -> Iterator[sqlite3.Connection]:
+        self._conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield self._conn
+        except BaseException:
+            self._conn.execute("ROLLBACK")
+            raise
+        self._conn.execute("COMMIT")
+
+    # -- runs and resumption ---------------------------------------------------------------
+
+    def begin_run(self, manifest: Mapping[str, object]) -> int:
+        """Record the start of a scan run; return its id. Runs left `running` by a killed
+        process are marked `interrupted`."""
+        m = parse_manifest(manifest)
+        with self._tx() as conn:
+            conn.execute("UPDATE runs SET status='interrupted' WHERE status='running'")
+            cur = conn.execute(
+                "INSERT INTO runs (tool_version, python, packs, arguments, started, status,"
+                " options, shard_key) VALUES (?, ?, ?, ?, ?, 'running', ?, ?)",
+                (
+                    m.tool_version,
+                    m.python,
+                    codec.dumps(m.packs),
+                    json.dumps(list(m.arguments)),
+                    m.started,
+                    json.dumps(m.options, sort_keys=True, default=str),
+                    m.compat,
+                ),
+            )
+        self._compat = m.compat
+        run_id = cur.lastrowid
+        assert run_id is not None
+        return run_id
+
+    def _run_compat(self, run_id: int) -> str:
+        row = self._conn.execute("SELECT shard_key FROM runs WHERE id=?", (run_id,)).fetchone()
+        if row is None:
+            raise CaseStoreError(f"no run {run_id} in this case")
+        return str(row[0])
+
+    def load_shard(self, key: str, size: int, mtime_ns: int) -> ShardResult | None:
+        """A shard saved by an earlier (possibly killed) run, if the file is unchanged (same
+        size and mtime) and it was scanned with the same tool version, packs and options as
+        the current run; else None and the caller rescans it."""
+        compat = self._compat
+        if compat is None:
+            row = self._conn.execute("SELECT shard_key FROM runs ORDER BY id DESC").fetchone()
+            if row is None:
+                return None
+            compat = str(row[0])
+        row = self._conn.execute(
+            "SELECT size, mtime_ns, compat, codec, data FROM shards WHERE key=?", (key,)
+        ).fetchone()
+        if row is None:
+            return None
+        if (row[0], row[1], row[2], row[3]) != (size, mtime_ns, compat, codec.CODEC_VERSION):
+            return None
+        try:
+            return codec.loads(ShardResult, row[4])
+        except (ValueError, KeyError, TypeError):
+            return None  # a damaged record is rescanned, never trusted
+
+    def save_shard(self, run_id: int, shard: ShardResult, size: int, mtime_ns: int) -> None:
+        """Save one scanned shard and commit at once (the unit of resumption)."""
+        compat = self._run_compat(run_id)
+        data = codec.dumps(shard)
+        with self._tx() as conn:
+            conn.execute(
+                "INSERT INTO shards (key, size, mtime_ns, compat, codec, run_id, data)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT(key) DO UPDATE SET"
+                " size=excluded.size, mtime_ns=excluded.mtime_ns, compat=excluded.compat,"
+                " codec=excluded.codec, run_id=excluded.run_id, data=excluded.data",
+                (shard.key, size, mtime_ns, compat, codec.CODEC_VERSION, run_id, data),
+            )
+
+    def checkpoint(self, run_id: int) -> RunCheckpoint:
+        """The shard load/save pair bound to one run (`api.Checkpoint` shape)."""
+        self._run_compat(run_id)
+        return RunCheckpoint(self, run_id)
+
+    def finish_run(
+        self,
+        run_id: int,
+        result: ScanResult,
+        source_hashes_end: Mapping[str, str],
+        *,
+        ended: str | None = None,
+    ) -> None:
+        """Store what the run found (idempotently) and mark it complete.
+
+        Findings are keyed by fingerprint: a rescan updates them in place. A finding that a
+        rescanned message no longer produces is dropped (its decision is kept, in case it comes
+        back). Sources carry the hash at ingest and the one in `source_hashes_end`.
+        """
+        self._run_compat(run_id)
+        source_paths = sorted((s.path for s in result.sources), key=len, reverse=True)
+        flows: dict[str, str] = {}
+        for f in result.findings:
+            flows.setdefault(f.locator, f.flow.value)
+        with self._tx() as conn:
+            for s in result.sources:
+                conn.execute(
+                    "INSERT INTO sources (path, type, size, sha256, messages, skipped,"
+                    " first_run, last_run, sha256_end) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
+                    " ON CONFLICT(path) DO UPDATE SET type=excluded.type, size=excluded.size,"
+                    " sha256=excluded.sha256, messages=excluded.messages,"
+                    " skipped=excluded.skipped, last_run=excluded.last_run,"
+                    " sha256_end=excluded.sha256_end",
+                    (
+                        s.path,
+                        s.type,
+                        s.bytes,
+                        s.sha256,
+                        s.messages,
+                        s.skipped,
+                        run_id,
+                        run_id,
+                        source_hashes_end.get(s.path),
+                    ),
+                )
+            for ref in result.refs:
+                source = next((p for p in source_paths if ref.locator.startswith(p)), None)
+                conn.execute(
+                    "INSERT INTO messages (locator, sha256, message_id, date, consumer, flow,"
+                    " source, ref, first_run, last_run) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+                    " ON CONFLICT(locator) DO UPDATE SET sha256=excluded.sha256,"
+                    " message_id=excluded.message_id, date=excluded.date,"
+                    " consumer=excluded.consumer, flow=excluded.flow, source=excluded.source,"
+                    " ref=excluded.ref, last_run=excluded.last_run",
+                    (
+                        ref.locator,
+                        ref.sha256,
+                        ref.message_id,
+                        ref.date,
+                        int(ref.consumer),
+                        flows.get(ref.locator) or ref.flow or None,
+                        source,
+                        codec.dumps(ref),
+                        run_id,
+                        run_id,
+                    ),
+                )
+            found = {f.fingerprint for f in result.findings}
+            rescanned = {ref.locator for ref in result.refs}
+            stale = [
+                fp
+                for fp, loc in conn.execute("SELECT fingerprint, locator FROM findings")
+                if loc in rescanned and fp not in found
+            ]
+            conn.executemany("DELETE FROM findings WHERE fingerprint=?", [(fp,) for fp in stale])
+            for f in result.findings:
+                conn.execute(
+                    "INSERT INTO findings (fingerprint, message_sha256, locator, rule, category,"
+                    " severity, sender, flow, date, record, first_run, last_run)"
+                    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+                    " ON CONFLICT(fingerprint) DO UPDATE SET"
+                    " message_sha256=excluded.message_sha256, locator=excluded.locator,"
+                    " rule=excluded.rule, category=excluded.category,"
+                    " severity=excluded.severity, sender=excluded.sender, flow=excluded.flow,"
+                    " date=excluded.date, record=excluded.record, last_run=excluded.last_run",
+                    (
+                        f.fingerprint,
+                        f.message_sha256,
+                        f.locator,
+                        f.rule,
+                        f.category,
+                        int(f.severity),
+                        f.sender.lower(),
+                        f.flow.value,
+                        f.date,
+                        codec.dumps(f),
+                        run_id,
+                        run_id,
+                    ),
+                )
+            for ev in result.log_events:
+                conn.execute(
+                    "INSERT INTO log_events (locator, log_format, time, sender, message_id,"
+                    " kind, record, last_run) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
+                    " ON CONFLICT(locator) DO UPDATE SET log_format=excluded.log_format,"
+                    " time=excluded.time, sender=excluded.sender,"
+                    " message_id=excluded.message_id, kind=excluded.kind,"
+                    " record=excluded.record, last_run=excluded.last_run",
+                    (
+                        ev.locator,
+                        ev.log_format,
+                        ev.time,
+                        ev.sender,
+                        ev.message_id,
+                        ev.kind,
+                        codec.dumps(ev),
+                        run_id,
+                    ),
+                )
+            for note, items in ((0, result.skipped), (1, result.notes)):
+                for sk in items:
+                    conn.execute(
+                        "INSERT INTO skipped (locator, part, reason, kind, note, last_run)"
+                        " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT(locator, part, reason, note)"
+                        " DO UPDATE SET kind=excluded.kind, last_run=excluded.last_run",
+                        (sk.locator, sk.part or "", sk.reason, sk.kind, note, run_id),
+                    )
+            # a manifest written before the packs were resolved gets them from the result
+            conn.execute(
+                "UPDATE runs SET packs=? WHERE id=? AND packs='[]'",
+                (codec.dumps(tuple(sorted(result.packs, key=lambda p: (p.pack, p.path)))), run_id),
+            )
+            conn.execute(
+                "UPDATE runs SET options=? WHERE id=? AND options='{}'",
+                (json.dumps(result.options, sort_keys=True, default=str), run_id),
+            )
+            conn.execute(
+                "UPDATE runs SET ended=?, status='complete', messages_found=?,"
+                " messages_scanned=?, skipped=?, findings=?, log_summary=?, flow_counts=?,"
+                " org=? WHERE id=?",
+                (
+                    ended or utc_now(),
+                    result.messages_found,
+                    result.messages_scanned,
+                    len(result.skipped),
+                    len(result.findings),
+                    None
+                    if result.log_summary is None
+                    else json.dumps(result.log_summary, sort_keys=True, default=str),
+                    json.dumps(result.flow_counts, sort_keys=True),
+                    json.dumps(
+                        {"domains": list(result.org.domains), "inferred": result.org.inferred}
+                    ),
+                    run_id,
+                ),
+            )
+        if self._compat is None:
+            self._compat = self._run_compat(run_id)
+
+    def mark_interrupted(self, run_id: int) -> None:
+        """Mark a run interrupted (e.g. on Ctrl-C), keeping the shards it saved."""
+        with self._tx() as conn:
+            conn.execute(
+                "UPDATE runs SET status='interrupted', ended=? WHERE id=? AND status='running'",
+                (utc_now(), run_id),
+            )
+
+    def runs(self) -> list[RunRecord]:
+        """Every run, oldest first."""
+        rows = self._conn.execute(
+            "SELECT id, tool_version, python, packs, arguments, started, ended, status,"
+            " messages_found, messages_scanned, skipped, findings, options FROM runs ORDER BY id"
+        ).fetchall()
+        return [
+            RunRecord(
+                id=r[0],
+                tool_version=r[1],
+                python=r[2],
+                packs=codec.loads(tuple[PackRef, ...], r[3]),
+                arguments=tuple(json.loads(r[4])),
+                started=r[5],
+                ended=r[6],
+                status=r[7],
+                messages_found=r[8],
+                messages_scanned=r[9],
+                skipped=r[10],
+                findings=r[11],
+                options=json.loads(r[12]),
+            )
+            for r in rows
+        ]
+
+    # -- reading ---------------------------------------------------------------------------
+
+    def findings(self) -> list[Finding]:
+        """Every current finding, ordered by date, locator and fingerprint."""
+        rows = self._conn.execute(
+            "SELECT record FROM findings ORDER BY date IS NULL, date, locator, fingerprint"
+        )
+        return [codec.loads(Finding, r[0]) for r in rows]
+
+    def messages(self) -> list[MessageRef]:
+        """Every message scanned into the case, by locator."""
+        rows = self._conn.execute("SELECT ref FROM messages ORDER BY locator")
+        return [codec.loads(MessageRef, r[0]) for r in rows]
+
+    def log_events(self) -> list[LogEvent]:
+        """Every stored log event, by time then locator."""
+        rows = self._conn.execute(
+            "SELECT record FROM log_events ORDER BY time IS NULL, time, locator"
+        )
+        return [codec.loads(LogEvent, r[0]) for r in rows]
+
+    def sources(self) -> list[SourceRecord]:
+        """Every source file in the case, by path."""
+        rows = self._conn.execute(
+            "SELECT path, type, size, sha256, sha256_end, messages, skipped FROM sources"
+            " ORDER BY path"
+        )
+        return [SourceRecord(*r) for r in rows]
+
+    def skipped(self, *, notes: bool = False) -> list[Skipped]:
+        """Coverage gaps (or, with `notes=True`, decode notes), by locator."""
+        rows = self._conn.execute(
+            "SELECT locator, reason, part, kind FROM skipped WHERE note=?"
+            " ORDER BY locator, part, reason",
+            (int(notes),),
+        )
+        return [Skipped(r[0], r[1], r[2] or None, r[3]) for r in rows]
+
+    # -- decisions -------------------------------------------------------------------------
+
+    def _resolve(self, fingerprints: Iterable[str]) -> list[str]:
+        out: list[str] = []
+        for fp in fingerprints:
+            fp = fp.strip().lower()
+            if len(fp) < MIN_PREFIX:
+                raise CaseStoreError(f"fingerprint {fp!r} is too short (at least {MIN_PREFIX})")
+            rows = self._conn.execute(
+                "SELECT fingerprint FROM findings WHERE fingerprint >= ? AND fingerprint < ?",
+                (fp, fp + "\uffff"),
+            ).fetchall()
+            if not rows:
+                raise CaseStoreError(f"no finding with fingerprint {fp} in this case")
+            if len(rows) > 1 and not any(r[0] == fp for r in rows):
+                raise CaseStoreError(f"fingerprint prefix {fp} matches {len(rows)} findings")
+            out.append(fp if any(r[0] == fp for r in rows) else rows[0][0])
+        return out
+
+    def decide(
+        self,
+        fingerprints: Iterable[str] | None = None,
+        *,
+        rule: str | None = None,
+        sender: str | None = None,
+        decision: Decision | str,
+        reason: str,
+        who: str,
+        at: str | None = None,
+    ) -> list[str]:
+        """Record a decision on findings chosen by fingerprint (full or a unique prefix of at
+        least 8 characters), or in bulk by rule and/or sender. Returns the fingerprints
+        decided. The decision replaces any earlier one; the history keeps every decision."""
+        dec = decision if isinstance(decision, Decision) else Decision.parse(decision)
+        if not reason.strip():
+            raise CaseStoreError("a decision needs a reason")
+        if not who.strip():
+            raise CaseStoreError("a decision needs a reviewer name")
+        chosen: list[str] = []
+        if fingerprints is not None:
+            chosen.extend(self._resolve(fingerprints))
+        if rule is not None or sender is not None:
+            clauses, params = [], []
+            if rule is not None:
+                clauses.append("rule = ?")
+                params.append(rule)
+            if sender is not None:
+                clauses.append("sender = ?")
+                params.append(sender.strip().lower())
+            rows = self._conn.execute(
+                f"SELECT fingerprint FROM findings WHERE {' AND '.join(clauses)}", params
+            )
+            chosen.extend(r[0] for r in rows)
+        if fingerprints is None and rule is None and sender is None:
+            raise CaseStoreError("choose findings by fingerprint, rule or sender")
+        chosen = sorted(set(chosen))
+        when = at or utc_now()
+        with self._tx() as conn:
+            for fp in chosen:
+                conn.execute(
+                    "INSERT INTO decisions (fingerprint, decision, reason, who, at)"
+                    " VALUES (?, ?, ?, ?, ?) ON CONFLICT(fingerprint) DO UPDATE SET"
+                    " decision=excluded.decision, reason=excluded.reason, who=excluded.who,"
+                    " at=excluded.at",
+                    (fp, dec.value, reason.strip(), who.strip(), when),
+                )
+                conn.execute(
+                    "INSERT INTO decision_history (fingerprint, decision, reason, who, at)"
+                    " VALUES (?, ?, ?, ?, ?)",
+                    (fp, dec.value, reason.strip(), who.strip(), when),
+                )
+        return chosen
+
+    def decisions(self) -> dict[str, DecisionRecord]:
+        """The current decision per fingerprint (including fingerprints not found lately)."""
+        rows = self._conn.execute(
+            "SELECT fingerprint, decision, reason, who, at FROM decisions ORDER BY fingerprint"
+        )
+        return {r[0]: DecisionRecord(r[0], Decision(r[1]), r[2], r[3], r[4]) for r in rows}
+
+    def decision_history(self, fingerprint: str | None = None) -> list[DecisionRecord]:
+        """Every decision ever recorded, oldest first (optionally for one fingerprint)."""
+        sql = "SELECT fingerprint, decision, reason, who, at FROM decision_history"
+        params: tuple[str, ...] = ()
+        if fingerprint is not None:
+            sql += " WHERE fingerprint = ?"
+            params = (fingerprint,)
+        rows = self._conn.execute(sql + " ORDER BY id", params)
+        return [DecisionRecord(r[0], Decision(r[1]), r[2], r[3], r[4]) for r in rows]
+
+    # -- the whole case ----------------------------------------------------------------------
+
+    def snapshot(self) -> CaseSnapshot:
+        """Everything a report needs, read in one go."""
+        runs = self.runs()
+        complete = [r for r in runs if r.status == "complete"]
+        row = self._conn.execute(
+            "SELECT log_summary FROM runs WHERE status='complete' AND log_summary IS NOT NULL"
+            " ORDER BY id DESC"
+        ).fetchone()
+        log_summary = json.loads(row[0]) if row else None
+        flow_row = self._conn.execute(
+            "SELECT flow_counts, org FROM runs WHERE status='complete' ORDER BY id DESC"
+        ).fetchone()
+        flow_counts: dict[str, int] = json.loads(flow_row[0]) if flow_row else {}
+        org = json.loads(flow_row[1]) if flow_row else {}
+        sources = self.sources()
+        if sources:
+            found = sum(s.messages for s in sources)
+        else:
+            found = (complete[-1].messages_found or 0) if complete else 0
+        return CaseSnapshot(
+            runs=tuple(runs),
+            sources=tuple(sources),
+            messages=tuple(self.messages()),
+            findings=tuple(self.findings()),
+            decisions=self.decisions(),
+            skipped=tuple(self.skipped()),
+            notes=tuple(self.skipped(notes=True)),
+            log_events=tuple(self.log_events()),
+            log_summary=log_summary,
+            messages_found=found,
+            packs=complete[-1].packs if complete else (),
+            flow_counts=flow_counts,
+            org_domains=tuple(org.get("domains", ())),
+            org_inferred=bool(org.get("inferred", False)),
+        )
+
+
+class RunCheckpoint:
+    """`load_shard(key, size, mtime_ns)` / `save_shard(shard, size, mtime_ns)` for one run, as
+    `tracecheck.api.scan(checkpoint=...)` expects."""
+
+    def __init__(self, store: CaseStore, run_id: int) -> None:
+        self.store = store
+        self.run_id = run_id
+
+    def load_shard(self, key: str, size: int, mtime_ns: int) -> ShardResult | None:
+        """A reusable saved shard, or None."""
+        return self.store.load_shard(key, size, mtime_ns)
+
+    def save_shard(self, shard: ShardResult, size: int, mtime_ns: int) -> None:
+        """Save and commit one shard for this run."""
+        self.store.save_shard(self.run_id, shard, size, mtime_ns)

@@ -1,0 +1,212 @@
+"""Microsoft 365 / Exchange Online message trace: CSV exports and Reporting-web-service JSON.
+
+Owns the message-trace shapes: the summary export (Date, Sender, Recipient, Subject, Status,
+one row per recipient; also the classic Get-MessageTrace column names), the enhanced summary
+(`origin_timestamp_utc`, `recipient_status` as `addr##Receive, Send;addr2##...`), the extended
+report (tracking-log columns with underscores; joined by the Exchange tracking joiner), and the
+JSON records of the Reporting web service / Get-MessageTrace / Graph (`Received` UTC with or
+without `Z`, or `/Date(ms)/`). UTF-8 or UTF-16 files. Rows of one message (same Message-ID and
+sender) become one event. Dates without a zone are UTC, as the exports document.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from tracecheck.logs.base import LogSource, clean_addr, merge_status, open_text, parse_time
+from tracecheck.logs.exchange import EVENT_STATUS, TrackingJoiner, hyphen_keys
+from tracecheck.logs.tabular import csv_lines, json_records, lower_keys
+from tracecheck.model import LogEvent, LogRecipient, Skipped
+
+NAME = "m365"
+
+STATUS = {
+    "delivered": "delivered",
+    "expanded": "expanded",
+    "resolved": "expanded",
+    "failed": "failed",
+    "pending": "pending",
+    "quarantined": "quarantined",
+    "filteredasspam": "filtered",
+    "spam": "filtered",
+    "gettingstatus": "unknown",
+    "none": "unknown",
+}
+
+TIME = ("date_time_utc", "origin_timestamp_utc", "received", "date (utc)", "date", "time",
+        "receiveddatetime", "date/time", "timestamp")
+SENDER = ("sender_address", "senderaddress", "sender address", "sender", "from")
+RECIPIENT = ("recipient_address", "recipientaddress", "recipient address", "recipient", "to")
+SUBJECT = ("message_subject", "subject")
+STATUS_COL = ("status", "delivery status", "deliverystatus")
+SIZE = ("total_bytes", "size", "message size", "size (bytes)")
+MSGID = ("message_id", "messageid", "message id", "internetmessageid")
+TRACEID = ("network_message_id", "messagetraceid", "message trace id", "networkmessageid")
+DIRECTION = ("directionality", "direction")
+
+
+def pick(row: dict[str, Any], names: tuple[str, ...]) -> str:
+    """The first non-empty value among `names` (keys already lower-case)."""
+    for n in names:
+        v = row.get(n)
+        if v is not None and str(v).strip():
+            return str(v).strip()
+    return ""
+
+
+def pick_time(row: dict[str, Any], names: tuple[str, ...]) -> str:
+    """The time column: one of `names`, else the first column named `date…`/`received…`
+    (exports label it with the chosen zone, e.g. `Date (UTC+01:00)`)."""
+    found = pick(row, names)
+    if found:
+        return found
+    for key, value in row.items():
+        if key.startswith(("date", "received")) and value is not None and str(value).strip():
+            return str(value).strip()
+    return ""
+
+
+def norm_status(text: str) -> str:
+    """Message-trace status word → normalised status."""
+    return STATUS.get("".join(text.lower().split()), "unknown")
+
+
+@dataclass
+class _Msg:
+    lineno: int
+    time: str | None
+    sender: str
+    message_id: str
+    queue_id: str = ""
+    size: int | None = None
+    subject: str = ""
+    direction: str = ""
+    rcpts: dict[str, LogRecipient] = field(default_factory=dict)
+
+    def add(self, r: LogRecipient) -> None:
+        key = r.addr.lower()
+        old = self.rcpts.get(key)
+        if old is None:
+            self.rcpts[key] = r
+        else:
+            keep = merge_status(old.status, r.status)
+            self.rcpts[key] = LogRecipient(old.addr, keep, r.detail if keep == r.status
+                                           else old.detail)
+
+
+class _Grouper:
+    def __init__(self, src: LogSource) -> None:
+        self.src = src
+        self.msgs: dict[tuple[str, str], _Msg] = {}
+
+    def add(self, lineno: int, row: dict[str, Any]) -> Skipped | None:
+        when = parse_time(pick_time(row, TIME))
+        if when is None:
+            return self.src.bad(lineno, "no readable date in message-trace row")
+        sender = clean_addr(pick(row, SENDER))
+        mid = clean_addr(pick(row, MSGID))
+        trace = pick(row, TRACEID)
+        key = (mid or trace or f"row{lineno}", sender.lower())
+        msg = self.msgs.get(key)
+        if msg is None:
+            msg = self.msgs[key] = _Msg(lineno, when, sender, mid, queue_id=trace)
+        size = pick(row, SIZE)
+        if size.isdigit() and msg.size is None:
+            msg.size = int(size)
+        msg.subject = msg.subject or pick(row, SUBJECT)
+        msg.direction = msg.direction or _direction(pick(row, DIRECTION))
+        status_text = pick(row, STATUS_COL)
+        rstat = row.get("recipient_status")
+        if isinstance(rstat, str) and "##" in rstat:
+            for part in rstat.split(";"):
+                addr, _, events = part.partition("##")
+                last = events.split(",")[-1].strip().upper()
+                if addr.strip():
+                    msg.add(LogRecipient(clean_addr(addr), EVENT_STATUS.get(last, "unknown"),
+                                         events.strip()))
+            return None
+        for addr in pick(row, RECIPIENT).replace(",", ";").split(";"):
+            if addr.strip():
+                msg.add(LogRecipient(clean_addr(addr), norm_status(status_text), status_text))
+        return None
+
+    def events(self) -> list[LogEvent]:
+        return [
+            LogEvent(
+                log_format=NAME,
+                source=self.src.path,
+                locator=self.src.loc(m.lineno),
+                time=m.time,
+                sender=m.sender,
+                recipients=tuple(m.rcpts.values()),
+                message_id=m.message_id,
+                queue_id=m.queue_id,
+                size=m.size,
+                subject=m.subject,
+                direction=m.direction,
+            )
+            for m in sorted(self.msgs.values(), key=lambda m: m.lineno)
+        ]
+
+
+def _direction(text: str) -> str:
+    return {"1": "Inbound", "2": "Outbound"}.get(text, text)
+
+
+def _is_json(src: LogSource) -> bool:
+    with open_text(src.path) as fh:
+        head = fh.read(4096).lstrip()
+    return head[:1] in ("{", "[")
+
+
+class M365Reader:
+    """Reader for Microsoft 365 message trace exports (CSV or JSON)."""
+
+    name = NAME
+
+    def read(self, src: LogSource) -> Iterator[LogEvent | Skipped]:
+        """Yield skips as met, then the joined messages."""
+        if _is_json(src):
+            yield from self._json(src)
+        else:
+            yield from self._csv(src)
+
+    def _json(self, src: LogSource) -> Iterator[LogEvent | Skipped]:
+        grouper = _Grouper(src)
+        for item in json_records(src):
+            if isinstance(item, Skipped):
+                yield item
+                continue
+            lineno, rec = item
+            low = {k.lower(): v for k, v in rec.items()}
+            if not pick(low, RECIPIENT) and not pick(low, SENDER):
+                continue  # metadata envelope or an empty record
+            bad = grouper.add(lineno, low)
+            if bad is not None:
+                yield bad
+        yield from grouper.events()
+
+    def _csv(self, src: LogSource) -> Iterator[LogEvent | Skipped]:
+        header: list[str] | None = None
+        grouper = _Grouper(src)
+        joiner: TrackingJoiner | None = None
+        for lineno, row in csv_lines(src):
+            if isinstance(row, str):
+                yield src.bad(lineno, "unbalanced quotes in CSV row")
+                continue
+            if header is None:
+                header = lower_keys(row)
+                if "event_id" in header:
+                    joiner = TrackingJoiner(src, NAME)
+                    header = hyphen_keys(row)
+                continue
+            if len(row) != len(header):
+                yield src.bad(lineno, f"{len(row)} columns, header has {len(header)}")
+                continue
+            values = dict(zip(header, row, strict=True))
+            bad = joiner.add(lineno, values) if joiner else grouper.add(lineno, values)
+            if bad is not None:
+                yield bad
+        yield from (joiner.events() if joiner else grouper.events())

@@ -1,0 +1,477 @@
+"""The numbers behind the ICO report, computed from a case snapshot.
+
+Owns the counting rules: which findings count (consumer flows only; false positives and
+reserved test-range values left out; confirmed and unreviewed kept apart), copies of one
+message counted once, the data-subject estimate (distinct identifier values plus flagged
+messages that carry health data but no identifier), records (each flagged message and each
+flagged attachment), first/last flagged times from mail and logs, and the log correlation
+figures. Never formats text and never exposes an unmasked value unless asked to reveal.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+
+from tracecheck.case import dedup
+from tracecheck.case.review import Status, counted
+from tracecheck.case.snapshot import CaseSnapshot
+from tracecheck.model import Finding, LogEvent, MessageRef
+from tracecheck.reports.ico.masking import mask_address
+
+IDENTIFIER_CATEGORIES = frozenset(
+    {"identifier", "health-identifier", "nhs-number", "chi-number", "hc-number", "chi"}
+)
+"""Finding categories that name a person (one distinct value ≈ one data subject)."""
+IDENTIFIER_RULE_HINTS = ("nhs-number", "nhs_number", "chi-number", "hc-number", "h-and-c")
+
+CATEGORY_LABELS = {
+    "identifier": "Health identifiers (NHS, CHI or H&C numbers)",
+    "health-identifier": "Health identifiers (NHS, CHI or H&C numbers)",
+    "nhs-number": "Health identifiers (NHS, CHI or H&C numbers)",
+    "chi-number": "Health identifiers (NHS, CHI or H&C numbers)",
+    "hc-number": "Health identifiers (NHS, CHI or H&C numbers)",
+    "test-result": "Test results (e.g. COVID PCR/LFD)",
+    "symptom": "Symptoms",
+    "condition": "Medical conditions",
+    "treatment": "Treatment and medication",
+    "medication": "Treatment and medication",
+    "hospital": "Hospital admission",
+    "pregnancy": "Pregnancy",
+    "disability": "Disability",
+    "vaccination": "Vaccination status",
+}
+
+
+def is_identifier(finding: Finding) -> bool:
+    """True for a finding whose value identifies a person (NHS/CHI/H&C number)."""
+    if finding.category.lower() in IDENTIFIER_CATEGORIES:
+        return True
+    rule = finding.rule.lower()
+    return any(hint in rule for hint in IDENTIFIER_RULE_HINTS)
+
+
+def category_label(category: str) -> str:
+    """Human label of a finding category."""
+    return CATEGORY_LABELS.get(category.lower(), category.replace("-", " ").capitalize())
+
+
+def _norm_id(message_id: str) -> str:
+    return message_id.strip().strip("<>").strip().lower()
+
+
+@dataclass(frozen=True, slots=True)
+class FlaggedMessage:
+    """One disclosure (a message, counted once however many copies) that carries health data
+    to or from a consumer mailbox."""
+
+    key: str
+    locators: tuple[str, ...]
+    message_id: str
+    date: str | None
+    sender: str
+    """Sender as shown in the report (masked when it is a consumer address)."""
+    consumer_addresses: tuple[str, ...]
+    """As shown (masked unless revealed)."""
+    consumer_domains: tuple[str, ...]
+    flow: str
+    categories: tuple[str, ...]
+    rules: tuple[str, ...]
+    status: str
+    """confirmed (at least one confirmed finding) or unreviewed."""
+    identifiers: int
+    records: int
+    delivery: str | None
+    """Delivery status from logs; None when the case holds no logs."""
+    fingerprints: tuple[str, ...]
+    evidence: tuple[str, ...] = ()
+    """Masked evidence snippets; only filled with reveal (they carry health context)."""
+    values: tuple[str, ...] = ()
+    """Unmasked matched values; only filled with reveal."""
+
+
+@dataclass(frozen=True, slots=True)
+class UnknownContent:
+    """A consumer-bound message seen in the logs that the mailbox export does not hold."""
+
+    time: str | None
+    sender: str
+    recipients: tuple[str, ...]
+    """Consumer recipients as shown (masked unless revealed)."""
+    status: str
+    ref: str
+    """Log locator (`path:line`) or Message-ID, whichever is known."""
+
+
+@dataclass(frozen=True, slots=True)
+class LogNumbers:
+    """What the mail-server logs add (present only when logs were part of the case)."""
+
+    events: int
+    consumer_bound_messages: int
+    matched_in_export: int
+    not_in_export: int
+    forwarding_rules: int
+    delivery: tuple[tuple[str, int], ...]
+    """Delivery status → number of flagged messages, incl. `no log record`."""
+    first_flagged: str | None
+    """First log time of a flagged message."""
+    last_flagged: str | None
+    unknown_first: str | None
+    """First log time of consumer-bound mail the export does not hold."""
+    unknown_last: str | None
+    unknown: tuple[UnknownContent, ...]
+
+
+@dataclass(frozen=True)
+class Numbers:
+    """Every figure the ICO report states."""
+
+    messages_found: int
+    messages_scanned: int
+    unique_messages: int
+    duplicate_copies: int
+    messages_flagged: int
+    messages_confirmed: int
+    messages_unreviewed: int
+    findings_confirmed: int
+    findings_unreviewed: int
+    findings_needs_review: int
+    findings_false_positive: int
+    findings_other_flows: int
+    findings_test_data: int
+    distinct_identifiers: int
+    distinct_identifiers_confirmed: int
+    messages_without_identifier: int
+    messages_without_identifier_confirmed: int
+    data_subjects_estimate: int
+    data_subjects_confirmed: int
+    records: int
+    records_confirmed: int
+    first_seen: str | None
+    last_seen: str | None
+    categories: tuple[tuple[str, str, int, int], ...]
+    """(category, label, flagged messages, findings), most messages first."""
+    consumer_domains: tuple[tuple[str, int], ...]
+    consumer_addresses: tuple[tuple[str, str, int], ...]
+    """(address as shown, domain, flagged messages)."""
+    senders: tuple[tuple[str, int], ...]
+    """(sender account as shown, flagged messages)."""
+    by_day: tuple[tuple[str, int], ...]
+    flagged: tuple[FlaggedMessage, ...]
+    copies: tuple[tuple[str, tuple[str, ...]], ...]
+    """Flagged disclosures found more than once: (key, every locator)."""
+    flows: tuple[tuple[str, int], ...]
+    skipped_by_kind: tuple[tuple[str, int], ...]
+    logs: LogNumbers | None
+    has_identifiers: bool
+    has_health_content: bool
+
+
+def _ranked(counter: Mapping[str, int]) -> tuple[tuple[str, int], ...]:
+    return tuple(sorted(counter.items(), key=lambda kv: (-kv[1], kv[0])))
+
+
+def _int(value: object) -> int:
+    if isinstance(value, bool):
+        return int(value)
+    if isinstance(value, int):
+        return value
+    if isinstance(value, list | tuple | dict):
+        return len(value)
+    try:
+        return int(str(value))
+    except ValueError:
+        return 0
+
+
+def _refs_with_findings(snapshot: CaseSnapshot) -> list[MessageRef]:
+    refs = list(snapshot.messages)
+    known = {r.locator for r in refs}
+    for f in snapshot.findings:
+        if f.locator not in known:  # a scan that kept no refs: fall back on the finding
+            refs.append(MessageRef(f.locator, f.message_sha256, f.message_id, f.date, True))
+            known.add(f.locator)
+    return refs
+
+
+def _lookup_delivery(delivery: Mapping[str, object], disclosure: dedup.Disclosure) -> str | None:
+    normalised = {_norm_id(str(k)): str(v) for k, v in delivery.items()}
+    for loc in disclosure.locators:
+        if loc in delivery:
+            return str(delivery[loc])
+    for mid in disclosure.message_ids:
+        status = normalised.get(_norm_id(mid))
+        if status is not None:
+            return status
+    return None
+
+
+def _unknown_items(
+    summary: Mapping[str, object], events: Iterable[LogEvent], consumer: set[str], reveal: bool
+) -> list[UnknownContent]:
+    by_key: dict[str, LogEvent] = {}
+    for event in events:
+        by_key[event.locator] = event
+        if event.message_id:
+            by_key[_norm_id(event.message_id)] = event
+    raw = summary.get("not_in_export_list") or []
+    out: list[UnknownContent] = []
+    items = raw if isinstance(raw, list | tuple) else []
+    for item in items:
+        ev: LogEvent | None = None
+        known_consumer: set[str] = set()
+        if isinstance(item, str):
+            ev = by_key.get(item) or by_key.get(_norm_id(item))
+            ref = item
+            time: object = None
+            sender: object = None
+            status: object = None
+            rcpts: list[str] = []
+        elif isinstance(item, Mapping):
+            ref = str(item.get("locator") or item.get("message_id") or "")
+            ev = by_key.get(ref) or by_key.get(_norm_id(ref))
+            time = item.get("time")
+            sender = item.get("sender")
+            status = item.get("status")
+            crc = item.get("consumer_recipients") or []
+            rc = crc or item.get("recipients") or []
+            rcpts = [str(r if not isinstance(r, Mapping) else r.get("addr", "")) for r in rc]
+            if crc:
+                known_consumer = {r.rpartition("@")[2] for r in rcpts}
+        else:
+            continue
+        if ev is not None:
+            time = time or ev.time
+            sender = sender or ev.sender
+            if not rcpts:
+                rcpts = [r.addr for r in ev.recipients]
+            if not status:
+                statuses = sorted({r.status for r in ev.recipients})
+                status = ",".join(statuses)
+        shown = tuple(
+            mask_address(r, reveal) for r in rcpts if r and r.rpartition("@")[2] in consumer
+        ) or tuple(mask_address(r, reveal) for r in rcpts if r)
+        sender_text = str(sender or "")
+        # a personal mailbox as the sender is masked like any consumer address
+        if sender_text.rpartition("@")[2] in consumer | known_consumer:
+            sender_text = mask_address(sender_text, reveal)
+        out.append(
+            UnknownContent(
+                time=str(time) if time else None,
+                sender=sender_text,
+                recipients=shown,
+                status=str(status or "unknown"),
+                ref=ref,
+            )
+        )
+    return sorted(out, key=lambda u: (u.time or "", u.ref))
+
+
+def compute(snapshot: CaseSnapshot, reveal: bool = False) -> Numbers:
+    """All report figures for a snapshot (deterministic for the same snapshot)."""
+    decisions = snapshot.decisions
+    # one finding per fingerprint: identical copies of a message yield the same fingerprints
+    unique: dict[str, Finding] = {}
+    for f in sorted(snapshot.findings, key=lambda f: (f.locator, f.fingerprint)):
+        unique.setdefault(f.fingerprint, f)
+    findings = list(unique.values())
+    consumer_findings = [f for f in findings if f.flow.is_consumer]
+    other_flows = len(findings) - len(consumer_findings)
+    test_data = [f for f in consumer_findings if f.test_data]
+    live = [f for f in consumer_findings if not f.test_data]
+    kept = counted(live, decisions)
+    statuses = Counter(status for _, status in kept)
+    needs_review = sum(
+        1
+        for f, s in kept
+        if s is Status.UNREVIEWED
+        and f.fingerprint in decisions
+        and decisions[f.fingerprint].decision.value == "needs-review"
+    )
+    false_pos = len(live) - len(kept)
+
+    disclosures = dedup.group(_refs_with_findings(snapshot))
+    where = dedup.index(disclosures)
+    per_msg: dict[str, list[tuple[Finding, Status]]] = {}
+    for f, s in kept:
+        per_msg.setdefault(where[f.locator].key, []).append((f, s))
+
+    consumer_addrs = {a.lower() for f, _ in kept for a in f.consumer_addresses}
+    consumer_domains_all = {a.rpartition("@")[2] for a in consumer_addrs}
+    delivery_map: Mapping[str, object] | None = None
+    if snapshot.log_summary is not None:
+        raw_delivery = snapshot.log_summary.get("delivery") or {}
+        delivery_map = raw_delivery if isinstance(raw_delivery, Mapping) else {}
+
+    flagged: list[FlaggedMessage] = []
+    ids_all: set[str] = set()
+    ids_confirmed: set[str] = set()
+    no_id = no_id_confirmed = records = records_confirmed = 0
+    cat_msgs: Counter[str] = Counter()
+    cat_findings: Counter[str] = Counter()
+    dom_msgs: Counter[str] = Counter()
+    addr_msgs: Counter[tuple[str, str]] = Counter()
+    sender_msgs: Counter[str] = Counter()
+    day_msgs: Counter[str] = Counter()
+    for key in sorted(per_msg):
+        items = per_msg[key]
+        disclosure = where[key]
+        confirmed = any(s is Status.CONFIRMED for _, s in items)
+        ids = {f.value for f, _ in items if is_identifier(f)}
+        ids_all |= ids
+        if confirmed:
+            ids_confirmed |= {
+                f.value for f, s in items if is_identifier(f) and s is Status.CONFIRMED
+            }
+        health = any(not is_identifier(f) for f, _ in items)
+        if not ids and health:
+            no_id += 1
+            if confirmed:
+                no_id_confirmed += 1
+        units = {f.where if f.where.startswith("attachment:") else "message" for f, _ in items}
+        records += len(units)
+        if confirmed:
+            records_confirmed += len(
+                {
+                    f.where if f.where.startswith("attachment:") else "message"
+                    for f, s in items
+                    if s is Status.CONFIRMED
+                }
+            )
+        cats = sorted({f.category for f, _ in items})
+        for c in cats:
+            cat_msgs[c] += 1
+        for f, _ in items:
+            cat_findings[f.category] += 1
+        addrs = sorted({a.lower() for f, _ in items for a in f.consumer_addresses})
+        domains = sorted({a.rpartition("@")[2] for a in addrs})
+        for d in domains:
+            dom_msgs[d] += 1
+        for a in addrs:
+            addr_msgs[(mask_address(a, reveal), a.rpartition("@")[2])] += 1
+        first = min(items, key=lambda fs: (fs[0].date or "", fs[0].fingerprint))[0]
+        sender_raw = first.sender.lower()
+        sender = mask_address(sender_raw, reveal) if sender_raw in consumer_addrs else sender_raw
+        sender_msgs[sender] += 1
+        dates = sorted(f.date for f, _ in items if f.date)
+        date = dates[0] if dates else disclosure.date
+        if date:
+            day_msgs[date[:10]] += 1
+        delivery = None
+        if delivery_map is not None:
+            delivery = _lookup_delivery(delivery_map, disclosure) or "no log record"
+        flagged.append(
+            FlaggedMessage(
+                key=key,
+                locators=disclosure.locators,
+                message_id=disclosure.message_ids[0] if disclosure.message_ids else "",
+                date=date,
+                sender=sender,
+                consumer_addresses=tuple(mask_address(a, reveal) for a in addrs),
+                consumer_domains=tuple(domains),
+                flow=first.flow.value,
+                categories=tuple(cats),
+                rules=tuple(sorted({f.rule for f, _ in items})),
+                status="confirmed" if confirmed else "unreviewed",
+                identifiers=len(ids),
+                records=len(units),
+                delivery=delivery,
+                fingerprints=tuple(sorted({f.fingerprint for f, _ in items})),
+                evidence=tuple(sorted({f.evidence for f, _ in items})) if reveal else (),
+                values=tuple(sorted({f.value for f, _ in items})) if reveal else (),
+            )
+        )
+    flagged.sort(key=lambda m: (m.date or "~", m.key))
+    dates_all = [m.date for m in flagged if m.date]
+
+    logs = None
+    if snapshot.log_summary is not None:
+        logs = _log_numbers(snapshot, flagged, consumer_domains_all, reveal)
+
+    categories = tuple((c, category_label(c), n, cat_findings[c]) for c, n in _ranked(cat_msgs))
+    n_confirmed = sum(1 for m in flagged if m.status == "confirmed")
+    skipped_kinds = Counter(s.kind for s in snapshot.skipped)
+    flows = Counter(snapshot.flow_counts)
+    return Numbers(
+        messages_found=max(snapshot.messages_found, snapshot.messages_scanned),
+        messages_scanned=snapshot.messages_scanned,
+        unique_messages=len(
+            {where[m.locator].key for m in snapshot.messages if m.locator in where}
+        ),
+        duplicate_copies=sum(d.copies - 1 for d in disclosures),
+        messages_flagged=len(flagged),
+        messages_confirmed=n_confirmed,
+        messages_unreviewed=len(flagged) - n_confirmed,
+        findings_confirmed=statuses[Status.CONFIRMED],
+        findings_unreviewed=statuses[Status.UNREVIEWED],
+        findings_needs_review=needs_review,
+        findings_false_positive=false_pos,
+        findings_other_flows=other_flows,
+        findings_test_data=len(test_data),
+        distinct_identifiers=len(ids_all),
+        distinct_identifiers_confirmed=len(ids_confirmed),
+        messages_without_identifier=no_id,
+        messages_without_identifier_confirmed=no_id_confirmed,
+        data_subjects_estimate=len(ids_all) + no_id,
+        data_subjects_confirmed=len(ids_confirmed) + no_id_confirmed,
+        records=records,
+        records_confirmed=records_confirmed,
+        first_seen=min(dates_all) if dates_all else None,
+        last_seen=max(dates_all) if dates_all else None,
+        categories=categories,
+        consumer_domains=_ranked(dom_msgs),
+        consumer_addresses=tuple(
+            (a, d, n) for (a, d), n in sorted(addr_msgs.items(), key=lambda kv: (-kv[1], kv[0]))
+        ),
+        senders=_ranked(sender_msgs),
+        by_day=tuple(sorted(day_msgs.items())),
+        flagged=tuple(flagged),
+        copies=tuple((m.key, m.locators) for m in flagged if len(m.locators) > 1),
+        flows=_ranked(flows),
+        skipped_by_kind=_ranked(skipped_kinds),
+        logs=logs,
+        has_identifiers=bool(ids_all),
+        has_health_content=any(not is_identifier(f) for f, _ in kept),
+    )
+
+
+def _log_numbers(
+    snapshot: CaseSnapshot,
+    flagged: list[FlaggedMessage],
+    consumer_domains: set[str],
+    reveal: bool,
+) -> LogNumbers:
+    summary = snapshot.log_summary or {}
+    events = list(snapshot.log_events)
+    by_id: dict[str, list[LogEvent]] = {}
+    for ev in events:
+        if ev.message_id:
+            by_id.setdefault(_norm_id(ev.message_id), []).append(ev)
+    flagged_times = sorted(
+        ev.time
+        for m in flagged
+        if m.message_id
+        for ev in by_id.get(_norm_id(m.message_id), [])
+        if ev.time
+    )
+    delivery = Counter(m.delivery or "no log record" for m in flagged)
+    unknown = _unknown_items(summary, events, consumer_domains, reveal)
+    unknown_times = sorted(u.time for u in unknown if u.time)
+    forwarding = summary.get("forwarding_rules")
+    if forwarding is None:
+        forwarding = sum(1 for ev in events if ev.kind == "forwarding-rule")
+    return LogNumbers(
+        events=_int(summary.get("events", len(events))),
+        consumer_bound_messages=_int(summary.get("consumer_bound_messages", 0)),
+        matched_in_export=_int(summary.get("matched_in_export", 0)),
+        not_in_export=_int(summary.get("not_in_export", len(unknown))),
+        forwarding_rules=_int(forwarding),
+        delivery=_ranked(delivery),
+        first_flagged=flagged_times[0] if flagged_times else None,
+        last_flagged=flagged_times[-1] if flagged_times else None,
+        unknown_first=unknown_times[0] if unknown_times else None,
+        unknown_last=unknown_times[-1] if unknown_times else None,
+        unknown=tuple(unknown),
+    )

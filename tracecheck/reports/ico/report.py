@@ -1,0 +1,102 @@
+"""The ICO breach report as a format-neutral document: sections mapped to the ICO form and to
+UK GDPR Art. 33(3), built from a case snapshot and the organisation's settings.
+
+Owns the report record and the order of its part. Every renderer (Markdown, HTML, JSON)
+reads this one document, so the formats cannot disagree. Never writes files and never includes
+an unmasked identifier, address or evidence snippet unless built with reveal.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from tracecheck.case.snapshot import CaseSnapshot
+from tracecheck.reports.ico import deadline
+from tracecheck.reports.ico import sections as part
+from tracecheck.reports.ico.config import IcoConfig
+from tracecheck.reports.ico.deadline import Deadline
+from tracecheck.reports.ico.document import Section
+from tracecheck.reports.ico.numbers import Numbers, compute
+from tracecheck.reports.ico.risk import Risk, assess
+
+REPORT_SCHEMA_VERSION = 1
+"""Bumped when a key of the JSON report changes meaning or goes away (additions keep it)."""
+
+
+@dataclass(frozen=True)
+class IcoReport:
+    """The whole report."""
+
+    title: str
+    organisation: str
+    tool_version: str
+    reveal: bool
+    numbers: Numbers
+    risk: Risk
+    deadline: Deadline
+    summary: dict[str, object]
+    sections: tuple[Section, ...]
+    coverage: Section
+    logs: dict[str, object] | None
+
+
+def build(snapshot: CaseSnapshot, config: IcoConfig, *, reveal: bool = False) -> IcoReport:
+    """Build the report for a case snapshot and the organisation's settings."""
+    n = compute(snapshot, reveal=reveal)
+    risk = assess(n, config)
+    dl = deadline.compute(snapshot, config)
+    tool_version = snapshot.last_run.tool_version if snapshot.last_run else ""
+    parts = (
+        part.about(config),
+        part.what_happened(n, config),
+        part.discovery(snapshot, config),
+        part.timeline(n),
+        part.deadline_section(dl, config),
+        part.personal_data(n),
+        part.data_subjects(n, config),
+        part.recipients(n, reveal),
+        part.staff(n, config),
+        part.delivery(n),
+        part.unknown_content(n),
+        part.consequences(n, config),
+        part.risk_section(risk),
+        part.measures(config, n),
+        part.notifications(config, risk),
+        part.contacts(config),
+    )
+    summary: dict[str, object] = {
+        "messages_scanned": n.messages_scanned,
+        "messages_flagged": n.messages_flagged,
+        "messages_confirmed": n.messages_confirmed,
+        "messages_unreviewed": n.messages_unreviewed,
+        "data_subjects_estimate": n.data_subjects_estimate,
+        "data_subjects_confirmed": n.data_subjects_confirmed,
+        "distinct_identifiers": n.distinct_identifiers,
+        "records": n.records,
+        "first_seen": n.first_seen,
+        "last_seen": n.last_seen,
+        "consumer_domains": [{"domain": d, "messages": c} for d, c in n.consumer_domains],
+        "senders": [{"sender": s, "messages": c} for s, c in n.senders],
+    }
+    logs: dict[str, object] | None = None
+    if n.logs is not None:
+        logs = {
+            "events": n.logs.events,
+            "consumer_bound_messages": n.logs.consumer_bound_messages,
+            "matched_in_export": n.logs.matched_in_export,
+            "not_in_export": n.logs.not_in_export,
+            "forwarding_rules": n.logs.forwarding_rules,
+        }
+    return IcoReport(
+        title="Personal data breach report (draft for the ICO)",
+        organisation=config.organisation,
+        tool_version=tool_version,
+        reveal=reveal,
+        numbers=n,
+        risk=risk,
+        deadline=dl,
+        summary=summary,
+        sections=parts,
+        coverage=part.coverage(snapshot, n),
+        logs=logs,
+    )

@@ -1,0 +1,706 @@
+"""The sections of the ICO report, in ICO-form order, each with prose, fields, tables and the
+same facts as JSON data.
+
+Owns what each section says and which ICO form question and UK GDPR article it answers
+(research/ico_logs.md Part A), and the prompts left for the organisation where the evidence
+cannot answer. Never computes a count (numbers.py does) and never formats for an output.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from tracecheck.case.snapshot import CaseSnapshot
+from tracecheck.reports.ico.config import Contact, IcoConfig
+from tracecheck.reports.ico.deadline import DEADLINE_HOURS, Deadline
+from tracecheck.reports.ico.document import Field, Section, Table, limit, or_prompt, prompt
+from tracecheck.reports.ico.numbers import Numbers
+from tracecheck.reports.ico.risk import Risk
+
+
+def _iso(dt: datetime | None) -> str | None:
+    return None if dt is None else dt.isoformat()
+
+
+def _fmt_time(value: str | None) -> str:
+    return value if value else "unknown"
+
+
+def about(c: IcoConfig) -> Section:
+    """About this report (ICO form Q1, Q2, Q22)."""
+    fields = (
+        or_prompt("Organisation", c.organisation, "organisation name"),
+        or_prompt("ICO registration number", c.ico_registration, "data protection fee ref"),
+        or_prompt("Sector", c.sector, "sector"),
+        or_prompt("Address", c.address, "registered address"),
+        Field("Report type", c.report_type),
+        Field("ICO case reference", c.ico_case_ref or "none (initial report)"),
+        Field("Spoken to ICO staff about this breach", c.spoken_to_ico or "no"),
+    )
+    return Section(
+        "about_report",
+        "About this report",
+        "ICO form Q1, Q2, Q22",
+        fields=fields,
+        data={
+            "organisation": c.organisation,
+            "ico_registration": c.ico_registration,
+            "sector": c.sector,
+            "address": c.address,
+            "report_type": c.report_type,
+            "ico_case_ref": c.ico_case_ref,
+            "spoken_to_ico": c.spoken_to_ico,
+        },
+    )
+
+
+def what_happened(n: Numbers, c: IcoConfig) -> Section:
+    """What happened (Q4, Q5; Art. 33(3)(a))."""
+    if n.messages_flagged:
+        story = (
+            f"Between {_fmt_time(n.first_seen)} and {_fmt_time(n.last_seen)}, "
+            f"{n.messages_flagged} email message(s) carrying health data about members of the "
+            f"public were sent to or from personal (consumer) mailboxes at "
+            f"{len(n.consumer_domains)} consumer domain(s) "
+            f"({', '.join(d for d, _ in n.consumer_domains[:5])}), from "
+            f"{len(n.senders)} account(s). Of these messages, {n.messages_confirmed} "
+            f"{'is' if n.messages_confirmed == 1 else 'are'} confirmed by review and "
+            f"{n.messages_unreviewed} not yet reviewed."
+        )
+    else:
+        story = (
+            "The scan found no message carrying health data to or from a consumer mailbox "
+            "(after excluding findings marked as false positives)."
+        )
+    paragraphs = [story]
+    if c.description:
+        paragraphs.append(c.description)
+    else:
+        paragraphs.append(
+            prompt(
+                "how it happened, in the organisation's words (e.g. staff "
+                "were told to send case details to managers' personal email)"
+            )
+        )
+    return Section(
+        "what_happened",
+        "What happened",
+        "ICO form Q4, Q5 · Art. 33(3)(a)",
+        paragraphs=tuple(paragraphs),
+        fields=(Field("Cyber incident", c.cyber_incident or "no"),),
+        data={
+            "summary": story,
+            "description": c.description,
+            "cyber_incident": c.cyber_incident or "no",
+        },
+    )
+
+
+def discovery(s: CaseSnapshot, c: IcoConfig) -> Section:
+    """How and when the breach was discovered (Q6, Q7)."""
+    runs = [r for r in s.runs if r.status == "complete"]
+    run_text = (
+        f"tracecheck scan run(s) {', '.join(str(r.id) for r in runs)}; last ended {runs[-1].ended}"
+        if runs
+        else "no complete tracecheck run recorded"
+    )
+    fields = (
+        or_prompt(
+            "Discovered at",
+            _iso(c.discovered_at) or "",
+            "when the organisation became aware (incident.discovered_at)",
+        ),
+        or_prompt("How it was discovered", c.discovery_method, "how the organisation found out"),
+        Field("Evidence examined with", run_text),
+    )
+    return Section(
+        "discovery",
+        "How and when the breach was discovered",
+        "ICO form Q6, Q7 · Art. 33(1), 33(5)",
+        fields=fields,
+        data={
+            "discovered_at": _iso(c.discovered_at),
+            "discovery_method": c.discovery_method,
+            "runs": [r.id for r in runs],
+        },
+    )
+
+
+def timeline(n: Numbers) -> Section:
+    """When it started and stopped, from mail and logs (Q8)."""
+    logs = n.logs
+    starts = [t for t in (n.first_seen, logs.first_flagged if logs else None) if t]
+    stops = [t for t in (n.last_seen, logs.last_flagged if logs else None) if t]
+    started = min(starts) if starts else None
+    stopped = max(stops) if stops else None
+    fields = [
+        Field("Breach started (first flagged message)", _fmt_time(started)),
+        Field("Breach stopped (last flagged message)", _fmt_time(stopped)),
+        Field(
+            "First / last flagged message in the mailbox export",
+            f"{_fmt_time(n.first_seen)} / {_fmt_time(n.last_seen)}",
+        ),
+    ]
+    if logs is not None:
+        fields.append(
+            Field(
+                "First / last flagged message in the mail-server logs",
+                f"{_fmt_time(logs.first_flagged)} / {_fmt_time(logs.last_flagged)}",
+            )
+        )
+        if logs.unknown_first:
+            fields.append(
+                Field(
+                    "Consumer-bound mail of unknown content in the logs",
+                    f"{_fmt_time(logs.unknown_first)} to {_fmt_time(logs.unknown_last)}",
+                )
+            )
+    paragraphs = (
+        "Times are UTC. The breach may have started earlier or continued later than the "
+        "evidence examined shows; see Coverage.",
+    )
+    return Section(
+        "timeline",
+        "When the breach happened",
+        "ICO form Q8 · Art. 33(5)",
+        paragraphs=paragraphs,
+        fields=tuple(fields),
+        data={
+            "started": started,
+            "stopped": stopped,
+            "mail_first": n.first_seen,
+            "mail_last": n.last_seen,
+            "logs_first": logs.first_flagged if logs else None,
+            "logs_last": logs.last_flagged if logs else None,
+            "unknown_content_first": logs.unknown_first if logs else None,
+            "unknown_content_last": logs.unknown_last if logs else None,
+            "by_day": [{"day": d, "messages": k} for d, k in n.by_day],
+        },
+    )
+
+
+def deadline_section(dl: Deadline, c: IcoConfig) -> Section:
+    """The 72-hour deadline and, when past it, the reason for the delay (Q9)."""
+    fields: list[Field] = []
+    paragraphs: list[str] = []
+    if dl.discovered_at is None or dl.deadline is None:
+        fields.append(Field("72-hour deadline", prompt("set incident.discovered_at"), True))
+        status = "unknown"
+    else:
+        fields.append(Field("Became aware", dl.discovered_at.isoformat()))
+        fields.append(Field("72-hour deadline (Art. 33(1))", dl.deadline.isoformat()))
+        if dl.as_of is None or dl.late is None:
+            status = "unknown"
+            fields.append(Field("Status", "unknown: no report time (set incident.reported_at)"))
+        else:
+            fields.append(Field("Checked as of", f"{dl.as_of.isoformat()} ({dl.as_of_source})"))
+            if dl.late:
+                status = "late"
+                over = round((dl.hours_elapsed or 0) - DEADLINE_HOURS, 1)
+                fields.append(Field("Status", f"PAST the deadline by {over} hours"))
+            else:
+                status = "within"
+                left = round(DEADLINE_HOURS - (dl.hours_elapsed or 0), 1)
+                fields.append(Field("Status", f"within the deadline ({left} hours left)"))
+    if status == "late":
+        fields.append(
+            or_prompt(
+                "Reason for the delay",
+                c.delay_reason,
+                "REQUIRED — the reasons for reporting after 72 hours (Art. 33(1))",
+            )
+        )
+        paragraphs.append(
+            "The report is made more than 72 hours after the organisation became aware: "
+            "Art. 33(1) requires the reasons for the delay to accompany it."
+        )
+    elif c.delay_reason:
+        fields.append(Field("Reason for the delay", c.delay_reason))
+    return Section(
+        "deadline",
+        "72-hour deadline",
+        "ICO form Q7, Q9 · Art. 33(1)",
+        paragraphs=tuple(paragraphs),
+        fields=tuple(fields),
+        data={
+            "discovered_at": _iso(dl.discovered_at),
+            "deadline": _iso(dl.deadline),
+            "as_of": _iso(dl.as_of),
+            "as_of_source": dl.as_of_source,
+            "hours_elapsed": dl.hours_elapsed,
+            "status": status,
+            "delay_reason": c.delay_reason if status == "late" or c.delay_reason else None,
+        },
+    )
+
+
+def personal_data(n: Numbers) -> Section:
+    """Categories of personal data and number of records (Q10, Q11)."""
+    rows = tuple((label, str(msgs), str(finds)) for _, label, msgs, finds in n.categories)
+    ticks = []
+    if n.has_health_content or n.has_identifiers:
+        ticks.append("Health data (special category, Art. 9)")
+    if n.has_identifiers:
+        ticks.append("Identification data (NHS/CHI/H&C numbers)")
+    paragraphs = (
+        f"Approximate number of records: {n.records} ({n.records_confirmed} confirmed). "
+        "A record is one flagged message or one flagged attachment; copies of the same "
+        "message in several exports count once.",
+        "The personal data itself is not reproduced in this report.",
+    )
+    return Section(
+        "personal_data",
+        "Categories of personal data and number of records",
+        "ICO form Q10, Q11 · Art. 33(3)(a), Art. 9",
+        paragraphs=paragraphs,
+        fields=(Field("ICO categories", "; ".join(ticks) or "none found"),),
+        tables=(Table(("Category", "Messages", "Findings"), rows),) if rows else (),
+        data={
+            "ico_categories": ticks,
+            "categories": [
+                {"category": c, "label": label, "messages": m, "findings": f}
+                for c, label, m, f in n.categories
+            ],
+            "records": n.records,
+            "records_confirmed": n.records_confirmed,
+            "records_method": "flagged messages plus flagged attachments; copies counted once",
+        },
+    )
+
+
+SUBJECTS_METHOD = (
+    "distinct identifier values (NHS, CHI, H&C numbers) across flagged messages, plus flagged "
+    "messages that carry health data but no identifier (each counted as one person); copies "
+    "of one message count once; false positives and reserved test-range numbers are excluded"
+)
+
+
+def data_subjects(n: Numbers, c: IcoConfig) -> Section:
+    """Approximate number and categories of data subjects, with the method (Q12, Q13)."""
+    fields = (
+        Field("Approximate number of data subjects", str(n.data_subjects_estimate)),
+        Field("Of which from confirmed findings", str(n.data_subjects_confirmed)),
+        Field("Distinct identifiers", str(n.distinct_identifiers)),
+        Field(
+            "Flagged messages with health data but no identifier",
+            str(n.messages_without_identifier),
+        ),
+        or_prompt(
+            "Categories of data subjects",
+            ", ".join(c.data_subject_categories),
+            "e.g. Customers, Patients, Vulnerable adults (incident.data_subject_categories)",
+        ),
+    )
+    return Section(
+        "data_subjects",
+        "Data subjects",
+        "ICO form Q12, Q13 · Art. 33(3)(a)",
+        paragraphs=(f"Method: {SUBJECTS_METHOD}.",),
+        fields=fields,
+        data={
+            "estimate": n.data_subjects_estimate,
+            "estimate_confirmed": n.data_subjects_confirmed,
+            "distinct_identifiers": n.distinct_identifiers,
+            "distinct_identifiers_confirmed": n.distinct_identifiers_confirmed,
+            "messages_without_identifier": n.messages_without_identifier,
+            "method": SUBJECTS_METHOD,
+            "categories": list(c.data_subject_categories),
+        },
+    )
+
+
+def recipients(n: Numbers, reveal: bool) -> Section:
+    """Consumer domains and (masked) addresses the data went to."""
+    dom_rows = tuple((d, str(k)) for d, k in n.consumer_domains)
+    addr_rows = [(a, d, str(k)) for a, d, k in n.consumer_addresses]
+    return Section(
+        "recipients",
+        "Consumer mailboxes involved",
+        "Art. 33(3)(a)",
+        paragraphs=(
+            "Addresses are masked (first character and domain)"
+            + ("; shown in full because the report was built with --reveal." if reveal else "."),
+        ),
+        tables=(
+            Table(("Consumer domain", "Flagged messages"), dom_rows),
+            limit(addr_rows, ("Address", "Domain", "Flagged messages")),
+        ),
+        data={
+            "domains": [{"domain": d, "messages": k} for d, k in n.consumer_domains],
+            "addresses": [
+                {"address": a, "domain": d, "messages": k} for a, d, k in n.consumer_addresses
+            ],
+        },
+    )
+
+
+def staff(n: Numbers, c: IcoConfig) -> Section:
+    """Staff accounts involved, training and guidance (Q17)."""
+    rows = [(s, str(k)) for s, k in n.senders]
+    return Section(
+        "staff",
+        "Staff accounts involved",
+        "ICO form Q17",
+        fields=(
+            or_prompt(
+                "Data protection training in the last two years",
+                c.staff_trained,
+                "have the staff involved been trained (incident.staff_trained)",
+            ),
+            or_prompt(
+                "Guidance given to the staff involved",
+                c.staff_guidance,
+                "instructions given to staff (incident.staff_guidance)",
+            ),
+        ),
+        tables=(limit(rows, ("Sending account", "Flagged messages")),),
+        data={
+            "senders": [{"sender": s, "messages": k} for s, k in n.senders],
+            "staff_trained": c.staff_trained,
+            "staff_guidance": c.staff_guidance,
+        },
+    )
+
+
+def delivery(n: Numbers) -> Section:
+    """Delivery status of the flagged messages from the logs."""
+    if n.logs is None:
+        return Section(
+            "delivery",
+            "Delivery status",
+            "Art. 33(3)(a)",
+            paragraphs=(
+                "No mail-server logs were part of this case: delivery of the flagged "
+                "messages is assumed. " + prompt("add mail-server logs to confirm"),
+            ),
+            data={"logs_in_case": False, "statuses": []},
+        )
+    rows = tuple((s, str(k)) for s, k in n.logs.delivery)
+    return Section(
+        "delivery",
+        "Delivery status (from mail-server logs)",
+        "Art. 33(3)(a)",
+        paragraphs=("Per flagged message, the delivery status the logs record for it.",),
+        tables=(Table(("Status", "Flagged messages"), rows),),
+        data={
+            "logs_in_case": True,
+            "statuses": [{"status": s, "messages": k} for s, k in n.logs.delivery],
+        },
+    )
+
+
+def unknown_content(n: Numbers) -> Section:
+    """Consumer-bound mail in the logs that the export does not hold."""
+    logs = n.logs
+    if logs is None:
+        return Section(
+            "unknown_content",
+            "Consumer-bound mail in the logs that the export does not hold",
+            "Art. 33(3)(a), 33(4)",
+            paragraphs=(
+                "No mail-server logs were part of this case, so mail that left for "
+                "consumer domains but is missing from the export cannot be bounded.",
+            ),
+            data={"logs_in_case": False, "count": None, "messages": []},
+        )
+    rows = [
+        (u.time or "unknown", u.sender, ", ".join(u.recipients), u.status) for u in logs.unknown
+    ]
+    return Section(
+        "unknown_content",
+        "Consumer-bound mail in the logs that the export does not hold",
+        "Art. 33(3)(a), 33(4)",
+        paragraphs=(
+            f"{logs.not_in_export} consumer-bound message(s) appear in the logs but not in the "
+            "mailbox export: their content is unknown and they may carry further health data. "
+            "They bound the breach from above; recover them (e.g. from the senders' mailboxes) "
+            "and scan them.",
+        ),
+        tables=(limit(rows, ("Logged at", "Sender", "Consumer recipients", "Status")),),
+        data={
+            "logs_in_case": True,
+            "count": logs.not_in_export,
+            "first": logs.unknown_first,
+            "last": logs.unknown_last,
+            "messages": [
+                {
+                    "time": u.time,
+                    "sender": u.sender,
+                    "recipients": list(u.recipients),
+                    "status": u.status,
+                    "ref": u.ref,
+                }
+                for u in logs.unknown
+            ],
+        },
+    )
+
+
+def consequences(n: Numbers, c: IcoConfig) -> Section:
+    """Likely consequences (Q14; Art. 33(3)(c))."""
+    parts = []
+    if n.has_health_content:
+        parts.append(
+            "Health information (such as test results, symptoms or conditions) about the "
+            "people concerned is held in personal mailboxes outside the organisation's "
+            "control, where it may be kept indefinitely, read by others, forwarded, or exposed "
+            "if those accounts are compromised. People may suffer distress, loss of "
+            "confidentiality of medical information, embarrassment or discrimination."
+        )
+    if n.has_identifiers:
+        parts.append(
+            "NHS/CHI/H&C numbers link the disclosed details to health records and make the "
+            "people identifiable; combined with other data they could aid impersonation."
+        )
+    if not parts:
+        parts.append("No disclosure of health data was found; consequences are not expected.")
+    if c.consequences:
+        parts.append(c.consequences)
+    return Section(
+        "consequences",
+        "Likely consequences",
+        "ICO form Q14 · Art. 33(3)(c)",
+        paragraphs=tuple(parts),
+        data={"text": parts},
+    )
+
+
+def risk_section(r: Risk) -> Section:
+    """Likelihood, severity and the notify / tell-the-people answers (Q3, Q15)."""
+    return Section(
+        "risk",
+        "Risk assessment",
+        "ICO form Q3, Q15 · Art. 33(1), 34(1)",
+        paragraphs=r.reasons,
+        fields=(
+            Field("Likelihood of significant consequences", r.likelihood),
+            Field("Severity", r.severity),
+            Field(
+                "Report to the ICO (Art. 33)",
+                "yes" if r.notify_ico else "no — record the decision and the reasons",
+            ),
+            Field(
+                "Tell the data subjects (Art. 34)",
+                "yes — high risk to their rights and freedoms"
+                if r.tell_data_subjects
+                else "not required on this assessment",
+            ),
+        ),
+        data={
+            "likelihood": r.likelihood,
+            "severity": r.severity,
+            "notify_ico": r.notify_ico,
+            "tell_data_subjects": r.tell_data_subjects,
+            "reasons": list(r.reasons),
+            "overridden": list(r.overridden),
+        },
+    )
+
+
+_SUGGEST = {
+    "containment": "e.g. staff asked to delete the messages from personal mailboxes and "
+    "confirm in writing; forwarding rules removed",
+    "mitigation": "e.g. mail to consumer domains blocked or held at the gateway",
+    "preventive": "e.g. DLP rule for NHS numbers on outbound mail; a sanctioned channel "
+    "to reach managers; staff guidance",
+    "before": "e.g. data protection training, acceptable use policy, TLS, DLP",
+}
+
+
+def measures(c: IcoConfig, n: Numbers) -> Section:
+    """Measures before the breach and taken or proposed since (Q18, Q19)."""
+
+    def listing(label: str, items: tuple[str, ...], key: str) -> Field:
+        if items:
+            return Field(label, "; ".join(items))
+        return Field(label, prompt(f"{_SUGGEST[key]} (measures.{key})"), True)
+
+    return Section(
+        "measures",
+        "Measures taken or proposed",
+        "ICO form Q18, Q19 · Art. 33(3)(d)",
+        fields=(
+            listing("Measures in place before the breach", c.measures_before, "before"),
+            listing("Containment", c.containment, "containment"),
+            listing("Mitigation of possible adverse effects", c.mitigation, "mitigation"),
+            listing("Preventing a recurrence", c.preventive, "preventive"),
+        ),
+        data={
+            "before": list(c.measures_before),
+            "containment": list(c.containment),
+            "mitigation": list(c.mitigation),
+            "preventive": list(c.preventive),
+            "senders_to_contact": len(n.senders),
+        },
+    )
+
+
+def notifications(c: IcoConfig, r: Risk) -> Section:
+    """Who has been told: data subjects and other organisations (Q20, Q21)."""
+    told_prompt = (
+        "whether and how the data subjects were told (Art. 34 applies on this assessment)"
+        if r.tell_data_subjects
+        else "whether the data subjects were told"
+    )
+    return Section(
+        "notifications",
+        "Who has been told",
+        "ICO form Q20, Q21 · Art. 34",
+        fields=(
+            or_prompt(
+                "Data subjects told",
+                c.data_subjects_told,
+                f"{told_prompt} (notifications.data_subjects)",
+            ),
+            or_prompt(
+                "Other organisations told",
+                "; ".join(c.other_organisations),
+                "police, other regulators, NHS bodies (notifications.other_organisations)",
+            ),
+        ),
+        data={
+            "data_subjects": c.data_subjects_told,
+            "other_organisations": list(c.other_organisations),
+        },
+    )
+
+
+def contacts(c: IcoConfig) -> Section:
+    """Reporter and DPO contact details (Q23, Q24)."""
+
+    def person(label: str, who: str, p: Contact) -> Field:
+        if p.empty:
+            return Field(label, prompt(f"name, email and phone ([{who}])"), True)
+        parts = [x for x in (p.name, p.role, p.email, p.phone) if x]
+        return Field(label, ", ".join(parts))
+
+    return Section(
+        "contacts",
+        "Contact details",
+        "ICO form Q23, Q24 · Art. 33(3)(b)",
+        fields=(
+            person("Reporter", "reporter", c.reporter),
+            person("DPO or contact point", "dpo", c.dpo),
+        ),
+        data={
+            "reporter": {
+                "name": c.reporter.name,
+                "role": c.reporter.role,
+                "email": c.reporter.email,
+                "phone": c.reporter.phone,
+            },
+            "dpo": {
+                "name": c.dpo.name,
+                "role": c.dpo.role,
+                "email": c.dpo.email,
+                "phone": c.dpo.phone,
+            },
+        },
+    )
+
+
+def coverage(s: CaseSnapshot, n: Numbers) -> Section:
+    """What was and was not examined: sources, gaps, copies, runs, finding counts."""
+    source_rows = tuple(
+        (
+            src.path,
+            src.type,
+            str(src.size),
+            src.sha256[:16],
+            "CHANGED" if src.changed else ("unchanged" if src.sha256_end else "not re-hashed"),
+            str(src.messages),
+            str(src.skipped),
+        )
+        for src in s.sources
+    )
+    kinds = tuple((k, str(c)) for k, c in n.skipped_by_kind)
+    gap_rows = [(sk.locator, sk.part or "", sk.kind, sk.reason) for sk in s.skipped]
+    paragraphs = [
+        f"{n.messages_scanned} message(s) scanned of {n.messages_found} found "
+        f"({n.unique_messages} distinct after merging {n.duplicate_copies} duplicate "
+        f"cop{'y' if n.duplicate_copies == 1 else 'ies'} found in several exports); "
+        f"{len(s.skipped)} item(s) could not be scanned in full.",
+        f"Findings: {n.findings_confirmed} confirmed, {n.findings_unreviewed} unreviewed "
+        f"(of which {n.findings_needs_review} marked needs-review), "
+        f"{n.findings_false_positive} false positive(s) excluded, "
+        f"{n.findings_test_data} reserved test-range value(s) excluded, "
+        f"{n.findings_other_flows} on internal or other non-consumer flows not counted.",
+    ]
+    if any(src.changed for src in s.sources):
+        paragraphs.append("WARNING: at least one source file changed during the scan.")
+    copies = [(key, ", ".join(locs)) for key, locs in n.copies]
+    tables = [
+        Table(
+            (
+                "Source",
+                "Type",
+                "Bytes",
+                "SHA-256 (first 16)",
+                "End-of-run hash",
+                "Messages",
+                "Skipped",
+            ),
+            source_rows,
+        ),
+        Table(("Kind", "Items not scanned"), kinds),
+        limit(gap_rows, ("Where", "Part", "Kind", "Reason")),
+    ]
+    if copies:
+        tables.append(limit(copies, ("Message", "Copies found at")))
+    runs = [
+        {
+            "id": r.id,
+            "status": r.status,
+            "started": r.started,
+            "ended": r.ended,
+            "tool_version": r.tool_version,
+            "python": r.python,
+            "packs": [{"pack": p.pack, "version": p.version, "sha256": p.sha256} for p in r.packs],
+        }
+        for r in s.runs
+    ]
+    return Section(
+        "coverage",
+        "Coverage: what was and was not examined",
+        "Art. 33(4)",
+        paragraphs=tuple(paragraphs),
+        tables=tuple(tables),
+        data={
+            "messages_found": n.messages_found,
+            "messages_scanned": n.messages_scanned,
+            "unique_messages": n.unique_messages,
+            "duplicate_copies": n.duplicate_copies,
+            "sources": [
+                {
+                    "path": src.path,
+                    "type": src.type,
+                    "bytes": src.size,
+                    "sha256": src.sha256,
+                    "sha256_end": src.sha256_end,
+                    "changed": src.changed,
+                    "messages": src.messages,
+                    "skipped": src.skipped,
+                }
+                for src in s.sources
+            ],
+            "skipped_by_kind": dict(n.skipped_by_kind),
+            "skipped": [
+                {"locator": sk.locator, "part": sk.part, "kind": sk.kind, "reason": sk.reason}
+                for sk in s.skipped
+            ],
+            "notes": len(s.notes),
+            "flows": dict(n.flows),
+            "findings": {
+                "confirmed": n.findings_confirmed,
+                "unreviewed": n.findings_unreviewed,
+                "needs_review": n.findings_needs_review,
+                "false_positive_excluded": n.findings_false_positive,
+                "test_data_excluded": n.findings_test_data,
+                "other_flows_not_counted": n.findings_other_flows,
+            },
+            "copies": [{"message": key, "locators": list(locs)} for key, locs in n.copies],
+            "runs": runs,
+            "org_domains": list(s.org_domains),
+            "org_domains_inferred": s.org_inferred,
+        },
+    )
