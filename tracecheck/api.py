@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Protocol
 
 from tracecheck import __version__
+from tracecheck.config import ScanSettings
 from tracecheck.content.extract import ExtractLimits
 from tracecheck.domains import ConsumerDomains, classify, infer_org
 from tracecheck.errors import InputError, UsageError
@@ -34,7 +35,6 @@ from tracecheck.model import (
     ShardResult,
     Skipped,
 )
-from tracecheck.config import ScanSettings
 from tracecheck.packs import default_pack_paths
 from tracecheck.rules.pack import Pack, load_packs
 from tracecheck.scanner import ScanConfig, scan_shard

@@ -90,7 +90,8 @@ def load_scan_settings(path: str | Path | None = None, cwd: str | Path = ".") ->
         raise ConfigError(f"{p}: [scan] must be a table")
     unknown = sorted(set(table) - _KEYS)
     if unknown:
-        raise ConfigError(f"{p}: scan.{unknown[0]}: unknown key (known: {', '.join(sorted(_KEYS))})")
+        known = ", ".join(sorted(_KEYS))
+        raise ConfigError(f"{p}: scan.{unknown[0]}: unknown key (known: {known})")
     case_ref = table.get("case_reference")
     if case_ref is not None:
         if not isinstance(case_ref, str) or not case_ref:
