@@ -44,5 +44,10 @@ test: lint typecheck pytest
 bench: install
 	$(BIN)/python scripts/bench.py
 
+# 120,000+ generated hostile inputs across the mbox splitter, headers, charsets, MIME walking,
+# extractors, the matcher and every log parser (tests/fuzz: 9 targets x 15,000 cases).
+fuzz: install
+	HYPOTHESIS_PROFILE=fuzz $(BIN)/python -m pytest -q tests/fuzz
+
 clean:
 	rm -rf $(VENV) out .bench .pytest_cache .mypy_cache .ruff_cache

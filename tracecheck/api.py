@@ -196,6 +196,7 @@ def scan(
             checkpoint.save_shard(shard, *stats.get(path, (0, 0)))
         shards.append(shard)
     shards.sort(key=lambda s: s.order)
+    top_skips.extend(_changed_during_scan(stats))
 
     log_events, log_skips, log_sources = _read_logs(log_inputs, opts)
     return merge(
@@ -248,6 +249,22 @@ def read_log_events(
                                  reason=f"not a log file ({item.kind}); use `tracecheck scan`"))
     events, log_skips, _ = _read_logs(logs, opts)
     return events, skips + log_skips
+
+
+def _changed_during_scan(before: dict[str, tuple[int, int]]) -> list[Skipped]:
+    """Sources whose size or modification time changed while they were being scanned."""
+    out = []
+    for path, (size, mtime) in before.items():
+        try:
+            st = os.stat(path)
+            now = (st.st_size, st.st_mtime_ns)
+        except OSError:
+            now = (-1, -1)
+        if now != (size, mtime):
+            out.append(Skipped(locator=path, part="*", kind="changed",
+                               reason="file changed while it was being scanned; rescan it from "
+                                      "a stable copy"))
+    return out
 
 
 def _limits_dict(limits: ExtractLimits) -> dict[str, object]:

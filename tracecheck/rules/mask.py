@@ -73,4 +73,5 @@ def evidence(masked: str, start: int, end: int, window: int = WINDOW) -> str:
     core = " ".join(masked[start:end].split())
     prefix = "…" if start > window else ""
     suffix = "…" if end + window < len(masked) else ""
-    return f"{prefix}{left} [{core}] {right}{suffix}".strip()
+    glue = "" if right[:1] in ",.;:!?)" else " "
+    return f"{prefix}{left} [{core}]{glue}{right}{suffix}".strip()

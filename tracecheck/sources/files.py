@@ -90,6 +90,40 @@ class HashingReader(io.RawIOBase):
         return self.count, self.hasher.hexdigest()
 
 
+class SalvagingGzip(io.RawIOBase):
+    """A gzip stream that hands over everything it could decompress before a truncation.
+
+    `GzipFile.read(n)` discards the bytes it decompressed in a call that hits the end of a
+    truncated file; reading through `read1` keeps them, and the error comes on the next read.
+    """
+
+    def __init__(self, inner: gzip.GzipFile) -> None:
+        self.inner = inner
+        self.error: BaseException | None = None
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, b: bytearray | memoryview) -> int:  # type: ignore[override]
+        if self.error is not None:
+            raise self.error
+        got = 0
+        view = memoryview(b)
+        while got < len(view):
+            try:
+                data = self.inner.read1(len(view) - got)
+            except (EOFError, OSError, zlib.error) as exc:
+                self.error = exc
+                break
+            if not data:
+                break
+            view[got : got + len(data)] = data
+            got += len(data)
+        if got == 0 and self.error is not None:
+            raise self.error
+        return got
+
+
 @contextlib.contextmanager
 def open_stream(inp: InputFile) -> Iterator[tuple[BinaryIO, HashingReader]]:
     """A binary stream of the (decompressed) content, and the hasher over the stored bytes."""
@@ -98,7 +132,7 @@ def open_stream(inp: InputFile) -> Iterator[tuple[BinaryIO, HashingReader]]:
         buffered = io.BufferedReader(hasher, buffer_size=1 << 20)
         if inp.gz:
             with gzip.GzipFile(fileobj=buffered, mode="rb") as gz:
-                yield gz, hasher  # type: ignore[misc]
+                yield SalvagingGzip(gz), hasher  # type: ignore[misc]
         else:
             yield buffered, hasher
 
@@ -172,7 +206,7 @@ def sniff_file(path: str) -> InputFile | Skipped:
     if gz:
         try:
             with open_evidence(path) as f, gzip.GzipFile(fileobj=f) as g:
-                head = g.read(HEAD)
+                head = SalvagingGzip(g).read(HEAD) or b""
         except (OSError, EOFError, zlib.error) as exc:
             if not head:
                 return Skipped(locator=path, kind="unreadable", reason="corrupt gzip")

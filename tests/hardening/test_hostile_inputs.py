@@ -1,0 +1,131 @@
+"""Hostile inputs: each gives a listed skip or a clear result, in bounded time, never a crash."""
+
+from __future__ import annotations
+
+import gzip
+import json
+import os
+from pathlib import Path
+
+from tests.conftest import eml, mbox_of
+from tracecheck import api
+from tracecheck.model import ScanResult
+
+LEAK_BODY = "NHS no 401 023 2137, PCR came back positive."
+
+
+def scan(*paths: Path, **kw: object) -> ScanResult:
+    return api.scan([str(p) for p in paths], api.ScanOptions(**kw))  # type: ignore[arg-type]
+
+
+def kinds(result: ScanResult) -> set[str]:
+    return {s.kind for s in result.skipped}
+
+
+def test_thousand_deep_multipart_is_a_listed_limit(tmp_path: Path) -> None:
+    parts = [b"From: a@x.com\nTo: b@gmail.com\nSubject: deep\nMIME-Version: 1.0\n"]
+    for i in range(1000):
+        parts.append(f"Content-Type: multipart/mixed; boundary=b{i}\n\n--b{i}\n".encode())
+    parts.append(f"Content-Type: text/plain\n\n{LEAK_BODY}\n".encode())
+    for i in reversed(range(1000)):
+        parts.append(f"--b{i}--\n".encode())
+    (tmp_path / "deep.eml").write_bytes(b"".join(parts))
+    result = scan(tmp_path)
+    assert result.messages_found == 1
+    assert "limit" in kinds(result)
+    assert any("nest" in s.reason for s in result.skipped)
+
+
+def test_nul_bytes_do_not_hide_recipients_or_content(tmp_path: Path) -> None:
+    (tmp_path / "nul.eml").write_bytes(
+        b"From: a@x.com\nTo: b@gmail.com\x00\nSubject: n\x00ul\n\n\x00" + LEAK_BODY.encode()
+        + b"\x00\n")
+    result = scan(tmp_path)
+    assert {f.rule for f in result.findings} == {"nhs-number", "covid-test-result"}
+    assert result.findings[0].consumer_addresses == ("b@gmail.com",)
+
+
+def test_invalid_base64_is_scanned_leniently(tmp_path: Path) -> None:
+    (tmp_path / "b64.eml").write_bytes(
+        b"From: a@x.com\nTo: b@gmail.com\nSubject: b\nContent-Transfer-Encoding: base64\n\n"
+        b"!!!not base64***\n====\n")
+    result = scan(tmp_path)
+    assert result.messages_scanned == 1 and not result.findings
+
+
+def test_ten_thousand_recipients(tmp_path: Path) -> None:
+    rcpt = ", ".join(f"u{i}@gmail.com" for i in range(10_000))
+    (tmp_path / "many.eml").write_bytes(eml(to=rcpt, body=LEAK_BODY))
+    result = scan(tmp_path)
+    assert len(result.findings[0].recipients) == 10_000
+    assert len(result.findings[0].consumer_addresses) == 10_000
+
+
+def test_header_folding_abuse(tmp_path: Path) -> None:
+    subject = b"\n ".join([b"x"] * 100_000)
+    (tmp_path / "fold.eml").write_bytes(
+        b"From: a@x.com\nTo: b@gmail.com\nSubject: " + subject + b"\n\n" + LEAK_BODY.encode())
+    result = scan(tmp_path)
+    assert result.messages_scanned == 1 and len(result.findings) == 2
+
+
+def test_non_utf8_file_name_survives_to_json(tmp_path: Path) -> None:
+    name = os.fsdecode(b"\xff\xfecase.eml")
+    (tmp_path / name).write_bytes(eml(body=LEAK_BODY))
+    result = scan(tmp_path)
+    assert result.findings and result.findings[0].locator.endswith(name)
+    from tracecheck.reports.json_report import JsonReporter
+    import io
+
+    out = io.StringIO()
+    JsonReporter().write(result, out)
+    text = out.getvalue().encode("utf-8", "backslashreplace").decode("utf-8")
+    assert json.loads(text)["findings"][0]["locator"].endswith("case.eml")
+
+
+def test_symlink_loop_is_refused_and_listed(tmp_path: Path) -> None:
+    sub = tmp_path / "box" / "sub"
+    sub.mkdir(parents=True)
+    (sub / "m.eml").write_bytes(eml(body=LEAK_BODY))
+    (sub / "back").symlink_to("..")
+    result = scan(tmp_path / "box")
+    assert result.messages_found == 1
+    assert "symlink-loop" in kinds(result)
+
+
+def test_truncated_gzip_keeps_what_was_read_and_lists_the_rest(tmp_path: Path) -> None:
+    data = gzip.compress(mbox_of(*[eml(msgid=f"<m{i}@x>", body=LEAK_BODY) for i in range(400)]))
+    (tmp_path / "box.mbox.gz").write_bytes(data[: len(data) // 2])
+    result = scan(tmp_path)
+    assert 0 < result.messages_scanned < 400
+    assert any(s.kind == "truncated" and "gzip" in s.reason for s in result.skipped)
+
+
+def test_file_that_changes_while_scanned_is_flagged(tmp_path: Path) -> None:
+    box = tmp_path / "live.mbox"
+    box.write_bytes(mbox_of(*[eml(msgid=f"<m{i}@x>", body="x" * 20000) for i in range(200)]))
+    grown = False
+
+    def grow(_: int) -> None:
+        nonlocal grown
+        if not grown:
+            with open(box, "ab") as f:
+                f.write(mbox_of(eml(msgid="<late@x>")))
+            grown = True
+
+    result = api.scan([str(box)], progress=grow)
+    assert grown
+    assert any(s.kind == "changed" for s in result.skipped)
+
+
+def test_unreadable_file_is_listed(tmp_path: Path) -> None:
+    p = tmp_path / "locked.eml"
+    p.write_bytes(eml())
+    p.chmod(0)
+    try:
+        if os.access(p, os.R_OK):  # running as root: permissions do not apply
+            return
+        result = scan(tmp_path)
+        assert "unreadable" in kinds(result)
+    finally:
+        p.chmod(0o600)
