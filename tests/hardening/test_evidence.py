@@ -56,7 +56,7 @@ def test_sources_are_opened_read_only(monkeypatch: pytest.MonkeyPatch, tmp_path:
     api.scan([str(evidence)])
     mine = [(p, f) for p, f in seen if p.startswith(str(evidence))]
     assert mine, "the scan must open the evidence through os.open"
-    for path, flags in mine:
+    for _path, flags in mine:
         assert flags & (os.O_WRONLY | os.O_RDWR | os.O_CREAT | os.O_TRUNC | os.O_APPEND) == 0
 
 

@@ -74,8 +74,9 @@ def test_non_utf8_file_name_survives_to_json(tmp_path: Path) -> None:
     (tmp_path / name).write_bytes(eml(body=LEAK_BODY))
     result = scan(tmp_path)
     assert result.findings and result.findings[0].locator.endswith(name)
-    from tracecheck.reports.json_report import JsonReporter
     import io
+
+    from tracecheck.reports.json_report import JsonReporter
 
     out = io.StringIO()
     JsonReporter().write(result, out)
