@@ -54,8 +54,8 @@ def scan(
         "--baseline", help="Baseline file of accepted findings; only new findings count.")
     ] = None,
     config: Annotated[Path | None, typer.Option(
-        "--config", help="Organisation config (default: ./tracecheck.toml or "
-        "[tool.tracecheck] in ./pyproject.toml).")] = None,
+        "--config", help="Organisation config (default: ./tracecheck.toml, else the "
+        "tool.tracecheck table of ./pyproject.toml).")] = None,
     min_confidence: Annotated[float | None, typer.Option(
         "--min-confidence", min=0.0, max=1.0,
         help="Report matches at or above this confidence (default: the packs' threshold).")
