@@ -36,3 +36,11 @@ def test_ks_c_5601_alias() -> None:
                                                   "iso-2022-jp", "utf-16"]))
 def test_decoding_never_raises(data: bytes, charset: str | None) -> None:
     assert isinstance(decode_text(data, charset, []), str)
+
+
+def test_non_text_codecs_named_as_charsets_are_not_used() -> None:
+    # Found by `make fuzz`: "undefined" raises a bare UnicodeError; rot13 is not a text codec.
+    for bogus in ("UNDEFINED", "rot13", "base64_codec", "zlib"):
+        notes: list[str] = []
+        assert decode_text(b"positive", bogus, notes) == "positive"
+        assert notes

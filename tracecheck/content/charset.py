@@ -28,9 +28,13 @@ def _known(charset: str | None) -> str | None:
     if not name:
         return None
     try:
-        return codecs.lookup(name).name
-    except (LookupError, ValueError):
+        info = codecs.lookup(name)
+    except (LookupError, ValueError, TypeError):
         return None
+    # Only real text encodings: never "undefined", "rot13", "base64_codec" and the like.
+    if not getattr(info, "_is_text_encoding", True) or info.name == "undefined":
+        return None
+    return info.name
 
 
 def decode_text(data: bytes, declared: str | None, notes: list[str]) -> str:
@@ -41,7 +45,7 @@ def decode_text(data: bytes, declared: str | None, notes: list[str]) -> str:
     if codec is not None:
         try:
             return data.decode(codec)
-        except (UnicodeDecodeError, LookupError):
+        except (UnicodeError, LookupError, ValueError, TypeError):
             notes.append(f"charset {declared!s} did not decode; fell back")
     elif declared and declared.strip().lower() not in ("us-ascii", "ascii"):
         notes.append(f"unknown charset {declared!s}; best-effort decode")
