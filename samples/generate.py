@@ -4,7 +4,9 @@
 Owns `samples/` (or the `--out` folder): a Google Vault style mbox, a Purview style folder tree
 of `.eml` files, a Maildir, a gzip-compressed older mbox, one unsupported binary file, and
 `labels.json`, which says for every message its shape, its flow, whether it carries health
-data on a consumer flow, and the exact set of rule ids expected to fire.
+data on a consumer flow, whether its identifiers are reserved test data, and the exact set of
+rule ids expected to fire (labelled by what the text truly says, never by what a scanner
+outputs).
 
 A message *shape* is one registered builder (`@shape(...)`); a shape yields variants that
 differ in names, numbers, dates and domains. New shapes (issue 5) are added by writing one more
@@ -36,14 +38,14 @@ import unicodedata
 import zlib
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from email.utils import format_datetime
 from pathlib import Path
 from typing import TypeVar
 
 T = TypeVar("T")
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 DEFAULT_SEED = 2021
 ORG = "tracecall.co.uk"
 ORG_DOMAINS = (ORG,)
@@ -63,9 +65,19 @@ EXTERNAL_OTHER = "external-other"
 CONSUMER_FLOWS = frozenset({TO_CONSUMER, FROM_CONSUMER, CONSUMER_TO_CONSUMER})
 
 NHS = "nhs-number"
+CHI = "chi-number"
+HC = "hc-number"
 COVID = "covid-test-result"
+CASE_STATUS = "covid-case-status"
 SYMPTOM = "symptom"
 CONDITION = "condition"
+MEDICATION = "medication"
+ADMISSION = "admission"
+PREGNANCY = "pregnancy"
+DISABILITY = "disability"
+VACCINATION = "vaccination"
+RULES = (NHS, CHI, HC, COVID, CASE_STATUS, SYMPTOM, CONDITION, MEDICATION, ADMISSION, PREGNANCY,
+         DISABILITY, VACCINATION)
 
 MBOX = "mbox"
 MBOX_GZ = "mbox-gz"
@@ -175,6 +187,58 @@ def passing_tail(rng: random.Random, prefix: str) -> str:
         check = nhs_check_digit(nine)
         if check is not None:
             return f"{nine}{check}"
+
+
+def test_range_number(rng: random.Random) -> str:
+    """A mod-11 valid number from the reserved 999 test range (never issued to a patient)."""
+    while True:
+        nine = f"999{rng.randrange(10**6):06d}"
+        check = nhs_check_digit(nine)
+        if check is not None and len(set(nine)) > 2:
+            return f"{nine}{check}"
+
+
+def mod10_check_digit(nine: str) -> int:
+    """The CHI Modulus 10 check digit (Public Health Scotland's phsmethods `chi_check`): double
+    the 9th, 7th, 5th, 3rd and 1st digits, subtract 9 from any result over 9, sum, and take
+    10 - (sum mod 10), with 10 written as 0."""
+    total = 0
+    for pos, ch in enumerate(nine, 1):
+        d = int(ch) * (2 if pos % 2 else 1)
+        total += d - 9 if d > 9 else d
+    return (10 - total % 10) % 10
+
+
+def chi_number(rng: random.Random, born: date, female: bool, mod10: bool) -> str:
+    """A Scottish CHI number: DDMMYY date of birth, two digits, a sex digit (even for women,
+    odd for men) and a check digit: Modulus 11, or (`mod10`) one that passes only Modulus 10."""
+    while True:
+        sex = rng.choice((0, 2, 4, 6, 8) if female else (1, 3, 5, 7, 9))
+        nine = f"{born.strftime('%d%m%y')}{rng.randrange(100):02d}{sex}"
+        eleven = nhs_check_digit(nine)
+        if mod10:
+            check = mod10_check_digit(nine)
+            if eleven != check:
+                return f"{nine}{check}"
+        elif eleven is not None:
+            return f"{nine}{eleven}"
+
+
+def hc_number(rng: random.Random) -> str:
+    """A Northern Ireland H&C number: mod-11 valid, first nine digits 320 000 001-399 999 999."""
+    while True:
+        nine = str(rng.randint(320_000_001, 399_999_999))
+        check = nhs_check_digit(nine)
+        if check is not None and len(set(nine)) > 2:
+            return f"{nine}{check}"
+
+
+def iban_gb(bank: str, digits: str) -> str:
+    """A GB IBAN (bank code letters + 14 digits of sort code and account) with real ISO 7064
+    mod-97 check digits, written compact."""
+    bban = f"{bank}{digits}"
+    as_number = "".join(str(int(c, 36)) for c in f"{bban}GB00")
+    return f"GB{98 - int(as_number) % 97:02d}{bban}"
 
 
 def when(rng: random.Random) -> datetime:
@@ -321,6 +385,8 @@ class Mail:
     """The whole message, LF line endings (CRLF applied by the container when chosen)."""
     unquoted_from: bool = False
     """Leave a body `From ` line unquoted in an mbox (the "From time to time" trap)."""
+    rules: tuple[str, ...] | None = None
+    """This variant's expected rules when they differ from the shape's (None: the shape's)."""
 
 
 @dataclass(frozen=True)
@@ -329,8 +395,9 @@ class Shape:
 
     name: str
     kind: str
-    """`positive` (health data on a consumer flow), `flagged` (health data, other flow) or
-    `negative` (a precision trap: nothing may fire)."""
+    """`positive` (health data on a consumer flow), `flagged` (health data, other flow),
+    `test-data` (only reserved test-range identifiers, on a consumer flow: reported as test
+    data, never counted as a breach) or `negative` (a precision trap: nothing may fire)."""
     flow: str
     rules: tuple[str, ...]
     variants: int
@@ -353,7 +420,9 @@ def shape(name: str, kind: str, flow: str, rules: tuple[str, ...], variants: int
             raise ValueError(f"duplicate shape {name}")
         consumer = flow in CONSUMER_FLOWS
         expected = {"positive": consumer and bool(rules), "flagged": not consumer and bool(rules),
-                    "negative": not rules}
+                    "test-data": consumer and bool(rules), "negative": not rules}
+        if set(rules) - set(RULES):
+            raise ValueError(f"{name}: unknown rule ids {sorted(set(rules) - set(RULES))}")
         if not expected.get(kind, False):
             raise ValueError(f"{name}: kind {kind} does not fit flow {flow} and rules {rules}")
         SHAPES[name] = Shape(name, kind, flow, tuple(sorted(rules)), variants, fn,
@@ -439,8 +508,10 @@ def compose(ctx: Ctx, *, sender: tuple[str, str], to: list[tuple[str, str]], sub
             bcc: list[tuple[str, str]] | None = None, extra: list[tuple[str, str]] | None = None,
             msgid_domain: str = f"mail.{ORG}", name_mode: str = "plain",
             to_raw: str | None = None, recipients_extra: tuple[str, ...] = (),
-            unquoted_from: bool = False, user_agent: str | None = None) -> Mail:
-    """Assemble a full message: trace header, envelope headers, content."""
+            unquoted_from: bool = False, user_agent: str | None = None,
+            rules: tuple[str, ...] | None = None) -> Mail:
+    """Assemble a full message: trace header, envelope headers, content. `rules` overrides the
+    shape's expected rules for this variant."""
     s_name, s_addr = sender
     msgid = ctx.msgid(dt, msgid_domain)
     rcpt = [a for _, a in to] + [a for _, a in cc or []] + [a for _, a in bcc or []]
@@ -474,7 +545,7 @@ def compose(ctx: Ctx, *, sender: tuple[str, str], to: list[tuple[str, str]], sub
     headers.append(("MIME-Version", "1.0"))
     text = render_headers(headers) + render_entity(body)
     return Mail(msgid, dt, s_addr, (s_addr,), tuple(rcpt) + recipients_extra, subject, text,
-                unquoted_from)
+                unquoted_from, rules)
 
 
 OUTLOOK = "Microsoft Outlook 16.0"
@@ -800,21 +871,25 @@ def octet_stream_notes(ctx: Ctx) -> Mail:
                    dt=dt, user_agent=THUNDERBIRD)
 
 
-@shape("alternative-conditions", "positive", TO_CONSUMER, (CONDITION,))
+@shape("alternative-conditions", "positive", TO_CONSUMER,
+       (PREGNANCY, CONDITION, MEDICATION, ADMISSION))
 def alternative_conditions(ctx: Ctx) -> Mail:
-    """multipart/alternative (plain + HTML) describing a named person's conditions: pregnancy,
-    diabetes and insulin, a hospital admission."""
+    """multipart/alternative (plain + HTML) about a named person: 20 weeks pregnant
+    (pregnancy), diabetic and on insulin (condition, medication), admitted to hospital
+    (admission); the rules depend on the variant's wording."""
     agent, a_addr = ctx.staff()
     mgr = ctx.person()
     p, dt = ctx.person(), ctx.when()
+    rules: tuple[str, ...]
     if p.female and ctx.index % 2 == 0:
-        facts = f"{p.she} is 20 weeks pregnant"
+        facts, rules = f"{p.she} is 20 weeks pregnant", (PREGNANCY,)
     else:
-        facts = ctx.cycle((f"{p.she} is diabetic and on insulin",
-                           f"{p.she} was admitted to hospital on {ctx.pick(WEEKDAYS)}",
-                           f"{p.she} is diabetic and on insulin, and {p.her} partner says "
-                           f"{p.she} was admitted to hospital last night",
-                           f"{p.she} was admitted to hospital at the weekend"))
+        facts, rules = ctx.cycle((
+            (f"{p.she} is diabetic and on insulin", (CONDITION, MEDICATION)),
+            (f"{p.she} was admitted to hospital on {ctx.pick(WEEKDAYS)}", (ADMISSION,)),
+            (f"{p.she} is diabetic and on insulin, and {p.her} partner says {p.she} was "
+             f"admitted to hospital last night", (CONDITION, MEDICATION, ADMISSION)),
+            (f"{p.she} was admitted to hospital at the weekend", (ADMISSION,))))
     plain = (f"Hi {mgr.first},\n\nUpdate on {p.name}: {facts}. Please don't chase the "
              f"household this week.\n\n{signature(agent, ctx.pick(ROLES[:3]))}")
     html = (f"<html><body><p>Hi {mgr.first},</p><p>Update on <b>{p.name}</b>: {facts}. Please "
@@ -827,7 +902,7 @@ def alternative_conditions(ctx: Ctx) -> Mail:
                                                   text_part(html, "html",
                                                             cte="quoted-printable")),
                                   ctx.rng),
-                   dt=dt, user_agent=OUTLOOK)
+                   dt=dt, user_agent=OUTLOOK, rules=rules)
 
 
 # --------------------------------------------------------------------------------------------
@@ -1054,6 +1129,575 @@ def meeting_invite(ctx: Ctx) -> Mail:
 
 
 # --------------------------------------------------------------------------------------------
+# Issue 5: more identifiers, health statements, suppression traps, threads
+# --------------------------------------------------------------------------------------------
+
+
+def _cap(text: str) -> str:
+    """First letter upper-cased, the rest untouched (str.capitalize lower-cases day names)."""
+    return text[:1].upper() + text[1:]
+
+
+def _born(ctx: Ctx) -> date:
+    return date(1941, 1, 1) + timedelta(days=ctx.rng.randrange(365 * 64))
+
+
+@shape("chi-scottish-case-note", "positive", TO_CONSUMER, (CHI, COVID))
+def chi_scottish_case_note(ctx: Ctx) -> Mail:
+    """A Scottish case note with two CHI numbers (the case and a household member; DDMMYY date
+    of birth, sex digit, Modulus 11 check, or in odd variants a check that passes only the 2026
+    Modulus 10 rule) and a PCR result, sent to a manager's gmail.com address."""
+    agent, a_addr = ctx.staff()
+    mgr = ctx.person()
+    case, other, dt = ctx.person(), ctx.person(), ctx.when()
+    mod10 = ctx.index % 2 == 1
+    born, born2 = _born(ctx), _born(ctx)
+    chi1 = chi_number(ctx.rng, born, case.female, mod10)
+    chi2 = chi_number(ctx.rng, born2, other.female, mod10)
+    sep = ctx.cycle(("", " ", "", "-"))
+
+    def fmt(chi: str) -> str:
+        return f"{chi[:6]}{sep}{chi[6:]}"
+
+    body = (f"Hi {mgr.first},\n\nOne for the Glasgow team (NHS Scotland case, so CHI not NHS "
+            f"number):\n\nPatient: {case.name}\nDOB: {born.strftime('%d/%m/%Y')}\n"
+            f"CHI: {fmt(chi1)}\nPCR result: {ctx.cycle(RESULTS)} ({short_date(dt)})\n\n"
+            f"Household member: {other.name}, DOB {born2.strftime('%d/%m/%Y')}, CHI no "
+            f"{fmt(chi2)}\n\nThanks,\n{signature(agent, ctx.pick(ROLES[:2]))}")
+    return compose(ctx, sender=(agent.name, a_addr),
+                   to=[(mgr.name, ctx.personal(mgr, "gmail.com"))],
+                   subject=ctx.cycle(("Scottish case", "Glasgow one", "CHI case",
+                                      f"{case.first} (Scotland)")),
+                   body=text_part(body), dt=dt, user_agent=OUTLOOK)
+
+
+@shape("hc-ni-case-note", "positive", TO_CONSUMER, (HC, COVID))
+def hc_ni_case_note(ctx: Ctx) -> Mail:
+    """A Northern Ireland case note with a Health and Care (H&C) number (mod-11, first nine
+    digits 320 000 001-399 999 999) and a lateral flow result, sent to a consumer address."""
+    agent, a_addr = ctx.staff()
+    mgr = ctx.person()
+    case, dt = ctx.person(), ctx.when()
+    number = fmt_nhs(hc_number(ctx.rng), ctx.cycle(("spaced", "contiguous", "spaced", "dashed")))
+    label = ctx.cycle(("H&C number", "H&C no.", "Health and Care number", "H+C number"))
+    body = (f"{mgr.first},\n\nNI case for Belfast (HSC, so it's an H&C number):\n\n"
+            f"Name: {case.name}\nDOB: {ctx.dob()}\n{label}: {number}\n"
+            f"Lateral flow result: {ctx.cycle(RESULTS)}\n\n{agent.first}\n\n"
+            f"{signature(agent, ctx.pick(ROLES[:2]))}")
+    domain = ctx.cycle(("gmail.com", "hotmail.co.uk", "icloud.com", "gmail.com"))
+    return compose(ctx, sender=(agent.name, a_addr),
+                   to=[(mgr.name, ctx.personal(mgr, domain))], subject="NI case",
+                   body=text_part(body), dt=dt, user_agent=OUTLOOK)
+
+
+@shape("nhs-test-range-training", "test-data", TO_CONSUMER, (NHS,))
+def nhs_test_range_training(ctx: Ctx) -> Mail:
+    """A training scenario sent to a trainee's gmail.com address with NHS numbers from the
+    reserved 999 test range: the NHS number rule fires as test data, never as a breach."""
+    trainer, t_addr = ctx.staff()
+    trainee = ctx.person()
+    dt = ctx.when()
+    rows = "".join(f"Caller {n}: Test Patient {chr(64 + n)}, DOB 01/0{n}/1980, NHS number "
+                   f"{fmt_nhs(test_range_number(ctx.rng), ctx.pick(('spaced', 'contiguous')))}"
+                   f"\n" for n in range(1, ctx.rng.randint(2, 4) + 1))
+    body = (f"Hi {trainee.first},\n\nTraining scenario {ctx.index + 1} for tomorrow's role "
+            f"play. These are test-data records from the training system, not real patients:"
+            f"\n\n{rows}\nPractise confirming the caller's identity before you read anything "
+            f"back.\n\n{trainer.name}\nTraining | Tracecall Ltd\n")
+    return compose(ctx, sender=(trainer.name, t_addr),
+                   to=[(trainee.name, ctx.personal(trainee, "gmail.com"))],
+                   subject=f"Training scenario {ctx.index + 1}", body=text_part(body), dt=dt,
+                   user_agent=OUTLOOK)
+
+
+NHS_DISCLAIMER = (
+    "This email and any attachments are confidential and intended solely for the addressee. "
+    "Tracecall Ltd provides contact tracing services to NHS Test and Trace; if you have "
+    "received this email in error, please notify the sender and delete it. Any patient "
+    "information must be handled in line with NHS data security standards.")
+
+
+@shape("invoice-number-nhs-signature", "negative", TO_CONSUMER, ())
+def invoice_number_nhs_signature(ctx: Ctx) -> Mail:
+    """Accounts mail to a freelance trainer's personal address: a checksum-valid number in the
+    NHS ranges written as an invoice, order or account number (its label right before it), next
+    to an "NHS Test and Trace" signature and an NHS-branded confidentiality disclaimer."""
+    clerk, c_addr = ctx.staff()
+    payee, addr = _member_of_public(ctx)
+    dt = ctx.when()
+    number = fmt_nhs(nhs_number(ctx.rng), ctx.cycle(("contiguous", "spaced", "contiguous",
+                                                     "dashed")))
+    label = ctx.cycle(("Invoice no.", "Order no:", "Account", "Invoice number"))
+    body = (f"Dear {payee.first},\n\nThank you for the training sessions in "
+            f"{dt.strftime('%B')}. {label} {number} has been approved and will be paid on the "
+            f"next payment run (£{ctx.rng.randint(300, 1900)}.00).\n\nKind regards,\n\n"
+            f"-- \n{clerk.name}\nAccounts Payable | Tracecall Ltd\n"
+            f"Proud to support NHS Test and Trace\n\n{NHS_DISCLAIMER}\n")
+    return compose(ctx, sender=(clerk.name, c_addr), to=[(payee.name, addr)],
+                   subject=f"Remittance - {label.split()[0]} {number}",
+                   body=text_part(body, cte="8bit"), dt=dt, user_agent=OUTLOOK)
+
+
+@shape("url-iban-number", "negative", TO_CONSUMER, ())
+def url_iban_number(ctx: Ctx) -> Mail:
+    """A payment confirmation whose link carries a checksum-valid 10-digit number in its path or
+    query, and whose IBAN (valid mod-97 check digits) embeds another one in its digits."""
+    clerk, c_addr = ctx.staff()
+    payee, addr = _member_of_public(ctx)
+    dt = ctx.when()
+    in_url = nhs_number(ctx.rng)
+    in_iban = nhs_number(ctx.rng) + f"{ctx.rng.randrange(10**4):04d}"
+    iban = iban_gb(ctx.pick(("BARC", "NWBK", "LOYD", "HBUK")), in_iban)
+    if ctx.index % 2:
+        iban = " ".join(iban[i:i + 4] for i in range(0, len(iban), 4))
+    url = ctx.cycle((f"https://pay.tracecall.co.uk/remittance/{in_url}/pdf",
+                     f"https://pay.tracecall.co.uk/view?doc={in_url}&fmt=pdf",
+                     f"https://portal.payroll-bureau.co.uk/r/{in_url}",
+                     f"https://pay.tracecall.co.uk/remittance/{in_url}"))
+    body = (f"Hi {payee.first},\n\nYour expenses have been paid to IBAN {iban}.\n"
+            f"The remittance advice is here: {url}\n\nThanks,\n{clerk.name}\nFinance | "
+            f"Tracecall Ltd\n")
+    return compose(ctx, sender=(clerk.name, c_addr), to=[(payee.name, addr)],
+                   subject="Expenses paid", body=text_part(body), dt=dt, user_agent=OUTLOOK)
+
+
+def _phone_mod11(ctx: Ctx, area: str) -> str:
+    """A North American style 10-digit number (area, 555, 01xx) whose digits pass mod-11."""
+    while True:
+        nine = f"{area}55501{ctx.rng.randrange(10)}"
+        check = nhs_check_digit(nine)
+        if check is not None:
+            return f"{nine}{check}"
+
+
+@shape("tel-number-mod11", "negative", TO_CONSUMER, ())
+def tel_number_mod11(ctx: Ctx) -> Mail:
+    """A supplier's contact block with 10-digit phone numbers written 3-3-4 (area codes in the
+    NHS number ranges) that pass mod-11, each preceded by "Tel:", "Phone:", "Mobile:" or
+    "Fax:"; odd variants mention the "patient booking system" nearby."""
+    it, i_addr = ctx.staff()
+    contractor, addr = _member_of_public(ctx)
+    dt = ctx.when()
+    tel, fax = (_phone_mod11(ctx, ctx.pick(("415", "469", "646", "614", "703", "720")))
+                for _ in range(2))
+    sep = ctx.cycle((" ", "-", ".", " "))
+    label = ctx.cycle(("Tel:", "Phone:", "Mobile:", "Tel:"))
+    about = ("the patient booking system demo" if ctx.index % 2 else "the dialler licence renewal")
+    body = (f"Hi {contractor.first},\n\nFor {about}, their US support desk is the contact:\n\n"
+            f"Dana Whitfield, Account Manager\n{label} {fmt_nhs(tel, 'spaced').replace(' ', sep)}"
+            f"\nFax: {fmt_nhs(fax, 'spaced').replace(' ', sep)}\n\nThey're on Eastern time, so "
+            f"after 2pm our time is best.\n\nCheers,\n{it.name}\nIT Services | Tracecall Ltd\n")
+    return compose(ctx, sender=(it.name, i_addr), to=[(contractor.name, addr)],
+                   subject="Supplier contact", body=text_part(body), dt=dt, user_agent=OUTLOOK)
+
+
+@shape("bare-mod11-number", "negative", TO_CONSUMER, ())
+def bare_mod11_number(ctx: Ctx) -> Mail:
+    """A checksum-valid 10-digit number in the NHS ranges with no context at all (a note to
+    self): low confidence, so nothing is reported at the default threshold."""
+    agent, a_addr = ctx.staff()
+    dt = ctx.when()
+    number = fmt_nhs(nhs_number(ctx.rng), ctx.cycle(("contiguous", "spaced", "dashed",
+                                                     "contiguous")))
+    body = ctx.cycle((f"{number}\n", f"{number}\n\nSent from my iPhone\n",
+                      f"for later: {number}\n", f"{number} - ring back after 3\n"))
+    return compose(ctx, sender=(agent.name, a_addr),
+                   to=[(agent.name, ctx.personal(agent, ctx.pick(CONSUMER_DOMAINS)))],
+                   subject=ctx.cycle(("number", "note", "reminder", "that one")),
+                   body=text_part(body), dt=dt, user_agent=OUTLOOK)
+
+
+@shape("newsletter-bulk", "negative", TO_CONSUMER, (), container=lambda i: MAILDIR)
+def newsletter_bulk(ctx: Ctx) -> Mail:
+    """An NHS Test and Trace staff bulletin sent as bulk mail (List-Unsubscribe, List-Id,
+    Precedence: bulk) to a personal address, found in that person's Maildir: symptoms and
+    vaccination advice in general terms, and a staff story ("had her first dose") that is not
+    a case."""
+    reader = ctx.person()
+    nurse = ctx.person()
+    dt = ctx.when()
+    sender = "bulletin@updates.test-and-trace.nhs.uk"
+    story = ctx.cycle((
+        f"Staff nurse {nurse.name} had {nurse.her} first dose at the Etihad hub and says the "
+        f"queue took ten minutes.",
+        f"{nurse.name} from the Leeds site got {nurse.her} vaccine last week and is now a "
+        f"vaccination champion.",
+        f"Meet {nurse.name}, who has been answering calls since the first wave.",
+        f"{nurse.name} ran the Manchester 10k for the hospital charity."))
+    body = (f"NHS Test and Trace - staff bulletin, {dt.strftime('%d %B %Y')}\n\n"
+            f"Symptoms to look out for: a high temperature, a new continuous cough, or a loss "
+            f"or change to your sense of smell or taste. If you have any of these, stay at home "
+            f"and book a test.\n\nVaccination: everyone aged 70 and over can now book. If you "
+            f"are pregnant, talk to your midwife about the vaccine.\n\n{story}\n\n"
+            f"You are receiving this because you subscribed to staff updates.\n"
+            f"Unsubscribe: https://updates.test-and-trace.nhs.uk/u/{ctx.rng.getrandbits(48):x}\n")
+    unsub = f"<https://updates.test-and-trace.nhs.uk/u/{ctx.rng.getrandbits(48):x}>"
+    extra = [("List-Unsubscribe", f"{unsub}, <mailto:unsubscribe@updates.test-and-trace"
+                                  f".nhs.uk>"),
+             ("List-Id", "NHS Test and Trace staff bulletin <bulletin.test-and-trace.nhs.uk>"),
+             ("Precedence", "bulk")]
+    return compose(ctx, sender=("NHS Test and Trace", sender),
+                   to=[(reader.name, ctx.personal(reader, ctx.pick(CONSUMER_DOMAINS)))],
+                   subject=f"Staff bulletin - {dt.strftime('%d %B')}", body=text_part(body),
+                   dt=dt, extra=extra, msgid_domain="updates.test-and-trace.nhs.uk")
+
+
+@shape("you-advice-generic", "negative", TO_CONSUMER, ())
+def you_advice_generic(ctx: Ctx) -> Mail:
+    """HR guidance to staff's personal addresses: symptoms, self-isolation, pregnancy and
+    vaccination written as advice to "you", about no one in particular."""
+    hr, h_addr = ctx.staff()
+    staff = [ctx.person() for _ in range(2)]
+    dt = ctx.when()
+    body = (f"Hello both,\n\nA reminder of the attendance policy. If you develop a new "
+            f"continuous cough, a high temperature or a loss of taste or smell, do not come "
+            f"to the office: you should self-isolate and book a test. If you are pregnant, ask "
+            f"your manager for a risk assessment. You can book your vaccination through the "
+            f"national booking service when you are invited.\n\nThanks,\n{hr.name}\nPeople "
+            f"Team | Tracecall Ltd\n")
+    return compose(ctx, sender=(hr.name, h_addr),
+                   to=[(p.name, ctx.personal(p, ctx.pick(CONSUMER_DOMAINS))) for p in staff],
+                   subject=ctx.cycle(("Attendance policy", "Reminder: if you feel unwell",
+                                      "Policy update", "Staying safe")),
+                   body=text_part(body), dt=dt, user_agent=OUTLOOK)
+
+
+@shape("case-reference-isolating", "positive", TO_CONSUMER, (CASE_STATUS,))
+def case_reference_isolating(ctx: Ctx) -> Mail:
+    """Only a Test and Trace case reference (TC-nnnnnn) and a person's case status: isolating,
+    told to isolate, a close contact of a positive case, an index case. No name, no number."""
+    agent, a_addr = ctx.staff()
+    mgr = ctx.person()
+    p, dt = ctx.person(), ctx.when()
+    ref = f"TC-{ctx.rng.randint(100000, 999999)}"
+    line = ctx.cycle((
+        f"Case {ref} — {p.she}'s isolating until {ctx.pick(WEEKDAYS)}, so no visit.",
+        f"Case {ref}: {p.she} was told to isolate for 10 days from {short_date(dt)}.",
+        f"Case {ref} - {p.she} is a close contact of a positive case at {p.her} work.",
+        f"Case {ref}: {p.she} is the index case for the household, the rest are self-isolating."
+    ))
+    body = f"{mgr.first},\n\n{line}\n\n{agent.first}\n"
+    return compose(ctx, sender=(agent.name, a_addr),
+                   to=[(mgr.name, ctx.personal(mgr, "gmail.com"))], subject=ref,
+                   body=text_part(body, cte="8bit" if not body.isascii() else "7bit"), dt=dt,
+                   user_agent=OUTLOOK)
+
+
+@shape("welfare-statements", "positive", TO_CONSUMER,
+       (MEDICATION, ADMISSION, DISABILITY, VACCINATION))
+def welfare_statements(ctx: Ctx) -> Mail:
+    """Welfare-call notes about a named person: a disability (wheelchair user, learning
+    disability, registered blind, autistic), a medication, a hospital admission or discharge,
+    and vaccination status."""
+    agent, a_addr = ctx.staff()
+    mgr = ctx.person()
+    p, dt = ctx.person(), ctx.when()
+    day = ctx.pick(WEEKDAYS)
+    disability = ctx.cycle((f"{p.she} is a wheelchair user", f"{p.she} has a learning disability",
+                            f"{p.she} is registered blind", f"{p.she} is autistic"))
+    medication = ctx.cycle((f"{p.she} is on warfarin", f"{p.she} was prescribed sertraline",
+                            f"{p.she} is on methotrexate", f"{p.she} is on steroids"))
+    admission = ctx.cycle((f"{p.she} was discharged from hospital on {day}",
+                           f"{p.she} was admitted to A&E on {day}",
+                           f"{p.she} was in intensive care until {day}",
+                           f"{p.she} was admitted to the ward on {day}"))
+    vaccination = ctx.cycle((f"{p.she} has had {p.her} first dose",
+                             f"{p.she} had {p.her} booster jab last month",
+                             f"{p.she} is unvaccinated", f"{p.she} had {p.her} second dose"))
+    body = (f"Hi {mgr.first},\n\nWelfare call notes for {p.name} (lives alone): "
+            f"{disability}, and {medication}. {_cap(admission)}. {_cap(vaccination)}. "
+            f"{_cap(p.she)} needs a food parcel this week.\n\n"
+            f"{signature(agent, ctx.pick(ROLES[:3]))}")
+    domain = ctx.cycle(("hotmail.co.uk", "icloud.com", "gmail.com", "yahoo.co.uk"))
+    return compose(ctx, sender=(agent.name, a_addr),
+                   to=[(mgr.name, ctx.personal(mgr, domain))],
+                   subject=f"Welfare call - {p.first}", body=text_part(body), dt=dt,
+                   user_agent=OUTLOOK)
+
+
+@shape("condition-statements", "positive", FROM_CONSUMER, (CONDITION,))
+def condition_statements(ctx: Ctx) -> Mail:
+    """An agent writes from a personal address to a manager's work address about a named
+    person's and a relative's diagnoses (COPD, dementia, epilepsy, HIV positive, dialysis,
+    shielding as clinically extremely vulnerable, ...)."""
+    agent = ctx.person()
+    mgr, m_addr = ctx.staff()
+    p, dt = ctx.person(), ctx.when()
+    own = ctx.cycle((f"{p.she} has COPD and asthma", f"{p.she} has epilepsy",
+                     f"{p.she} is HIV positive", f"{p.she} has type 2 diabetes",
+                     f"{p.she} is on dialysis for kidney disease",
+                     f"{p.she} is clinically extremely vulnerable and shielding"))
+    relative = ctx.cycle((f"{p.her} husband has dementia", f"{p.her} mum has heart failure",
+                          f"{p.her} son has schizophrenia", f"{p.her} partner has cancer",
+                          f"{p.her} brother has bipolar disorder",
+                          f"{p.her} dad has hepatitis C"))
+    body = (f"Hi {mgr.first},\n\nRe {p.name} (DOB {ctx.dob()}): {own}, and {relative}, so "
+            f"please make sure the next call is from someone senior.\n\n{agent.first}\n\n"
+            f"Sent from my iPhone\n")
+    domain = ctx.cycle(("gmail.com", "hotmail.co.uk", "yahoo.co.uk", "icloud.com"))
+    return compose(ctx, sender=(agent.name, ctx.personal(agent, domain)),
+                   to=[(mgr.name, m_addr)], subject=f"{p.first} - vulnerable",
+                   body=text_part(body), dt=dt,
+                   msgid_domain="mail.gmail.com" if "gmail" in domain else f"mail.{domain}")
+
+
+@shape("awareness-week-generic", "negative", TO_CONSUMER, ())
+def awareness_week_generic(ctx: Ctx) -> Mail:
+    """A charity and awareness-week note to staff's personal addresses: diabetes, asthma,
+    cancer, dementia and learning disability named as causes and statistics, about no one."""
+    comms, c_addr = ctx.staff()
+    reader = ctx.person()
+    dt = ctx.when()
+    cause = ctx.cycle(("Diabetes", "Dementia", "Learning Disability", "Asthma"))
+    body = (f"Hi {reader.first},\n\nThis is {cause} Awareness Week. Around 1 in 15 people in "
+            f"the UK live with diabetes, and 5.4 million with asthma. Our charity of the year "
+            f"funds cancer research and dementia support groups, and the Friday bake sale "
+            f"raises money for a learning disability charity in Salford.\n\nThanks for your "
+            f"support,\n{comms.name}\nInternal Comms | Tracecall Ltd\n")
+    return compose(ctx, sender=(comms.name, c_addr),
+                   to=[(reader.name, ctx.personal(reader, ctx.pick(CONSUMER_DOMAINS)))],
+                   subject=f"{cause} Awareness Week", body=text_part(body), dt=dt,
+                   user_agent=OUTLOOK)
+
+
+@shape("colloquial-results", "positive", TO_CONSUMER, (COVID,))
+def colloquial_results(ctx: Ctx) -> Mail:
+    """Test results in the words agents actually type: "+ve on a lateral flow", "PCR:
+    NEGATIVE", "covid +ve", "tested positive for coronavirus", an inconclusive swab."""
+    agent, a_addr = ctx.staff()
+    mgr = ctx.person()
+    p, dt = ctx.person(), ctx.when()
+    line = ctx.cycle((f"{p.name} tested +ve on a lateral flow this morning",
+                      f"{p.name} - PCR: NEGATIVE",
+                      f"{p.first} {p.last[0]} is covid +ve (PCR {short_date(dt)})",
+                      f"{p.name} has tested positive for coronavirus",
+                      f"{p.name}'s swab result was inconclusive, so {p.she} is re-testing",
+                      f"{p.name}: LFT neg, PCR booked anyway"))
+    body = f"{mgr.first}\n\n{line}.\n\n{agent.first}\n"
+    domain = ctx.cycle(("gmail.com", "outlook.com", "sky.com", "gmail.com", "icloud.com"))
+    return compose(ctx, sender=(agent.name, a_addr),
+                   to=[(mgr.name, ctx.personal(mgr, domain))], subject=p.first,
+                   body=text_part(body), dt=dt, user_agent=OUTLOOK)
+
+
+@shape("colloquial-symptoms", "positive", TO_CONSUMER, (SYMPTOM,))
+def colloquial_symptoms(ctx: Ctx) -> Mail:
+    """Symptoms described loosely about a named person: can't taste or smell anything, a temp
+    of 38.x, coughing all night, struggling to breathe, breathless and exhausted, a sore throat
+    and a headache."""
+    agent, a_addr = ctx.staff()
+    mgr = ctx.person()
+    p, dt = ctx.person(), ctx.when()
+    line = ctx.cycle((f"{p.she} can't taste or smell anything since {ctx.pick(WEEKDAYS)}",
+                      f"{p.she}'s got a temp of 38.{ctx.rng.randint(1, 9)} and feels awful",
+                      f"{p.she} has been coughing all night",
+                      f"{p.she} is struggling to breathe",
+                      f"{p.she} has been breathless and exhausted all week",
+                      f"{p.her} throat is really sore and {p.she} has a banging headache"))
+    body = (f"Hi {mgr.first},\n\nSpoke to {p.name}'s daughter: {line}. Can someone senior "
+            f"call back?\n\n{signature(agent, ctx.pick(ROLES[:2]))}")
+    domain = ctx.cycle(("hotmail.co.uk", "gmail.com", "btinternet.com", "aol.com"))
+    return compose(ctx, sender=(agent.name, a_addr),
+                   to=[(mgr.name, ctx.personal(mgr, domain))], subject=f"{p.first} call back",
+                   body=text_part(body), dt=dt, user_agent=OUTLOOK)
+
+
+@shape("lab-business-positive", "negative", TO_CONSUMER, ())
+def lab_business_positive(ctx: Ctx) -> Mail:
+    """Operations news with test words next to "positive" and "negative" about no one: PCR lab
+    turnaround figures are positive, feedback on lateral flow kits was positive, a negative
+    trend in COVID call volumes."""
+    ops, o_addr = ctx.staff()
+    contractor, addr = _member_of_public(ctx)
+    dt = ctx.when()
+    lines = ctx.cycle((
+        "The PCR lab turnaround figures are positive this week: 94% back within 24 hours.",
+        "Feedback on the new lateral flow kits was positive across all three sites.",
+        "COVID call volumes show a negative trend, down 12% on last week.",
+        "The swab supplier audit was positive overall, with two minor actions.",
+        "Antigen kit stock is in negative territory at Salford, so reorder today."))
+    body = (f"Hi {contractor.first},\n\nQuick operations update for your report:\n\n{lines}\n\n"
+            f"Thanks,\n{ops.name}\nOperations | Tracecall Ltd\n")
+    return compose(ctx, sender=(ops.name, o_addr), to=[(contractor.name, addr)],
+                   subject="Operations update", body=text_part(body), dt=dt, user_agent=OUTLOOK)
+
+
+@shape("nhs-number-odd-layout", "positive", TO_CONSUMER, (NHS,))
+def nhs_number_odd_layout(ctx: Ctx) -> Mail:
+    """NHS numbers in the layouts people type: the label on the line above, "N.H.S. No",
+    "Patient ID (NHS)", the label after the number; with a name and date of birth."""
+    agent, a_addr = ctx.staff()
+    mgr = ctx.person()
+    p, dt = ctx.person(), ctx.when()
+    number = ctx.nhs()
+    line = ctx.cycle((f"NHS Number:\n{fmt_nhs(number, 'spaced')}",
+                      f"N.H.S. No {fmt_nhs(number, 'contiguous')}",
+                      f"Patient ID (NHS): {fmt_nhs(number, 'dashed')}",
+                      f"{fmt_nhs(number, 'spaced')} is {p.her} NHS number",
+                      f"nhs no. {fmt_nhs(number, 'contiguous')} (from {p.her} GP letter)"))
+    body = (f"{mgr.first},\n\nFor the record you wanted:\n\n{p.name}\nDOB {ctx.dob()}\n"
+            f"{line}\n\n{agent.first}\n")
+    domain = ctx.cycle(("gmail.com", "yahoo.co.uk", "live.co.uk", "protonmail.com"))
+    return compose(ctx, sender=(agent.name, a_addr),
+                   to=[(mgr.name, ctx.personal(mgr, domain))], subject="record",
+                   body=text_part(body), dt=dt, user_agent=THUNDERBIRD)
+
+
+@shape("signature-context-only", "negative", TO_CONSUMER, ())
+def signature_context_only(ctx: Ctx) -> Mail:
+    """A checksum-valid number in the body whose only health and identity words are in the
+    sender's signature ("Patient Contact Team", "Diabetes Specialist Nurse", "COVID-19
+    vaccination hub") and NHS disclaimer, after a `-- ` line or a plain sign-off block."""
+    nurse, n_addr = ctx.staff()
+    friend, addr = _member_of_public(ctx)
+    dt = ctx.when()
+    number = fmt_nhs(nhs_number(ctx.rng), ctx.cycle(("spaced", "contiguous")))
+    role = ctx.cycle(("Diabetes Specialist Nurse (seconded)", "Patient Contact Team Lead",
+                      "Clinical Lead, COVID-19 vaccination hub", "Respiratory and COPD Nurse"))
+    sep = "-- \n" if ctx.index % 2 == 0 else ""
+    body = (f"Hi {friend.first},\n\nThe number you asked for is {number}. See you on "
+            f"{ctx.pick(WEEKDAYS[:5])}!\n\nKind regards,\n{sep}{nurse.name}\n{role}\n"
+            f"Tracecall Ltd for NHS Test and Trace | Patient Contact Team\n\n"
+            f"{NHS_DISCLAIMER}\n")
+    return compose(ctx, sender=(nurse.name, n_addr), to=[(friend.name, addr)],
+                   subject=ctx.cycle(("that number", "Re: number", "as asked", "number")),
+                   body=text_part(body), dt=dt, user_agent=OUTLOOK)
+
+
+@shape("html-nbsp-number", "positive", TO_CONSUMER, (NHS, COVID))
+def html_nbsp_number(ctx: Ctx) -> Mail:
+    """Outlook-style HTML only: the NHS number's groups joined by `&nbsp;` (a no-break space
+    once decoded), the result in bold in another paragraph, styles and a comment around them."""
+    agent, a_addr = ctx.staff()
+    mgr = ctx.person()
+    p, dt = ctx.person(), ctx.when()
+    n = ctx.nhs()
+    html = ("<html><head><style><!-- p.MsoNormal {margin:0cm; font-family:Calibri} --></style>"
+            "</head>\n<body lang=\"EN-GB\"><div class=\"WordSection1\">\n"
+            f"<p class=\"MsoNormal\">Hi {mgr.first},<o:p></o:p></p>\n"
+            f"<p class=\"MsoNormal\">{p.name}, DOB&nbsp;{ctx.dob()}<o:p></o:p></p>\n"
+            f"<p class=\"MsoNormal\">NHS number:&nbsp;{n[:3]}&nbsp;{n[3:6]}&nbsp;{n[6:]}"
+            "<o:p></o:p></p>\n"
+            f"<p class=\"MsoNormal\">{ctx.cycle(('PCR', 'LFD', 'Lateral flow', 'PCR'))} result:"
+            f"&nbsp;<b>{ctx.cycle(RESULTS)}</b><o:p></o:p></p>\n"
+            f"<p class=\"MsoNormal\">{agent.first}<o:p></o:p></p>\n</div></body></html>\n")
+    return compose(ctx, sender=(agent.name, a_addr),
+                   to=[(mgr.name, ctx.personal(mgr, ctx.cycle(("gmail.com", "outlook.com",
+                                                               "hotmail.co.uk", "gmail.com"))))],
+                   subject=f"{p.first}", body=text_part(html, "html", cte="quoted-printable"),
+                   dt=dt, user_agent=OUTLOOK)
+
+
+@dataclass(frozen=True)
+class Thread:
+    """The first message of a thread and the facts its replies quote."""
+
+    mail: Mail
+    agent: Person
+    a_addr: str
+    mgr: Person
+    personal: str
+    case: Person
+    body: str
+
+
+def _thread(seed: int, index: int) -> Thread:
+    """The `thread-original` variant `index`, rebuilt the same way for its replies."""
+    ctx = Ctx("thread-original", index, seed)
+    agent, a_addr = ctx.staff()
+    mgr, case = ctx.person(), ctx.person()
+    dt = ctx.when()
+    personal = ctx.personal(mgr, ctx.cycle(("gmail.com", "gmail.com", "googlemail.com",
+                                            "gmail.com")))
+    body = (f"Hi {mgr.first},\n\nThis one needs chasing tomorrow:\n\n{case.name}\n"
+            f"NHS number: {fmt_nhs(ctx.nhs(), ctx.cycle(('spaced', 'dashed')))}\n"
+            f"PCR result: {ctx.cycle(RESULTS)}\n\nThanks,\n{signature(agent, ROLES[0])}")
+    mail = compose(ctx, sender=(agent.name, a_addr), to=[(mgr.name, personal)],
+                   subject=f"Chase - {case.first}", body=text_part(body), dt=dt,
+                   user_agent=OUTLOOK)
+    return Thread(mail, agent, a_addr, mgr, personal, case, body)
+
+
+def _reply(ctx: Ctx, thread: Thread, new_text: str, rules: tuple[str, ...] | None,
+           to: tuple[str, str] | None = None) -> Mail:
+    """A follow-up that quotes the whole first message, in the Outlook (`-----Original
+    Message-----`), Gmail or Thunderbird (`>` lines) style; to the same consumer address, or
+    forwarded to `to`."""
+    orig = thread.mail
+    dt = orig.date + timedelta(minutes=ctx.rng.randint(20, 200))
+    style = ctx.cycle(("outlook", "gmail", "thunderbird", "outlook"))
+    if style == "outlook":
+        quote = (f"-----Original Message-----\nFrom: {thread.agent.name} <{thread.a_addr}>\n"
+                 f"Sent: {orig.date.strftime('%d %B %Y %H:%M')}\nTo: {thread.mgr.name} "
+                 f"<{thread.personal}>\nSubject: {orig.subject}\n\n{thread.body}")
+    else:
+        head = (f"On {orig.date.strftime('%a, %d %b %Y at %H:%M')}, {thread.agent.name} "
+                f"<{thread.a_addr}> wrote:" if style == "gmail" else
+                f"On {orig.date.strftime('%d/%m/%Y %H:%M')}, {thread.agent.name} wrote:")
+        quoted = "".join(f">{' ' if line else ''}{line}\n"
+                         for line in thread.body.rstrip("\n").split("\n"))
+        quote = f"{head}\n{quoted}"
+    body = f"{new_text}\n\n{thread.agent.first}\n\n{quote}"
+    extra = [("In-Reply-To", orig.message_id), ("References", orig.message_id)]
+    return compose(ctx, sender=(thread.agent.name, thread.a_addr),
+                   to=[to or (thread.mgr.name, thread.personal)],
+                   subject=f"{'FW' if to else 'RE'}: {orig.subject}", body=text_part(body),
+                   dt=dt, extra=extra, user_agent=OUTLOOK, rules=rules)
+
+
+@shape("thread-original", "positive", TO_CONSUMER, (NHS, COVID),
+       container=lambda i: MBOX)
+def thread_original(ctx: Ctx) -> Mail:
+    """The first message of a thread: an NHS number and a PCR result sent to a manager's gmail
+    address. Its replies (`reply-quote-only`, `reply-quote-adds`) and its forward to another
+    person (`forward-quote-new-recipient`) quote it in full."""
+    return _thread(ctx.seed, ctx.index).mail
+
+
+@shape("reply-quote-only", "negative", TO_CONSUMER, (), container=lambda i: MBOX)
+def reply_quote_only(ctx: Ctx) -> Mail:
+    """A chaser to the same gmail address that adds no health data and quotes the whole
+    `thread-original` message (already counted in the scan): nothing new to report."""
+    thread = _thread(ctx.seed, ctx.index)
+    new = ctx.cycle(("Any news on this one?", "Did you get a chance to log this?",
+                     "Chasing again, nobody has picked it up.", "Can you confirm you got this?"))
+    return _reply(ctx, thread, new, None)
+
+
+@shape("reply-quote-adds", "positive", TO_CONSUMER, (SYMPTOM, MEDICATION, ADMISSION, VACCINATION),
+       container=lambda i: MBOX)
+def reply_quote_adds(ctx: Ctx) -> Mail:
+    """A follow-up to the same gmail address that quotes `thread-original` and adds new health
+    data about the case (admission, symptoms, medication, vaccination): only the new statements
+    are expected; the quoted NHS number and result were counted with the first message."""
+    thread = _thread(ctx.seed, ctx.index)
+    p = thread.case
+    new, rules = ctx.cycle((
+        (f"Update: {p.first}'s daughter rang, {p.she} was admitted to hospital last night.",
+         (ADMISSION,)),
+        (f"Update: {p.her} husband says {p.she} is now short of breath and has a high "
+         f"temperature.", (SYMPTOM,)),
+        (f"Update: {p.she} is on methotrexate and {p.she} is not vaccinated, so please "
+         f"prioritise.", (MEDICATION, VACCINATION)),
+        (f"Update: {p.she} is in intensive care now, {p.her} son says.", (ADMISSION,))))
+    return _reply(ctx, thread, new, rules)
+
+
+@shape("forward-quote-new-recipient", "positive", TO_CONSUMER, (NHS, COVID),
+       container=lambda i: MBOX)
+def forward_quote_new_recipient(ctx: Ctx) -> Mail:
+    """The `thread-original` message forwarded, quoted in full, to another colleague's personal
+    address: the quoted NHS number and result reach a consumer mailbox they had not reached
+    before, so they count again."""
+    thread = _thread(ctx.seed, ctx.index)
+    other = ctx.person()
+    to = (other.name, ctx.personal(other, ctx.cycle(("hotmail.co.uk", "icloud.com"))))
+    new = ctx.cycle((f"{other.first}, can you pick this up? {thread.mgr.first} is off today.",
+                     f"{other.first} - one for your list, see below."))
+    return _reply(ctx, thread, new, None, to=to)
+
+
+# --------------------------------------------------------------------------------------------
 # Flow check, containers, labels
 # --------------------------------------------------------------------------------------------
 
@@ -1087,6 +1731,10 @@ class Placed:
     crlf: bool
     subfolder: str
     """Maildir `cur`/`new`, or the Purview folder path for an .eml."""
+    rules: tuple[str, ...] = ()
+    """The rules expected to fire on this variant (sorted)."""
+    variant: int = 0
+    """The variant index within its shape (wordings cycle with it)."""
 
 
 def build_all(seed: int, scale: int) -> list[Placed]:
@@ -1099,6 +1747,9 @@ def build_all(seed: int, scale: int) -> list[Placed]:
             flow = flow_of(mail)
             if flow != sh.flow:
                 raise ValueError(f"{sh.name}[{i}]: flow {flow}, declared {sh.flow}")
+            rules = sh.rules if mail.rules is None else tuple(sorted(set(mail.rules)))
+            if not set(rules) <= set(sh.rules) or bool(rules) != bool(sh.rules):
+                raise ValueError(f"{sh.name}[{i}]: rules {rules} outside the shape's {sh.rules}")
             pick = random.Random(f"{seed}/place/{sh.name}/{i}")
             container = sh.container(i) or pick.choices(
                 (MBOX, EML, MAILDIR, MBOX_GZ), weights=(55, 22, 12, 11))[0]
@@ -1107,7 +1758,7 @@ def build_all(seed: int, scale: int) -> list[Placed]:
                 sub = "cur" if pick.random() < 0.75 else "new"
             else:
                 sub = _purview_folder(mail)
-            placed.append(Placed(mail, sh, flow, container, crlf, sub))
+            placed.append(Placed(mail, sh, flow, container, crlf, sub, rules, i))
     ids = [p.mail.message_id for p in placed]
     if len(ids) != len(set(ids)):
         raise ValueError("duplicate Message-ID")
@@ -1193,9 +1844,11 @@ def write_corpus(out: Path, seed: int, scale: int) -> dict[str, object]:
     labels: list[dict[str, object]] = []
 
     def label(p: Placed, file: str) -> None:
+        test_data = p.shape.kind == "test-data"
+        positive = bool(p.rules) and p.flow in CONSUMER_FLOWS and not test_data
         labels.append({"message_id": p.mail.message_id, "file": file, "shape": p.shape.name,
-                       "flow": p.flow, "positive": bool(p.shape.rules) and p.flow in
-                       CONSUMER_FLOWS, "rules": list(p.shape.rules)})
+                       "variant": p.variant, "flow": p.flow, "positive": positive,
+                       "test_data": test_data, "rules": list(p.rules)})
 
     by = {c: [p for p in placed if p.container == c] for c in (MBOX, MBOX_GZ, EML, MAILDIR)}
     data, ordered = mbox_bytes(by[MBOX], takeout=False)

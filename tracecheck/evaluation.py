@@ -1,23 +1,31 @@
-"""Scoring a scan against a labelled corpus (samples/labels.json): precision, recall, misses.
+"""Scoring predictions against a labelled corpus (samples/labels.json): precision, recall, misses.
 
 Owns the comparison only: a message is predicted positive when it has at least one finding on
 a consumer flow (test data excluded); labels say whether it should be. Rule-level and
-flow-level disagreements are listed per shape. Never scans anything itself.
+flow-level disagreements are listed, and scores are broken down per shape and per rule. Also
+owns the plain baseline the pack is measured against ("any mod-11-valid 10-digit number on a
+consumer flow is a breach", what a checksum-only detector reports), as a pure function of
+message text. Never reads mail and never scans anything itself: callers pass a `ScanResult`
+or the texts they extracted.
 """
 
 from __future__ import annotations
 
 import json
+import re
 from collections import defaultdict
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from tracecheck.model import ScanResult
 
+CONSUMER_FLOWS = frozenset({"to-consumer", "from-consumer", "consumer-to-consumer"})
+
 
 @dataclass(frozen=True)
 class Miss:
-    """One label the scan did not reproduce."""
+    """One label the predictions did not reproduce."""
 
     kind: str
     """`false-negative`, `false-positive`, `rules` or `flow`."""
@@ -25,6 +33,46 @@ class Miss:
     message_id: str
     expected: str
     got: str
+
+
+@dataclass(frozen=True)
+class ShapeScore:
+    """Message-level counts for one shape of the labelled corpus."""
+
+    shape: str
+    messages: int
+    positives: int
+    """Messages of the shape labelled positive (health data on a consumer flow)."""
+    true_positives: int
+    false_positives: int
+    false_negatives: int
+    rule_mismatches: int = 0
+    """Messages whose set of fired rules differs from the label (only when rules are known)."""
+
+    @property
+    def clean(self) -> bool:
+        """True when every message of the shape was scored as labelled."""
+        return not (self.false_positives or self.false_negatives or self.rule_mismatches)
+
+
+@dataclass(frozen=True)
+class RuleScore:
+    """Message-level counts for one rule id: labelled to fire vs fired."""
+
+    rule: str
+    true_positives: int
+    false_positives: int
+    false_negatives: int
+
+    @property
+    def precision(self) -> float:
+        predicted = self.true_positives + self.false_positives
+        return self.true_positives / predicted if predicted else 1.0
+
+    @property
+    def recall(self) -> float:
+        actual = self.true_positives + self.false_negatives
+        return self.true_positives / actual if actual else 1.0
 
 
 @dataclass(frozen=True)
@@ -37,6 +85,10 @@ class Evaluation:
     false_negatives: int
     misses: tuple[Miss, ...] = field(default_factory=tuple)
     shapes: int = 0
+    shape_scores: tuple[ShapeScore, ...] = ()
+    """One row per shape, in first-seen label order."""
+    rule_scores: tuple[RuleScore, ...] = ()
+    """One row per rule id seen in labels or findings, sorted (empty when rules are unknown)."""
 
     @property
     def precision(self) -> float:
@@ -51,46 +103,82 @@ class Evaluation:
         return self.true_positives / actual if actual else 1.0
 
 
+@dataclass(frozen=True)
+class MessageText:
+    """What the baseline sees of one message: its id, its flow and all its decoded text."""
+
+    message_id: str
+    flow: str
+    text: str
+
+
 def load_labels(path: str | Path) -> list[dict[str, object]]:
     """The `messages` list of a labels file."""
     data = json.loads(Path(path).read_text(encoding="utf-8"))
     return list(data["messages"])
 
 
-def evaluate(result: ScanResult, labels: list[dict[str, object]]) -> Evaluation:
-    """Compare findings with labels, message by message (keyed by Message-ID)."""
-    rules: dict[str, set[str]] = defaultdict(set)
-    flows: dict[str, set[str]] = defaultdict(set)
-    consumer_hit: set[str] = set()
-    for f in result.findings:
-        rules[f.message_id].add(f.rule)
-        flows[f.message_id].add(f.flow.value)
-        if f.flow.is_consumer and not f.test_data:
-            consumer_hit.add(f.message_id)
-    ref_flow = {r.message_id: r.flow for r in result.refs}
+def _label_rules(label: Mapping[str, object]) -> list[str]:
+    value = label.get("rules", [])
+    return sorted(str(r) for r in value) if isinstance(value, list) else []
+
+
+def score(
+    labels: Iterable[Mapping[str, object]],
+    predicted: Collection[str],
+    rules: Mapping[str, Collection[str]] | None = None,
+    flows: Mapping[str, Collection[str]] | None = None,
+) -> Evaluation:
+    """Score message-level predictions (Message-IDs predicted positive) against labels.
+
+    With `rules` (Message-ID → rule ids fired), rule-set disagreements become `rules` misses and
+    a per-rule table is built; with `flows` (Message-ID → flows seen), a label flow that was not
+    seen becomes a `flow` miss (`non-consumer` stands for internal and external-other).
+    """
     tp = fp = fn = 0
     misses: list[Miss] = []
+    per_shape: dict[str, list[int]] = {}
+    per_rule: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0])
+    labels = list(labels)
     for label in labels:
         mid = str(label["message_id"])
         shape = str(label.get("shape", ""))
+        row = per_shape.setdefault(shape, [0, 0, 0, 0, 0, 0])
+        row[0] += 1
         positive = bool(label["positive"])
-        predicted = mid in consumer_hit
-        if positive and predicted:
+        hit = mid in predicted
+        got_rules = sorted(rules.get(mid, ())) if rules is not None else []
+        if positive:
+            row[1] += 1
+        if positive and hit:
             tp += 1
+            row[2] += 1
         elif positive:
             fn += 1
+            row[4] += 1
             misses.append(Miss("false-negative", shape, mid, "consumer finding",
-                               ",".join(sorted(rules[mid])) or "nothing"))
-        elif predicted:
+                               ",".join(got_rules) or "nothing"))
+        elif hit:
             fp += 1
+            row[3] += 1
             misses.append(Miss("false-positive", shape, mid, "no consumer finding",
-                               ",".join(sorted(rules[mid]))))
-        want_rules = sorted(str(r) for r in label.get("rules", []))  # type: ignore[attr-defined]
-        if want_rules != sorted(rules[mid]):
-            misses.append(Miss("rules", shape, mid, ",".join(want_rules) or "none",
-                               ",".join(sorted(rules[mid])) or "none"))
+                               ",".join(got_rules)))
+        if rules is not None:
+            want = _label_rules(label)
+            if want != got_rules:
+                row[5] += 1
+                misses.append(Miss("rules", shape, mid, ",".join(want) or "none",
+                                   ",".join(got_rules) or "none"))
+            for rule in set(want) | set(got_rules):
+                counts = per_rule[rule]
+                if rule in want and rule in got_rules:
+                    counts[0] += 1
+                elif rule in got_rules:
+                    counts[1] += 1
+                else:
+                    counts[2] += 1
         want_flow = str(label.get("flow", ""))
-        got_flows = flows[mid] or ({ref_flow[mid]} if mid in ref_flow else set())
+        got_flows = set(flows.get(mid, ())) if flows is not None else set()
         if want_flow and got_flows and want_flow not in got_flows and not (
             want_flow in ("internal", "external-other") and got_flows == {"non-consumer"}
         ):
@@ -101,5 +189,57 @@ def evaluate(result: ScanResult, labels: list[dict[str, object]]) -> Evaluation:
         false_positives=fp,
         false_negatives=fn,
         misses=tuple(misses),
-        shapes=len({str(lbl.get("shape", "")) for lbl in labels}),
+        shapes=len(per_shape),
+        shape_scores=tuple(ShapeScore(name, *counts) for name, counts in per_shape.items()),
+        rule_scores=tuple(RuleScore(rule, *per_rule[rule]) for rule in sorted(per_rule)),
     )
+
+
+def evaluate(result: ScanResult, labels: list[dict[str, object]]) -> Evaluation:
+    """Compare a scan's findings with labels, message by message (keyed by Message-ID)."""
+    rules: dict[str, set[str]] = defaultdict(set)
+    flows: dict[str, set[str]] = defaultdict(set)
+    consumer_hit: set[str] = set()
+    for f in result.findings:
+        rules[f.message_id].add(f.rule)
+        flows[f.message_id].add(f.flow.value)
+        if f.flow.is_consumer and not f.test_data:
+            consumer_hit.add(f.message_id)
+    for ref in result.refs:
+        if ref.message_id not in flows and ref.flow:
+            flows[ref.message_id].add(ref.flow)
+    return score(labels, consumer_hit, rules, flows)
+
+
+# --------------------------------------------------------------------------------------------
+# The plain baseline: a checksum-only detector
+# --------------------------------------------------------------------------------------------
+
+BASELINE_NUMBER = re.compile(r"(?<!\d)(\d{3})([ .-]?)(\d{3})\2(\d{4})(?!\d)")
+"""Ten digits written 3-3-4 (one space, dash or dot between groups) or contiguous, not inside
+a longer digit run: the pattern checksum-only NHS number detectors use."""
+
+
+def mod11_valid(ten: str) -> bool:
+    """The NHS Modulus 11 check (weights 10..2, 11 → 0, 10 invalid) on ten digits."""
+    if len(ten) != 10 or not ten.isdigit():
+        return False
+    check = 11 - sum(int(d) * w for d, w in zip(ten[:9], range(10, 1, -1), strict=True)) % 11
+    check = 0 if check == 11 else check
+    return check != 10 and check == int(ten[9])
+
+
+def baseline_numbers(text: str) -> list[str]:
+    """Every 10-digit number in `text` (3-3-4 or contiguous) that passes mod-11, digits only."""
+    found = ("".join((m[1], m[3], m[4])) for m in BASELINE_NUMBER.finditer(text))
+    return [ten for ten in found if mod11_valid(ten)]
+
+
+def evaluate_baseline(messages: Iterable[MessageText],
+                      labels: list[dict[str, object]]) -> Evaluation:
+    """Score the baseline rule: a message is positive when it is on a consumer flow and any of
+    its text holds a mod-11-valid 10-digit number. No ranges, no context, no test-data range,
+    no placeholders, no suppression. Rules are not compared (the baseline has one rule)."""
+    predicted = {m.message_id for m in messages
+                 if m.flow in CONSUMER_FLOWS and baseline_numbers(m.text)}
+    return score(labels, predicted)

@@ -98,7 +98,10 @@ def regions(text: str) -> Regions:
         # A sign-off ("Kind regards,") followed by a few short lines: name, title, org, phone.
         for m in _SIGN_OFF.finditer(text, 0, limit):
             tail = text[m.end() : limit].strip("\n").splitlines()
-            if len(tail) <= MAX_SIGNATURE_LINES and all(len(t) <= 100 for t in tail):
+            # Long lines are allowed only when they are the disclaimer itself.
+            if len(tail) <= MAX_SIGNATURE_LINES and all(
+                len(t) <= 100 or _DISCLAIMER.search(t) for t in tail
+            ):
                 boiler.append((m.end(), limit))
                 break
     if _DISCLAIMER.search(text):

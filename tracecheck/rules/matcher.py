@@ -103,8 +103,8 @@ def _window(rule: ContextRule | Companion, t: Text, start: int, end: int,
     (a label such as "Order no:" must sit right before the value)."""
     if isinstance(rule, Companion):
         lo, hi = max(0, start - rule.within), min(len(t.text), end + rule.within)
-    elif label:
-        lo, hi = max(0, start - rule.before), min(len(t.text), start + rule.after)
+    elif label and rule.after == 0:
+        lo, hi = max(0, start - rule.before), start
     else:
         lo, hi = max(0, start - rule.before), min(len(t.text), end + rule.after)
     return rule.pattern.search(t.context_text, lo, hi, timeout=timeout) is not None
@@ -158,7 +158,8 @@ def detector_hits(
 
 
 def _with_case_reference(det: Detector, case_ref: str) -> Detector:
-    """A case reference (e.g. a Test and Trace case id) counts as identity/person context."""
+    """A case reference (e.g. a Test and Trace case id) counts as identity context and as a
+    reference to a person; it is not a test word, so other companions are left alone."""
 
     def widen(p: regex.Pattern[str]) -> regex.Pattern[str]:
         return regex.compile(f"(?:{p.pattern})|(?:{case_ref})", p.flags)
@@ -166,7 +167,8 @@ def _with_case_reference(det: Detector, case_ref: str) -> Detector:
     context = det.context
     if context is not None:
         context = dataclasses.replace(context, pattern=widen(context.pattern))
-    requires = tuple(dataclasses.replace(c, pattern=widen(c.pattern)) for c in det.requires)
+    requires = tuple(dataclasses.replace(c, pattern=widen(c.pattern)) if "person" in c.sets
+                     else c for c in det.requires)
     return dataclasses.replace(det, context=context, requires=requires)
 
 

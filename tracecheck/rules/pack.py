@@ -55,6 +55,8 @@ class Companion:
     pattern: regex.Pattern[str]
     within: int
     source: str
+    sets: tuple[str, ...] = ()
+    """Names of the context sets the pattern was built from (e.g. `person`)."""
 
 
 @dataclass(frozen=True)
@@ -366,11 +368,13 @@ def _detector(raw: Any, i: int, pack_id: str, sets: dict[str, str], p: Path,
         if not isinstance(comp, dict) or "pattern" not in comp:
             raise RulePackError("each `requires` entry needs `pattern` and `within`", str(p), cl)
         src = _context_source(comp["pattern"], sets, "requires.pattern", p, cl)
+        named = comp["pattern"] if isinstance(comp["pattern"], list) else [comp["pattern"]]
         requires.append(
             Companion(
                 pattern=_compile(src, "requires.pattern", p, cl, flags=regex.IGNORECASE),
                 within=int(_number(comp.get("within", 80), "requires.within", p, cl, 1, 5000)),
                 source=src,
+                sets=tuple(str(n) for n in named if n in sets),
             )
         )
     allow = tuple(
