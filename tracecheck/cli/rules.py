@@ -71,8 +71,9 @@ def test(
                 for ex in examples:
                     ok = (det.id, kind, ex) not in bad
                     failed += 0 if ok else 1
-                    typer.echo(f"{'PASS' if ok else 'FAIL'}  {det.id:<22} {kind:<8} "
-                               f"{len(ex)} chars")
+                    # Pack examples are authored test strings, not evidence: safe to print.
+                    shown = ex if len(ex) <= 70 else ex[:69] + "…"
+                    typer.echo(f"{'PASS' if ok else 'FAIL'}  {det.id:<22} {kind:<8} {shown}")
     typer.echo(f"{'all examples pass' if not failed else f'{failed} examples fail'}")
     if failed:
         raise typer.Exit(1)
