@@ -9,16 +9,23 @@ problem into a `Skipped` in the shard's result. It never decides org domains or 
 
 from __future__ import annotations
 
+import contextlib
+import dataclasses
 import functools
+import re
 import zlib
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
+from email.message import Message
+from typing import cast
 
+from tracecheck.content import headers as hdr
 from tracecheck.content.extract import ExtractLimits
-from tracecheck.content.mime import Walker, message_info, parse_full, parse_headers
+from tracecheck.content.mime import Walker, is_bulk, parse_full, parse_headers
 from tracecheck.domains import ConsumerDomains, classify, registrable
 from tracecheck.model import (
+    Address,
     Match,
     MessageInfo,
     MessageRef,
@@ -30,7 +37,14 @@ from tracecheck.model import (
 )
 from tracecheck.rules.matcher import Matcher
 from tracecheck.rules.pack import load_packs
-from tracecheck.sources.files import InputFile, open_stream, read_messages
+from tracecheck.sources.files import (
+    HashingReader,
+    InputFile,
+    open_evidence,
+    open_stream,
+    read_messages,
+)
+from tracecheck.sources.shards import RangeReader, Shard, read_range, whole
 
 
 @dataclass(frozen=True)
@@ -45,23 +59,170 @@ class ScanConfig:
     regex_timeout: float = 5.0
     disabled: tuple[str, ...] = ()
     limits: ExtractLimits = field(default_factory=ExtractLimits)
+    case_reference: str | None = None
+    """The organisation's case-reference pattern (config `scan.case_reference`)."""
+    allow_addresses: tuple[str, ...] = ()
+    """Addresses never treated as consumer mailboxes (config `scan.allow_addresses`)."""
 
 
 @functools.lru_cache(maxsize=8)
 def _matcher(cfg: ScanConfig) -> Matcher:
     packs = load_packs(cfg.pack_paths)
     return Matcher(packs, min_confidence=cfg.min_confidence, timeout=cfg.regex_timeout,
+                   case_reference=cfg.case_reference,
                    disabled=cfg.disabled)
 
 
 @functools.lru_cache(maxsize=8)
-def _consumer(extra: tuple[str, ...]) -> ConsumerDomains:
-    return ConsumerDomains.load_default(extra)
+def _consumer(extra: tuple[str, ...], allow: tuple[str, ...] = ()) -> ConsumerDomains:
+    return ConsumerDomains.load_default(extra).with_allowed(allow)
+
+
+def warm(cfg: ScanConfig) -> None:
+    """Load what every worker needs (rule packs, consumer list, the public suffix list)
+    once, so processes forked afterwards start with it instead of each loading it again."""
+    _matcher(cfg)
+    _consumer(cfg.extra_consumer, cfg.allow_addresses).is_consumer("warm@example.com")
 
 
 def _with_prefix(skip: Skipped, locator: str) -> Skipped:
     return Skipped(locator=f"{locator}#{skip.locator}", reason=skip.reason, part=skip.part,
                    kind=skip.kind)
+
+
+_HEADER_NAME = re.compile(r"[\x21-\x39\x3b-\x7e]+:")
+
+
+class RawHeaders:
+    """The header fields of a plain message, split exactly as the stdlib compat32 parser
+    splits them (`raw_items()` gives the same pairs); enough for `message_info`."""
+
+    __slots__ = ("by_name", "items")
+    defects: tuple[object, ...] = ()
+
+    def __init__(self, items: list[tuple[str, str]]) -> None:
+        self.items = items
+        self.by_name: dict[str, list[str]] = {}
+        for key, value in items:
+            self.by_name.setdefault(key.lower(), []).append(value)
+
+    def raw_items(self) -> Iterator[tuple[str, str]]:
+        """(name, value) pairs in order, values unfolded the compat32 way (folds kept)."""
+        return iter(self.items)
+
+    def values(self, name: str) -> list[str]:
+        """Every value of the (lower-case) field `name`, in order."""
+        return self.by_name.get(name, [])
+
+
+def fast_headers(data: bytes) -> RawHeaders | None:
+    """Split the header section of an ordinary message without the email package, or None
+    when anything is unusual (8-bit bytes, a bare CR, a line that is not a header field,
+    no blank line before the body, an envelope `From ` line): those go to the stdlib."""
+    a = data.find(b"\n\n")
+    b = data.find(b"\n\r\n")
+    end = a if b < 0 else b if a < 0 else min(a, b)
+    if end < 0 or data[:1] in (b"\n", b"\r", b" ", b"\t"):
+        return None
+    block = data[: end + 1]
+    if not block.isascii() or block.count(b"\r") != block.count(b"\r\n"):
+        return None
+    items: list[tuple[str, str]] = []
+    name = ""
+    lines: list[str] = []
+    for line in block.decode("ascii").split("\n")[:-1]:
+        if line[:1] in (" ", "\t"):
+            lines.append(line + "\n")
+            continue
+        if not _HEADER_NAME.match(line) or line.startswith("From "):
+            return None
+        if lines:
+            items.append((name, "".join(lines).rstrip("\r\n")))
+        name, _, first = line.partition(":")
+        lines = [first.lstrip(" \t") + "\n"]
+    if lines:
+        items.append((name, "".join(lines).rstrip("\r\n")))
+    return RawHeaders(items)
+
+
+def triage_headers(raw: RawMessage) -> Message | RawHeaders:
+    """The header fields for flow triage: the fast split when it applies, else the stdlib."""
+    if raw.parsed is None:
+        fast = fast_headers(raw.raw)
+        if fast is not None:
+            return fast
+    return parse_headers(raw)
+
+
+_SIMPLE_ADDRESS = re.compile(
+    r"\s*(?:[A-Za-z0-9][A-Za-z0-9 .'-]*<[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+>"
+    r"|[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+)\s*")
+
+
+@functools.lru_cache(maxsize=32768)
+def _parse_field(value: str, name: str) -> tuple[tuple[Address, ...], tuple[str, ...]]:
+    notes: list[str] = []
+    return tuple(hdr.parse_address_field(value, name, notes)), tuple(notes)
+
+
+@functools.lru_cache(maxsize=16384)
+def _address_field(value: str, name: str) -> tuple[tuple[Address, ...], tuple[str, ...]]:
+    """`hdr.parse_address_field(value, name)` with results cached. A list of plain
+    addresses (`a@x, Name <b@y>`: no quotes, comments, groups or encoded words) is parsed
+    one address at a time, so that a recipient list in a new order or combination costs
+    only cache look-ups; the list parse is used whenever any piece is not plain."""
+    if "," in value and len(value) < 4096:
+        pieces = value.split(",")
+        if all(_SIMPLE_ADDRESS.fullmatch(p) for p in pieces):
+            out: dict[str, Address] = {}
+            for piece in pieces:
+                found, notes = _parse_field(piece, name)
+                if len(found) != 1 or notes:
+                    return _parse_field(value, name)
+                out.setdefault(found[0].addr, found[0])
+            return tuple(out.values()), ()
+    return _parse_field(value, name)
+
+
+def _addresses(msg: Message | RawHeaders, fields: Iterable[str],
+               notes: list[str]) -> tuple[Address, ...]:
+    """`content.headers.addresses` with the per-value parse cached."""
+    out: list[Address] = []
+    seen: set[tuple[str, str]] = set()
+    for name in fields:
+        values = msg.values(name) if isinstance(msg, RawHeaders) else hdr.raw_values(msg, name)
+        for value in values:
+            found, found_notes = _address_field(value, name)
+            notes.extend(found_notes)
+            for a in found:
+                if (a.addr, name) not in seen:
+                    seen.add((a.addr, name))
+                    out.append(a)
+    return tuple(out)
+
+
+def triage_info(raw: RawMessage, msg: Message | RawHeaders) -> MessageInfo:
+    """`content.mime.message_info(raw, msg)` (no hops), faster: equal results are tested."""
+    notes: list[str] = []
+    senders = _addresses(msg, hdr.SENDER_FIELDS, notes)
+    recipients = _addresses(msg, hdr.RECIPIENT_FIELDS, notes)
+    m = cast(Message, msg)
+    date = hdr.parse_date(hdr.first_value(m, "date"), notes)
+    for defect in getattr(msg, "defects", ()) or ():
+        notes.append(f"defect: {type(defect).__name__}")
+    return MessageInfo(
+        locator=raw.locator,
+        source=raw.source,
+        sha256=raw.sha256,
+        message_id=hdr.message_id(m),
+        date=date,
+        subject=hdr.subject(m),
+        senders=senders,
+        recipients=recipients,
+        container=raw.container,
+        offset=raw.offset,
+        notes=tuple(notes),
+    )
 
 
 class _ShardState:
@@ -78,11 +239,11 @@ class _ShardState:
 
 def scan_message(raw: RawMessage, cfg: ScanConfig, st: _ShardState) -> None:
     """Triage and (if needed) content-scan one message into the shard state."""
-    consumer = _consumer(cfg.extra_consumer)
+    consumer = _consumer(cfg.extra_consumer, cfg.allow_addresses)
     st.found += 1
     try:
-        head = parse_headers(raw)
-        info = message_info(raw, head)
+        head = triage_headers(raw)
+        info = triage_info(raw, head)
     except Exception as exc:  # the stdlib parser should not raise; if it does, list it
         st.skipped.append(Skipped(locator=raw.locator, kind="unreadable",
                                   reason=f"unparseable message ({type(exc).__name__})"))
@@ -96,13 +257,14 @@ def scan_message(raw: RawMessage, cfg: ScanConfig, st: _ShardState) -> None:
     if cfg.all_messages or is_consumer:
         try:
             full = parse_full(raw)
-            if is_consumer:
-                info = message_info(raw, full, hops=True)
+            if is_consumer:  # = message_info(raw, full, hops=True), with cached addresses
+                info = dataclasses.replace(triage_info(raw, full), hops=hdr.received_hops(full))
             walker = Walker(cfg.limits)
             matcher = _matcher(cfg)
+            bulk = is_bulk(cast(Message, head))
             for unit in walker.units(full):
                 if isinstance(unit, TextUnit):
-                    found, skips = matcher.scan(unit)
+                    found, skips = matcher.scan(unit, bulk=bulk)
                     matches.extend(found)
                     st.skipped.extend(_with_prefix(s, raw.locator) for s in skips)
                 else:
@@ -133,39 +295,50 @@ def scan_message(raw: RawMessage, cfg: ScanConfig, st: _ShardState) -> None:
 
 
 def scan_shard(
-    inp: InputFile,
+    shard: Shard | InputFile,
     cfg: ScanConfig,
     progress: Callable[[int], None] | None = None,
 ) -> ShardResult:
-    """Scan one input file (a mailbox container or a single message)."""
+    """Scan one shard: a whole input file (a mailbox container or a single message), or a
+    byte range of an mbox. A range that starts at 0 also hashes the whole file, so the
+    file's `SourceSummary` bytes and sha256 come out the same however the file was cut;
+    other ranges leave them empty for `join_ranges` to fill."""
+    if isinstance(shard, InputFile):
+        shard = whole(shard)
+    inp = shard.input
     st = _ShardState()
     size = 0
     sha = ""
     last = 0
+    counter: Callable[[], int] = _nothing_read
     try:
-        with open_stream(inp) as (stream, hasher):
-            for item in _messages(inp, stream):
-                if isinstance(item, Skipped):
+        with _open_shard(shard) as (messages, counter, finish):
+            for item in messages:
+                if isinstance(item, Skipped) and item.kind == "note":
+                    st.notes.append(item)  # e.g. "password-protected PST; read anyway"
+                elif isinstance(item, Skipped):
                     if item.kind != "non-mail":  # PST contacts etc. are not messages
                         st.found += 1
                     st.skipped.append(item)
                 else:
                     scan_message(item, cfg, st)
-                if progress is not None and hasher.count - last >= 1 << 20:
-                    progress(hasher.count - last)
-                    last = hasher.count
-            size, sha = hasher.finish()
+                if progress is not None and counter() - last >= 1 << 20:
+                    progress(counter() - last)
+                    last = counter()
+            done = counter()
+            size, sha = finish()
     except (OSError, EOFError, zlib.error) as exc:
+        done = counter()
         reason = "truncated or corrupt gzip" if inp.gz else f"read error ({exc})"
         st.skipped.append(Skipped(locator=inp.path, kind="truncated" if inp.gz else "unreadable",
                                   reason=f"{reason}; messages after this point not read"))
-    if progress is not None and size - last > 0:
-        progress(size - last)
+    if progress is not None and done - last > 0:
+        progress(done - last)
     n_skipped = sum(1 for s in st.skipped if s.locator.split("#", 1)[0] == s.locator)
     source = SourceSummary(path=inp.path, type=_type_name(inp), bytes=size, sha256=sha,
                            messages=st.scanned, skipped=n_skipped)
     return ShardResult(
-        key=inp.path,
+        key=shard.key,
         source=source,
         found=st.found,
         scanned=st.scanned,
@@ -175,7 +348,68 @@ def scan_shard(
         matches=tuple(st.matches),
         refs=tuple(st.refs),
         sender_domains=tuple(sorted(st.senders.items())),
-        order=(inp.order, 0),
+        order=shard.order,
+    )
+
+
+def _nothing_read() -> int:
+    return 0
+
+
+_Opened = tuple[Iterable[RawMessage | Skipped], Callable[[], int], Callable[[], tuple[int, str]]]
+
+
+@contextlib.contextmanager
+def _open_shard(shard: Shard) -> Iterator[_Opened]:
+    """The shard's messages, a bytes-read counter, and `finish()` → (file bytes, sha256)."""
+    inp = shard.input
+    if not shard.ranged:
+        with open_stream(inp) as (stream, hasher):
+            yield _messages(inp, stream), lambda: hasher.count, hasher.finish
+        return
+    with open_evidence(inp.path) as f:
+        if shard.start == 0:
+            hasher = HashingReader(f)
+            reader = RangeReader(hasher, 0, shard.end)
+            yield read_range(reader, inp.path, 0), lambda: reader.count, hasher.finish
+        else:
+            reader = RangeReader(f, shard.start, shard.end)
+            yield (read_range(reader, inp.path, shard.start), lambda: reader.count,
+                   lambda: (0, ""))
+
+
+def join_ranges(parts: Sequence[ShardResult]) -> ShardResult:
+    """One file's result from the results of its byte ranges (any order): the same result a
+    whole-file `scan_shard` gives, with the whole file's bytes and sha256."""
+    ordered = sorted(parts, key=lambda p: p.order)
+    first = ordered[0]
+    head = first.source
+    path = head.path if head is not None else first.key.rpartition("@")[0] or first.key
+    if len(ordered) == 1 and first.key == path:
+        return first
+    senders: Counter[str] = Counter()
+    for p in ordered:
+        senders.update(dict(p.sender_domains))
+    source = None
+    if head is not None:
+        source = SourceSummary(
+            path=head.path, type=head.type, bytes=head.bytes, sha256=head.sha256,
+            messages=sum(p.source.messages for p in ordered if p.source is not None),
+            skipped=sum(p.source.skipped for p in ordered if p.source is not None),
+        )
+    return ShardResult(
+        key=path,
+        source=source,
+        found=sum(p.found for p in ordered),
+        scanned=sum(p.scanned for p in ordered),
+        skipped=tuple(s for p in ordered for s in p.skipped),
+        notes=tuple(n for p in ordered for n in p.notes),
+        messages=tuple(m for p in ordered for m in p.messages),
+        matches=tuple(m for p in ordered for m in p.matches),
+        refs=tuple(r for p in ordered for r in p.refs),
+        sender_domains=tuple(sorted(senders.items())),
+        log_events=tuple(e for p in ordered for e in p.log_events),
+        order=(first.order[0], 0) if first.order else (),
     )
 
 

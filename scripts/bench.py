@@ -1,0 +1,576 @@
+#!/usr/bin/env python3
+"""`make bench`: throughput and memory of `tracecheck scan` against a stdlib baseline.
+
+Owns the benchmark corpus (a generated mbox in `.bench/`, git-ignored, reused when its
+parameters match) and the measurements, all in one run on the same corpus: the baseline
+(one process, stdlib `BytesParser(policy=compat32)`, every part decoded, one regex — the
+"Measured baselines" line of the product brief), then `tracecheck scan` in the default
+(triage) mode, `--all-messages`, `--workers 1` and `--workers 2`, each as a subprocess whose
+process tree is sampled for peak RSS; then peak RSS for a 200 MB and (full mode) a 2 GB input.
+
+The corpus mixes about 90% organisational mail of many shapes (plain memos, quoted reply
+threads, HTML newsletters, quoted-printable and base64 bodies, Latin-1, calendar invites,
+CSV/PNG/PDF attachments, forwarded messages) with about 10% consumer-flow mail taken from the
+labelled sample generator (`samples/generate.py`: positives and hard negatives).
+
+Usage: python scripts/bench.py [--quick] [--size-mb N] [--seed S] [--keep-going]
+Never writes outside `.bench/` and never scans anything but its own corpus.
+"""
+
+from __future__ import annotations
+
+import argparse
+import base64
+import importlib.util
+import json
+import os
+import platform
+import quopri
+import random
+import re
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+BENCH = ROOT / ".bench"
+PY = ROOT / ".venv" / "bin" / "python"
+TRACECHECK = ROOT / ".venv" / "bin" / "tracecheck"
+GEN_VERSION = 2
+MB = 1024 * 1024
+ORG = "tracecall.co.uk"
+STAFF = [f"{f}.{s}" for f in ("amy", "ben", "cara", "dev", "eli", "fay", "gus", "hana", "ivan",
+                              "jo", "kit", "lena", "max", "nia", "owen", "pia", "raj", "sam")
+         for s in ("hughes", "patel", "okafor", "smith", "jones", "nowak", "kaur", "evans")]
+PARTNERS = ("acme-logistics.co.uk", "northgate-it.com", "brightpath-hr.co.uk", "nhs.net",
+            "lancashire.gov.uk", "serco-partner.example.com", "gmail-services.co.uk",
+            "payroll-bureau.co.uk", "facilities-plus.com")
+WORDS = (
+    "the rota for next week is attached please confirm your shifts by friday and let the team "
+    "leader know about any changes to availability we have updated the call scripts following "
+    "feedback from the quality review and the new guidance on escalation paths training sessions "
+    "will run on tuesday and thursday mornings in room four the system upgrade is scheduled for "
+    "the weekend so expect some downtime on saturday night thanks everyone for the positive "
+    "feedback on the new dashboard results are positive overall and the build passed all tests "
+    "invoices for the quarter need approval before the finance deadline parking permits expire "
+    "at the end of the month the fire alarm test is on wednesday at ten the canteen will close "
+    "early on friday reminder to complete the data protection module by the end of the month "
+    "headcount figures are in the shared drive we are reviewing the vendor contract renewal"
+).split()
+
+
+# ---------------------------------------------------------------------------------------------
+# corpus
+
+
+def _para(rng: random.Random, lo: int = 25, hi: int = 90) -> str:
+    words = rng.choices(WORDS, k=rng.randint(lo, hi))
+    words[0] = words[0].capitalize()
+    lines, line = [], ""
+    for w in words:
+        if len(line) + len(w) + 1 > 72:
+            lines.append(line)
+            line = w
+        else:
+            line = f"{line} {w}" if line else w
+    lines.append(line + ".")
+    return "\n".join(lines)
+
+
+def _addr(rng: random.Random, domain: str = ORG) -> str:
+    return f"{rng.choice(STAFF)}@{domain}"
+
+
+def _date(rng: random.Random) -> tuple[str, str]:
+    day = rng.randint(4, 28)
+    month, mname = rng.choice(((1, "Jan"), (2, "Feb"), (3, "Mar")))
+    hh, mm, ss = rng.randint(7, 19), rng.randint(0, 59), rng.randint(0, 59)
+    wd = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")[(day + month) % 7]
+    return (f"{wd}, {day:02d} {mname} 2021 {hh:02d}:{mm:02d}:{ss:02d} +0000",
+            f"{wd} {mname} {day:2d} {hh:02d}:{mm:02d}:{ss:02d} 2021")
+
+
+def _headers(rng: random.Random, n: int, sender: str, to: list[str], subject: str,
+             date: str, cc: list[str] | None = None) -> list[str]:
+    hops = []
+    for h in range(rng.randint(1, 4)):
+        qid = "".join(rng.choices("0123456789ABCDEF", k=10))
+        ip = f"10.0.{h}.{rng.randint(2, 250)}"
+        hops.append(f"Received: from relay{h}.{ORG} (relay{h}.{ORG} [{ip}])"
+                    f"\n\tby mx{h}.{ORG} (Postfix) with ESMTPS id {qid}\n\tfor <{to[0]}>; {date}")
+    out = [*hops,
+           f"From: {sender.split('@')[0].replace('.', ' ').title()} <{sender}>",
+           f"To: {', '.join(to)}"]
+    if cc:
+        out.append(f"Cc: {', '.join(cc)}")
+    out += [f"Subject: {subject}", f"Date: {date}",
+            f"Message-ID: <{n:08d}.{rng.getrandbits(40):010x}@mail.{ORG}>",
+            "MIME-Version: 1.0", "X-Mailer: Microsoft Outlook 16.0",
+            f"Thread-Index: {base64.b64encode(rng.randbytes(22)).decode()}"]
+    return out
+
+
+def _recipients(rng: random.Random) -> tuple[list[str], list[str]]:
+    to = [_addr(rng) for _ in range(rng.randint(1, 3))]
+    if rng.random() < 0.3:
+        to.append(_addr(rng, rng.choice(PARTNERS)))
+    cc = [_addr(rng) for _ in range(rng.randint(0, 4))]
+    return to, cc
+
+
+@dataclass
+class Blobs:
+    """Pre-encoded attachments, reused across messages (generation speed)."""
+
+    png: list[str]
+    csv: list[str]
+    pdf: list[str]
+
+
+def _b64(data: bytes) -> str:
+    enc = base64.b64encode(data).decode()
+    return "\n".join(enc[i:i + 76] for i in range(0, len(enc), 76))
+
+
+def _pdf(text: str) -> bytes:
+    stream = f"BT /F1 11 Tf 72 720 Td ({text}) Tj ET".encode()
+    objs = [b"<< /Type /Catalog /Pages 2 0 R >>",
+            b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+            b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R "
+            b"/Resources << /Font << /F1 5 0 R >> >> >>",
+            b"<< /Length %d >>\nstream\n" % len(stream) + stream + b"\nendstream",
+            b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>"]
+    out = bytearray(b"%PDF-1.4\n")
+    offsets = []
+    for i, body in enumerate(objs, 1):
+        offsets.append(len(out))
+        out += b"%d 0 obj\n" % i + body + b"\nendobj\n"
+    xref = len(out)
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objs) + 1)
+    for off in offsets:
+        out += b"%010d 00000 n \n" % off
+    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (
+        len(objs) + 1, xref)
+    return bytes(out)
+
+
+def _blobs(rng: random.Random) -> Blobs:
+    png = [_b64(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR"
+                + rng.randbytes(rng.randint(15, 60) * 1024)) for _ in range(12)]
+    csv = []
+    for _ in range(12):
+        rows = ["site,date,calls_handled,avg_wait_s,abandoned"]
+        rows += [f"site-{rng.randint(1, 40)},2021-0{rng.randint(1, 3)}-{rng.randint(10, 28)},"
+                 f"{rng.randint(50, 900)},{rng.randint(5, 300)},{rng.randint(0, 40)}"
+                 for _ in range(rng.randint(80, 400))]
+        csv.append(_b64("\r\n".join(rows).encode()))
+    pdf = [_b64(_pdf(f"Quarterly facilities report {i}: " + " ".join(rng.choices(WORDS, k=40))))
+           for i in range(6)]
+    return Blobs(png, csv, pdf)
+
+
+def _mixed(rng: random.Random, head: list[str], parts: list[str]) -> str:
+    b = f"----=_Part_{rng.getrandbits(48):012x}"
+    body = "".join(f"--{b}\n{p}\n" for p in parts) + f"--{b}--\n"
+    return "\n".join([*head, f'Content-Type: multipart/mixed; boundary="{b}"']) + "\n\n" + body
+
+
+def _alt(rng: random.Random, parts: list[str]) -> str:
+    b = f"----=_Alt_{rng.getrandbits(48):012x}"
+    body = "".join(f"--{b}\n{p}\n" for p in parts) + f"--{b}--"
+    return f'Content-Type: multipart/alternative; boundary="{b}"\n\n' + body
+
+
+def _text_part(text: str) -> str:
+    return f"Content-Type: text/plain; charset=utf-8\nContent-Transfer-Encoding: 7bit\n\n{text}"
+
+
+def _html(rng: random.Random, paras: list[str]) -> str:
+    rows = "".join(f"<tr><td style=\"padding:4px\">{rng.choice(WORDS)}</td>"
+                   f"<td>{rng.randint(1, 999)}</td></tr>" for _ in range(rng.randint(5, 30)))
+    ps = "".join(f"<p style=\"font-family:Calibri,sans-serif;font-size:11pt\">{p}</p>"
+                 for p in paras)
+    doc = (f"<html><head><style>td{{border:1px solid #ccc}}</style></head><body>{ps}"
+           f"<table>{rows}</table><p>Kind regards,<br>Internal Communications</p></body></html>")
+    qp = quopri.encodestring(doc.encode()).decode()
+    return ("Content-Type: text/html; charset=utf-8\n"
+            f"Content-Transfer-Encoding: quoted-printable\n\n{qp}")
+
+
+def bulk_message(rng: random.Random, n: int, blobs: Blobs) -> tuple[str, str]:
+    """(envelope sender, message text) of one organisational (non-consumer) message."""
+    date, asc = _date(rng)
+    sender = _addr(rng) if rng.random() < 0.85 else _addr(rng, rng.choice(PARTNERS))
+    to, cc = _recipients(rng)
+    kind = rng.choices(("memo", "thread", "html", "png", "csv", "ics", "latin1", "b64text",
+                        "forward", "pdf"),
+                       weights=(24, 20, 16, 8, 6, 5, 6, 5, 8, 2))[0]
+    subject = " ".join(rng.choices(WORDS, k=rng.randint(3, 8))).capitalize()
+    head = _headers(rng, n, sender, to, subject, date, cc)
+    paras = [_para(rng) for _ in range(rng.randint(1, 6))]
+    phone = f"0161 496 {rng.randint(0, 9999):04d}"
+    sig = f"\n\n--\n{sender.split('@')[0].title()}\nTracecall Ltd | {phone}"
+    if kind == "memo":
+        return sender, "\n".join([*head, "Content-Type: text/plain; charset=utf-8"]) + "\n\n" + \
+            "\n\n".join(paras) + sig + "\n"
+    if kind == "thread":
+        quoted = []
+        for _ in range(rng.randint(2, 6)):
+            d2, _ = _date(rng)
+            q = "\n".join("> " + line for line in _para(rng).splitlines())
+            quoted.append(f"On {d2}, {_addr(rng)} wrote:\n{q}")
+        if rng.random() < 0.2:
+            quoted.append("From time to time we review these threads.")
+        return sender, "\n".join([*head, "Content-Type: text/plain; charset=utf-8"]) + "\n\n" + \
+            paras[0] + sig + "\n\n" + "\n\n".join(quoted) + "\n"
+    if kind == "html":
+        body = _alt(rng, [_text_part("\n\n".join(paras)), _html(rng, paras * 2)])
+        return sender, "\n".join(head) + "\n" + body + "\n"
+    if kind in ("png", "csv", "pdf"):
+        blob, ctype, name = {
+            "png": (rng.choice(blobs.png), "image/png", "screenshot.png"),
+            "csv": (rng.choice(blobs.csv), "text/csv", "call-stats.csv"),
+            "pdf": (rng.choice(blobs.pdf), "application/pdf", "facilities-report.pdf"),
+        }[kind]
+        att = (f"Content-Type: {ctype}; name=\"{name}\"\nContent-Transfer-Encoding: base64\n"
+               f"Content-Disposition: attachment; filename=\"{name}\"\n\n{blob}")
+        return sender, _mixed(rng, head, [_text_part("\n\n".join(paras) + sig), att])
+    if kind == "ics":
+        ics = ("BEGIN:VCALENDAR\nVERSION:2.0\nBEGIN:VEVENT\n"
+               f"SUMMARY:{subject}\nDTSTART:20210{rng.randint(1, 3)}{rng.randint(10, 28)}T100000Z\n"
+               f"ORGANIZER:mailto:{sender}\nDESCRIPTION:{paras[0].replace(chr(10), ' ')}\n"
+               "END:VEVENT\nEND:VCALENDAR")
+        body = _alt(rng, [_text_part(paras[0]), "Content-Type: text/calendar; method=REQUEST; "
+                          "charset=utf-8\n\n" + ics])
+        return sender, "\n".join(head) + "\n" + body + "\n"
+    if kind == "latin1":
+        text = "\n\n".join(paras).replace("the ", "the caf\u00e9 ", 2) + "\nCo\u00fbt: \u00a312"
+        qp = quopri.encodestring(text.encode("latin-1")).decode()
+        return sender, "\n".join([*head, "Content-Type: text/plain; charset=iso-8859-1",
+                                  "Content-Transfer-Encoding: quoted-printable"]) + \
+            "\n\n" + qp + "\n"
+    if kind == "b64text":
+        return sender, "\n".join([*head, "Content-Type: text/plain; charset=utf-8",
+                                  "Content-Transfer-Encoding: base64"]) + "\n\n" + \
+            _b64(("\n\n".join(paras) + sig).encode()) + "\n"
+    inner_head = _headers(rng, n + 10_000_000, _addr(rng), [_addr(rng)], subject, date)
+    inner = "\n".join([*inner_head, "Content-Type: text/plain; charset=utf-8"]) + "\n\n" + \
+        "\n\n".join(paras) + "\n"
+    fwd = f"Content-Type: message/rfc822\nContent-Disposition: attachment\n\n{inner}"
+    return sender, _mixed(rng, head, [_text_part("FYI, see below." + sig), fwd])
+
+
+def _load_samples_generator():  # type: ignore[no-untyped-def]
+    spec = importlib.util.spec_from_file_location("tc_samples_generate",
+                                                  ROOT / "samples" / "generate.py")
+    assert spec is not None and spec.loader is not None
+    mod = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = mod
+    spec.loader.exec_module(mod)
+    return mod
+
+
+def consumer_pool(seed: int) -> list[tuple[str, str]]:
+    """(envelope sender, text) of the labelled sample messages that involve a consumer
+    mailbox (positives and hard negatives alike)."""
+    gen = _load_samples_generator()
+    pool = []
+    for p in gen.build_all(seed, 4):
+        if p.flow in gen.CONSUMER_FLOWS:
+            pool.append((p.mail.envelope_from, gen.mbox_quote(p.mail.text, p.mail.unquoted_from)))
+    return pool
+
+
+_QUOTE = re.compile(r"^(>*From )", re.MULTILINE)
+
+
+def _mbox_quote(text: str) -> str:
+    head, sep, body = text.partition("\n\n")
+    return head + sep + _QUOTE.sub(r">\1", body)
+
+
+def write_corpus(path: Path, size_mb: int, seed: int,
+                 consumer_share: float = 0.10) -> dict[str, int]:
+    """Write an mbox of about `size_mb` MiB; returns its facts (cached in a sidecar)."""
+    meta_path = path.with_suffix(".json")
+    want = {"version": GEN_VERSION, "size_mb": size_mb, "seed": seed}
+    if path.exists() and meta_path.exists():
+        meta = json.loads(meta_path.read_text())
+        if all(meta.get(k) == v for k, v in want.items()) and path.stat().st_size == meta["bytes"]:
+            return meta  # type: ignore[no-any-return]
+    rng = random.Random(seed)
+    blobs = _blobs(rng)
+    pool = consumer_pool(seed)
+    target = size_mb * MB
+    written = messages = consumer = 0
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".tmp")
+    with open(tmp, "wb", buffering=8 * MB) as f:
+        while written < target:
+            _, asc = _date(rng)
+            if rng.random() < consumer_share:
+                env, text = rng.choice(pool)
+                consumer += 1
+            else:
+                env, text = bulk_message(rng, messages, blobs)
+                text = _mbox_quote(text)
+            data = f"From {env} {asc}\n{text}".encode()
+            if not data.endswith(b"\n"):
+                data += b"\n"
+            data += b"\n"
+            f.write(data)
+            written += len(data)
+            messages += 1
+    tmp.replace(path)
+    meta = {**want, "bytes": written, "messages": messages, "consumer_messages": consumer}
+    meta_path.write_text(json.dumps(meta))
+    return meta
+
+
+# ---------------------------------------------------------------------------------------------
+# the baseline: stdlib compat32, decode every part, one regex
+
+
+def baseline(path: str) -> int:
+    """Messages read; every part transfer- and charset-decoded and searched with one regex."""
+    import email.parser
+    import email.policy
+
+    nhs = re.compile(r"\b\d{3}[ -]?\d{3}[ -]?\d{4}\b")
+    parser = email.parser.BytesParser(policy=email.policy.compat32)
+    count = hits = 0
+
+    def one(raw: bytes) -> None:
+        nonlocal count, hits
+        msg = parser.parsebytes(raw)
+        for part in msg.walk():
+            if part.is_multipart():
+                continue
+            data = part.get_payload(decode=True)
+            if not isinstance(data, bytes):
+                continue
+            try:
+                text = data.decode(part.get_content_charset() or "latin-1", "replace")
+            except LookupError:
+                text = data.decode("latin-1")
+            hits += len(nhs.findall(text))
+        count += 1
+
+    buf: list[bytes] = []
+    blank = True
+    with open(path, "rb", buffering=MB) as f:
+        for line in f:
+            if blank and line.startswith(b"From "):
+                if buf:
+                    one(b"".join(buf))
+                buf = []
+            else:
+                buf.append(line)
+            blank = line in (b"\n", b"\r\n")
+    if buf:
+        one(b"".join(buf))
+    return count
+
+
+# ---------------------------------------------------------------------------------------------
+# running and measuring
+
+
+def cli_has_flags() -> bool:
+    """True once `tracecheck scan` offers --workers and --all-messages."""
+    try:
+        out = subprocess.run([str(TRACECHECK), "scan", "--help"], capture_output=True, text=True,
+                             timeout=60, env={**os.environ, "COLUMNS": "200"}).stdout
+    except (OSError, subprocess.TimeoutExpired):
+        return False
+    return "--workers" in out and "--all-messages" in out
+
+
+def scan_command(path: Path, *, all_messages: bool, workers: int | None,
+                 use_cli: bool) -> list[str]:
+    """The command line that scans `path` with JSON output thrown away."""
+    if use_cli:
+        cmd = [str(TRACECHECK), "scan", str(path), "--format", "json", "--output", "/dev/null",
+               "--fail-on", "never"]
+        if all_messages:
+            cmd.append("--all-messages")
+        if workers is not None:
+            cmd += ["--workers", str(workers)]
+        return cmd
+    cmd = [str(PY), str(Path(__file__).resolve()), "_api", str(path)]
+    if all_messages:
+        cmd.append("--all-messages")
+    if workers is not None:
+        cmd += ["--workers", str(workers)]
+    return cmd
+
+
+def api_run(path: str, all_messages: bool, workers: int | None) -> None:
+    """What the CLI does until its flags exist: api.scan + executor, JSON to /dev/null."""
+    sys.path.insert(0, str(ROOT))
+    from tracecheck import api
+    from tracecheck.parallel import executor_for
+    from tracecheck.reports.base import ReportFormat, reporter_for
+
+    result = api.scan([path], api.ScanOptions(all_messages=all_messages),
+                      executor=executor_for(workers=workers))
+    with open(os.devnull, "w") as out:
+        reporter_for(ReportFormat.JSON, color=False).write(result, out, reveal=False)
+    print(json.dumps({"messages": result.messages_found, "findings": len(result.findings),
+                      "flows": result.flow_counts}), file=sys.stderr)
+
+
+@dataclass
+class Run:
+    name: str
+    seconds: float
+    cpu_seconds: float
+    peak_tree_mb: float
+    peak_proc_mb: float
+    returncode: int
+
+
+def measure(name: str, cmd: list[str]) -> Run:
+    """Run `cmd`; sample its process tree every 50 ms for the largest process's RSS and the
+    tree's total PSS (proportional set size: shared pages counted once)."""
+    import resource
+
+    import psutil
+
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    t0 = time.perf_counter()
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    peak_tree = peak_proc = 0
+    ps = psutil.Process(proc.pid)
+    while proc.poll() is None:
+        try:
+            procs = [ps, *ps.children(recursive=True)]
+            rss, pss = [], []
+            for p in procs:
+                try:
+                    info = p.memory_full_info()
+                except psutil.Error:
+                    continue
+                rss.append(info.rss)
+                pss.append(getattr(info, "pss", info.rss))
+            # the tree total uses PSS: forked workers share their parent's pages
+            peak_tree = max(peak_tree, sum(pss))
+            peak_proc = max(peak_proc, max(rss, default=0))
+        except psutil.Error:
+            pass
+        time.sleep(0.05)
+    seconds = time.perf_counter() - t0
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime)
+    err = proc.stderr.read().decode(errors="replace") if proc.stderr else ""
+    if proc.returncode != 0:
+        print(f"  {name}: exit {proc.returncode}\n{err[-2000:]}", file=sys.stderr)
+    return Run(name, seconds, cpu, peak_tree / MB, peak_proc / MB, proc.returncode)
+
+
+def _row(run: Run, size: int, messages: int, base_mbs: float | None) -> str:
+    mbs = size / MB / run.seconds
+    ratio = f"{mbs / base_mbs if base_mbs else 1.0:5.2f}x"
+    return (f"| {run.name:<38} | {run.seconds:6.1f} | {run.cpu_seconds:6.1f} | {mbs:6.1f} "
+            f"| {messages / run.seconds:6.0f} | {ratio} | {run.peak_proc_mb:8.0f} "
+            f"| {run.peak_tree_mb:8.0f} |")
+
+
+def machine() -> str:
+    """One line about the machine the figures come from."""
+    cpu = platform.processor() or platform.machine()
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    try:
+        import psutil
+
+        mem = f"{psutil.virtual_memory().total / 1024**3:.0f} GiB RAM"
+    except ImportError:
+        mem = ""
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    return f"{cpu}, {cores} cores, {mem}, Python {platform.python_version()}, {platform.system()}"
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = sys.argv[1:] if argv is None else argv
+    if args[:1] == ["_baseline"]:
+        n = baseline(args[1])
+        print(json.dumps({"messages": n}), file=sys.stderr)
+        return 0
+    if args[:1] == ["_api"]:
+        ap = argparse.ArgumentParser()
+        ap.add_argument("path")
+        ap.add_argument("--all-messages", action="store_true")
+        ap.add_argument("--workers", type=int)
+        ns = ap.parse_args(args[1:])
+        api_run(ns.path, ns.all_messages, ns.workers)
+        return 0
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--quick", action="store_true", help="~200 MB corpus, no 2 GB memory run")
+    ap.add_argument("--size-mb", type=int, default=None,
+                    help="main corpus size in MiB (default 1024; 200 with --quick)")
+    ap.add_argument("--seed", type=int, default=2021)
+    ns = ap.parse_args(args)
+    size_mb = ns.size_mb or (200 if ns.quick else 1024)
+    use_cli = cli_has_flags()
+    print(f"machine: {machine()}")
+    how = "the CLI" if use_cli else "api.scan in a subprocess (CLI flags not wired yet)"
+    print(f"tracecheck invoked via {how}")
+    t0 = time.perf_counter()
+    main_path = BENCH / f"corpus-{size_mb}.mbox"
+    meta = write_corpus(main_path, size_mb, ns.seed)
+    print(f"corpus: {main_path.relative_to(ROOT)}  {meta['bytes'] / MB:.0f} MiB, "
+          f"{meta['messages']} messages, {meta['consumer_messages']} from the consumer-flow pool "
+          f"({100 * meta['consumer_messages'] / meta['messages']:.1f}%), "
+          f"ready in {time.perf_counter() - t0:.0f} s")
+    size, messages = int(meta["bytes"]), int(meta["messages"])
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    runs = [
+        ("baseline (compat32, decode all, regex)",
+         [str(PY), str(Path(__file__).resolve()), "_baseline", str(main_path)]),
+        (f"default (triage), workers {cores}", scan_command(main_path, all_messages=False,
+                                                            workers=None, use_cli=use_cli)),
+        (f"--all-messages, workers {cores}", scan_command(main_path, all_messages=True,
+                                                          workers=None, use_cli=use_cli)),
+        ("default, --workers 1", scan_command(main_path, all_messages=False, workers=1,
+                                              use_cli=use_cli)),
+        ("default, --workers 2", scan_command(main_path, all_messages=False, workers=2,
+                                              use_cli=use_cli)),
+    ]
+    header = ("| run                                    | wall s |  CPU s |   MB/s | msgs/s "
+              "| ratio  | RSS proc | PSS tree |")
+    print()
+    print(header)
+    print("|" + "|".join("-" * (len(c)) for c in header.split("|")[1:-1]) + "|")
+    base_mbs: float | None = None
+    failed = False
+    for name, cmd in runs:
+        run = measure(name, cmd)
+        failed |= run.returncode != 0
+        print(_row(run, size, messages, base_mbs), flush=True)
+        if base_mbs is None:
+            base_mbs = size / MB / run.seconds
+    print()
+    print("peak RSS, default mode, all cores:")
+    mem_sizes = [200] if ns.quick else [200, 2048]
+    for mb in mem_sizes:
+        path = BENCH / f"corpus-{mb}.mbox"
+        m = write_corpus(path, mb, ns.seed)
+        run = measure(f"{mb} MB", scan_command(path, all_messages=False, workers=None,
+                                               use_cli=use_cli))
+        failed |= run.returncode != 0
+        print(f"  {m['bytes'] / MB:6.0f} MiB input: largest process RSS "
+              f"{run.peak_proc_mb:5.0f} MB, process tree PSS {run.peak_tree_mb:5.0f} MB "
+              f"({run.seconds:.0f} s)", flush=True)
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

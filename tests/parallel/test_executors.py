@@ -1,0 +1,120 @@
+"""Executors: any worker count, and Dask, give byte-identical reports."""
+
+from __future__ import annotations
+
+import io
+import socket
+import time
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import CORPORA, SAMPLES, eml
+from tracecheck import api
+from tracecheck.model import ScanResult
+from tracecheck.parallel import BACKENDS, LocalExecutor, executor_for
+from tracecheck.reports.base import ReportFormat, reporter_for
+
+CORPUS = [str(SAMPLES / d) for d in ("mbox", "eml", "maildir", "archive")]
+
+
+def _json(result: ScanResult) -> str:
+    out = io.StringIO()
+    reporter_for(ReportFormat.JSON, color=False).write(result, out, reveal=True)
+    return out.getvalue()
+
+
+def _scan(paths: list[str], executor: api.Executor | None, *, all_messages: bool = True,
+          progress: list[int] | None = None) -> str:
+    return _json(api.scan(paths, api.ScanOptions(all_messages=all_messages), executor=executor,
+                          progress=progress.append if progress is not None else None))
+
+
+@pytest.fixture(scope="module")
+def big_mbox(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A multi-shard mbox: the samples' mbox three times over, plus plain internal mail."""
+    src = (SAMPLES / "mbox" / "vault-export.mbox").read_bytes()
+    extra = b"".join(
+        b"From a@tracecall.co.uk Mon Jan 11 09:30:00 2021\n"
+        + eml(sender="a@tracecall.co.uk", to=f"b{i}@tracecall.co.uk", msgid=f"<x{i}@t>",
+              body="From time to time the rota changes.\n\nNHS 943 476 5919") + b"\n"
+        for i in range(40))
+    path = tmp_path_factory.mktemp("big") / "big.mbox"
+    path.write_bytes(src + extra + src + extra + src)
+    return path
+
+
+@pytest.mark.parametrize("all_messages", [True, False])
+def test_workers_1_and_2_give_identical_reports_on_the_samples(all_messages: bool) -> None:
+    one = _scan(CORPUS, executor_for(workers=1), all_messages=all_messages)
+    two = _scan(CORPUS, executor_for(workers=2, target_bytes=3000), all_messages=all_messages)
+    assert one == two
+    assert one == _scan(CORPUS, None, all_messages=all_messages)  # and the api's own default
+
+
+def test_a_multi_shard_mbox_gives_the_same_report_as_one_worker(big_mbox: Path) -> None:
+    ex = LocalExecutor(workers=2, target_bytes=8192)
+    from tracecheck.sources.files import discover
+
+    inputs = [i for i in discover([str(big_mbox)]) if not hasattr(i, "reason")]
+    assert len(ex.plan(inputs)) > 10  # really cut into many ranges
+    progress: list[int] = []
+    two = _scan([str(big_mbox)], ex, progress=progress)
+    one = _scan([str(big_mbox)], executor_for(workers=1))
+    assert two == one
+    assert sum(progress) == big_mbox.stat().st_size
+    assert '"fingerprint"' in one and big_mbox.name in one
+
+
+def test_real_messy_mail_gives_the_same_report_with_ranges() -> None:
+    folder = CORPORA / "email-real"
+    if not folder.exists():
+        pytest.skip("shared corpus not present")
+    one = _scan([str(folder)], executor_for(workers=1))
+    assert _scan([str(folder)], LocalExecutor(workers=2, target_bytes=64)) == one
+
+
+def test_every_registered_backend_has_a_factory() -> None:
+    assert set(BACKENDS) == {"local", "dask"}
+    assert isinstance(executor_for(workers=3), LocalExecutor)
+    with pytest.raises(ValueError):
+        LocalExecutor(workers=0)
+
+
+def _free_loopback() -> bool:
+    try:
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+        return True
+    except OSError:
+        return False
+
+
+@pytest.mark.dask
+@pytest.mark.timeout(120)
+def test_dask_local_cluster_gives_the_same_report_as_a_local_run(big_mbox: Path) -> None:
+    pytest.importorskip("distributed")
+    if not _free_loopback():
+        pytest.skip("no loopback networking")
+    paths = [str(big_mbox), *CORPUS]
+    local = _scan(paths, LocalExecutor(workers=1))
+    t0 = time.monotonic()
+    dask = _scan(paths, executor_for(dask="local", target_bytes=8192))
+    assert dask == local
+    assert time.monotonic() - t0 < 60
+
+
+def test_files_without_a_discovery_order_are_never_joined_together(big_mbox: Path) -> None:
+    from tracecheck.scanner import ScanConfig
+    from tracecheck.sources.files import InputFile
+
+    size = big_mbox.stat().st_size
+    small = SAMPLES / "mbox" / "vault-export.mbox"
+    inputs = [InputFile(path=str(big_mbox), kind="mbox", size=size),
+              InputFile(path=str(small), kind="mbox", size=small.stat().st_size)]
+    cfg = ScanConfig(pack_paths=tuple(p.path for p in api.resolve_packs(())))
+    results = list(LocalExecutor(workers=2, target_bytes=8192)(inputs, cfg, None))
+    assert sorted(r.key for r in results) == sorted(i.path for i in inputs)
+    by_key = {r.key: r for r in results}
+    assert by_key[str(big_mbox)].source is not None
+    assert by_key[str(big_mbox)].source.bytes == size

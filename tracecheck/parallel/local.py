@@ -1,0 +1,76 @@
+"""The local executor: shards scanned by a pool of worker processes on this machine.
+
+Owns running shard tasks on `concurrent.futures.ProcessPoolExecutor` (one process per core by
+default) and reporting progress as tasks finish. With one worker it scans in this process,
+file by file, with no byte ranges (so each file is read once, hashed as it is read). Results
+do not depend on the worker count: ranges are joined per file before they leave here, and the
+api sorts files. Never prints, never decides cut points (`sources.shards`).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator, Sequence
+from concurrent.futures import Future, ProcessPoolExecutor, as_completed
+
+from tracecheck.model import ShardResult
+from tracecheck.parallel.base import Joiner, Progress, batches, failed, scan_batch, shard_bytes
+from tracecheck.scanner import ScanConfig, scan_shard, warm
+from tracecheck.sources.files import InputFile
+from tracecheck.sources.shards import Shard, choose_target, plan_shards, whole
+
+
+def default_workers() -> int:
+    """All cores this process may run on."""
+    try:
+        return max(len(os.sched_getaffinity(0)), 1)
+    except AttributeError:  # not on Linux
+        return max(os.cpu_count() or 1, 1)
+
+
+class LocalExecutor:
+    """`LocalExecutor(workers)(inputs, cfg, progress)` → one ShardResult per input file."""
+
+    def __init__(self, workers: int | None = None, target_bytes: int | None = None) -> None:
+        if workers is not None and workers < 1:
+            raise ValueError("workers must be at least 1")
+        self.workers = workers or default_workers()
+        self.target_bytes = target_bytes
+
+    def plan(self, inputs: Sequence[InputFile]) -> list[Shard]:
+        """The shards this executor would run for `inputs`."""
+        if self.workers <= 1 and self.target_bytes is None:
+            return [whole(i) for i in inputs]
+        target = self.target_bytes
+        if target is None:
+            target = choose_target(inputs, self.workers)
+        return plan_shards(inputs, target)
+
+    def __call__(
+        self, inputs: Sequence[InputFile], cfg: ScanConfig, progress: Progress | None = None
+    ) -> Iterator[ShardResult]:
+        plan = self.plan(inputs)
+        joiner = Joiner(plan)
+        if self.workers <= 1 or len(plan) <= 1:
+            for shard in plan:
+                yield from joiner.add(scan_shard(shard, cfg, progress))
+            return
+        tasks = batches(plan)
+        warm(cfg)  # forked workers inherit the loaded packs
+        pool = ProcessPoolExecutor(max_workers=min(self.workers, len(tasks)))
+        try:
+            futures: dict[Future[list[ShardResult]], list[Shard]] = {
+                pool.submit(scan_batch, task, cfg): task for task in tasks
+            }
+            for fut in as_completed(futures):
+                task = futures.pop(fut)
+                try:
+                    results = fut.result()
+                except Exception as exc:  # a dead worker is a coverage gap, not a crash
+                    results = [failed(s, exc) for s in task]
+                if progress is not None:
+                    progress(sum(shard_bytes(s) for s in task))
+                for result in results:
+                    yield from joiner.add(result)
+        finally:
+            pool.shutdown(wait=True, cancel_futures=True)

@@ -1,0 +1,221 @@
+"""Shards: the units of parallel work — whole files, or byte ranges of large mbox files.
+
+Owns where a large uncompressed mbox may be cut (only at a real message separator, by the
+same rule `sources.mbox` splits on: a plausible `From ` line that starts the file or follows
+a blank line, so a cut never falls inside a message) and reading one byte range so that it
+yields exactly the messages, offsets, locators and hashes a whole-file read yields for that
+range. Compressed files and single-message files are never cut. Never parses MIME and never
+holds a file whole: cut points are found by reading small windows around each target offset.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from typing import BinaryIO, Protocol, cast
+
+from tracecheck.model import RawMessage, Skipped
+from tracecheck.sources.files import InputFile, open_evidence
+from tracecheck.sources.mbox import is_from_line, read_mbox
+
+DEFAULT_TARGET = 64 * 1024 * 1024
+"""Default shard size: big enough that per-shard overhead is noise, small enough to balance."""
+MIN_TARGET = 1024 * 1024
+"""Smallest target that `choose_target` picks (tests may pass smaller ones explicitly)."""
+_WINDOW = 1 << 20
+_LINE_LIMIT = 1 << 20
+"""A candidate separator line longer than this is not accepted as a cut point."""
+
+
+@dataclass(frozen=True, slots=True)
+class Shard:
+    """One unit of work: a whole input file, or the byte range [start, end) of an mbox."""
+
+    input: InputFile
+    start: int = 0
+    end: int | None = None
+    """Exclusive end offset; None reads to the end of the file."""
+
+    @property
+    def ranged(self) -> bool:
+        """True when this shard is a byte range rather than the whole file."""
+        return self.start != 0 or self.end is not None
+
+    @property
+    def key(self) -> str:
+        """`path` for a whole file, `path@start-end` for a byte range (end = file size for
+        the last range)."""
+        if not self.ranged:
+            return self.input.path
+        end = self.input.size if self.end is None else self.end
+        return f"{self.input.path}@{self.start}-{end}"
+
+    @property
+    def order(self) -> tuple[int, int]:
+        """Sort key: the file's discovery order, then the start offset."""
+        return (self.input.order, self.start)
+
+
+def whole(inp: InputFile) -> Shard:
+    """The shard covering all of `inp`."""
+    return Shard(input=inp)
+
+
+def can_cut(inp: InputFile) -> bool:
+    """True for inputs that may be split into byte ranges (plain, uncompressed mbox)."""
+    return inp.kind == "mbox" and not inp.gz
+
+
+def choose_target(inputs: Sequence[InputFile], workers: int) -> int:
+    """A shard size that gives each worker several shards (for balance), at most 64 MiB."""
+    if workers <= 1:
+        return 0
+    total = sum(i.size for i in inputs if can_cut(i))
+    return max(MIN_TARGET, min(DEFAULT_TARGET, total // (workers * 4) or MIN_TARGET))
+
+
+def plan_shards(inputs: Sequence[InputFile], target_bytes: int = DEFAULT_TARGET) -> list[Shard]:
+    """Shards for `inputs` in order; mbox files larger than `target_bytes` are cut into ranges
+    at message boundaries. `target_bytes <= 0` never cuts."""
+    shards: list[Shard] = []
+    for inp in inputs:
+        if target_bytes <= 0 or not can_cut(inp) or inp.size <= target_bytes:
+            shards.append(whole(inp))
+            continue
+        try:
+            cuts = find_cuts(inp.path, inp.size, target_bytes)
+        except OSError:
+            cuts = []  # unreadable now: one whole shard, whose read reports the error
+        if not cuts:
+            shards.append(whole(inp))
+            continue
+        bounds = [0, *cuts]
+        for i, start in enumerate(bounds):
+            end = bounds[i + 1] if i + 1 < len(bounds) else None
+            shards.append(Shard(input=inp, start=start, end=end))
+    return shards
+
+
+def find_cuts(path: str, size: int, target_bytes: int) -> list[int]:
+    """Offsets (> 0, ascending) of message separators near every multiple of `target_bytes`.
+
+    Each cut is the first separator at or after its target; targets that fall inside a
+    message already passed are dropped, so a huge message is never cut.
+    """
+    cuts: list[int] = []
+    with open_evidence(path) as f:
+        target = target_bytes
+        while target < size:
+            found = next_separator(f, target)
+            if found is None or found >= size:
+                break
+            cuts.append(found)
+            target = max(found + 1, (found // target_bytes + 1) * target_bytes)
+    return cuts
+
+
+def _blank_line_ends_at(buf: bytes, nl: int, at_file_start: bool) -> bool:
+    """True when the line ending at `buf[nl]` (a newline) is empty (mbox.py's rule)."""
+    if nl == 0:
+        return at_file_start
+    prev = buf[nl - 1 : nl]
+    if prev == b"\n":
+        return True
+    if prev != b"\r":
+        return False
+    if nl == 1:
+        return at_file_start
+    return buf[nl - 2 : nl - 1] == b"\n"
+
+
+def next_separator(f: BinaryIO, pos: int) -> int | None:
+    """Offset of the first message separator at or after `pos` (> 0), or None at EOF."""
+    # a few bytes of context before `pos` decide whether the line before it is blank
+    base = max(pos - 3, 0)
+    f.seek(base)
+    buf = f.read(_WINDOW)
+    search = pos - 1 - base  # a separator at p follows the newline at p - 1
+    while True:
+        j = buf.find(b"\nFrom ", search)
+        if j < 0:
+            more = f.read(_WINDOW)
+            if not more:
+                return None
+            keep = max(len(buf) - 16, 0)  # a tail, in case "\nFrom " straddles the edge
+            base += keep
+            buf = buf[keep:] + more
+            search = max(search - keep, 0)
+            continue
+        nl = buf.find(b"\n", j + 1)
+        while nl < 0 and len(buf) - j < _LINE_LIMIT:
+            more = f.read(_WINDOW)
+            if not more:
+                break
+            buf += more
+            nl = buf.find(b"\n", j + 1)
+        line = buf[j + 1 :] if nl < 0 else buf[j + 1 : nl + 1]
+        if _blank_line_ends_at(buf, j, base == 0) and is_from_line(line):
+            return base + j + 1
+        search = j + 1
+        if j > _WINDOW:  # drop what is behind us so the window stays small
+            base += j - 3
+            buf = buf[j - 3 :]
+            search = 4
+
+
+class Readable(Protocol):
+    """Anything with `read(n)` (an open file, a hashing reader)."""
+
+    def read(self, n: int = -1, /) -> bytes:
+        """Up to `n` bytes."""
+        ...
+
+
+class RangeReader:
+    """A read-only binary stream over bytes [start, end) of an open file (seeked to `start`
+    when start > 0, so a non-seekable reader works for ranges that start at 0)."""
+
+    def __init__(self, inner: Readable, start: int, end: int | None) -> None:
+        if start:
+            inner.seek(start)  # type: ignore[attr-defined]
+        self.inner = inner
+        self.left = None if end is None else max(end - start, 0)
+        self.count = 0
+
+    def read(self, n: int = -1) -> bytes:
+        """Up to `n` bytes (all that is left when n < 0), never past the range end."""
+        if self.left is not None:
+            if n < 0 or n > self.left:
+                n = self.left
+            if n == 0:
+                return b""
+        data = self.inner.read(n)
+        if self.left is not None:
+            self.left -= len(data)
+        self.count += len(data)
+        return data
+
+
+def read_range(stream: Readable, source: str, start: int) -> Iterator[RawMessage | Skipped]:
+    """Messages of an mbox byte range that starts at a separator (or at 0), with offsets and
+    locators relative to the whole file, exactly as a whole-file read gives them."""
+    for item in read_mbox(cast(BinaryIO, stream), source):
+        if start == 0:
+            yield item
+        elif isinstance(item, RawMessage):
+            offset = (item.offset or 0) + start
+            yield dataclasses.replace(item, offset=offset, locator=f"{source}@{offset}")
+        else:
+            yield dataclasses.replace(item, locator=_shift(item.locator, source, start))
+
+
+def _shift(locator: str, source: str, start: int) -> str:
+    prefix = f"{source}@"
+    if not locator.startswith(prefix):
+        return locator
+    rest = locator[len(prefix) :]
+    head, sep, tail = rest.partition("#")
+    if not head.isdigit():
+        return locator
+    return f"{prefix}{int(head) + start}{sep}{tail}"
