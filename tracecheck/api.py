@@ -172,6 +172,8 @@ def scan(
             mail_inputs.append(item)
     if total is not None:
         total(sum(i.size for i in mail_inputs))
+    # Every message's reference is needed only to correlate logs or to fill a case store.
+    cfg = dataclasses.replace(cfg, keep_all_refs=bool(log_inputs) or checkpoint is not None)
 
     shards: list[ShardResult] = []
     todo: list[InputFile] = []
@@ -334,8 +336,11 @@ def merge(
             sources.append(shard.source)
         skipped.extend(shard.skipped)
         notes.extend(shard.notes)
-        for ref in shard.refs:
-            flow_counts[ref.flow or ("consumer" if ref.consumer else "non-consumer")] += 1
+        if shard.flow_counts:
+            flow_counts.update(dict(shard.flow_counts))
+        else:  # a shard saved by an older version: count its references
+            for ref in shard.refs:
+                flow_counts[ref.flow or ("consumer" if ref.consumer else "non-consumer")] += 1
         infos = {m.locator: m for m in shard.messages}
         by_msg: dict[str, list[Match]] = defaultdict(list)
         for locator, match in shard.matches:

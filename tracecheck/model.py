@@ -352,3 +352,6 @@ class ShardResult:
     log_events: tuple[LogEvent, ...] = ()
     order: tuple[int, ...] = ()
     """Sort key of the shard (source index, start offset) for deterministic merging."""
+    flow_counts: tuple[tuple[str, int], ...] = ()
+    """Messages per `MessageRef.flow` value, counted for every message scanned (refs may be
+    kept for consumer messages only)."""

@@ -63,6 +63,9 @@ class ScanConfig:
     """The organisation's case-reference pattern (config `scan.case_reference`)."""
     allow_addresses: tuple[str, ...] = ()
     """Addresses never treated as consumer mailboxes (config `scan.allow_addresses`)."""
+    keep_all_refs: bool = True
+    """Keep a `MessageRef` for every message (case store, log correlation); False keeps
+    them for consumer messages only, so a plain scan stays flat in memory."""
 
 
 @functools.lru_cache(maxsize=8)
@@ -234,7 +237,49 @@ class _ShardState:
         self.messages: list[MessageInfo] = []
         self.matches: list[tuple[str, Match]] = []
         self.refs: list[MessageRef] = []
+        self.flows: Counter[str] = Counter()
+        self.keep_all_refs = True
         self.senders: Counter[str] = Counter()
+
+    def add_ref(self, ref: MessageRef) -> None:
+        """Count the message's flow; keep the reference when it is wanted."""
+        self.flows[ref.flow] += 1
+        if ref.consumer or self.keep_all_refs:
+            self.refs.append(ref)
+
+
+_AT_DOMAIN = re.compile(r"@([A-Za-z0-9.\-]+)")
+_SPACED_AT = re.compile(r"\s@|@\s")
+
+
+def _cannot_be_consumer(head: Message | RawHeaders, consumer: ConsumerDomains) -> bool:
+    """True when no recipient or sender field can hold a consumer address (fast test)."""
+    if not isinstance(head, RawHeaders):
+        return False
+    text = " ".join(v for f in (*hdr.SENDER_FIELDS, *hdr.RECIPIENT_FIELDS)
+                    for v in head.values(f))
+    # Anything unusual (8-bit, comments, spaces around @) goes to the full parse.
+    if not text.isascii() or "(" in text or _SPACED_AT.search(text):
+        return False
+    return not any(consumer.is_consumer_domain(d) for d in _AT_DOMAIN.findall(text))
+
+
+def _quick_non_consumer(raw: RawMessage, head: RawHeaders, st: _ShardState) -> None:
+    """Default mode, a message no consumer address can be on: count the sender domain for
+    org inference and keep its reference; no recipient parsing and no content scan."""
+    notes: list[str] = []
+    senders = _addresses(head, hdr.SENDER_FIELDS, notes)
+    for a in senders:
+        if a.field == "from":
+            st.senders[registrable(a.domain)] += 1
+    m = cast(Message, head)
+    date = hdr.parse_date(hdr.first_value(m, "date"), notes)
+    st.scanned += 1
+    has_address = bool(senders) or any("@" in v for f in hdr.RECIPIENT_FIELDS
+                                       for v in head.values(f))
+    st.add_ref(MessageRef(locator=raw.locator, sha256=raw.sha256,
+                              message_id=hdr.message_id(m), date=date, consumer=False,
+                              flow="non-consumer" if has_address else "unknown"))
 
 
 def scan_message(raw: RawMessage, cfg: ScanConfig, st: _ShardState) -> None:
@@ -243,6 +288,9 @@ def scan_message(raw: RawMessage, cfg: ScanConfig, st: _ShardState) -> None:
     st.found += 1
     try:
         head = triage_headers(raw)
+        if not cfg.all_messages and _cannot_be_consumer(head, consumer):
+            _quick_non_consumer(raw, cast(RawHeaders, head), st)
+            return
         info = triage_info(raw, head)
     except Exception as exc:  # the stdlib parser should not raise; if it does, list it
         st.skipped.append(Skipped(locator=raw.locator, kind="unreadable",
@@ -284,7 +332,7 @@ def scan_message(raw: RawMessage, cfg: ScanConfig, st: _ShardState) -> None:
         st.notes.append(Skipped(locator=raw.locator, kind="decode", reason=note))
     st.scanned += 1
     queue_ids = tuple(sorted({h.id for h in info.hops if h.id}))
-    st.refs.append(MessageRef(locator=raw.locator, sha256=raw.sha256,
+    st.add_ref(MessageRef(locator=raw.locator, sha256=raw.sha256,
                               message_id=info.message_id, date=info.date, consumer=is_consumer,
                               flow=flow.value if is_consumer else (
                                   "unknown" if flow.value == "unknown" else "non-consumer"),
@@ -307,6 +355,7 @@ def scan_shard(
         shard = whole(shard)
     inp = shard.input
     st = _ShardState()
+    st.keep_all_refs = cfg.keep_all_refs
     size = 0
     sha = ""
     last = 0
@@ -347,6 +396,7 @@ def scan_shard(
         messages=tuple(st.messages),
         matches=tuple(st.matches),
         refs=tuple(st.refs),
+        flow_counts=tuple(sorted(st.flows.items())),
         sender_domains=tuple(sorted(st.senders.items())),
         order=shard.order,
     )
@@ -407,6 +457,8 @@ def join_ranges(parts: Sequence[ShardResult]) -> ShardResult:
         messages=tuple(m for p in ordered for m in p.messages),
         matches=tuple(m for p in ordered for m in p.matches),
         refs=tuple(r for p in ordered for r in p.refs),
+        flow_counts=tuple(sorted(sum((Counter(dict(p.flow_counts)) for p in ordered),
+                                     Counter()).items())),
         sender_domains=tuple(sorted(senders.items())),
         log_events=tuple(e for p in ordered for e in p.log_events),
         order=(first.order[0], 0) if first.order else (),

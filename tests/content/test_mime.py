@@ -76,7 +76,7 @@ def test_part_paths_and_attached_message_kept() -> None:
     ]
     texts = {u.part: u.text for u in units if isinstance(u, TextUnit)}
     assert texts["1.1"].startswith("See below – thanks")
-    assert "Case\tPCR positive" in texts["1.2"] and "p{}" not in texts["1.2"]
+    assert "Case\nPCR positive" in texts["1.2"] and "p{}" not in texts["1.2"]
     assert "9434765919,positive" in texts["2/rfc822/2"]
 
 

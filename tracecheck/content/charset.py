@@ -69,6 +69,8 @@ def decode_text(data: bytes, declared: str | None, notes: list[str]) -> str:
 
 def header_text(value: str) -> str:
     """Turn a compat32 header string (raw 8-bit bytes surrogate-escaped) into real text."""
+    if value.isascii():
+        return value
     if not any("\udc80" <= ch <= "\udcff" for ch in value):
         return value
     raw = value.encode("ascii", "surrogateescape")

@@ -1,8 +1,9 @@
-"""HTML → plain text for scanning, on the stdlib `html.parser` tokenizer.
+"""HTML → plain text for scanning, on the lexbor HTML5 parser (selectolax).
 
-Owns only the conversion: drops script/style/head, puts line breaks at block elements and
-cell/row boundaries (so table cells do not run together), unescapes entities. It does not
-sanitise HTML for display (reports escape their own output).
+Owns only the conversion: drops script/style/head/template, keeps every text node on its
+own line (so table cells and paragraphs never run together), and folds white space within a
+line. A document the parser cannot handle falls back to the stdlib `html.parser` tokenizer.
+It does not sanitise HTML for display (reports escape their own output).
 """
 
 from __future__ import annotations
@@ -10,13 +11,35 @@ from __future__ import annotations
 import re
 from html.parser import HTMLParser
 
+_SPACES = re.compile(r"[^\S\n]+")
+_DROP_CSS = "script, style, head, template, noscript"
 _BLOCK = frozenset(
     "p div br tr li ul ol table h1 h2 h3 h4 h5 h6 blockquote pre section article header "
-    "footer hr dt dd title".split()
+    "footer hr dt dd title td th".split()
 )
-_CELL = frozenset({"td", "th"})
-_SPACES = re.compile(r"[^\S\t]+")
 _DROP = frozenset({"script", "style", "head", "template", "noscript"})
+
+
+def html_to_text(html: str) -> str:
+    """Visible text of an HTML document, one text run per line."""
+    try:
+        text = _lexbor(html)
+    except Exception:  # the C parser refusing hostile input: use the pure-Python tokenizer
+        text = _stdlib(html)
+    lines = (_SPACES.sub(" ", line).strip() for line in text.replace("\xa0", " ").splitlines())
+    return "\n".join(line for line in lines if line)
+
+
+def _lexbor(html: str) -> str:
+    from selectolax.lexbor import LexborHTMLParser
+
+    tree = LexborHTMLParser(html)
+    for node in tree.css(_DROP_CSS):
+        node.decompose()
+    root = tree.body or tree.root
+    if root is None:
+        return ""
+    return str(root.text(separator="\n"))
 
 
 class _Text(HTMLParser):
@@ -30,12 +53,6 @@ class _Text(HTMLParser):
             self.drop += 1
         elif tag in _BLOCK:
             self.out.append("\n")
-        elif tag in _CELL:
-            self.out.append("\t")
-
-    def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if tag in _BLOCK:
-            self.out.append("\n")
 
     def handle_endtag(self, tag: str) -> None:
         if tag in _DROP:
@@ -48,14 +65,11 @@ class _Text(HTMLParser):
             self.out.append(data)
 
 
-def html_to_text(html: str) -> str:
-    """Visible text of an HTML document, one block per line."""
+def _stdlib(html: str) -> str:
     parser = _Text()
     try:
         parser.feed(html)
         parser.close()
-    except Exception:  # html.parser is lenient; anything else keeps what was read so far
+    except Exception:  # html.parser is lenient; keep what was read so far
         pass
-    text = "".join(parser.out).replace("\xa0", " ")
-    lines = (_SPACES.sub(" ", line).strip() for line in text.splitlines())
-    return "\n".join(line for line in lines if line)
+    return "".join(parser.out)

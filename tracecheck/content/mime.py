@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import email.parser
 import email.policy
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from email.message import Message
 
 from tracecheck.content import headers as hdr
@@ -152,6 +152,9 @@ class Walker:
                 return
             payload = part.get_payload()
             children = payload if isinstance(payload, list) else []
+            if ctype == "multipart/alternative":
+                yield from self._alternatives(children, base, where, depth)
+                return
             for i, child in enumerate(children, 1):
                 if isinstance(child, Message):
                     yield from self._node(child, _child(base, i), where, depth + 1)
@@ -194,6 +197,26 @@ class Walker:
         yield from extract_units(data, part=path, where=here, declared_charset=charset,
                                  limits=self.limits, notes=notes)
         self.notes.extend((path, n) for n in notes)
+
+    def _alternatives(
+        self, children: Sequence[object], base: str, where: str, depth: int
+    ) -> Iterator[TextUnit | Skipped]:
+        """multipart/alternative: an HTML rendering whose visible text is already in a plain
+        alternative adds nothing to scan, so it is not scanned twice (and its hits are not
+        counted twice); an HTML part with any text of its own is scanned in full."""
+        units: list[TextUnit | Skipped] = []
+        for i, child in enumerate(children, 1):
+            if isinstance(child, Message):
+                units.extend(self._node(child, _child(base, i), where, depth + 1))
+        plain = [" ".join(u.text.split()) for u in units
+                 if isinstance(u, TextUnit) and u.content_type == "text/plain"]
+        for u in units:
+            if (isinstance(u, TextUnit) and u.content_type == "text/html" and plain
+                    and any(" ".join(u.text.split()) in p for p in plain)):
+                self.notes.append((u.part, "html alternative repeats the plain text; "
+                                           "scanned once"))
+                continue
+            yield u
 
     def _attached_message(
         self, part: Message, path: str, filename: str, depth: int

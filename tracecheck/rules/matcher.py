@@ -46,6 +46,18 @@ class Text:
     def __init__(self, text: str) -> None:
         self.text = text
         self.low = text.lower()
+        self._spans: dict[tuple[str, int], list[tuple[int, int, str]]] = {}
+
+    def spans(self, pattern: regex.Pattern[str], timeout: float) -> list[tuple[int, int, str]]:
+        """(start, end, text) of every match of `pattern`; detectors that share a pattern
+        (NHS and H&C numbers) scan the text once."""
+        key = (pattern.pattern, pattern.flags)
+        found = self._spans.get(key)
+        if found is None:
+            found = [(m.start(), m.end(), m.group())
+                     for m in pattern.finditer(self.text, timeout=timeout)]
+            self._spans[key] = found
+        return found
 
     @functools.cached_property
     def regions(self) -> Regions:
@@ -98,16 +110,18 @@ def _bad_token(kinds: tuple[str, ...], text: str, start: int, end: int) -> bool:
 
 
 def _window(rule: ContextRule | Companion, t: Text, start: int, end: int,
-            timeout: float, *, label: bool = False) -> bool:
+            timeout: float, *, label: bool = False, raw: bool = False) -> bool:
     """Does `rule` match around [start, end)? `label`: the window ends where the match starts
-    (a label such as "Order no:" must sit right before the value)."""
+    (a label such as "Order no:" must sit right before the value). `raw`: search the text as
+    it is (a cheap first test) rather than with boilerplate blanked."""
     if isinstance(rule, Companion):
         lo, hi = max(0, start - rule.within), min(len(t.text), end + rule.within)
     elif label and rule.after == 0:
         lo, hi = max(0, start - rule.before), start
     else:
         lo, hi = max(0, start - rule.before), min(len(t.text), end + rule.after)
-    return rule.pattern.search(t.context_text, lo, hi, timeout=timeout) is not None
+    text = t.text if raw else t.context_text
+    return rule.pattern.search(text, lo, hi, timeout=timeout) is not None
 
 
 def detector_hits(
@@ -115,18 +129,14 @@ def detector_hits(
 ) -> Iterator[Hit]:
     """Every hit of one detector in `text`."""
     t = text if isinstance(text, Text) else Text(text)
-    if det.keywords and not any(k in t.low for k in det.keywords):
+    if det.keywords and not any(map(t.low.__contains__, det.keywords)):
         return
-    for m in det.pattern.finditer(t.text, timeout=timeout):
-        start, end = m.span()
+    for start, end, raw in t.spans(det.pattern, timeout):
         if start == end:
             continue
-        raw = m.group()
         if det.allow and any(a.fullmatch(raw) for a in det.allow):
             continue
         if det.reject_tokens and _bad_token(det.reject_tokens, t.text, start, end):
-            continue
-        if t.regions.in_boilerplate(start, end):
             continue
         value = normalise(raw, det.value)
         test_data = False
@@ -144,9 +154,16 @@ def detector_hits(
         if rejected:
             continue
         if det.deny_context is not None and _window(det.deny_context, t, start, end, timeout,
-                                                    label=True):
+                                                    label=True, raw=True):
             continue
-        if any(not _window(c, t, start, end, timeout) for c in det.requires):
+        # Companions on the raw text first: cheap, and a miss there is a miss after blanking.
+        if any(not _window(c, t, start, end, timeout, raw=True) for c in det.requires):
+            continue
+        # Only now find signatures, disclaimers and quotes (the costly part) for this text.
+        if t.regions.in_boilerplate(start, end):
+            continue
+        if t.regions.boilerplate and any(not _window(c, t, start, end, timeout)
+                                         for c in det.requires):
             continue
         confidence = det.confidence
         if det.context is not None and not _window(det.context, t, start, end, timeout):
