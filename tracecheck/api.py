@@ -276,6 +276,8 @@ def _limits_dict(limits: ExtractLimits) -> dict[str, object]:
         "max_total_bytes": limits.max_total_bytes,
         "max_ratio": limits.max_ratio,
         "max_text_chars": limits.max_text_chars,
+        "max_message_bytes": limits.max_message_bytes,
+        "ratio_floor_bytes": limits.ratio_floor_bytes,
     }
 
 

@@ -282,6 +282,37 @@ def _quick_non_consumer(raw: RawMessage, head: RawHeaders, st: _ShardState) -> N
                               flow="non-consumer" if has_address else "unknown"))
 
 
+WINDOW = 1 << 20
+OVERLAP = 4096
+
+
+def _scan_oversized(raw: RawMessage, cfg: ScanConfig, head: Message | RawHeaders,
+                    st: _ShardState) -> list[Match]:
+    """A message too large to MIME-parse in bounded memory: scan its raw body as text, in
+    overlapping 1 MiB windows, and list it so the report says its parts were not decoded."""
+    data = raw.raw
+    size_mb = len(data) / (1024 * 1024)
+    limit_mb = cfg.limits.max_message_bytes / (1024 * 1024)
+    st.skipped.append(Skipped(
+        locator=raw.locator, part="*", kind="limit",
+        reason=f"limit: message of {size_mb:.0f} MB is over {limit_mb:.0f} MB; its body was "
+               "scanned as raw text (encoded attachments not decoded)"))
+    matcher = _matcher(cfg)
+    bulk = is_bulk(cast(Message, head))
+    body = data.find(b"\n\n")
+    start = body + 2 if body >= 0 else 0
+    matches: list[Match] = []
+    pos = start
+    while pos < len(data):
+        chunk = data[pos : pos + WINDOW + OVERLAP].decode("utf-8", errors="replace")
+        found, skips = matcher.scan(TextUnit(part="1", where="body", text=chunk), bulk=bulk)
+        # A hit that starts in the overlap belongs to the next window (no double counting).
+        matches.extend(m for m in found if m.start < WINDOW or pos + WINDOW >= len(data))
+        st.skipped.extend(_with_prefix(s, raw.locator) for s in skips)
+        pos += WINDOW
+    return matches
+
+
 def scan_message(raw: RawMessage, cfg: ScanConfig, st: _ShardState) -> None:
     """Triage and (if needed) content-scan one message into the shard state."""
     consumer = _consumer(cfg.extra_consumer, cfg.allow_addresses)
@@ -302,7 +333,9 @@ def scan_message(raw: RawMessage, cfg: ScanConfig, st: _ShardState) -> None:
         if a.field == "from" and not consumer.is_consumer(a.addr):
             st.senders[registrable(a.domain)] += 1
     matches: list[Match] = []
-    if cfg.all_messages or is_consumer:
+    if (cfg.all_messages or is_consumer) and len(raw.raw) > cfg.limits.max_message_bytes:
+        matches = _scan_oversized(raw, cfg, head, st)
+    elif cfg.all_messages or is_consumer:
         try:
             full = parse_full(raw)
             if is_consumer:  # = message_info(raw, full, hops=True), with cached addresses

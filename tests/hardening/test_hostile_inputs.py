@@ -130,3 +130,29 @@ def test_unreadable_file_is_listed(tmp_path: Path) -> None:
         assert "unreadable" in kinds(result)
     finally:
         p.chmod(0o600)
+
+
+def test_huge_single_line_body_is_scanned_in_windows_in_bounded_memory(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    big = tmp_path / "big.eml"
+    with open(big, "wb") as f:
+        f.write(b"From: a@x.com\nTo: b@gmail.com\nSubject: big\n\n")
+        f.write(b"x" * 30_000_000 + f" {LEAK_BODY} ".encode() + b"y" * 30_000_000 + b"\n")
+    exe = Path(sys.executable).parent / "tracecheck"
+    out = tmp_path / "r.json"
+    # A fresh parent whose only child is the scan, so the peak RSS is the scan's own.
+    runner = ("import resource, subprocess, sys; "
+              "rc = subprocess.run(sys.argv[1:]).returncode; "
+              "print(rc, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)")
+    proc = subprocess.run([sys.executable, "-c", runner, str(exe), "scan", str(big), "-f",
+                           "json", "-o", str(out), "--max-message-mb", "16"],
+                          capture_output=True, text=True)
+    rc, peak_kb = proc.stdout.split()
+    assert rc == "1", proc.stderr
+    doc = json.loads(out.read_text())
+    assert {f["rule"] for f in doc["findings"]} == {"nhs-number", "covid-test-result"}
+    assert any(s["kind"] == "limit" and "raw text" in s["reason"]
+               for s in doc["coverage"]["skipped"])
+    assert int(peak_kb) / 1024 < 600  # a full MIME parse of this message took about 1 GB

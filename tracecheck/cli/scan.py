@@ -83,6 +83,9 @@ def scan(
         "--max-expanded-mb", min=1, help="Expanded megabytes allowed per attachment.")] = None,
     max_ratio: Annotated[float | None, typer.Option(
         "--max-ratio", min=1.0, help="Largest compression ratio accepted (zip bombs).")] = None,
+    max_message_mb: Annotated[int | None, typer.Option(
+        "--max-message-mb", min=1, help="Messages larger than this are scanned as raw text "
+        "instead of being MIME-parsed (memory bound); listed in coverage.")] = None,
     regex_timeout: Annotated[float, typer.Option(
         "--regex-timeout", min=0.01, help="Seconds a detector may spend on one text part.")
     ] = 5.0,
@@ -105,6 +108,8 @@ def scan(
             max_total_bytes=(max_expanded_mb * 1024 * 1024 if max_expanded_mb
                              else defaults.max_total_bytes),
             max_ratio=max_ratio or defaults.max_ratio,
+            max_message_bytes=(max_message_mb * 1024 * 1024 if max_message_mb
+                               else defaults.max_message_bytes),
         )
         options = api.ScanOptions.from_settings(
             settings,

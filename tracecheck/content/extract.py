@@ -36,6 +36,9 @@ class ExtractLimits:
     text of repeated separators compresses far better than 100:1 and is no bomb)."""
     max_text_chars: int = 20_000_000
     """Characters of text scanned per unit; the rest is listed as skipped."""
+    max_message_bytes: int = 32 * 1024 * 1024
+    """Messages larger than this are not MIME-parsed (memory): their raw body is scanned as
+    text in windows and the message is listed with kind `limit`."""
 
 
 @dataclass(frozen=True, slots=True)
