@@ -129,3 +129,11 @@ def test_user_pack_extends_and_disables(tmp_path: Path) -> None:
     found, _ = m.scan(TextUnit(part="1", where="body",
                                text="She has a cough. WARD-123. NHS no 401 023 2137"))
     assert sorted(x.rule for x in found) == ["nhs-number", "ward-code"]
+
+
+def test_a_regex_timeout_is_reported_not_hung_or_silent() -> None:
+    slow = Matcher(load_packs(default_pack_paths()), timeout=1e-6)
+    text = ("NHS no 401 023 2137 PCR positive; she has a cough. " * 20000)
+    matches, skips = slow.scan(TextUnit(part="1", where="body", text=text))
+    assert skips and all(s.kind == "timeout" and "exceeded" in s.reason for s in skips)
+    assert {s.reason.split()[2] for s in skips} <= {d.id for d in slow.detectors}
