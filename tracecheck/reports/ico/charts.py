@@ -12,11 +12,10 @@ import io
 from collections import Counter
 from collections.abc import Sequence
 from datetime import date, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import matplotlib
-from matplotlib.figure import Figure
-from matplotlib.ticker import MaxNLocator
+if TYPE_CHECKING:  # matplotlib is imported only when a chart is drawn (start-up time)
+    from matplotlib.figure import Figure
 
 COLOUR = "#1d5fa8"
 MAX_BARS = 15
@@ -24,6 +23,8 @@ _RC: Any = {"svg.hashsalt": "tracecheck", "svg.fonttype": "none", "font.size": 9
 
 
 def _svg(fig: Figure) -> str:
+    import matplotlib
+
     buf = io.StringIO()
     with matplotlib.rc_context(_RC):
         fig.savefig(buf, format="svg", metadata={"Date": None}, bbox_inches="tight")
@@ -62,6 +63,10 @@ def timeline(by_day: Sequence[tuple[str, int]]) -> str | None:
     labels, values, unit = _bucket(by_day)
     if not labels:
         return None
+    import matplotlib
+    from matplotlib.figure import Figure
+    from matplotlib.ticker import MaxNLocator
+
     with matplotlib.rc_context(_RC):
         fig = Figure(figsize=(7.0, 2.6))
         ax = fig.subplots()
@@ -81,6 +86,10 @@ def bars(items: Sequence[tuple[str, int]], title: str) -> str | None:
     if not items:
         return None
     top = list(items[:MAX_BARS])
+    import matplotlib
+    from matplotlib.figure import Figure
+    from matplotlib.ticker import MaxNLocator
+
     with matplotlib.rc_context(_RC):
         fig = Figure(figsize=(7.0, 0.9 + 0.28 * len(top)))
         ax = fig.subplots()
