@@ -149,9 +149,12 @@ def test_console_script_version_and_help() -> None:
     exe = Path(sys.executable).parent / "tracecheck"
     out = subprocess.run([str(exe), "--version"], capture_output=True, text=True, check=True)
     assert out.stdout.startswith("tracecheck ")
-    bad = subprocess.run([str(exe), "scan", "--format", "pdf", "x"], capture_output=True,
-                         text=True)
-    assert bad.returncode == 2 and "Traceback" not in bad.stderr
+    for args in (["scan", "--format", "pdf", "x"], ["scan"], ["nosuch"], ["scan", "/nonexist"],
+                 ["scan", "x", "--fail-on", "sometimes"]):
+        bad = subprocess.run([str(exe), *args], capture_output=True, text=True)
+        assert bad.returncode == 2, args
+        lines = bad.stderr.strip().splitlines()
+        assert len(lines) == 1 and lines[0].startswith("tracecheck: error: "), bad.stderr
 
 
 def test_every_format_maps_to_a_reporter() -> None:

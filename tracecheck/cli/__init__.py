@@ -22,18 +22,44 @@ for _name in _COMMAND_MODULES:
             raise
 
 
+def _click_exceptions() -> object:
+    """The click exception module Typer uses (it vendors click in recent versions)."""
+    for name in ("typer._click.exceptions", "click.exceptions"):
+        try:
+            return importlib.import_module(name)
+        except ImportError:
+            continue
+    raise ImportError("click exceptions not found")  # pragma: no cover
+
+
 def main() -> None:
-    """Console-script entry point."""
+    """Console-script entry point: every error is one line on stderr, never a traceback."""
     from tracecheck.errors import TracecheckError
 
+    import typer
+
+    exit_cls = typer.Exit
+    abort_cls = typer.Abort
+    click_error = getattr(_click_exceptions(), "ClickException")
     try:
-        app(standalone_mode=True)
-    except TracecheckError as exc:
-        print(f"tracecheck: error: {exc}", file=sys.stderr)
+        rv = app(standalone_mode=False)
+    except exit_cls as e:
+        sys.exit(e.exit_code)
+    except abort_cls:
+        print("tracecheck: interrupted", file=sys.stderr)
+        sys.exit(130)
+    except click_error as e:
+        ctx = getattr(e, "ctx", None)
+        hint = f" (try '{ctx.command_path} --help')" if ctx is not None else ""
+        print(f"tracecheck: error: {e.format_message()}{hint}", file=sys.stderr)
+        sys.exit(e.exit_code)
+    except TracecheckError as e:
+        print(f"tracecheck: error: {e}", file=sys.stderr)
         sys.exit(2)
     except KeyboardInterrupt:
         print("tracecheck: interrupted", file=sys.stderr)
         sys.exit(130)
+    sys.exit(rv if isinstance(rv, int) else 0)
 
 
 __all__ = ["app", "main"]
