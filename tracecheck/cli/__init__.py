@@ -34,13 +34,13 @@ def _click_exceptions() -> object:
 
 def main() -> None:
     """Console-script entry point: every error is one line on stderr, never a traceback."""
-    from tracecheck.errors import TracecheckError
-
     import typer
+
+    from tracecheck.errors import TracecheckError
 
     exit_cls = typer.Exit
     abort_cls = typer.Abort
-    click_error = getattr(_click_exceptions(), "ClickException")
+    click_error = _click_exceptions().ClickException
     try:
         rv = app(standalone_mode=False)
     except exit_cls as e:
