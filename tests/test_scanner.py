@@ -7,7 +7,9 @@ import email.parser
 import email.policy
 import io
 from collections.abc import Iterator
+from email.message import Message
 from pathlib import Path
+from typing import cast
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -16,7 +18,7 @@ from tests.conftest import CORPORA, SAMPLES, eml, mbox_of
 from tracecheck.content.headers import received_hops
 from tracecheck.content.mime import message_info, parse_full, parse_headers
 from tracecheck.model import RawMessage
-from tracecheck.scanner import fast_headers, triage_headers, triage_info
+from tracecheck.scanner import fast_headers, triage_headers
 from tracecheck.sources.files import InputFile, discover, open_stream, read_messages
 
 
@@ -39,9 +41,10 @@ def _stdlib_items(data: bytes) -> list[tuple[str, str]]:
 
 def _check(raw: RawMessage) -> bool:
     """Triage facts equal message_info's; returns whether the fast split was used."""
-    assert triage_info(raw, triage_headers(raw)) == message_info(raw, parse_headers(raw))
+    assert message_info(raw, cast(Message, triage_headers(raw))) == message_info(
+        raw, parse_headers(raw))
     full = parse_full(raw)
-    assert dataclasses.replace(triage_info(raw, full), hops=received_hops(full)) == \
+    assert dataclasses.replace(message_info(raw, full), hops=received_hops(full)) == \
         message_info(raw, full, hops=True)
     fast = fast_headers(raw.raw)
     if fast is not None:
@@ -94,7 +97,8 @@ def test_unusual_header_sections_go_to_the_stdlib_parser() -> None:
     for i, data in enumerate(cases):
         assert fast_headers(data) is None, data
         raw = RawMessage(source="t", locator=f"t{i}", raw=data, sha256="0")
-        assert triage_info(raw, triage_headers(raw)) == message_info(raw, parse_headers(raw))
+        assert message_info(raw, cast(Message, triage_headers(raw))) == message_info(
+        raw, parse_headers(raw))
 
 
 _NAMES = st.sampled_from(["From", "To", "Cc", "cc", "Subject", "Date", "Message-ID",
@@ -121,7 +125,8 @@ def test_fast_split_equals_the_stdlib_split(
     if fast is not None:
         assert list(fast.raw_items()) == _stdlib_items(data)
     raw = RawMessage(source="t", locator="t", raw=data, sha256="0")
-    assert triage_info(raw, triage_headers(raw)) == message_info(raw, parse_headers(raw))
+    assert message_info(raw, cast(Message, triage_headers(raw))) == message_info(
+        raw, parse_headers(raw))
 
 
 def test_mbox_of_plain_messages_uses_the_fast_split() -> None:

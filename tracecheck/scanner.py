@@ -10,7 +10,6 @@ problem into a `Skipped` in the shard's result. It never decides org domains or 
 from __future__ import annotations
 
 import contextlib
-import dataclasses
 import functools
 import re
 import zlib
@@ -22,10 +21,9 @@ from typing import cast
 
 from tracecheck.content import headers as hdr
 from tracecheck.content.extract import ExtractLimits
-from tracecheck.content.mime import Walker, is_bulk, parse_full, parse_headers
+from tracecheck.content.mime import Walker, is_bulk, message_info, parse_full, parse_headers
 from tracecheck.domains import ConsumerDomains, classify, registrable
 from tracecheck.model import (
-    Address,
     Match,
     MessageInfo,
     MessageRef,
@@ -113,7 +111,7 @@ class RawHeaders:
         """(name, value) pairs in order, values unfolded the compat32 way (folds kept)."""
         return iter(self.items)
 
-    def values(self, name: str) -> list[str]:
+    def field_values(self, name: str) -> list[str]:
         """Every value of the (lower-case) field `name`, in order."""
         return self.by_name.get(name, [])
 
@@ -157,77 +155,6 @@ def triage_headers(raw: RawMessage) -> Message | RawHeaders:
     return parse_headers(raw)
 
 
-_SIMPLE_ADDRESS = re.compile(
-    r"\s*(?:[A-Za-z0-9][A-Za-z0-9 .'-]*<[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+>"
-    r"|[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+)\s*")
-
-
-@functools.lru_cache(maxsize=32768)
-def _parse_field(value: str, name: str) -> tuple[tuple[Address, ...], tuple[str, ...]]:
-    notes: list[str] = []
-    return tuple(hdr.parse_address_field(value, name, notes)), tuple(notes)
-
-
-@functools.lru_cache(maxsize=16384)
-def _address_field(value: str, name: str) -> tuple[tuple[Address, ...], tuple[str, ...]]:
-    """`hdr.parse_address_field(value, name)` with results cached. A list of plain
-    addresses (`a@x, Name <b@y>`: no quotes, comments, groups or encoded words) is parsed
-    one address at a time, so that a recipient list in a new order or combination costs
-    only cache look-ups; the list parse is used whenever any piece is not plain."""
-    if "," in value and len(value) < 4096:
-        pieces = value.split(",")
-        if all(_SIMPLE_ADDRESS.fullmatch(p) for p in pieces):
-            out: dict[str, Address] = {}
-            for piece in pieces:
-                found, notes = _parse_field(piece, name)
-                if len(found) != 1 or notes:
-                    return _parse_field(value, name)
-                out.setdefault(found[0].addr, found[0])
-            return tuple(out.values()), ()
-    return _parse_field(value, name)
-
-
-def _addresses(msg: Message | RawHeaders, fields: Iterable[str],
-               notes: list[str]) -> tuple[Address, ...]:
-    """`content.headers.addresses` with the per-value parse cached."""
-    out: list[Address] = []
-    seen: set[tuple[str, str]] = set()
-    for name in fields:
-        values = msg.values(name) if isinstance(msg, RawHeaders) else hdr.raw_values(msg, name)
-        for value in values:
-            found, found_notes = _address_field(value, name)
-            notes.extend(found_notes)
-            for a in found:
-                if (a.addr, name) not in seen:
-                    seen.add((a.addr, name))
-                    out.append(a)
-    return tuple(out)
-
-
-def triage_info(raw: RawMessage, msg: Message | RawHeaders) -> MessageInfo:
-    """`content.mime.message_info(raw, msg)` (no hops), faster: equal results are tested."""
-    notes: list[str] = []
-    senders = _addresses(msg, hdr.SENDER_FIELDS, notes)
-    recipients = _addresses(msg, hdr.RECIPIENT_FIELDS, notes)
-    m = cast(Message, msg)
-    date = hdr.parse_date(hdr.first_value(m, "date"), notes)
-    for defect in getattr(msg, "defects", ()) or ():
-        notes.append(f"defect: {type(defect).__name__}")
-    return MessageInfo(
-        locator=raw.locator,
-        source=raw.source,
-        sha256=raw.sha256,
-        message_id=hdr.message_id(m),
-        date=date,
-        subject=hdr.subject(m),
-        senders=senders,
-        recipients=recipients,
-        container=raw.container,
-        offset=raw.offset,
-        notes=tuple(notes),
-    )
-
-
 class _ShardState:
     def __init__(self) -> None:
         self.found = 0
@@ -257,7 +184,7 @@ def _cannot_be_consumer(head: Message | RawHeaders, consumer: ConsumerDomains) -
     if not isinstance(head, RawHeaders):
         return False
     text = " ".join(v for f in (*hdr.SENDER_FIELDS, *hdr.RECIPIENT_FIELDS)
-                    for v in head.values(f))
+                    for v in head.field_values(f))
     # Anything unusual (8-bit, comments, spaces around @) goes to the full parse.
     if not text.isascii() or "(" in text or _SPACED_AT.search(text):
         return False
@@ -268,7 +195,7 @@ def _quick_non_consumer(raw: RawMessage, head: RawHeaders, st: _ShardState) -> N
     """Default mode, a message no consumer address can be on: count the sender domain for
     org inference and keep its reference; no recipient parsing and no content scan."""
     notes: list[str] = []
-    senders = _addresses(head, hdr.SENDER_FIELDS, notes)
+    senders = hdr.addresses(cast(Message, head), hdr.SENDER_FIELDS, notes)
     for a in senders:
         if a.field == "from":
             st.senders[registrable(a.domain)] += 1
@@ -276,7 +203,7 @@ def _quick_non_consumer(raw: RawMessage, head: RawHeaders, st: _ShardState) -> N
     date = hdr.parse_date(hdr.first_value(m, "date"), notes)
     st.scanned += 1
     has_address = bool(senders) or any("@" in v for f in hdr.RECIPIENT_FIELDS
-                                       for v in head.values(f))
+                                       for v in head.field_values(f))
     st.add_ref(MessageRef(locator=raw.locator, sha256=raw.sha256,
                               message_id=hdr.message_id(m), date=date, consumer=False,
                               flow="non-consumer" if has_address else "unknown"))
@@ -322,7 +249,7 @@ def scan_message(raw: RawMessage, cfg: ScanConfig, st: _ShardState) -> None:
         if not cfg.all_messages and _cannot_be_consumer(head, consumer):
             _quick_non_consumer(raw, cast(RawHeaders, head), st)
             return
-        info = triage_info(raw, head)
+        info = message_info(raw, cast(Message, head))
     except Exception as exc:  # the stdlib parser should not raise; if it does, list it
         st.skipped.append(Skipped(locator=raw.locator, kind="unreadable",
                                   reason=f"unparseable message ({type(exc).__name__})"))
@@ -339,7 +266,7 @@ def scan_message(raw: RawMessage, cfg: ScanConfig, st: _ShardState) -> None:
         try:
             full = parse_full(raw)
             if is_consumer:  # = message_info(raw, full, hops=True), with cached addresses
-                info = dataclasses.replace(triage_info(raw, full), hops=hdr.received_hops(full))
+                info = message_info(raw, full, hops=True)
             walker = Walker(cfg.limits)
             matcher = _matcher(cfg)
             bulk = is_bulk(cast(Message, head))

@@ -108,9 +108,44 @@ def parse_address_field(
     return out
 
 
+_SIMPLE_ADDRESS = regex.compile(
+    r"\s*(?:[A-Za-z0-9][A-Za-z0-9 .'-]*<[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+>"
+    r"|[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+)\s*")
+
+
+@functools.lru_cache(maxsize=32768)
+def _parse_cached(value: str, field: str) -> tuple[tuple[Address, ...], tuple[str, ...]]:
+    notes: list[str] = []
+    return tuple(parse_address_field(value, field, notes)), tuple(notes)
+
+
+@functools.lru_cache(maxsize=16384)
+def field_addresses(value: str, field: str) -> tuple[tuple[Address, ...], tuple[str, ...]]:
+    """`parse_address_field(value, field)` as (addresses, notes), cached. A list of plain
+    addresses (`a@x, Name <b@y>`: no quotes, comments, groups or encoded words) is parsed one
+    address at a time, so a recipient list in a new order or combination costs only cache
+    look-ups; the whole-list parse is used whenever any piece is not plain."""
+    if "," in value and len(value) < 4096:
+        pieces = value.split(",")
+        if all(_SIMPLE_ADDRESS.fullmatch(p) for p in pieces):
+            out: dict[str, Address] = {}
+            for piece in pieces:
+                found, notes = _parse_cached(piece, field)
+                if len(found) != 1 or notes:
+                    return _parse_cached(value, field)
+                out.setdefault(found[0].addr, found[0])
+            return tuple(out.values()), ()
+    return _parse_cached(value, field)
+
+
 def raw_values(msg: Message, name: str) -> list[str]:
     """Every value of header `name`, unmodified (compat32 would wrap 8-bit values in a
-    `Header` whose str() replaces the bytes; the raw items keep them surrogate-escaped)."""
+    `Header` whose str() replaces the bytes; the raw items keep them surrogate-escaped).
+    Works on any object with `raw_items()`; one with `field_values(name)` (the scanner's fast
+    header split) answers directly."""
+    direct = getattr(msg, "field_values", None)
+    if direct is not None:
+        return list(direct(name.lower()))
     name = name.lower()
     out = []
     for key, value in msg.raw_items():
@@ -131,7 +166,9 @@ def addresses(msg: Message, fields: Iterable[str], notes: list[str]) -> tuple[Ad
     seen: set[tuple[str, str]] = set()
     for field in fields:
         for value in raw_values(msg, field):
-            for a in parse_address_field(value, field, notes):
+            found, found_notes = field_addresses(value, field)
+            notes.extend(found_notes)
+            for a in found:
                 if (a.addr, field) not in seen:
                     seen.add((a.addr, field))
                     out.append(a)
