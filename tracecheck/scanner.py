@@ -199,14 +199,17 @@ def _quick_non_consumer(raw: RawMessage, head: RawHeaders, st: _ShardState) -> N
     for a in senders:
         if a.field == "from":
             st.senders[registrable(a.domain)] += 1
-    m = cast(Message, head)
-    date = hdr.parse_date(hdr.first_value(m, "date"), notes)
     st.scanned += 1
     has_address = bool(senders) or any("@" in v for f in hdr.RECIPIENT_FIELDS
                                        for v in head.field_values(f))
+    flow = "non-consumer" if has_address else "unknown"
+    if not st.keep_all_refs:  # only the flow count is wanted: skip building the reference
+        st.flows[flow] += 1
+        return
+    m = cast(Message, head)
+    date = hdr.parse_date(hdr.first_value(m, "date"), notes)
     st.add_ref(MessageRef(locator=raw.locator, sha256=raw.sha256,
-                              message_id=hdr.message_id(m), date=date, consumer=False,
-                              flow="non-consumer" if has_address else "unknown"))
+                          message_id=hdr.message_id(m), date=date, consumer=False, flow=flow))
 
 
 WINDOW = 1 << 20
@@ -265,8 +268,9 @@ def scan_message(raw: RawMessage, cfg: ScanConfig, st: _ShardState) -> None:
     elif cfg.all_messages or is_consumer:
         try:
             full = parse_full(raw)
-            if is_consumer:  # = message_info(raw, full, hops=True), with cached addresses
-                info = message_info(raw, full, hops=True)
+            if is_consumer:
+                # Received hops (queue ids) serve log correlation and the case store only.
+                info = message_info(raw, full, hops=cfg.keep_all_refs)
             walker = Walker(cfg.limits)
             matcher = _matcher(cfg)
             bulk = is_bulk(cast(Message, head))

@@ -26,8 +26,8 @@ def html_to_text(html: str) -> str:
         text = _lexbor(html)
     except Exception:  # the C parser refusing hostile input: use the pure-Python tokenizer
         text = _stdlib(html)
-    lines = (_SPACES.sub(" ", line).strip() for line in text.replace("\xa0", " ").splitlines())
-    return "\n".join(line for line in lines if line)
+    text = _SPACES.sub(" ", text.replace("\xa0", " "))
+    return "\n".join(line for line in (part.strip() for part in text.split("\n")) if line)
 
 
 def _lexbor(html: str) -> str:
