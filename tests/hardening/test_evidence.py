@@ -116,3 +116,16 @@ def test_every_real_corpus_message_is_scanned_or_listed() -> None:
     sources = {s.path for s in result.sources}
     assert {str(f) for f in files} == sources | file_skips
     assert result.messages_scanned >= 148
+
+
+def test_all_shared_corpora_scan_with_every_file_accounted_for() -> None:
+    if not CORPORA.is_dir():
+        pytest.skip("shared corpora not present")
+    result = api.scan([str(CORPORA)], api.ScanOptions(all_messages=True))
+    files = {str(p) for p in CORPORA.rglob("*") if p.is_file()}
+    sources = {s.path for s in result.sources}
+    listed = {s.locator for s in result.skipped if s.part is None and "#" not in s.locator}
+    assert files <= sources | listed
+    assert any(s.type.startswith("log:") for s in result.sources)
+    assert any(s.type in ("msg", "pst") for s in result.sources)
+    assert result.log_summary is not None
