@@ -10,6 +10,7 @@ problem into a `Skipped` in the shard's result. It never decides org domains or 
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import functools
 import re
 import zlib
@@ -167,6 +168,8 @@ class _ShardState:
         self.flows: Counter[str] = Counter()
         self.keep_all_refs = True
         self.senders: Counter[str] = Counter()
+        self.domain_verdicts: dict[bytes, bool] = {}
+        """Consumer-or-not per raw domain seen in header blocks (the quick triage)."""
 
     def add_ref(self, ref: MessageRef) -> None:
         """Count the message's flow; keep the reference when it is wanted."""
@@ -243,9 +246,50 @@ def _scan_oversized(raw: RawMessage, cfg: ScanConfig, head: Message | RawHeaders
     return matches
 
 
+_BLOCK_DOMAIN = re.compile(rb"@([A-Za-z0-9.\-]+)")
+_BLOCK_ODD = re.compile(rb"\s@|@\s|@[A-Za-z0-9.\-]*\(")
+_FROM_FIELD = re.compile(rb"(?im)^from[ \t]*:([^\r\n]*(?:\r?\n[ \t][^\r\n]*)*)")
+
+
+def _header_block(data: bytes) -> bytes | None:
+    a = data.find(b"\n\n")
+    b = data.find(b"\n\r\n")
+    end = a if b < 0 else b if a < 0 else min(a, b)
+    return data[: end + 1] if end >= 0 else None
+
+
+def _quick_raw(raw: RawMessage, consumer: ConsumerDomains, st: _ShardState) -> bool:
+    """The cheapest triage, for plain scans that keep no per-message references: when no
+    domain anywhere in the header block (every field, Received lines included) is a consumer
+    domain, the message cannot have a consumer flow. Count it and its From domain; done.
+    Anything unusual (8-bit headers, no header end, `@` next to spaces or comments) returns
+    False and takes the normal path."""
+    if raw.parsed is not None:
+        return False
+    block = _header_block(raw.raw)
+    if block is None or not block.isascii() or _BLOCK_ODD.search(block):
+        return False
+    seen = st.domain_verdicts
+    for domain in _BLOCK_DOMAIN.findall(block):
+        verdict = seen.get(domain)
+        if verdict is None:
+            verdict = seen[domain] = consumer.is_consumer_domain(domain.decode("ascii"))
+        if verdict:
+            return False
+    st.found += 1
+    st.scanned += 1
+    for m in _FROM_FIELD.finditer(block):
+        for a in hdr.field_addresses(m.group(1).decode("ascii").strip(), "from")[0]:
+            st.senders[registrable(a.domain)] += 1
+    st.flows["non-consumer" if b"@" in block else "unknown"] += 1
+    return True
+
+
 def scan_message(raw: RawMessage, cfg: ScanConfig, st: _ShardState) -> None:
     """Triage and (if needed) content-scan one message into the shard state."""
     consumer = _consumer(cfg.extra_consumer, cfg.allow_addresses)
+    if not cfg.all_messages and not st.keep_all_refs and _quick_raw(raw, consumer, st):
+        return
     st.found += 1
     try:
         head = triage_headers(raw)
@@ -268,9 +312,10 @@ def scan_message(raw: RawMessage, cfg: ScanConfig, st: _ShardState) -> None:
     elif cfg.all_messages or is_consumer:
         try:
             full = parse_full(raw)
-            if is_consumer:
-                # Received hops (queue ids) serve log correlation and the case store only.
-                info = message_info(raw, full, hops=cfg.keep_all_refs)
+            if is_consumer and cfg.keep_all_refs:
+                # Received hops (queue ids) serve log correlation and the case store only;
+                # the header facts are those of triage (tests hold the two parses equal).
+                info = dataclasses.replace(info, hops=hdr.received_hops(full))
             walker = Walker(cfg.limits)
             matcher = _matcher(cfg)
             bulk = is_bulk(cast(Message, head))
@@ -382,7 +427,7 @@ def _open_shard(shard: Shard) -> Iterator[_Opened]:
             yield _messages(inp, stream), lambda: hasher.count, hasher.finish
         return
     with open_evidence(inp.path) as f:
-        if shard.start == 0:
+        if shard.start == 0 and shard.hash_file:
             hasher = HashingReader(f)
             reader = RangeReader(hasher, 0, shard.end)
             yield read_range(reader, inp.path, 0), lambda: reader.count, hasher.finish

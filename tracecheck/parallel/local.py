@@ -9,15 +9,39 @@ api sorts files. Never prints, never decides cut points (`sources.shards`).
 
 from __future__ import annotations
 
+import dataclasses
+import hashlib
 import os
 from collections.abc import Iterator, Sequence
-from concurrent.futures import Future, ProcessPoolExecutor, as_completed
+from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor, as_completed
 
 from tracecheck.model import ShardResult
 from tracecheck.parallel.base import Joiner, Progress, batches, failed, scan_batch, shard_bytes
 from tracecheck.scanner import ScanConfig, scan_shard, warm
 from tracecheck.sources.files import InputFile
 from tracecheck.sources.shards import Shard, choose_target, plan_shards, whole
+
+
+def file_digest(path: str) -> tuple[int, str]:
+    """(bytes, sha256) of a whole file, read through the evidence opener."""
+    from tracecheck.sources.files import open_evidence
+
+    h = hashlib.sha256()
+    n = 0
+    with open_evidence(path) as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            h.update(block)
+            n += len(block)
+    return n, h.hexdigest()
+
+
+def _with_digest(result: ShardResult, digests: dict[str, Future[tuple[int, str]]]
+                 ) -> ShardResult:
+    src = result.source
+    if src is None or src.path not in digests:
+        return result
+    size, sha = digests[src.path].result()
+    return dataclasses.replace(result, source=dataclasses.replace(src, bytes=size, sha256=sha))
 
 
 def default_workers() -> int:
@@ -55,6 +79,15 @@ class LocalExecutor:
             for shard in plan:
                 yield from joiner.add(scan_shard(shard, cfg, progress))
             return
+        # Ranged files are hashed here, in a thread, while the workers scan (hashlib releases
+        # the GIL), instead of by the worker that holds the first range.
+        ranged = sorted({s.input.path for s in plan if s.ranged})
+        hashing = ThreadPoolExecutor(max_workers=1)
+        digests = {path: hashing.submit(file_digest, path) for path in ranged}
+        hashing.shutdown(wait=False)
+        plan = [dataclasses.replace(s, hash_file=False) if s.input.path in digests else s
+                for s in plan]
+        joiner = Joiner(plan)
         tasks = batches(plan)
         warm(cfg)  # forked workers inherit the loaded packs
         pool = ProcessPoolExecutor(max_workers=min(self.workers, len(tasks)))
@@ -71,6 +104,7 @@ class LocalExecutor:
                 if progress is not None:
                     progress(sum(shard_bytes(s) for s in task))
                 for result in results:
-                    yield from joiner.add(result)
+                    for joined in joiner.add(result):
+                        yield _with_digest(joined, digests)
         finally:
             pool.shutdown(wait=True, cancel_futures=True)

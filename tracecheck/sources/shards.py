@@ -36,6 +36,9 @@ class Shard:
     start: int = 0
     end: int | None = None
     """Exclusive end offset; None reads to the end of the file."""
+    hash_file: bool = True
+    """The range at offset 0 also hashes the whole file; False when the executor hashes the
+    file itself (in a thread beside the workers, off the critical path)."""
 
     @property
     def ranged(self) -> bool:
