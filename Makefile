@@ -18,7 +18,7 @@ $(STAMP): pyproject.toml
 samples: install
 	$(BIN)/python samples/generate.py
 
-SAMPLE_DATA := samples/mbox samples/eml samples/maildir samples/archive
+SAMPLE_DATA := samples/mbox samples/eml samples/maildir samples/archive samples/logs
 
 demo: install
 	@mkdir -p out

@@ -83,7 +83,9 @@ MBOX = "mbox"
 MBOX_GZ = "mbox-gz"
 EML = "eml"
 MAILDIR = "maildir"
-OWNED = ("mbox", "eml", "maildir", "archive", "labels.json")
+OWNED = ("mbox", "eml", "maildir", "archive", "logs", "labels.json")
+POSTFIX_FILE = "logs/mail.log"
+AUDIT_FILE = "logs/purview-audit.csv"
 MBOX_FILE = "mbox/vault-export.mbox"
 GZ_FILE = "archive/older.mbox.gz"
 BIN_FILE = "eml/misc/scan-notes.bin"
@@ -1876,6 +1878,8 @@ def write_corpus(out: Path, seed: int, scale: int) -> dict[str, object]:
         label(p, rel)
     _write(out / "maildir/tmp/.gitkeep", b"")
 
+    write_logs(out, placed, seed)
+
     junk = random.Random(f"{seed}/binary")
     _write(out / BIN_FILE, b"\x00\x9c\xfe\x01" + junk.randbytes(92))
 
@@ -1890,6 +1894,89 @@ def write_corpus(out: Path, seed: int, scale: int) -> dict[str, object]:
     _write(out / "labels.json",
            (json.dumps(doc, indent=2, ensure_ascii=False) + "\n").encode("utf-8"))
     return doc
+
+
+_QID = "0123456789ABCDEF"
+_RELAYS = {"gmail.com": "gmail-smtp-in.l.google.com[142.250.27.26]",
+           "googlemail.com": "gmail-smtp-in.l.google.com[142.250.27.26]",
+           "icloud.com": "mx01.mail.icloud.com[17.57.154.6]"}
+
+
+def _postfix_lines(rng: random.Random, qid: str, when: datetime, message_id: str,
+                   sender: str, recipients: list[tuple[str, str]], size: int) -> list[str]:
+    """One outbound message through postfix: cleanup, qmgr, one smtp line per recipient,
+    removed. RFC 3339 stamps (Debian 12's default), so the year is never guessed."""
+    def stamp(seconds: float) -> str:
+        return (when + timedelta(seconds=seconds)).strftime("%Y-%m-%dT%H:%M:%S.%f+00:00")
+
+    pid = rng.randint(1000, 30000)
+    lines = [
+        f"{stamp(0.1)} mx1 postfix/cleanup[{pid}]: {qid}: message-id={message_id}",
+        f"{stamp(0.2)} mx1 postfix/qmgr[911]: {qid}: from=<{sender}>, size={size}, nrcpt="
+        f"{len(recipients)} (queue active)",
+    ]
+    for i, (rcpt, status) in enumerate(recipients):
+        domain = rcpt.rpartition("@")[2]
+        relay = _RELAYS.get(domain, f"mx.{domain}[203.0.113.{10 + i}]")
+        if status == "sent":
+            tail = "dsn=2.0.0, status=sent (250 2.0.0 OK)"
+        else:
+            tail = "dsn=5.1.1, status=bounced (host said: 550 5.1.1 user unknown)"
+        lines.append(f"{stamp(1.0 + i)} mx1 postfix/smtp[{pid + 1}]: {qid}: to=<{rcpt}>, "
+                     f"relay={relay}:25, delay=1.2, delays=0.1/0/0.5/0.6, {tail}")
+    lines.append(f"{stamp(2.0 + len(recipients))} mx1 postfix/qmgr[911]: {qid}: removed")
+    return lines
+
+
+def write_logs(out: Path, placed: list[Placed], seed: int) -> None:
+    """The organisation's outbound postfix log for the sample period, and a Purview audit
+    export. The log holds every message the org's staff sent (so the scan can join it to the
+    export by Message-ID) plus consumer-bound messages that no export holds ("content
+    unknown"), and one bounce; the audit export holds an inbox rule and a mailbox forward to
+    consumer addresses."""
+    rng = random.Random(f"{seed}/logs")
+    org = ORG_DOMAINS[0]
+    entries: list[tuple[datetime, str, str, list[tuple[str, str]], int]] = []
+    for p in placed:
+        sender = p.mail.envelope_from.lower()
+        if not sender.endswith("@" + org) or not p.mail.recipients:
+            continue
+        rcpts = [(r.lower(), "sent") for r in p.mail.recipients]
+        entries.append((p.mail.date, p.mail.message_id, sender, rcpts, len(p.mail.text)))
+    staff = sorted({e[2] for e in entries})
+    for i in range(8):  # consumer-bound mail the export does not hold
+        when = datetime(2021, 1, 4, 8, 0, tzinfo=UTC) + timedelta(days=rng.randint(0, 85),
+                                                                  minutes=rng.randint(0, 600))
+        mid = f"<{when.strftime('%Y%m%d%H%M%S')}.{rng.getrandbits(48):012x}@mail.{org}>"
+        rcpt = f"{rng.choice(('case.notes', 'tt.manager', 'shift.lead'))}{i}@" \
+               f"{rng.choice(('gmail.com', 'hotmail.co.uk', 'outlook.com'))}"
+        status = "bounced" if i == 5 else "sent"
+        entries.append((when, mid, rng.choice(staff), [(rcpt, status)], rng.randint(2000, 9000)))
+    lines: list[str] = []
+    for when, mid, sender, rcpts, size in sorted(entries, key=lambda e: (e[0], e[1])):
+        qid = "".join(rng.choice(_QID) for _ in range(10))
+        lines.extend(_postfix_lines(rng, qid, when, mid, sender, rcpts, size))
+    _write(out / POSTFIX_FILE, ("\n".join(lines) + "\n").encode("ascii"))
+
+    def audit(rid: str, when: str, op: str, user: str, params: list[tuple[str, str]]) -> str:
+        data = {"CreationTime": when, "Id": f"id-{rid}", "Operation": op, "RecordType": 1,
+                "ResultStatus": "True", "UserId": user, "Workload": "Exchange",
+                "ObjectId": user, "Parameters": [{"Name": n, "Value": v} for n, v in params]}
+        body = json.dumps(data).replace('"', '""')
+        return f'{rid},{when}.0000000Z,ExchangeAdmin,{op},{user},"{body}",,'
+
+    boss = staff[0] if staff else f"team.lead@{org}"
+    rows = [
+        "RecordId,CreationDate,RecordType,Operation,UserId,AuditData,AssociatedAdminUnits,"
+        "AssociatedAdminUnitsNames",
+        audit("r1", "2021-01-04T08:12:00", "New-InboxRule", boss,
+              [("Name", "cases"), ("ForwardTo", "tt.manager.home@gmail.com")]),
+        audit("r2", "2021-02-01T09:30:00", "Set-Mailbox", f"it.admin@{org}",
+              [("Identity", staff[-1] if staff else boss),
+               ("ForwardingSmtpAddress", "smtp:shift.lead.home@hotmail.co.uk"),
+               ("DeliverToMailboxAndForward", "True")]),
+    ]
+    _write(out / AUDIT_FILE, ("\n".join(rows) + "\n").encode("utf-8"))
 
 
 def _write(path: Path, data: bytes) -> None:
