@@ -247,7 +247,8 @@ def _scan_oversized(raw: RawMessage, cfg: ScanConfig, head: Message | RawHeaders
 
 
 _BLOCK_DOMAIN = re.compile(rb"@([A-Za-z0-9.\-]+)")
-_BLOCK_ODD = re.compile(rb"\s@|@\s|@[A-Za-z0-9.\-]*\(")
+_AT_COMMENT = re.compile(rb"@[A-Za-z0-9.\-]*\(")
+_SPACED_ATS = (b" @", b"@ ", b"\t@", b"@\t", b"\n@", b"@\n", b"\r@", b"@\r")
 _FROM_FIELD = re.compile(rb"(?im)^from[ \t]*:([^\r\n]*(?:\r?\n[ \t][^\r\n]*)*)")
 
 
@@ -267,7 +268,10 @@ def _quick_raw(raw: RawMessage, consumer: ConsumerDomains, st: _ShardState) -> b
     if raw.parsed is not None:
         return False
     block = _header_block(raw.raw)
-    if block is None or not block.isascii() or _BLOCK_ODD.search(block):
+    if block is None or not block.isascii():
+        return False
+    # Unusual forms (`x @y`, `x@ y`, `x@gmail(comment).com`) go to the full parse.
+    if any(s in block for s in _SPACED_ATS) or _AT_COMMENT.search(block):
         return False
     seen = st.domain_verdicts
     for domain in _BLOCK_DOMAIN.findall(block):
