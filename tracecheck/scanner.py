@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import functools
+import hashlib
 import re
 import zlib
 from collections import Counter
@@ -294,6 +295,8 @@ def scan_message(raw: RawMessage, cfg: ScanConfig, st: _ShardState) -> None:
     consumer = _consumer(cfg.extra_consumer, cfg.allow_addresses)
     if not cfg.all_messages and not st.keep_all_refs and _quick_raw(raw, consumer, st):
         return
+    if not raw.sha256:  # mbox messages are hashed only when a record of them is kept
+        raw = dataclasses.replace(raw, sha256=hashlib.sha256(raw.raw).hexdigest())
     st.found += 1
     try:
         head = triage_headers(raw)
@@ -434,10 +437,12 @@ def _open_shard(shard: Shard) -> Iterator[_Opened]:
         if shard.start == 0 and shard.hash_file:
             hasher = HashingReader(f)
             reader = RangeReader(hasher, 0, shard.end)
-            yield read_range(reader, inp.path, 0), lambda: reader.count, hasher.finish
+            yield (read_range(reader, inp.path, 0, hash_messages=False), lambda: reader.count,
+                   hasher.finish)
         else:
             reader = RangeReader(f, shard.start, shard.end)
-            yield (read_range(reader, inp.path, shard.start), lambda: reader.count,
+            yield (read_range(reader, inp.path, shard.start, hash_messages=False),
+                   lambda: reader.count,
                    lambda: (0, ""))
 
 
@@ -485,7 +490,7 @@ def _type_name(inp: InputFile) -> str:
 
 def _messages(inp: InputFile, stream: object):  # type: ignore[no-untyped-def]
     if inp.kind in ("mbox", "eml"):
-        return read_messages(inp, stream)  # type: ignore[arg-type]
+        return read_messages(inp, stream, hash_messages=False)  # type: ignore[arg-type]
     if inp.kind == "msg":
         from tracecheck.sources.msg import read_msg
 

@@ -306,10 +306,12 @@ def discover(paths: list[str]) -> Iterator[InputFile | Skipped]:
             yield found
 
 
-def read_messages(inp: InputFile, stream: BinaryIO) -> Iterator[RawMessage | Skipped]:
+def read_messages(
+    inp: InputFile, stream: BinaryIO, *, hash_messages: bool = True
+) -> Iterator[RawMessage | Skipped]:
     """Messages of an mbox or single-message file from its (decompressed) stream."""
     if inp.kind == "mbox":
-        yield from read_mbox(stream, inp.path)
+        yield from read_mbox(stream, inp.path, hash_messages=hash_messages)
         return
     if inp.kind == "eml":
         raw = stream.read()

@@ -164,19 +164,27 @@ def headers_terminated(raw: bytes) -> bool:
     return b"\n\n" in raw or b"\n\r\n" in raw
 
 
-def read_mbox(stream: BinaryIO, source: str) -> Iterator[RawMessage | Skipped]:
-    """Split an mbox stream into messages; junk and truncated pieces become `Skipped`."""
+def read_mbox(
+    stream: BinaryIO, source: str, *, hash_messages: bool = True
+) -> Iterator[RawMessage | Skipped]:
+    """Split an mbox stream into messages; junk and truncated pieces become `Skipped`.
+
+    `hash_messages=False` leaves `RawMessage.sha256` empty for the caller to fill when it
+    needs it (the scanner hashes only the messages it keeps a record of).
+    """
     pieces = split_pieces(stream)
     prev: Piece | None = None
     for piece in pieces:
         if prev is not None:
-            yield from _emit(prev, source, last=False)
+            yield from _emit(prev, source, last=False, hash_messages=hash_messages)
         prev = piece
     if prev is not None:
-        yield from _emit(prev, source, last=True)
+        yield from _emit(prev, source, last=True, hash_messages=hash_messages)
 
 
-def _emit(piece: Piece, source: str, *, last: bool) -> Iterator[RawMessage | Skipped]:
+def _emit(
+    piece: Piece, source: str, *, last: bool, hash_messages: bool = True
+) -> Iterator[RawMessage | Skipped]:
     locator = f"{source}@{piece.offset}"
     if piece.junk:
         if piece.raw.strip():
@@ -204,7 +212,7 @@ def _emit(piece: Piece, source: str, *, last: bool) -> Iterator[RawMessage | Ski
         source=source,
         locator=locator,
         raw=piece.raw,
-        sha256=hashlib.sha256(piece.raw).hexdigest(),
+        sha256=hashlib.sha256(piece.raw).hexdigest() if hash_messages else "",
         offset=piece.offset,
         container="mbox",
         mbox_quoted=True,

@@ -200,10 +200,12 @@ class RangeReader:
         return data
 
 
-def read_range(stream: Readable, source: str, start: int) -> Iterator[RawMessage | Skipped]:
+def read_range(
+    stream: Readable, source: str, start: int, *, hash_messages: bool = True
+) -> Iterator[RawMessage | Skipped]:
     """Messages of an mbox byte range that starts at a separator (or at 0), with offsets and
     locators relative to the whole file, exactly as a whole-file read gives them."""
-    for item in read_mbox(cast(BinaryIO, stream), source):
+    for item in read_mbox(cast(BinaryIO, stream), source, hash_messages=hash_messages):
         if start == 0:
             yield item
         elif isinstance(item, RawMessage):
