@@ -55,40 +55,12 @@ class ShapeScore:
         return not (self.false_positives or self.false_negatives or self.rule_mismatches)
 
 
-@dataclass(frozen=True)
-class RuleScore:
-    """Message-level counts for one rule id: labelled to fire vs fired."""
+class Scores:
+    """Precision and recall from true/false positive and false negative counts."""
 
-    rule: str
     true_positives: int
     false_positives: int
     false_negatives: int
-
-    @property
-    def precision(self) -> float:
-        predicted = self.true_positives + self.false_positives
-        return self.true_positives / predicted if predicted else 1.0
-
-    @property
-    def recall(self) -> float:
-        actual = self.true_positives + self.false_negatives
-        return self.true_positives / actual if actual else 1.0
-
-
-@dataclass(frozen=True)
-class Evaluation:
-    """Scores over a labelled set."""
-
-    messages: int
-    true_positives: int
-    false_positives: int
-    false_negatives: int
-    misses: tuple[Miss, ...] = field(default_factory=tuple)
-    shapes: int = 0
-    shape_scores: tuple[ShapeScore, ...] = ()
-    """One row per shape, in first-seen label order."""
-    rule_scores: tuple[RuleScore, ...] = ()
-    """One row per rule id seen in labels or findings, sorted (empty when rules are unknown)."""
 
     @property
     def precision(self) -> float:
@@ -101,6 +73,32 @@ class Evaluation:
         """TP / (TP + FN); 1.0 when there is nothing to find."""
         actual = self.true_positives + self.false_negatives
         return self.true_positives / actual if actual else 1.0
+
+
+@dataclass(frozen=True)
+class RuleScore(Scores):
+    """Message-level counts for one rule id: labelled to fire vs fired."""
+
+    rule: str
+    true_positives: int
+    false_positives: int
+    false_negatives: int
+
+
+@dataclass(frozen=True)
+class Evaluation(Scores):
+    """Scores over a labelled set."""
+
+    messages: int
+    true_positives: int
+    false_positives: int
+    false_negatives: int
+    misses: tuple[Miss, ...] = field(default_factory=tuple)
+    shapes: int = 0
+    shape_scores: tuple[ShapeScore, ...] = ()
+    """One row per shape, in first-seen label order."""
+    rule_scores: tuple[RuleScore, ...] = ()
+    """One row per rule id seen in labels or findings, sorted (empty when rules are unknown)."""
 
 
 @dataclass(frozen=True)

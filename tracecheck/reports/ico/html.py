@@ -13,7 +13,7 @@ import jinja2
 
 from tracecheck.reports.ico import charts
 from tracecheck.reports.ico.document import Table
-from tracecheck.reports.ico.report import IcoReport
+from tracecheck.reports.ico.report import IcoReport, flagged_table
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,28 +35,7 @@ def _environment() -> jinja2.Environment:
 
 
 def _appendix(report: IcoReport) -> Table:
-    n = report.numbers
-    headers = ["Date", "Sender", "Consumer addresses", "Categories", "Review", "Copies"]
-    if n.logs is not None:
-        headers.append("Delivery")
-    if report.reveal:
-        headers += ["Values", "Evidence"]
-    rows = []
-    for m in n.flagged:
-        row = [
-            m.date or "unknown",
-            m.sender,
-            ", ".join(m.consumer_addresses),
-            ", ".join(m.categories),
-            m.status,
-            str(len(m.locators)),
-        ]
-        if n.logs is not None:
-            row.append(m.delivery or "")
-        if report.reveal:
-            row += [", ".join(m.values), " … ".join(m.evidence)]
-        rows.append(tuple(row))
-    return Table(tuple(headers), tuple(rows))
+    return flagged_table(report, fingerprints=False)
 
 
 def render(report: IcoReport) -> str:

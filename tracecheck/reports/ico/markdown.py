@@ -7,7 +7,7 @@ the case and never adds a value the report model did not put there.
 from __future__ import annotations
 
 from tracecheck.reports.ico.document import Field, Section, Table
-from tracecheck.reports.ico.report import IcoReport
+from tracecheck.reports.ico.report import IcoReport, flagged_table
 
 
 def _cell(text: str) -> str:
@@ -94,27 +94,5 @@ def render(report: IcoReport) -> str:
         lines += _section(f"{i}. ", section)
     lines += _section("", report.coverage)
     lines += ["## Appendix: flagged messages", ""]
-    headers = ["Date", "Sender", "Consumer addresses", "Categories", "Review", "Copies"]
-    if n.logs is not None:
-        headers.append("Delivery")
-    headers.append("Fingerprints")
-    if report.reveal:
-        headers += ["Values", "Evidence"]
-    rows = []
-    for m in n.flagged:
-        row = [
-            m.date or "unknown",
-            m.sender,
-            ", ".join(m.consumer_addresses),
-            ", ".join(m.categories),
-            m.status,
-            str(len(m.locators)),
-        ]
-        if n.logs is not None:
-            row.append(m.delivery or "")
-        row.append(", ".join(fp[:12] for fp in m.fingerprints))
-        if report.reveal:
-            row += [", ".join(m.values), " … ".join(m.evidence)]
-        rows.append(tuple(row))
-    lines += _table(Table(tuple(headers), tuple(rows)))
+    lines += _table(flagged_table(report, fingerprints=True))
     return "\n".join(lines).rstrip("\n") + "\n"

@@ -15,7 +15,7 @@ from tracecheck.reports.ico import deadline
 from tracecheck.reports.ico import sections as part
 from tracecheck.reports.ico.config import IcoConfig
 from tracecheck.reports.ico.deadline import Deadline
-from tracecheck.reports.ico.document import Section
+from tracecheck.reports.ico.document import Section, Table
 from tracecheck.reports.ico.numbers import Numbers, compute
 from tracecheck.reports.ico.risk import Risk, assess
 
@@ -100,3 +100,34 @@ def build(snapshot: CaseSnapshot, config: IcoConfig, *, reveal: bool = False) ->
         coverage=part.coverage(snapshot, n),
         logs=logs,
     )
+
+
+def flagged_table(report: IcoReport, *, fingerprints: bool) -> Table:
+    """The appendix of flagged messages, one row each, shared by the HTML and Markdown
+    renderers (`fingerprints` adds short fingerprints for reviewers working from Markdown)."""
+    n = report.numbers
+    headers = ["Date", "Sender", "Consumer addresses", "Categories", "Review", "Copies"]
+    if n.logs is not None:
+        headers.append("Delivery")
+    if fingerprints:
+        headers.append("Fingerprints")
+    if report.reveal:
+        headers += ["Values", "Evidence"]
+    rows = []
+    for m in n.flagged:
+        row = [
+            m.date or "unknown",
+            m.sender,
+            ", ".join(m.consumer_addresses),
+            ", ".join(m.categories),
+            m.status,
+            str(len(m.locators)),
+        ]
+        if n.logs is not None:
+            row.append(m.delivery or "")
+        if fingerprints:
+            row.append(", ".join(fp[:12] for fp in m.fingerprints))
+        if report.reveal:
+            row += [", ".join(m.values), " … ".join(m.evidence)]
+        rows.append(tuple(row))
+    return Table(tuple(headers), tuple(rows))
