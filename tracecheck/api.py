@@ -420,23 +420,30 @@ def _drop_counted_quotes(findings: list[Finding]) -> tuple[list[Finding], list[S
     already found, unquoted, in another message to the same consumer addresses (the thread
     is counted once); each drop is noted. Quotes that reach a new address are kept: forwarding
     health data to someone new is a disclosure of its own."""
-    seen: dict[tuple[str, str], list[Finding]] = defaultdict(list)
+    if not any(f.quoted for f in findings):
+        return findings, []
+    # (rule, value) → locators of unquoted findings, in order, and per consumer address.
+    anywhere: dict[tuple[str, str], list[str]] = defaultdict(list)
+    by_addr: dict[tuple[str, str], dict[str, set[str]]] = defaultdict(lambda: defaultdict(set))
     for f in findings:
         if not f.quoted:
-            seen[(f.rule, f.value)].append(f)
+            anywhere[(f.rule, f.value)].append(f.locator)
+            for a in f.consumer_addresses:
+                by_addr[(f.rule, f.value)][a].add(f.locator)
     kept: list[Finding] = []
     notes: list[Skipped] = []
     for f in findings:
         if f.quoted:
-            earlier = [
-                o for o in seen.get((f.rule, f.value), ())
-                if o.locator != f.locator
-                and set(f.consumer_addresses) <= set(o.consumer_addresses)
-            ]
-            if earlier:
+            key = (f.rule, f.value)
+            common: set[str] | None = None
+            if f.consumer_addresses:
+                common = set.intersection(*(by_addr[key].get(a, set())
+                                            for a in f.consumer_addresses))
+            earlier = next((loc for loc in anywhere.get(key, ())
+                            if loc != f.locator and (common is None or loc in common)), None)
+            if earlier is not None:
                 notes.append(Skipped(locator=f.locator, part=f.part, kind="suppressed",
-                                     reason=f"quoted {f.rule} already counted in "
-                                            f"{earlier[0].locator}"))
+                                     reason=f"quoted {f.rule} already counted in {earlier}"))
                 continue
         kept.append(f)
     return kept, notes

@@ -1,12 +1,15 @@
 """`--format json` (one document) and `--format jsonl` (one finding per line).
 
 Deterministic: keys in contract order, no timestamps, `ensure_ascii=False`, trailing newline.
+The document's outer objects are indented and every list of records (findings, coverage
+entries, log events) has one record per line: readable, greppable, and written by the C JSON
+encoder (an `indent=` dump is pure Python and dominated the end of large scans).
 """
 
 from __future__ import annotations
 
 import json
-from typing import TextIO
+from typing import Any, TextIO
 
 from tracecheck.model import ScanResult
 from tracecheck.reports.records import finding_dict, result_dict
@@ -17,9 +20,34 @@ class JsonReporter:
 
     def write(self, result: ScanResult, out: TextIO, *, reveal: bool = False) -> None:
         """Write the document."""
-        json.dump(result_dict(result, reveal=reveal), out, indent=2, ensure_ascii=False,
-                  default=str)
+        write_layout(result_dict(result, reveal=reveal), out)
         out.write("\n")
+
+
+def _compact(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, default=str)
+
+
+def write_layout(value: Any, out: TextIO, depth: int = 0) -> None:
+    """JSON with the outer two levels of objects indented and one record per line."""
+    pad = "  " * depth
+    if isinstance(value, dict) and value and depth < 2:
+        out.write("{\n")
+        last = len(value) - 1
+        for i, (key, item) in enumerate(value.items()):
+            out.write(f"{pad}  {_compact(key)}: ")
+            write_layout(item, out, depth + 1)
+            out.write(",\n" if i < last else "\n")
+        out.write(pad + "}")
+    elif isinstance(value, list) and value and all(isinstance(x, dict) for x in value):
+        out.write("[\n")
+        last = len(value) - 1
+        for i, item in enumerate(value):
+            out.write(f"{pad}  {_compact(item)}")
+            out.write(",\n" if i < last else "\n")
+        out.write(pad + "]")
+    else:
+        out.write(_compact(value))
 
 
 class JsonlReporter:
