@@ -12,14 +12,14 @@ import codecs
 import gzip
 import io
 import re
-from collections.abc import Iterator
-from dataclasses import dataclass
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta, timezone
 from typing import BinaryIO, Protocol
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from tracecheck.errors import UsageError
-from tracecheck.model import LogEvent, Skipped
+from tracecheck.model import LogEvent, LogRecipient, Skipped
 
 GZIP_MAGIC = b"\x1f\x8b"
 MALFORMED = "malformed-log-line"
@@ -64,6 +64,58 @@ def merge_status(old: str, new: str) -> str:
     if old == "deferred" or status_rank(new) >= status_rank(old):
         return new
     return old
+
+
+@dataclass
+class PendingMessage:
+    """One message being assembled from the rows of a tabular log (Exchange tracking, M365
+    trace, Google Email Log Search): rows add recipients, `pending_events` turns the lot into
+    `LogEvent`s in the order of each message's first row."""
+
+    lineno: int
+    time: str | None
+    sender: str = ""
+    message_id: str = ""
+    queue_id: str = ""
+    size: int | None = None
+    subject: str = ""
+    direction: str = ""
+    forwarding: str = ""
+    rcpts: dict[str, LogRecipient] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
+
+    def add(self, addr: str, status: str, detail: str, orig: str = "") -> None:
+        """Record a recipient; a recipient seen again keeps its most final status."""
+        key = addr.lower()
+        old = self.rcpts.get(key)
+        if old is None:
+            self.rcpts[key] = LogRecipient(addr, status, detail, orig)
+            return
+        keep = merge_status(old.status, status)
+        self.rcpts[key] = LogRecipient(old.addr, keep, detail if keep == status else old.detail,
+                                       old.orig_to or orig)
+
+
+def pending_events(src: LogSource, msgs: Iterable[PendingMessage], fmt: str) -> list[LogEvent]:
+    """The assembled messages as events, in order of their first row."""
+    return [
+        LogEvent(
+            log_format=fmt,
+            source=src.path,
+            locator=src.loc(m.lineno),
+            time=m.time,
+            sender=m.sender,
+            recipients=tuple(m.rcpts.values()),
+            message_id=m.message_id,
+            queue_id=m.queue_id,
+            size=m.size,
+            subject=m.subject,
+            direction=m.direction,
+            forwarding=m.forwarding,
+            notes=tuple(m.notes),
+        )
+        for m in sorted(msgs, key=lambda m: m.lineno)
+    ]
 
 
 def clean_addr(text: str) -> str:

@@ -13,11 +13,16 @@ inbox rule: the event carries the rule's target in `forwarding`. Never reads the
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 
-from tracecheck.logs.base import LogSource, clean_addr, merge_status, parse_time
+from tracecheck.logs.base import (
+    LogSource,
+    PendingMessage,
+    clean_addr,
+    parse_time,
+    pending_events,
+)
 from tracecheck.logs.tabular import csv_lines, lower_keys
-from tracecheck.model import LogEvent, LogRecipient, Skipped
+from tracecheck.model import LogEvent, Skipped
 
 NAME = "exchange"
 
@@ -69,38 +74,13 @@ def _split(value: str) -> list[str]:
     return [v.strip() for v in value.split(";")] if value.strip() else []
 
 
-@dataclass
-class _Msg:
-    lineno: int
-    time: str | None
-    sender: str = ""
-    message_id: str = ""
-    queue_id: str = ""
-    size: int | None = None
-    subject: str = ""
-    direction: str = ""
-    forwarding: str = ""
-    rcpts: dict[str, LogRecipient] = field(default_factory=dict)
-    notes: list[str] = field(default_factory=list)
-
-    def add(self, addr: str, status: str, detail: str, orig: str = "") -> None:
-        key = addr.lower()
-        old = self.rcpts.get(key)
-        if old is None:
-            self.rcpts[key] = LogRecipient(addr, status, detail, orig)
-            return
-        keep = merge_status(old.status, status)
-        self.rcpts[key] = LogRecipient(old.addr, keep, detail if keep == status else old.detail,
-                                       old.orig_to or orig)
-
-
 class TrackingJoiner:
     """Joins tracking rows (dicts keyed by hyphenated lower-case field names) into events."""
 
     def __init__(self, src: LogSource, fmt: str) -> None:
         self.src = src
         self.fmt = fmt
-        self.msgs: dict[str, _Msg] = {}
+        self.msgs: dict[str, PendingMessage] = {}
 
     def add(self, lineno: int, row: dict[str, str]) -> Skipped | None:
         """Add one row; a skip when its time cannot be read."""
@@ -115,7 +95,7 @@ class TrackingJoiner:
             return None
         msg = self.msgs.get(key)
         if msg is None:
-            msg = self.msgs[key] = _Msg(lineno, when, message_id=mid)
+            msg = self.msgs[key] = PendingMessage(lineno, when, message_id=mid)
         msg.queue_id = msg.queue_id or row.get("internal-message-id", "").strip()
         msg.sender = msg.sender or clean_addr(row.get("sender-address", "")) or clean_addr(
             row.get("return-path", "")
@@ -149,24 +129,7 @@ class TrackingJoiner:
 
     def events(self) -> list[LogEvent]:
         """All joined messages, in order of their first row."""
-        return [
-            LogEvent(
-                log_format=self.fmt,
-                source=self.src.path,
-                locator=self.src.loc(m.lineno),
-                time=m.time,
-                sender=m.sender,
-                recipients=tuple(m.rcpts.values()),
-                message_id=m.message_id,
-                queue_id=m.queue_id,
-                size=m.size,
-                subject=m.subject,
-                direction=m.direction,
-                forwarding=m.forwarding,
-                notes=tuple(m.notes),
-            )
-            for m in sorted(self.msgs.values(), key=lambda m: m.lineno)
-        ]
+        return pending_events(self.src, self.msgs.values(), self.fmt)
 
 
 def hyphen_keys(header: list[str]) -> list[str]:

@@ -13,13 +13,19 @@ setting) sets `forwarding`. Never reads Google's audit (admin/login) logs: see `
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 from typing import Any
 
-from tracecheck.logs.base import LogSource, clean_addr, merge_status, open_text, parse_time
+from tracecheck.logs.base import (
+    LogSource,
+    PendingMessage,
+    clean_addr,
+    open_text,
+    parse_time,
+    pending_events,
+)
 from tracecheck.logs.m365 import pick, pick_time
 from tracecheck.logs.tabular import csv_lines, json_records, lower_keys
-from tracecheck.model import LogEvent, LogRecipient, Skipped
+from tracecheck.model import LogEvent, Skipped
 
 NAME = "google"
 
@@ -54,51 +60,6 @@ def els_status(status: str, target: str) -> str:
         if any(w in text for w in words):
             return result
     return "unknown"
-
-
-@dataclass
-class _Msg:
-    lineno: int
-    time: str | None
-    sender: str = ""
-    message_id: str = ""
-    size: int | None = None
-    subject: str = ""
-    direction: str = ""
-    forwarding: str = ""
-    queue_id: str = ""
-    rcpts: dict[str, LogRecipient] = field(default_factory=dict)
-    notes: list[str] = field(default_factory=list)
-
-    def add(self, addr: str, status: str, detail: str) -> None:
-        key = addr.lower()
-        old = self.rcpts.get(key)
-        if old is None:
-            self.rcpts[key] = LogRecipient(addr, status, detail)
-            return
-        keep = merge_status(old.status, status)
-        self.rcpts[key] = LogRecipient(old.addr, keep, detail if keep == status else old.detail)
-
-
-def _events(src: LogSource, msgs: dict[str, _Msg], fmt: str = NAME) -> list[LogEvent]:
-    return [
-        LogEvent(
-            log_format=fmt,
-            source=src.path,
-            locator=src.loc(m.lineno),
-            time=m.time,
-            sender=m.sender,
-            recipients=tuple(m.rcpts.values()),
-            message_id=m.message_id,
-            queue_id=m.queue_id,
-            size=m.size,
-            subject=m.subject,
-            direction=m.direction,
-            forwarding=m.forwarding,
-            notes=tuple(m.notes),
-        )
-        for m in sorted(msgs.values(), key=lambda m: m.lineno)
-    ]
 
 
 def decode_bigquery(schema: list[dict[str, Any]], row: Any) -> dict[str, Any]:
@@ -144,7 +105,7 @@ class GoogleReader:
 
     def _els(self, src: LogSource) -> Iterator[LogEvent | Skipped]:
         header: list[str] | None = None
-        msgs: dict[str, _Msg] = {}
+        msgs: dict[str, PendingMessage] = {}
         for lineno, row in csv_lines(src):
             if isinstance(row, str):
                 yield src.bad(lineno, "unbalanced quotes in CSV row")
@@ -167,7 +128,7 @@ class GoogleReader:
             key = mid or f"row{lineno}"
             msg = msgs.get(key)
             if msg is None:
-                msg = msgs[key] = _Msg(lineno, when, sender, mid)
+                msg = msgs[key] = PendingMessage(lineno, when, sender, mid)
                 if not mid and pick(r, MSGID) == NO_ID:
                     msg.notes.append("rejected in the SMTP session (no Message-ID)")
             size = pick(r, SIZE)
@@ -180,7 +141,7 @@ class GoogleReader:
             for addr in pick(r, RECIPIENT).replace(",", ";").split(";"):
                 if addr.strip():
                     msg.add(clean_addr(addr), status, f"{target} {status_text}".strip()[:200])
-        yield from _events(src, msgs)
+        yield from pending_events(src, msgs.values(), NAME)
 
     def _bigquery(self, src: LogSource) -> Iterator[LogEvent | Skipped]:
         joiner = GmailJoiner(src, NAME)
@@ -203,7 +164,7 @@ class GmailJoiner:
     def __init__(self, src: LogSource, fmt: str) -> None:
         self.src = src
         self.fmt = fmt
-        self.msgs: dict[str, _Msg] = {}
+        self.msgs: dict[str, PendingMessage] = {}
 
     def add(self, lineno: int, rec: dict[str, Any], when: str | None = None) -> Skipped | None:
         """Add one record; a skip when it is not a Gmail message record or has no time."""
@@ -219,7 +180,7 @@ class GmailJoiner:
         sender = clean_addr(str(_get(mi, "source", "address") or
                                 _get(mi, "source", "from_header_address") or ""))
         if msg is None:
-            msg = self.msgs[key] = _Msg(lineno, when, sender, mid)
+            msg = self.msgs[key] = PendingMessage(lineno, when, sender, mid)
         msg.sender = msg.sender or sender
         if str(mi.get("payload_size") or "").isdigit() and msg.size is None:
             msg.size = int(mi["payload_size"])
@@ -247,4 +208,4 @@ class GmailJoiner:
 
     def events(self) -> list[LogEvent]:
         """All joined messages, in order of their first record."""
-        return _events(self.src, self.msgs, self.fmt)
+        return pending_events(self.src, self.msgs.values(), self.fmt)

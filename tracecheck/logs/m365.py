@@ -12,13 +12,19 @@ sender) become one event. Dates without a zone are UTC, as the exports document.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 from typing import Any
 
-from tracecheck.logs.base import LogSource, clean_addr, merge_status, open_text, parse_time
+from tracecheck.logs.base import (
+    LogSource,
+    PendingMessage,
+    clean_addr,
+    open_text,
+    parse_time,
+    pending_events,
+)
 from tracecheck.logs.exchange import EVENT_STATUS, TrackingJoiner, hyphen_keys
 from tracecheck.logs.tabular import csv_lines, json_records, lower_keys
-from tracecheck.model import LogEvent, LogRecipient, Skipped
+from tracecheck.model import LogEvent, Skipped
 
 NAME = "m365"
 
@@ -73,33 +79,10 @@ def norm_status(text: str) -> str:
     return STATUS.get("".join(text.lower().split()), "unknown")
 
 
-@dataclass
-class _Msg:
-    lineno: int
-    time: str | None
-    sender: str
-    message_id: str
-    queue_id: str = ""
-    size: int | None = None
-    subject: str = ""
-    direction: str = ""
-    rcpts: dict[str, LogRecipient] = field(default_factory=dict)
-
-    def add(self, r: LogRecipient) -> None:
-        key = r.addr.lower()
-        old = self.rcpts.get(key)
-        if old is None:
-            self.rcpts[key] = r
-        else:
-            keep = merge_status(old.status, r.status)
-            self.rcpts[key] = LogRecipient(old.addr, keep, r.detail if keep == r.status
-                                           else old.detail)
-
-
 class _Grouper:
     def __init__(self, src: LogSource) -> None:
         self.src = src
-        self.msgs: dict[tuple[str, str], _Msg] = {}
+        self.msgs: dict[tuple[str, str], PendingMessage] = {}
 
     def add(self, lineno: int, row: dict[str, Any]) -> Skipped | None:
         when = parse_time(pick_time(row, TIME))
@@ -111,7 +94,7 @@ class _Grouper:
         key = (mid or trace or f"row{lineno}", sender.lower())
         msg = self.msgs.get(key)
         if msg is None:
-            msg = self.msgs[key] = _Msg(lineno, when, sender, mid, queue_id=trace)
+            msg = self.msgs[key] = PendingMessage(lineno, when, sender, mid, queue_id=trace)
         size = pick(row, SIZE)
         if size.isdigit() and msg.size is None:
             msg.size = int(size)
@@ -124,31 +107,15 @@ class _Grouper:
                 addr, _, events = part.partition("##")
                 last = events.split(",")[-1].strip().upper()
                 if addr.strip():
-                    msg.add(LogRecipient(clean_addr(addr), EVENT_STATUS.get(last, "unknown"),
-                                         events.strip()))
+                    msg.add(clean_addr(addr), EVENT_STATUS.get(last, "unknown"), events.strip())
             return None
         for addr in pick(row, RECIPIENT).replace(",", ";").split(";"):
             if addr.strip():
-                msg.add(LogRecipient(clean_addr(addr), norm_status(status_text), status_text))
+                msg.add(clean_addr(addr), norm_status(status_text), status_text)
         return None
 
     def events(self) -> list[LogEvent]:
-        return [
-            LogEvent(
-                log_format=NAME,
-                source=self.src.path,
-                locator=self.src.loc(m.lineno),
-                time=m.time,
-                sender=m.sender,
-                recipients=tuple(m.rcpts.values()),
-                message_id=m.message_id,
-                queue_id=m.queue_id,
-                size=m.size,
-                subject=m.subject,
-                direction=m.direction,
-            )
-            for m in sorted(self.msgs.values(), key=lambda m: m.lineno)
-        ]
+        return pending_events(self.src, self.msgs.values(), NAME)
 
 
 def _direction(text: str) -> str:
