@@ -50,10 +50,11 @@ eval: install
 	$(BIN)/python scripts/eval.py
 
 # 120,000+ generated hostile inputs across the mbox splitter, headers, charsets, MIME walking,
-# extractors, the matcher and every log parser (tests/fuzz: 9 targets x 15,000 cases).
+# extractors, the matcher and every log parser (tests/fuzz: 9 targets x 15,000 cases), and
+# quick_parse against the stdlib parser (20,000 generated messages).
 # Then, where atheris installs (wheels for CPython on Linux x86_64), 100,000 coverage-guided runs.
 fuzz: install
-	HYPOTHESIS_PROFILE=fuzz $(BIN)/python -m pytest -q tests/fuzz
+	HYPOTHESIS_PROFILE=fuzz $(BIN)/python -m pytest -q tests/fuzz tests/content/test_quickparse.py
 	@if $(BIN)/python -m pip install -q 'atheris>=2.3' >/dev/null 2>&1; then \
 	  mkdir -p .fuzz-corpus && $(BIN)/python scripts/fuzz_atheris.py -runs=100000 -max_len=4096 .fuzz-corpus; \
 	else echo "atheris does not install on this platform: coverage-guided fuzzing skipped"; fi

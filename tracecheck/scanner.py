@@ -100,11 +100,12 @@ class RawHeaders:
     """The header fields of a plain message, split exactly as the stdlib compat32 parser
     splits them (`raw_items()` gives the same pairs); enough for `message_info`."""
 
-    __slots__ = ("by_name", "items")
+    __slots__ = ("body_start", "by_name", "items")
     defects: tuple[object, ...] = ()
 
-    def __init__(self, items: list[tuple[str, str]]) -> None:
+    def __init__(self, items: list[tuple[str, str]], body_start: int) -> None:
         self.items = items
+        self.body_start = body_start
         self.by_name: dict[str, list[str]] = {}
         for key, value in items:
             self.by_name.setdefault(key.lower(), []).append(value)
@@ -145,7 +146,7 @@ def fast_headers(data: bytes) -> RawHeaders | None:
         lines = [first.lstrip(" \t") + "\n"]
     if lines:
         items.append((name, "".join(lines).rstrip("\r\n")))
-    return RawHeaders(items)
+    return RawHeaders(items, end + (2 if end == a else 3))
 
 
 def triage_headers(raw: RawMessage) -> Message | RawHeaders:
@@ -318,7 +319,7 @@ def scan_message(raw: RawMessage, cfg: ScanConfig, st: _ShardState) -> None:
         matches = _scan_oversized(raw, cfg, head, st)
     elif cfg.all_messages or is_consumer:
         try:
-            full = parse_full(raw)
+            full = parse_full(raw, head if isinstance(head, RawHeaders) else None)
             if is_consumer and cfg.keep_all_refs:
                 # Received hops (queue ids) serve log correlation and the case store only;
                 # the header facts are those of triage (tests hold the two parses equal).

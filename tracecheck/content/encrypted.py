@@ -61,6 +61,9 @@ def encrypted_reason(content_type: str, data: bytes) -> str | None:
     `content_type` is the part's full Content-Type header value (parameters included);
     `data` is its body, transfer-decoded or not (both are recognised).
     """
+    low = content_type.lower()
+    if "encrypted" not in low and "pkcs7" not in low:  # none of the types below (cheap test)
+        return REASON_PGP if PGP_ARMOR in data[:1 << 20] else None
     ctype, msg = _params(content_type)
     if ctype == "multipart/encrypted":
         protocol = str(msg.get_param("protocol") or "").lower()

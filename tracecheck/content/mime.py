@@ -6,6 +6,7 @@ walked as messages (never flattened into the parent), bodies are transfer-decode
 charset-decoded, HTML becomes text, attachments go to `content.extract` (sniffed by content).
 Parsing uses the stdlib compat32 policy, which never raises on malformed headers and keeps
 raw bytes; `policy.default` is avoided because it drops recipients and raises (BRIEF.md).
+Well-formed messages get the same tree from `content.quickparse` (no feedparser).
 Never runs detectors.
 """
 
@@ -20,6 +21,7 @@ from tracecheck.content import headers as hdr
 from tracecheck.content.charset import decode_text
 from tracecheck.content.extract import ExtractLimits, extract_units
 from tracecheck.content.html import html_to_text
+from tracecheck.content.quickparse import TopHeaders, quick_parse
 from tracecheck.model import MessageInfo, RawMessage, Skipped, TextUnit
 from tracecheck.sources.mbox import unquote_mboxrd
 
@@ -46,12 +48,15 @@ def parse_headers(raw: RawMessage) -> Message:
     return _parser().parsebytes(header_bytes(raw.raw), headersonly=True)
 
 
-def parse_full(raw: RawMessage) -> Message:
-    """The whole message, mbox quoting undone."""
+def parse_full(raw: RawMessage, head: TopHeaders | None = None) -> Message:
+    """The whole message, mbox quoting undone. `head`: its header fields already split
+    (the triage split, which mbox unquoting never changes: no field line starts `>From `)."""
     if raw.parsed is not None and isinstance(raw.parsed, Message):
         return raw.parsed
     data = unquote_mboxrd(raw.raw) if raw.mbox_quoted else raw.raw
-    return _parser().parsebytes(data)
+    # the same tree, built without the feedparser when it can be
+    quick = quick_parse(data, head)
+    return quick if quick is not None else _parser().parsebytes(data)
 
 
 def message_info(raw: RawMessage, msg: Message, *, hops: bool = False) -> MessageInfo:
@@ -97,7 +102,19 @@ def _child(base: str, i: int) -> str:
     return f"{base}.{i}"
 
 
+def _mentions(part: Message, word: str, fields: tuple[str, ...]) -> bool:
+    """Could a parameter named like `word` be in these fields? (A cheap test that spares
+    the stdlib's parameter parsing for the many parts without one.)"""
+    for name in fields:
+        for value in part.get_all(name, ()):
+            if not isinstance(value, str) or word in value.lower():
+                return True
+    return False
+
+
 def _filename(part: Message) -> str:
+    if not _mentions(part, "name", ("content-disposition", "content-type")):
+        return ""  # neither filename= nor name= (nor their RFC 2231 forms)
     try:
         name = part.get_filename() or part.get_param("name")
     except Exception:  # broken RFC 2231 parameters
@@ -182,7 +199,8 @@ class Walker:
         if enc:
             yield Skipped(locator=here, part=path, kind="encrypted", reason=enc)
             return
-        charset = part.get_content_charset()
+        charset = (part.get_content_charset() if _mentions(part, "charset", ("content-type",))
+                   else None)
         if not attachment and ctype in ("text/plain", "text/html", "text/enriched", ""):
             notes: list[str] = []
             text = decode_text(data, charset, notes)
