@@ -1,17 +1,18 @@
 """The matcher: runs compiled detectors over text units and yields masked `Match` records.
 
-Owns the per-unit pipeline: keyword prefilter → pattern (regex module, under a timeout) →
-allowlist → token check (URL, email, IBAN) → validators → deny-context → required companions
-within N characters → context window → confidence threshold → masking. Boilerplate
-(signatures, disclaimers, footers) neither matches nor provides context; matches in quoted
-reply text are marked. A timeout on a hostile unit becomes a `Skipped` (kind `timeout`),
-never a hang and never silence. Never sees message headers or flows.
+Owns the per-unit pipeline: prefilter (keywords, digit count) → pattern (regex module, under
+a timeout) → allowlist → token check (URL, email, IBAN) → validators → deny-context →
+required companions within N characters → context window → confidence threshold → masking.
+Boilerplate (signatures, disclaimers, footers) neither matches nor provides context; matches
+in quoted reply text are marked. A timeout on a hostile unit becomes a `Skipped` (kind
+`timeout`), never a hang and never silence. Never sees message headers or flows.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import functools
+import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
@@ -22,10 +23,11 @@ from tracecheck.model import Match, Severity, Skipped, TextUnit
 from tracecheck.rules import mask
 from tracecheck.rules.boilerplate import Regions, blank, regions
 from tracecheck.rules.pack import Companion, ContextRule, Detector, Pack
-from tracecheck.rules.validators import REGISTRY, UNISSUED_FACTOR, Verdict
+from tracecheck.rules.validators import MIN_DIGITS, REGISTRY, UNISSUED_FACTOR, Verdict
 
 DEFAULT_TIMEOUT = 5.0
 _IBAN = regex.compile(r"[A-Z]{2}\d{2}[A-Z0-9]{10,30}")
+_NON_DIGITS = bytes(b for b in range(128) if not chr(b).isdigit())
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,6 +49,18 @@ class Text:
         self.text = text
         self.low = text.lower()
         self._spans: dict[tuple[str, int], list[tuple[int, int, str]]] = {}
+        self._digits: int | None = None
+
+    def has_digits(self, n: int) -> bool:
+        """False only when the text holds fewer than `n` digit characters (`str.isdigit`, as
+        `normalise` counts them): counted exactly for ASCII text, else bounded by length."""
+        if n <= 0:
+            return True
+        if self._digits is None:
+            text = self.text
+            self._digits = (len(text.encode("ascii").translate(None, _NON_DIGITS))
+                            if text.isascii() else len(text))
+        return self._digits >= n
 
     def spans(self, pattern: regex.Pattern[str], timeout: float) -> list[tuple[int, int, str]]:
         """(start, end, text) of every match of `pattern`; detectors that share a pattern
@@ -124,13 +138,72 @@ def _window(rule: ContextRule | Companion, t: Text, start: int, end: int,
     return rule.pattern.search(text, lo, hi, timeout=timeout) is not None
 
 
+# Rough frequencies (%) of characters in English text; anything else counts as rare (0.5).
+_FREQ = dict(zip(" etaoinshrdlcumwfgypbvkjxqz",
+                 (18, 12.7, 9.1, 8.2, 7.5, 7.0, 6.7, 6.3, 6.1, 6.0, 4.3, 4.0, 2.8, 2.8, 2.4,
+                  2.4, 2.2, 2.0, 2.0, 1.9, 1.5, 1.0, 0.8, 0.15, 0.15, 0.1, 0.07), strict=True))
+
+
+def _anchors(keywords: Iterable[str]) -> dict[str, str]:
+    """keyword → one of its characters, chosen (greedy set cover over `_FREQ`) so that few,
+    rare characters anchor every keyword. Affects speed only, never results."""
+    left = sorted(set(keywords))
+    chosen: dict[str, str] = {}
+    while left:
+        chars = {c for k in left for c in k}
+        cost = {c: _FREQ.get(c, 0.5) / sum(c in k for k in left) for c in chars}
+        best = min(cost, key=lambda c: (cost[c], c))
+        chosen.update((k, best) for k in left if best in k)
+        left = [k for k in left if best not in k]
+    return chosen
+
+
+def keyword_pattern(keywords: Iterable[str]) -> re.Pattern[str] | None:
+    """One stdlib regex that finds whether any of the non-empty `keywords` occurs in a text
+    as a substring (exactly like `in`, case as given); None when there are none.
+
+    A keyword `k` whose anchor is `k[i]` becomes `k[i]` + `k[i+1:]` + a look-behind for the
+    whole of `k`: it matches exactly where `k` occurs, and the engine (which skips ahead to
+    the next possible first character) tries only at the few positions holding an anchor.
+    One pass over the text instead of one `in` per keyword."""
+    groups: dict[str, list[str]] = {}
+    for k, anchor in _anchors(k for k in keywords if k).items():
+        i = k.index(anchor)
+        tail = re.escape(k[i + 1:]) + (f"(?<={re.escape(k)})" if i else "")
+        groups.setdefault(anchor, []).append(tail)
+    if not groups:
+        return None
+    return re.compile("|".join(f"{re.escape(a)}(?:{'|'.join(tails)})"
+                               for a, tails in sorted(groups.items())))
+
+
+def min_digits(det: Detector) -> int:
+    """Digit characters a text needs for `det` to hit: a `digits` value is INVALID below the
+    largest `MIN_DIGITS` of its validators, and it holds only digits from the match."""
+    if det.value != "digits":
+        return 0
+    return max((MIN_DIGITS.get(name, 0) for name in det.validators), default=0)
+
+
+def may_hit(det: Detector, t: Text) -> bool:
+    """False when `det` provably has no hit in `t`: none of its keywords occurs in the
+    lower-cased text (substring test), or the text has too few digits for its validators."""
+    if det.keywords and not any(map(t.low.__contains__, det.keywords)):
+        return False
+    return t.has_digits(min_digits(det))
+
+
 def detector_hits(
     det: Detector, text: str | Text, low: str | None = None, timeout: float = DEFAULT_TIMEOUT
 ) -> Iterator[Hit]:
     """Every hit of one detector in `text`."""
     t = text if isinstance(text, Text) else Text(text)
-    if det.keywords and not any(map(t.low.__contains__, det.keywords)):
-        return
+    if may_hit(det, t):
+        yield from _hits(det, t, timeout)
+
+
+def _hits(det: Detector, t: Text, timeout: float) -> Iterator[Hit]:
+    """`detector_hits` after the prefilter."""
     for start, end, raw in t.spans(det.pattern, timeout):
         if start == end:
             continue
@@ -238,6 +311,12 @@ class Matcher:
             if extra.id not in off:
                 dets.append(extra)
         self.detectors = tuple(dets)
+        self._keywords = keyword_pattern(k for d in dets for k in d.keywords)
+        # Each detector with its prefilter: must one of its keywords occur ("" always does),
+        # and how many digits the text needs. `_unkeyed`: those that need no keyword.
+        self._gated = tuple((d, bool(d.keywords) and "" not in d.keywords, min_digits(d))
+                            for d in dets)
+        self._unkeyed = tuple(g for g in self._gated if not g[1])
         if min_confidence is None:
             min_confidence = min((p.min_confidence for p in self.packs), default=0.5)
         self.min_confidence = min_confidence
@@ -253,11 +332,18 @@ class Matcher:
         t = Text(unit.text)
         found: list[tuple[Detector, Hit]] = []
         skips: list[Skipped] = []
-        for det in self.detectors:
+        # Most text holds no keyword at all: one regex says so, and only when it finds one is
+        # each detector's own keyword list checked (the same test `may_hit` makes).
+        keyed = self._keywords is not None and self._keywords.search(t.low) is not None
+        for det, needs_keyword, digits in self._gated if keyed else self._unkeyed:
             if bulk and not det.in_bulk_mail:
                 continue
+            if needs_keyword and not any(map(t.low.__contains__, det.keywords)):
+                continue
+            if digits and not t.has_digits(digits):
+                continue
             try:
-                for hit in detector_hits(det, t, timeout=self.timeout):
+                for hit in _hits(det, t, self.timeout):
                     if hit.confidence >= self.min_confidence:
                         found.append((det, hit))
             except TimeoutError:

@@ -30,13 +30,19 @@ old or foreign range, or a coincidence); with context they still clear the 0.5 t
 
 Validator = Callable[[str], Verdict]
 REGISTRY: dict[str, Validator] = {}
+MIN_DIGITS: dict[str, int] = {}
+"""Validators that reject (INVALID) every value shorter than this many digits. A detector
+with `value: digits` and such a validator cannot hit a text with fewer digit characters,
+so the matcher skips its pattern there (tests/rules hold each validator to its number)."""
 
 
-def validator(name: str) -> Callable[[Validator], Validator]:
-    """Register a validator under `name`."""
+def validator(name: str, *, min_digits: int = 0) -> Callable[[Validator], Validator]:
+    """Register a validator under `name`; `min_digits`: it rejects every shorter value."""
 
     def deco(fn: Validator) -> Validator:
         REGISTRY[name] = fn
+        if min_digits:
+            MIN_DIGITS[name] = min_digits
         return fn
 
     return deco
@@ -72,7 +78,7 @@ NHS_ISSUED = ((400_000_000, 499_999_999), (600_000_000, 799_999_999))
 with a real date is Scotland's CHI range; both have validators of their own."""
 
 
-@validator("nhs_mod11")
+@validator("nhs_mod11", min_digits=10)
 def nhs_mod11(digits: str) -> Verdict:
     """NHS number: Modulus 11 in an issued range; placeholders rejected; 999 is test data."""
     if is_placeholder(digits) or not mod11_valid(digits):
@@ -117,7 +123,7 @@ def luhn_valid(digits: str) -> bool:
     return total % 10 == 0
 
 
-@validator("chi")
+@validator("chi", min_digits=10)
 def chi(digits: str) -> Verdict:
     """Scottish CHI: a real DDMMYY date, then Modulus 11 or (from 2026) a Modulus 10 check."""
     if len(digits) != 10 or is_placeholder(digits) or not valid_ddmmyy(digits):
@@ -127,7 +133,7 @@ def chi(digits: str) -> Verdict:
     return Verdict.INVALID
 
 
-@validator("hc_range")
+@validator("hc_range", min_digits=10)
 def hc_range(digits: str) -> Verdict:
     """Northern Ireland H&C number: Modulus 11 within 320 000 001 – 399 999 999 (first nine)."""
     if is_placeholder(digits) or not mod11_valid(digits):

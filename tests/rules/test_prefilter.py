@@ -1,0 +1,136 @@
+"""The matcher's prefilter (one keyword regex, a digit count) changes speed, never results.
+
+Each check is held to the plain definition it replaces: a keyword condition is substring `in`
+on the lower-cased text, and a detector skipped for too few digits could not have hit.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from tracecheck.model import TextUnit
+from tracecheck.packs import default_pack_paths
+from tracecheck.rules.matcher import (
+    DEFAULT_TIMEOUT,
+    Matcher,
+    Text,
+    _hits,
+    detector_hits,
+    keyword_pattern,
+)
+from tracecheck.rules.pack import Detector, Pack, load_packs
+from tracecheck.rules.validators import MIN_DIGITS, REGISTRY, Verdict
+
+PACKS = load_packs(default_pack_paths())
+
+
+def _reference(det: Detector, text: str) -> list[tuple[int, int, str, float, bool, bool]]:
+    """A detector's hits with only the original prefilter: any keyword as a substring."""
+    t = Text(text)
+    if det.keywords and not any(k in t.low for k in det.keywords):
+        return []
+    return [dataclasses.astuple(h) for h in _hits(det, t, DEFAULT_TIMEOUT)]
+
+
+def _reference_scan(m: Matcher, text: str, bulk: bool) -> list[tuple[str, int, int, float]]:
+    rows = [(d.id, h[0], h[1], round(h[3], 3)) for d in m.detectors
+            if not bulk or d.in_bulk_mail
+            for h in _reference(d, text) if h[3] >= m.min_confidence]
+    return sorted(rows, key=lambda r: (r[1], r[2], r[0]))
+
+
+def _scan(m: Matcher, text: str, bulk: bool) -> list[tuple[str, int, int, float]]:
+    found, skips = m.scan(TextUnit(part="1", where="body", text=text), bulk=bulk)
+    assert skips == []
+    return [(x.rule, x.start, x.end, x.confidence) for x in found]
+
+
+# Keywords that overlap, share prefixes, nest, repeat across detectors and need escaping.
+_SHARED = {
+    "symptom": ("temp", "temp of", "cough", "a&e"),
+    "condition": ("temp", "immunosuppress", "immunosuppressed", "dia"),
+    "medication": ("immuno", "on insulin", "(x)", "İ"),
+    "admission": ("a&e", "hospital", "hosp", "NHS"),  # upper case: never in lower-cased text
+    "pregnancy": ("", "pregnan"),  # "" is in every text: the detector always runs
+    "vaccination": ("dose", "do", "vaccin"),
+}
+
+
+def _shared_pack() -> Pack:
+    pack = PACKS[0]
+    dets = tuple(dataclasses.replace(d, keywords=_SHARED.get(d.id, d.keywords))
+                 for d in pack.detectors)
+    return dataclasses.replace(pack, detectors=dets)
+
+
+SHIPPED = Matcher(PACKS)
+SHARED = Matcher([_shared_pack()])
+CASE_REF = Matcher(PACKS, case_reference=r"\bTC-\d{6}\b", min_confidence=0.2)
+
+_FRAGMENTS = [
+    " ", "  ", "\n", ", ", ". ", "-", "(x)", "İ", "K", "\u212a", "Temp", "temp of 38.5",
+    "immunosuppressed", "immuno", "A&E", "a&", "hosp", "hospital", "dia", "diabetic",
+    "cough", "PCR positive", "lateral flow", "self-isolating", "on insulin", "pregnant",
+    "dose", "second dose", "vaccinated", "she", "her son", "patient", "NHS number", "fever",
+    "test\nresult: positive", "SARS-CoV-2 detected",
+    "NHS no", "Order no", "Tel:", "TC-482913", "943 476 5919", "401 023 2137", "4010232137",
+    "320 000 1232", "0101801238", "999 123 4578", "12", "3", "٣", "²", "2024-05-01",
+]
+_TEXTS = st.one_of(
+    st.lists(st.sampled_from(_FRAGMENTS), max_size=14).map("".join),
+    st.text(alphabet="aeimnostd&( )İK0123456789 -.\n", max_size=60),
+)
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(st.text(alphabet="abc &(.*İi̇K\n", max_size=5), max_size=8),
+       st.text(alphabet="abcABC &(.*İi̇K\n", max_size=40))
+def test_keyword_pattern_is_exactly_substring_in(keywords: list[str], text: str) -> None:
+    pattern = keyword_pattern(keywords)
+    found = pattern is not None and pattern.search(text) is not None
+    assert found == any(k in text for k in keywords if k)
+
+
+@settings(max_examples=600, deadline=None)
+@given(_TEXTS, st.booleans())
+def test_scan_equals_the_unfiltered_detectors(text: str, bulk: bool) -> None:
+    for m in (SHIPPED, SHARED, CASE_REF):
+        assert _scan(m, text, bulk) == _reference_scan(m, text, bulk)
+        for det in m.detectors:
+            got = [dataclasses.astuple(h) for h in detector_hits(det, text)]
+            assert got == _reference(det, text)
+
+
+def test_shipped_examples_and_edge_texts() -> None:
+    texts = [ex for d in SHIPPED.detectors for ex in (*d.examples_match, *d.examples_no_match)]
+    texts += [
+        "", "NHS number 943 476 591", "NHS number 943 476 5919", "she has a TEMP OF 39",
+        "Patient İmmunosuppressed", "her a&e visit", "NHS no ٩٤٣٤٧٦٥٩١٩ patient",
+        "patient ²943 476 5919", "he had his second dose", "she has a fever, dose due",
+        "Her test\nresult: positive; her dose is due",
+    ]
+    for m in (SHIPPED, SHARED, CASE_REF):
+        for text in texts:
+            for bulk in (False, True):
+                assert _scan(m, text, bulk) == _reference_scan(m, text, bulk), text
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet="0123456789", max_size=12))
+def test_min_digits_validators_reject_every_shorter_value(digits: str) -> None:
+    assert MIN_DIGITS  # the identifier validators declare it
+    for name, n in MIN_DIGITS.items():
+        if len(digits) < n:
+            assert REGISTRY[name](digits) is Verdict.INVALID
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(max_size=40), st.integers(min_value=-1, max_value=15))
+def test_has_digits_never_undercounts(text: str, n: int) -> None:
+    if sum(ch.isdigit() for ch in text) >= n:
+        assert Text(text).has_digits(n)
+    if text.isascii():
+        assert Text(text).has_digits(n) == (sum(ch.isdigit() for ch in text) >= n)
