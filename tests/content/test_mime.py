@@ -4,7 +4,11 @@ from __future__ import annotations
 
 import base64
 
+from hypothesis import given
+from hypothesis import strategies as st
+
 from tracecheck.content.extract import ExtractLimits
+from tracecheck.content.html import fold_lines
 from tracecheck.content.mime import Walker, message_info, parse_full
 from tracecheck.model import RawMessage, Skipped, TextUnit
 
@@ -126,3 +130,14 @@ def test_deep_nesting_is_limited_not_a_crash() -> None:
         parts.append(f"--b{i}--\n".encode())
     units = walk(b"".join(parts))
     assert any(isinstance(u, Skipped) and u.kind == "limit" for u in units)
+
+
+@given(st.text(alphabet=st.sampled_from(list(" \t\n\r\x0b\x0c\x1c\x85\xa0\u2028\u3000ab")),
+               max_size=60))
+def test_fold_lines_is_the_regex_fold(text: str) -> None:
+    import re
+
+    spaces = re.compile(r"[^\S\n]+")
+    expected = "\n".join(line for line in (part.strip() for part in
+                                           spaces.sub(" ", text).split("\n")) if line)
+    assert fold_lines(text) == expected

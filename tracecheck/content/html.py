@@ -8,10 +8,8 @@ It does not sanitise HTML for display (reports escape their own output).
 
 from __future__ import annotations
 
-import re
 from html.parser import HTMLParser
 
-_SPACES = re.compile(r"[^\S\n]+")
 _DROP_CSS = "script, style, head, template, noscript"
 _BLOCK = frozenset(
     "p div br tr li ul ol table h1 h2 h3 h4 h5 h6 blockquote pre section article header "
@@ -26,8 +24,14 @@ def html_to_text(html: str) -> str:
         text = _lexbor(html)
     except Exception:  # the C parser refusing hostile input: use the pure-Python tokenizer
         text = _stdlib(html)
-    text = _SPACES.sub(" ", text.replace("\xa0", " "))
-    return "\n".join(line for line in (part.strip() for part in text.split("\n")) if line)
+    return fold_lines(text)
+
+
+def fold_lines(text: str) -> str:
+    """Runs of white space within a line folded to one space, lines stripped, empty lines
+    dropped (str.split and the regex `\\s` agree on what white space is)."""
+    return "\n".join(folded for folded in (" ".join(line.split()) for line in text.split("\n"))
+                     if folded)
 
 
 def _lexbor(html: str) -> str:
