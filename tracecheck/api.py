@@ -15,12 +15,12 @@ from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Protocol
+from typing import Protocol, cast
 
 from tracecheck import __version__
 from tracecheck.config import ScanSettings
 from tracecheck.content.extract import ExtractLimits
-from tracecheck.domains import ConsumerDomains, classify, infer_org
+from tracecheck.domains import ConsumerDomains, classify, in_org, infer_org
 from tracecheck.errors import InputError, UsageError
 from tracecheck.model import (
     Finding,
@@ -29,12 +29,13 @@ from tracecheck.model import (
     Match,
     MessageInfo,
     MessageRef,
-    OrgDomains,
     ScanResult,
     Severity,
     ShardResult,
     Skipped,
+    SourceSummary,
 )
+from tracecheck.packed import Packed, Packer
 from tracecheck.packs import default_pack_paths
 from tracecheck.rules.pack import Pack, load_packs
 from tracecheck.scanner import ScanConfig, scan_shard
@@ -175,7 +176,7 @@ def scan(
     # Every message's reference is needed only to correlate logs or to fill a case store.
     cfg = dataclasses.replace(cfg, keep_all_refs=bool(log_inputs) or checkpoint is not None)
 
-    shards: list[ShardResult] = []
+    merger = _Merger(consumer)
     todo: list[InputFile] = []
     stats: dict[str, tuple[int, int]] = {}
     for inp in mail_inputs:
@@ -186,25 +187,27 @@ def scan(
             stats[inp.path] = (0, 0)
         saved = checkpoint.load_shard(inp.path, *stats[inp.path]) if checkpoint else None
         if saved is not None:
-            shards.append(saved)
+            merger.add(saved)
             if progress is not None:
                 progress(inp.size)
         else:
             todo.append(inp)
     run = executor if executor is not None else _sequential
-    for shard in run(todo, cfg, progress):
+    # Without a case store nothing needs one result per file: an executor that can yield its
+    # byte ranges unjoined does, and each is packed as it arrives (flat parent memory).
+    ranges = getattr(run, "ranges", None) if checkpoint is None else None
+    results = cast(Executor, ranges)(todo, cfg, progress) if ranges else run(todo, cfg, progress)
+    for shard in results:
         if checkpoint is not None:
             path = shard.source.path if shard.source is not None else shard.key
             checkpoint.save_shard(shard, *stats.get(path, (0, 0)))
-        shards.append(shard)
-    shards.sort(key=lambda s: s.order)
+        merger.add(shard)
+        del shard
     top_skips.extend(_changed_during_scan(stats))
 
     log_events, log_skips, log_sources = _read_logs(log_inputs, opts)
-    return merge(
-        shards,
+    return merger.result(
         packs=packs,
-        consumer=consumer,
         org_domains=opts.org_domains,
         top_skips=top_skips,
         log_events=log_events,
@@ -323,61 +326,178 @@ def merge(
     log_sources: Sequence[tuple[InputFile, int, int]] = (),
     options: dict[str, object] | None = None,
 ) -> ScanResult:
-    """Combine shard results (already in order) into the final, deterministic result."""
-    senders: Counter[str] = Counter()
+    """Combine shard results into the final, deterministic result. Shards are whole files
+    or byte ranges of them, in any order: ranges of one file are joined as
+    `scanner.join_ranges` joins them, and files are taken in discovery order."""
+    merger = _Merger(consumer)
     for shard in shards:
-        senders.update(dict(shard.sender_domains))
-    org = infer_org(senders, org_domains)
-    findings: list[Finding] = []
-    skipped: list[Skipped] = list(top_skips)
-    notes: list[Skipped] = []
-    sources = []
-    flow_counts: Counter[str] = Counter()
-    for shard in shards:
-        if shard.source is not None:
-            sources.append(shard.source)
-        skipped.extend(shard.skipped)
-        notes.extend(shard.notes)
+        merger.add(shard)
+    return merger.result(packs=packs, org_domains=org_domains, top_skips=top_skips,
+                         log_events=log_events, log_skips=log_skips, log_sources=log_sources,
+                         options=options)
+
+
+@dataclass(frozen=True, slots=True)
+class _Part:
+    """One shard result as the merger keeps it: its findings and refs packed, the messages
+    whose flow waits for the org domains, and the small things (counts, skips, notes)."""
+
+    key: str
+    path: str
+    order: tuple[int, ...]
+    arrival: int
+    source: SourceSummary | None
+    findings: Packed[Finding]
+    recheck: tuple[tuple[str, tuple[str, ...]], ...]
+    """(locator, address domains) of messages found `external-other` before the org domains
+    were known: `internal` when every domain turns out to be the organisation's."""
+    refs: Packed[MessageRef]
+    skipped: tuple[Skipped, ...]
+    notes: tuple[Skipped, ...]
+
+
+class _Merger:
+    """Merges shard results as they arrive: each becomes findings at once (flows that need
+    the org domains are fixed at the end) and is kept packed (`tracecheck.packed`), so the
+    parent holds one shard's objects at a time plus compact records, whatever the input size.
+    The result is the one a merge of all shards at once gives."""
+
+    def __init__(self, consumer: ConsumerDomains) -> None:
+        self.consumer = consumer
+        self.senders: Counter[str] = Counter()
+        self.flow_counts: Counter[str] = Counter()
+        self.found = 0
+        self.scanned = 0
+        self.quoted_keys: set[tuple[str, str]] = set()
+        """(rule, value) of every quoted finding (`_drop_counted_quotes` indexes these)."""
+        self.parts: list[_Part] = []
+
+    def add(self, shard: ShardResult) -> None:
+        """Take one shard result (a whole file or a byte range of one)."""
+        self.senders.update(dict(shard.sender_domains))
+        self.found += shard.found
+        self.scanned += shard.scanned
         if shard.flow_counts:
-            flow_counts.update(dict(shard.flow_counts))
+            self.flow_counts.update(dict(shard.flow_counts))
         else:  # a shard saved by an older version: count its references
             for ref in shard.refs:
-                flow_counts[ref.flow or ("consumer" if ref.consumer else "non-consumer")] += 1
+                self.flow_counts[ref.flow or ("consumer" if ref.consumer else "non-consumer")] += 1
         infos = {m.locator: m for m in shard.messages}
         by_msg: dict[str, list[Match]] = defaultdict(list)
         for locator, match in shard.matches:
             by_msg[locator].append(match)
+        findings: Packer[Finding] = Packer()
+        recheck: list[tuple[str, tuple[str, ...]]] = []
         for locator, matches in by_msg.items():
-            findings.extend(_findings(infos[locator], matches, consumer, org))
-    findings, quoted_notes = _drop_counted_quotes(findings)
-    notes.extend(quoted_notes)
-    refs = tuple(r for s in shards for r in s.refs)
-    for inp, n_events, n_skips in log_sources:
-        from tracecheck.model import SourceSummary
+            info = infos[locator]
+            flow, consumer_addrs = classify(info.senders, info.recipients, self.consumer, ())
+            if flow is Flow.EXTERNAL_OTHER:
+                recheck.append((locator, tuple(sorted({a.domain for a in (*info.senders,
+                                                                          *info.recipients)}))))
+            for f in _findings(info, matches, flow, consumer_addrs):
+                if f.quoted:
+                    self.quoted_keys.add((f.rule, f.value))
+                findings.add(f)
+        head = shard.source
+        path = head.path if head is not None else shard.key.rpartition("@")[0] or shard.key
+        self.parts.append(_Part(
+            key=shard.key, path=path, order=shard.order, arrival=len(self.parts),
+            source=head, findings=findings.done(), recheck=tuple(recheck),
+            refs=Packed(shard.refs), skipped=shard.skipped, notes=shard.notes))
 
-        sources.append(SourceSummary(path=inp.path, type=f"log:{inp.log_format}",
-                                     bytes=inp.size, sha256=_file_sha256(inp.path),
-                                     messages=n_events, skipped=n_skips))
-    log_summary = None
-    log_findings: tuple[dict[str, object], ...] = ()
-    if log_sources:
-        log_summary, log_findings = _log_analysis(log_events, refs, consumer, packs)
-    return ScanResult(
-        tool_version=__version__,
-        packs=tuple(p.ref for p in packs),
-        sources=tuple(sources),
-        messages_found=sum(s.found for s in shards),
-        messages_scanned=sum(s.scanned for s in shards),
-        skipped=tuple(skipped) + tuple(log_skips),
-        findings=tuple(findings),
-        org=org,
-        flow_counts=dict(sorted(flow_counts.items())),
-        notes=tuple(notes),
-        log_events=tuple(log_events),
-        log_findings=log_findings,
-        log_summary=log_summary,
-        refs=refs,
-        options=dict(options or {}),
+    def _files(self) -> list[list[_Part]]:
+        """Parts grouped per file (as `parallel.base.Joiner` groups them), files in order."""
+        files: dict[tuple[int, str], list[_Part]] = {}
+        for part in self.parts:
+            files.setdefault((part.order[0] if part.order else 0, part.path), []).append(part)
+        groups = [sorted(g, key=lambda p: p.order) for g in files.values()]
+
+        def file_order(g: list[_Part]) -> tuple[tuple[int, ...], int]:
+            first = g[0]  # the order a joined result carries
+            return ((first.order[0], 0) if len(g) > 1 or first.key != first.path
+                    else first.order) if first.order else (), min(p.arrival for p in g)
+
+        return sorted(groups, key=file_order)
+
+    def result(
+        self,
+        *,
+        packs: Sequence[Pack],
+        org_domains: Sequence[str] = (),
+        top_skips: Sequence[Skipped] = (),
+        log_events: Sequence[LogEvent] = (),
+        log_skips: Sequence[Skipped] = (),
+        log_sources: Sequence[tuple[InputFile, int, int]] = (),
+        options: dict[str, object] | None = None,
+    ) -> ScanResult:
+        """The final result; the merger is emptied."""
+        org = infer_org(self.senders, org_domains)
+        files = self._files()
+        self.parts = []
+        skipped: list[Skipped] = list(top_skips)
+        notes: list[Skipped] = []
+        sources: list[SourceSummary] = []
+        found: Packer[Finding] = Packer()
+        refs: Packer[MessageRef] = Packer()
+        for group in files:
+            source = _joined_source(group)
+            if source is not None:
+                sources.append(source)
+            for part in group:
+                skipped.extend(part.skipped)
+                notes.extend(part.notes)
+                refs.add_packed(part.refs)
+                internal = {loc for loc, domains in part.recheck
+                            if org.domains and all(in_org(d, org.domains) for d in domains)}
+                if internal:
+                    found.extend(dataclasses.replace(f, flow=Flow.INTERNAL)
+                                 if f.locator in internal else f for f in part.findings)
+                else:
+                    found.add_packed(part.findings)
+            group.clear()
+        findings = found.done()
+        if self.quoted_keys:
+            findings, quoted_notes = _drop_counted_quotes(findings, self.quoted_keys)
+            notes.extend(quoted_notes)
+        all_refs = refs.done()
+        for inp, n_events, n_skips in log_sources:
+            sources.append(SourceSummary(path=inp.path, type=f"log:{inp.log_format}",
+                                         bytes=inp.size, sha256=_file_sha256(inp.path),
+                                         messages=n_events, skipped=n_skips))
+        log_summary = None
+        log_findings: tuple[dict[str, object], ...] = ()
+        if log_sources:
+            log_summary, log_findings = _log_analysis(log_events, all_refs, self.consumer,
+                                                      packs)
+        return ScanResult(
+            tool_version=__version__,
+            packs=tuple(p.ref for p in packs),
+            sources=tuple(sources),
+            messages_found=self.found,
+            messages_scanned=self.scanned,
+            skipped=tuple(skipped) + tuple(log_skips),
+            findings=findings,
+            org=org,
+            flow_counts=dict(sorted(self.flow_counts.items())),
+            notes=tuple(notes),
+            log_events=tuple(log_events),
+            log_findings=log_findings,
+            log_summary=log_summary,
+            refs=all_refs,
+            options=dict(options or {}),
+        )
+
+
+def _joined_source(parts: Sequence[_Part]) -> SourceSummary | None:
+    """A file's coverage entry from its parts in order, as `scanner.join_ranges` makes it."""
+    first = parts[0]
+    head = first.source
+    if head is None or (len(parts) == 1 and first.key == first.path):
+        return head
+    return SourceSummary(
+        path=head.path, type=head.type, bytes=head.bytes, sha256=head.sha256,
+        messages=sum(p.source.messages for p in parts if p.source is not None),
+        skipped=sum(p.source.skipped for p in parts if p.source is not None),
     )
 
 
@@ -415,44 +535,50 @@ def _log_analysis(
     return summary, tuple(found)
 
 
-def _drop_counted_quotes(findings: list[Finding]) -> tuple[list[Finding], list[Skipped]]:
+def _drop_counted_quotes(
+    findings: Packed[Finding], quoted_keys: set[tuple[str, str]] | None = None
+) -> tuple[Packed[Finding], list[Skipped]]:
     """Drop findings that exist only in quoted reply text when the same rule and value were
     already found, unquoted, in another message to the same consumer addresses (the thread
     is counted once); each drop is noted. Quotes that reach a new address are kept: forwarding
-    health data to someone new is a disclosure of its own."""
-    if not any(f.quoted for f in findings):
-        return findings, []
-    # (rule, value) → locators of unquoted findings, in order, and per consumer address.
+    health data to someone new is a disclosure of its own.
+
+    `quoted_keys`, when known, are the (rule, value) pairs of the quoted findings: only
+    unquoted findings with one of them are indexed."""
+    # (rule, value) → locators of unquoted findings, in order, and per consumer address
+    # (each locator string kept once: packed findings decode a new one every time).
     anywhere: dict[tuple[str, str], list[str]] = defaultdict(list)
     by_addr: dict[tuple[str, str], dict[str, set[str]]] = defaultdict(lambda: defaultdict(set))
-    for f in findings:
-        if not f.quoted:
-            anywhere[(f.rule, f.value)].append(f.locator)
-            for a in f.consumer_addresses:
-                by_addr[(f.rule, f.value)][a].add(f.locator)
-    kept: list[Finding] = []
-    notes: list[Skipped] = []
-    for f in findings:
+    locators: dict[str, str] = {}
+    quoted: list[tuple[int, str, str, str, str, tuple[str, ...]]] = []
+    for i, f in enumerate(findings):
+        key = (f.rule, f.value)
         if f.quoted:
-            key = (f.rule, f.value)
-            common: set[str] | None = None
-            if f.consumer_addresses:
-                common = set.intersection(*(by_addr[key].get(a, set())
-                                            for a in f.consumer_addresses))
-            earlier = next((loc for loc in anywhere.get(key, ())
-                            if loc != f.locator and (common is None or loc in common)), None)
-            if earlier is not None:
-                notes.append(Skipped(locator=f.locator, part=f.part, kind="suppressed",
-                                     reason=f"quoted {f.rule} already counted in {earlier}"))
-                continue
-        kept.append(f)
-    return kept, notes
+            quoted.append((i, f.rule, f.value, f.locator, f.part, f.consumer_addresses))
+        elif quoted_keys is None or key in quoted_keys:
+            loc = locators.setdefault(f.locator, f.locator)
+            anywhere[key].append(loc)
+            for a in f.consumer_addresses:
+                by_addr[key][a].add(loc)
+    dropped: dict[int, Skipped] = {}
+    for i, rule, value, locator, part, addresses in quoted:
+        key = (rule, value)
+        common: set[str] | None = None
+        if addresses:
+            common = set.intersection(*(by_addr[key].get(a, set()) for a in addresses))
+        earlier = next((loc for loc in anywhere.get(key, ())
+                        if loc != locator and (common is None or loc in common)), None)
+        if earlier is not None:
+            dropped[i] = Skipped(locator=locator, part=part, kind="suppressed",
+                                 reason=f"quoted {rule} already counted in {earlier}")
+    if not dropped:
+        return findings, []
+    return findings.without(dropped), list(dropped.values())
 
 
 def _findings(
-    info: MessageInfo, matches: Sequence[Match], consumer: ConsumerDomains, org: OrgDomains
+    info: MessageInfo, matches: Sequence[Match], flow: Flow, consumer_addrs: tuple[str, ...]
 ) -> Iterator[Finding]:
-    flow, consumer_addrs = classify(info.senders, info.recipients, consumer, org.domains)
     sender = info.senders[0].addr if info.senders else ""
     recipients = tuple(dict.fromkeys(a.addr for a in info.recipients))
     grouped: dict[tuple[str, str, str], list[Match]] = {}
@@ -489,13 +615,20 @@ def _findings(
 def failing(result: ScanResult, fail_on: Severity | None) -> list[Finding]:
     """Findings that make the default exit code 1: consumer flows, at or above `fail_on`,
     not reserved test data. `fail_on=None` means never fail."""
+    return list(_failing(result, fail_on))
+
+
+def fails(result: ScanResult, fail_on: Severity | None) -> bool:
+    """True when `failing(result, fail_on)` is not empty (without listing the findings)."""
+    return next(_failing(result, fail_on), None) is not None
+
+
+def _failing(result: ScanResult, fail_on: Severity | None) -> Iterator[Finding]:
     if fail_on is None:
-        return []
-    return [
-        f
-        for f in result.findings
-        if f.flow.is_consumer and f.severity >= fail_on and not f.test_data
-    ]
+        return
+    for f in result.findings:
+        if f.flow.is_consumer and f.severity >= fail_on and not f.test_data:
+            yield f
 
 
 def source_hashes(result: ScanResult) -> dict[str, str]:
@@ -518,6 +651,7 @@ __all__ = [
     "ScanResult",
     "check_paths",
     "failing",
+    "fails",
     "fingerprint",
     "merge",
     "resolve_packs",

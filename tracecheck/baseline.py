@@ -24,6 +24,7 @@ from typing import Any
 
 from tracecheck.errors import UsageError
 from tracecheck.model import Finding, ScanResult
+from tracecheck.packed import Packed
 
 BASELINE_SCHEMA_VERSION = 1
 DEFAULT_BASELINE = ".tracecheck-baseline.json"
@@ -183,7 +184,7 @@ def apply_baseline(result: ScanResult, baseline: Baseline) -> ScanResult:
     suppressed, so every report shows that findings were left out, and why.
     """
     accepted = baseline.fingerprints
-    remaining = tuple(f for f in result.findings if f.fingerprint not in accepted)
+    remaining = Packed(f for f in result.findings if f.fingerprint not in accepted)
     seen = {f.fingerprint for f in result.findings}
     options = dict(result.options)
     options["baseline"] = {

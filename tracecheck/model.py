@@ -8,8 +8,29 @@ from another tracecheck module.
 
 from __future__ import annotations
 
+import dataclasses
 import enum
+import operator
+from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Any, TypeVar
+
+_C = TypeVar("_C", bound=type)
+
+
+def _pickled_by_fields(cls: _C) -> _C:
+    """Pickle a frozen slotted dataclass as `cls(*field values)`: about twice as fast both
+    ways as the dataclass default (which calls `fields()` for every object), for the records
+    that cross from worker processes and that `tracecheck.packed` keeps."""
+    names = [f.name for f in dataclasses.fields(cls)]
+    values = operator.attrgetter(*names)  # a tuple: every class here has several fields
+    assert len(names) > 1
+
+    def __reduce__(self: object) -> tuple[Any, ...]:
+        return (cls, values(self))
+
+    cls.__reduce__ = __reduce__  # type: ignore[assignment,method-assign]
+    return cls
 
 
 class Flow(enum.StrEnum):
@@ -85,6 +106,7 @@ class RawMessage:
     (Outlook MSG/PST); `raw` then holds the bytes that were hashed."""
 
 
+@_pickled_by_fields
 @dataclass(frozen=True, slots=True)
 class Skipped:
     """Something found but not scanned (or scanned only in part), with the reason."""
@@ -100,6 +122,7 @@ class Skipped:
     encrypted, limit, timeout, decode, image, non-mail."""
 
 
+@_pickled_by_fields
 @dataclass(frozen=True, slots=True)
 class Address:
     """One mailbox address as found in a header."""
@@ -117,6 +140,7 @@ class Address:
         return self.addr.rpartition("@")[2]
 
 
+@_pickled_by_fields
 @dataclass(frozen=True, slots=True)
 class Hop:
     """One Received header, as parsed by mail-parser (only what correlation needs)."""
@@ -128,6 +152,7 @@ class Hop:
     date_utc: str = ""
 
 
+@_pickled_by_fields
 @dataclass(frozen=True, slots=True)
 class MessageInfo:
     """The header-level facts about a message (no body content)."""
@@ -160,6 +185,7 @@ class TextUnit:
     content_type: str = "text/plain"
 
 
+@_pickled_by_fields
 @dataclass(frozen=True, slots=True)
 class Match:
     """One detector hit inside one text unit, before flows and masking are applied."""
@@ -183,6 +209,7 @@ class Match:
     """True when the match lies in quoted reply text."""
 
 
+@_pickled_by_fields
 @dataclass(frozen=True, slots=True)
 class Finding:
     """A reportable hit: a match joined to its message and flow."""
@@ -263,6 +290,7 @@ class PackRef:
     path: str
 
 
+@_pickled_by_fields
 @dataclass(frozen=True, slots=True)
 class SourceSummary:
     """Per-source coverage: one container file."""
@@ -295,7 +323,9 @@ class ScanResult:
     messages_found: int
     messages_scanned: int
     skipped: tuple[Skipped, ...]
-    findings: tuple[Finding, ...]
+    findings: Sequence[Finding]
+    """In order; a tuple, or from `api.scan` a compact `tracecheck.packed.Packed` sequence
+    (decoded block by block when read: iterate it once rather than index it at random)."""
     org: OrgDomains
     flow_counts: dict[str, int] = field(default_factory=dict)
     notes: tuple[Skipped, ...] = ()
@@ -304,12 +334,14 @@ class ScanResult:
     log_findings: tuple[dict[str, object], ...] = ()
     log_summary: dict[str, object] | None = None
     """`logs.analysis.correlate` output when log files were scanned, else None."""
-    refs: tuple[MessageRef, ...] = ()
-    """Compact facts on every message scanned (dedup across exports, log correlation)."""
+    refs: Sequence[MessageRef] = ()
+    """Compact facts on every message scanned (dedup across exports, log correlation); a
+    tuple, or from `api.scan` a `tracecheck.packed.Packed` sequence."""
     options: dict[str, object] = field(default_factory=dict)
     """Options that shape the output (mode, thresholds, limits), echoed in coverage."""
 
 
+@_pickled_by_fields
 @dataclass(frozen=True, slots=True)
 class MessageRef:
     """The compact facts kept for every message scanned (for dedup and log correlation)."""

@@ -66,6 +66,28 @@ def test_a_multi_shard_mbox_gives_the_same_report_as_one_worker(big_mbox: Path) 
     assert '"fingerprint"' in one and big_mbox.name in one
 
 
+def test_ranges_merged_in_any_order_give_the_report_of_joined_files(big_mbox: Path) -> None:
+    from tracecheck.packed import Packed
+
+    ex = LocalExecutor(workers=2, target_bytes=8192)
+
+    class LastFirst:  # the executor's byte ranges, unjoined, last one first
+        def __call__(self, inputs, cfg, progress=None):  # type: ignore[no-untyped-def]
+            return ex(inputs, cfg, progress)
+
+        def ranges(self, inputs, cfg, progress=None):  # type: ignore[no-untyped-def]
+            return reversed(list(ex.ranges(inputs, cfg, progress)))
+
+    class Joined:  # one result per file only: no `ranges`
+        def __call__(self, inputs, cfg, progress=None):  # type: ignore[no-untyped-def]
+            return ex(inputs, cfg, progress)
+
+    paths = [str(big_mbox), *CORPUS]
+    result = api.scan(paths, api.ScanOptions(all_messages=True), executor=LastFirst())
+    assert isinstance(result.findings, Packed) and isinstance(result.refs, Packed)
+    assert _json(result) == _scan(paths, Joined()) == _scan(paths, executor_for(workers=1))
+
+
 def test_real_messy_mail_gives_the_same_report_with_ranges() -> None:
     folder = CORPORA / "email-real"
     if not folder.exists():

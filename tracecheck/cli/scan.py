@@ -149,7 +149,7 @@ def scan(
     with output_stream(output) as out:
         reporter_for(fmt, color=color).write(result, out, reveal=reveal)
     threshold = None if fail_on is FailOn.NEVER else Severity.parse(fail_on.value)
-    failed = bool(api.failing(result, threshold))
+    failed = api.fails(result, threshold)
     raise typer.Exit(1 if failed and not exit_zero else 0)
 
 

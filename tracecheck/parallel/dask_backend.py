@@ -19,7 +19,7 @@ from tracecheck.model import ShardResult
 from tracecheck.parallel.base import Joiner, Progress, batches, failed, scan_batch, shard_bytes
 from tracecheck.scanner import ScanConfig
 from tracecheck.sources.files import InputFile
-from tracecheck.sources.shards import choose_target, plan_shards
+from tracecheck.sources.shards import Shard, choose_target, plan_shards
 
 LOCAL = "local"
 LOCAL_WORKERS = 2
@@ -54,6 +54,23 @@ class DaskExecutor:
     def __call__(
         self, inputs: Sequence[InputFile], cfg: ScanConfig, progress: Progress | None = None
     ) -> Iterator[ShardResult]:
+        joiner: Joiner | None = None
+        for plan, part in self._run(inputs, cfg, progress):
+            if joiner is None:
+                joiner = Joiner(plan)
+            yield from joiner.add(part)
+
+    def ranges(
+        self, inputs: Sequence[InputFile], cfg: ScanConfig, progress: Progress | None = None
+    ) -> Iterator[ShardResult]:
+        """Each byte range's result as it finishes, not joined per file (`api.merge` joins
+        them), so the caller never holds a whole large file's results at once."""
+        for _, part in self._run(inputs, cfg, progress):
+            yield part
+
+    def _run(
+        self, inputs: Sequence[InputFile], cfg: ScanConfig, progress: Progress | None
+    ) -> Iterator[tuple[list[Shard], ShardResult]]:
         from distributed import as_completed
 
         with contextlib.ExitStack() as stack:
@@ -63,7 +80,6 @@ class DaskExecutor:
             if target is None:
                 target = choose_target(inputs, max(threads, 2))
             plan = plan_shards(inputs, target)
-            joiner = Joiner(plan)
             tasks = batches(plan)
             futures = client.map(scan_batch, tasks, cfg=cfg, pure=False)
             by_key = {f.key: task for f, task in zip(futures, tasks, strict=True)}
@@ -77,4 +93,4 @@ class DaskExecutor:
                 if progress is not None:
                     progress(sum(shard_bytes(s) for s in task))
                 for result in results:
-                    yield from joiner.add(result)
+                    yield plan, result

@@ -44,6 +44,24 @@ def _with_digest(result: ShardResult, digests: dict[str, Future[tuple[int, str]]
     return dataclasses.replace(result, source=dataclasses.replace(src, bytes=size, sha256=sha))
 
 
+def _ready(task: Sequence[Shard], results: list[ShardResult],
+           digests: dict[str, Future[tuple[int, str]]],
+           waiting: list[ShardResult]) -> Iterator[ShardResult]:
+    """A task's results, except the first range of a file still being hashed (kept in
+    `waiting`); then every waiting result whose file hash has arrived, with that hash."""
+    for shard, result in zip(task, results, strict=True):
+        if shard.ranged and shard.start == 0 and shard.input.path in digests:
+            waiting.append(result)
+        else:
+            yield result
+    results.clear()
+    ready = [r for r in waiting if r.source is None or r.source.path not in digests
+             or digests[r.source.path].done()]
+    if ready:
+        waiting[:] = [r for r in waiting if not any(r is d for d in ready)]
+        yield from (_with_digest(r, digests) for r in ready)
+
+
 def default_workers() -> int:
     """All cores this process may run on."""
     try:
@@ -75,9 +93,23 @@ class LocalExecutor:
     ) -> Iterator[ShardResult]:
         plan = self.plan(inputs)
         joiner = Joiner(plan)
+        for part in self._run(plan, cfg, progress):
+            yield from joiner.add(part)
+
+    def ranges(
+        self, inputs: Sequence[InputFile], cfg: ScanConfig, progress: Progress | None = None
+    ) -> Iterator[ShardResult]:
+        """Like calling the executor, but each byte range's result is yielded as it finishes
+        instead of being held until its file is complete (`api.merge` joins them): the
+        caller never holds a whole large file's results at once."""
+        return self._run(self.plan(inputs), cfg, progress)
+
+    def _run(
+        self, plan: list[Shard], cfg: ScanConfig, progress: Progress | None
+    ) -> Iterator[ShardResult]:
         if self.workers <= 1 or len(plan) <= 1:
             for shard in plan:
-                yield from joiner.add(scan_shard(shard, cfg, progress))
+                yield scan_shard(shard, cfg, progress)
             return
         # Ranged files are hashed here, in a thread, while the workers scan (hashlib releases
         # the GIL), instead of by the worker that holds the first range.
@@ -87,10 +119,10 @@ class LocalExecutor:
         hashing.shutdown(wait=False)
         plan = [dataclasses.replace(s, hash_file=False) if s.input.path in digests else s
                 for s in plan]
-        joiner = Joiner(plan)
         tasks = batches(plan)
         warm(cfg)  # forked workers inherit the loaded packs
         pool = ProcessPoolExecutor(max_workers=min(self.workers, len(tasks)))
+        waiting: list[ShardResult] = []  # first ranges whose file is still being hashed
         try:
             futures: dict[Future[list[ShardResult]], list[Shard]] = {
                 pool.submit(scan_batch, task, cfg): task for task in tasks
@@ -101,10 +133,11 @@ class LocalExecutor:
                     results = fut.result()
                 except Exception as exc:  # a dead worker is a coverage gap, not a crash
                     results = [failed(s, exc) for s in task]
+                del fut
                 if progress is not None:
                     progress(sum(shard_bytes(s) for s in task))
-                for result in results:
-                    for joined in joiner.add(result):
-                        yield _with_digest(joined, digests)
+                yield from _ready(task, results, digests, waiting)
+                del results  # the generator keeps no finished result while it waits
+            yield from (_with_digest(result, digests) for result in waiting)
         finally:
             pool.shutdown(wait=True, cancel_futures=True)

@@ -7,6 +7,7 @@ prefixed with a single quote (CSV injection).
 from __future__ import annotations
 
 import csv
+import itertools
 from typing import Any, TextIO
 
 from tracecheck.model import ScanResult
@@ -30,12 +31,16 @@ class CsvReporter:
 
     def write(self, result: ScanResult, out: TextIO, *, reveal: bool = False) -> None:
         """Write header and rows."""
-        rows = [finding_dict(f, reveal=reveal) for f in result.findings]
-        columns = list(finding_dict(result.findings[0], reveal=reveal)) if rows else list(
+        findings = iter(result.findings)  # one row at a time: never the whole table
+        first = next(findings, None)
+        columns = list(finding_dict(first, reveal=reveal)) if first is not None else list(
             _COLUMNS) + (["value"] if reveal else [])
         writer = csv.writer(out, lineterminator="\n")
         writer.writerow(columns)
-        for row in rows:
+        if first is None:
+            return
+        for f in itertools.chain((first,), findings):
+            row = finding_dict(f, reveal=reveal)
             writer.writerow([safe_cell(row.get(c)) for c in columns])
 
 

@@ -9,10 +9,11 @@ encoder (an `indent=` dump is pure Python and dominated the end of large scans).
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from typing import Any, TextIO
 
 from tracecheck.model import ScanResult
-from tracecheck.reports.records import finding_dict, result_dict
+from tracecheck.reports.records import Records, finding_dict, result_layout
 
 
 class JsonReporter:
@@ -20,7 +21,7 @@ class JsonReporter:
 
     def write(self, result: ScanResult, out: TextIO, *, reveal: bool = False) -> None:
         """Write the document."""
-        write_layout(result_dict(result, reveal=reveal), out)
+        write_layout(result_layout(result, reveal=reveal), out)
         out.write("\n")
 
 
@@ -39,15 +40,25 @@ def write_layout(value: Any, out: TextIO, depth: int = 0) -> None:
             write_layout(item, out, depth + 1)
             out.write(",\n" if i < last else "\n")
         out.write(pad + "}")
+    elif isinstance(value, Records):  # made one at a time, never held as a list
+        if len(value):
+            _write_records(value, out, pad)
+        else:
+            out.write("[]")
     elif isinstance(value, list) and value and all(isinstance(x, dict) for x in value):
-        out.write("[\n")
-        last = len(value) - 1
-        for i, item in enumerate(value):
-            out.write(f"{pad}  {_compact(item)}")
-            out.write(",\n" if i < last else "\n")
-        out.write(pad + "]")
+        _write_records(value, out, pad)
     else:
         out.write(_compact(value))
+
+
+def _write_records(records: Iterable[Any], out: TextIO, pad: str) -> None:
+    """`[`, one compact record per line (comma-separated), `]`: the records are not empty."""
+    out.write("[\n")
+    sep = ""
+    for item in records:
+        out.write(f"{sep}{pad}  {_compact(item)}")
+        sep = ",\n"
+    out.write("\n" + pad + "]")
 
 
 class JsonlReporter:

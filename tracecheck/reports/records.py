@@ -6,10 +6,28 @@ Owns the output contract's key names and order (docs/output.md). Values are mask
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable, Iterator, Sequence
+from typing import Any, Generic, TypeVar
 
 from tracecheck.model import Finding, LogEvent, ScanResult, Skipped
 from tracecheck.reports.base import SCHEMA_VERSION
+
+T = TypeVar("T")
+
+
+class Records(Generic[T]):
+    """A list of records made one at a time as it is written (`reports.json_report` writes it
+    like the list of dicts it stands for), so a large report is never held whole."""
+
+    def __init__(self, items: Sequence[T], make: Callable[[T], dict[str, Any]]) -> None:
+        self.items = items
+        self.make = make
+
+    def __len__(self) -> int:
+        return len(self.items)
+
+    def __iter__(self) -> Iterator[dict[str, Any]]:
+        return (self.make(x) for x in self.items)
 
 
 def finding_dict(f: Finding, *, reveal: bool = False) -> dict[str, Any]:
@@ -70,9 +88,25 @@ def log_event_dict(e: LogEvent, *, reveal: bool = False) -> dict[str, Any]:
 
 def result_dict(result: ScanResult, *, reveal: bool = False) -> dict[str, Any]:
     """The whole `--format json` document."""
+    doc = result_layout(result, reveal=reveal)
+    for part in (doc["coverage"], doc):
+        for key, value in part.items():
+            if isinstance(value, Records):
+                part[key] = list(value)
+    return doc
+
+
+def result_layout(result: ScanResult, *, reveal: bool = False) -> dict[str, Any]:
+    """`result_dict` with the findings as `Records`, made one at a time while written."""
     message_skips = [s for s in result.skipped if s.part is None and "#" not in s.locator]
-    flagged = {f.locator for f in result.findings}
-    consumer_flagged = {f.locator for f in result.findings if f.flow.is_consumer}
+    flagged: set[str] = set()
+    consumer_flagged: set[str] = set()
+    consumer_findings = 0
+    for f in result.findings:  # one pass: packed findings are decoded as they are read
+        flagged.add(f.locator)
+        if f.flow.is_consumer:
+            consumer_flagged.add(f.locator)
+            consumer_findings += 1
     doc: dict[str, Any] = {
         "schema_version": SCHEMA_VERSION,
         "tool": {"name": "tracecheck", "version": result.tool_version},
@@ -88,7 +122,7 @@ def result_dict(result: ScanResult, *, reveal: bool = False) -> dict[str, Any]:
             "messages_flagged": len(flagged),
             "consumer_messages_flagged": len(consumer_flagged),
             "findings": len(result.findings),
-            "consumer_findings": sum(1 for f in result.findings if f.flow.is_consumer),
+            "consumer_findings": consumer_findings,
             "flows": dict(result.flow_counts),
         },
         "coverage": {
@@ -100,12 +134,13 @@ def result_dict(result: ScanResult, *, reveal: bool = False) -> dict[str, Any]:
             "messages": result.messages_found,
             "messages_scanned": result.messages_scanned,
             "messages_skipped": len(message_skips),
-            "skipped": [skipped_dict(s) for s in result.skipped],
-            "notes": [skipped_dict(s) for s in result.notes],
+            "skipped": Records(result.skipped, skipped_dict),
+            "notes": Records(result.notes, skipped_dict),
             "options": result.options,
         },
-        "findings": [finding_dict(f, reveal=reveal) for f in result.findings],
+        "findings": Records(result.findings, lambda f: finding_dict(f, reveal=reveal)),
     }
+    del flagged, consumer_flagged
     if result.log_summary is not None:
         logs = dict(result.log_summary)
         logs["event_list"] = [log_event_dict(e, reveal=reveal) for e in result.log_events]
