@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import platform
 import sys
 from datetime import UTC, datetime
@@ -161,8 +162,18 @@ def _executor(workers: int | None, dask: str | None) -> api.Executor | None:
     return executor_for(workers=workers, dask=dask)
 
 
+def _tune_gc() -> None:
+    """A scan allocates millions of short-lived objects (message trees, text units) and
+    keeps few: collect the young generation less often, and leave what is loaded by now
+    (modules, rule packs) out of full collections. About 5% of the CPU of a content scan;
+    worker processes forked later inherit both settings."""
+    gc.freeze()
+    gc.set_threshold(10_000, 10, 10)
+
+
 def _run(paths: list[str], options: api.ScanOptions, progress: Progress,
          executor: api.Executor | None, case: Path | None) -> ScanResult:
+    _tune_gc()
     if case is None:
         return api.scan(paths, options, progress=progress.advance, total=progress.set_total,
                         executor=executor)
