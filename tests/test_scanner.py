@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import email
 import email.parser
 import email.policy
 import io
@@ -11,6 +12,7 @@ from email.message import Message
 from pathlib import Path
 from typing import cast
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -165,3 +167,14 @@ def test_raw_pre_check_never_hides_a_consumer_address() -> None:
                 else:
                     full += 1
     assert quick > 50 and full > 50
+
+
+@pytest.mark.parametrize("data", [b"A: b\n\nbody\n", b"A: b\r\n\r\nbody\r\n",
+                                  b"A: b\n\r\n\nbody\n", b"A: b\n\n\r\nbody\n",
+                                  b"A: b\n c\n\r\nbody\n\nmore\n"])
+def test_fast_split_finds_where_the_body_starts(data: bytes) -> None:
+    fast = fast_headers(data)
+    assert fast is not None
+    stdlib = email.message_from_bytes(data, policy=email.policy.compat32)
+    assert data[fast.body_start:].decode() == stdlib.get_payload()
+    assert list(fast.raw_items()) == _stdlib_items(data)

@@ -93,7 +93,8 @@ def _with_prefix(skip: Skipped, locator: str) -> Skipped:
                    kind=skip.kind)
 
 
-_HEADER_NAME = re.compile(r"[\x21-\x39\x3b-\x7e]+:")
+_FIELD = re.compile(r"^([\x21-\x39\x3b-\x7e]+):[ \t]*([^\n]*\n(?:[ \t][^\n]*\n)*)", re.MULTILINE)
+_FIELDS = re.compile(r"(?:[\x21-\x39\x3b-\x7e]+:[^\n]*\n(?:[ \t][^\n]*\n)*)*")
 
 
 class RawHeaders:
@@ -123,30 +124,19 @@ def fast_headers(data: bytes) -> RawHeaders | None:
     """Split the header section of an ordinary message without the email package, or None
     when anything is unusual (8-bit bytes, a bare CR, a line that is not a header field,
     no blank line before the body, an envelope `From ` line): those go to the stdlib."""
-    a = data.find(b"\n\n")
-    b = data.find(b"\n\r\n")
-    end = a if b < 0 else b if a < 0 else min(a, b)
+    end = _header_end(data)
     if end < 0 or data[:1] in (b"\n", b"\r", b" ", b"\t"):
         return None
     block = data[: end + 1]
     if not block.isascii() or block.count(b"\r") != block.count(b"\r\n"):
         return None
-    items: list[tuple[str, str]] = []
-    name = ""
-    lines: list[str] = []
-    for line in block.decode("ascii").split("\n")[:-1]:
-        if line[:1] in (" ", "\t"):
-            lines.append(line + "\n")
-            continue
-        if not _HEADER_NAME.match(line) or line.startswith("From "):
-            return None
-        if lines:
-            items.append((name, "".join(lines).rstrip("\r\n")))
-        name, _, first = line.partition(":")
-        lines = [first.lstrip(" \t") + "\n"]
-    if lines:
-        items.append((name, "".join(lines).rstrip("\r\n")))
-    return RawHeaders(items, end + (2 if end == a else 3))
+    text = block.decode("ascii")
+    if not _FIELDS.fullmatch(text):  # a line that is neither a field nor a fold
+        return None
+    # compat32: the first line's value loses leading blanks, folds are kept, the line
+    # break at the end goes
+    items = [(m[1], m[2].rstrip("\r\n")) for m in _FIELD.finditer(text)]
+    return RawHeaders(items, end + (2 if data[end + 1:end + 2] == b"\n" else 3))
 
 
 def triage_headers(raw: RawMessage) -> Message | RawHeaders:
@@ -254,10 +244,16 @@ _SPACED_ATS = (b" @", b"@ ", b"\t@", b"@\t", b"\n@", b"@\n", b"\r@", b"@\r")
 _FROM_FIELD = re.compile(rb"(?im)^from[ \t]*:([^\r\n]*(?:\r?\n[ \t][^\r\n]*)*)")
 
 
-def _header_block(data: bytes) -> bytes | None:
+def _header_end(data: bytes) -> int:
+    """Index of the line break that ends the header section (the blank line follows), or
+    -1 when there is no blank line."""
     a = data.find(b"\n\n")
-    b = data.find(b"\n\r\n")
-    end = a if b < 0 else b if a < 0 else min(a, b)
+    b = data.find(b"\n\r\n", 0, a + 2 if a >= 0 else len(data))  # only an earlier one counts
+    return a if b < 0 else b if a < 0 else min(a, b)
+
+
+def _header_block(data: bytes) -> bytes | None:
+    end = _header_end(data)
     return data[: end + 1] if end >= 0 else None
 
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import email.parser
 import email.policy
+import functools
 from collections.abc import Iterator, Sequence
 from email.message import Message
 
@@ -124,6 +125,24 @@ def _filename(part: Message) -> str:
     return hdr.decode_words(str(name)).strip() if name else ""
 
 
+@functools.lru_cache(maxsize=4096)
+def _charset_of(content_type: str) -> str | None:
+    probe = Message()
+    probe["Content-Type"] = content_type
+    return probe.get_content_charset()
+
+
+def _charset(part: Message) -> str | None:
+    """`part.get_content_charset()`, computed once per distinct Content-Type value (a few
+    values such as `text/plain; charset=utf-8` make up most of a mailbox)."""
+    value = part.get("content-type")
+    if value is None:
+        return None
+    if isinstance(value, str) and len(value) < 256:
+        return _charset_of(value)
+    return part.get_content_charset()
+
+
 def _is_attachment(part: Message, filename: str) -> bool:
     disp = str(part.get("content-disposition", "")).split(";", 1)[0].strip().lower()
     return disp == "attachment" or bool(filename)
@@ -199,8 +218,7 @@ class Walker:
         if enc:
             yield Skipped(locator=here, part=path, kind="encrypted", reason=enc)
             return
-        charset = (part.get_content_charset() if _mentions(part, "charset", ("content-type",))
-                   else None)
+        charset = _charset(part)
         if not attachment and ctype in ("text/plain", "text/html", "text/enriched", ""):
             notes: list[str] = []
             text = decode_text(data, charset, notes)
