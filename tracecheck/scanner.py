@@ -203,7 +203,7 @@ def _quick_non_consumer(raw: RawMessage, head: RawHeaders, st: _ShardState) -> N
         return
     m = cast(Message, head)
     date = hdr.parse_date(hdr.first_value(m, "date"), notes)
-    st.add_ref(MessageRef(locator=raw.locator, sha256=raw.sha256,
+    st.add_ref(MessageRef(locator=raw.locator, sha256=_sha256(raw),
                           message_id=hdr.message_id(m), date=date, consumer=False, flow=flow))
 
 
@@ -292,8 +292,6 @@ def scan_message(raw: RawMessage, cfg: ScanConfig, st: _ShardState) -> None:
     consumer = _consumer(cfg.extra_consumer, cfg.allow_addresses)
     if not cfg.all_messages and not st.keep_all_refs and _quick_raw(raw, consumer, st):
         return
-    if not raw.sha256:  # mbox messages are hashed only when a record of them is kept
-        raw = dataclasses.replace(raw, sha256=hashlib.sha256(raw.raw).hexdigest())
     st.found += 1
     try:
         head = triage_headers(raw)
@@ -344,15 +342,24 @@ def scan_message(raw: RawMessage, cfg: ScanConfig, st: _ShardState) -> None:
     for note in info.notes:
         st.notes.append(Skipped(locator=raw.locator, kind="decode", reason=note))
     st.scanned += 1
+    flow_name = flow.value if is_consumer else (
+        "unknown" if flow.value == "unknown" else "non-consumer")
+    if not (matches or is_consumer or st.keep_all_refs):
+        st.flows[flow_name] += 1  # no record of this message is kept: no hash, no reference
+        return
+    sha = _sha256(raw)
     queue_ids = tuple(sorted({h.id for h in info.hops if h.id}))
-    st.add_ref(MessageRef(locator=raw.locator, sha256=raw.sha256,
-                              message_id=info.message_id, date=info.date, consumer=is_consumer,
-                              flow=flow.value if is_consumer else (
-                                  "unknown" if flow.value == "unknown" else "non-consumer"),
-                              queue_ids=queue_ids))
+    st.add_ref(MessageRef(locator=raw.locator, sha256=sha, message_id=info.message_id,
+                          date=info.date, consumer=is_consumer, flow=flow_name,
+                          queue_ids=queue_ids))
     if matches:
-        st.messages.append(info)
+        st.messages.append(info if info.sha256 == sha else dataclasses.replace(info, sha256=sha))
         st.matches.extend((raw.locator, m) for m in matches)
+
+
+def _sha256(raw: RawMessage) -> str:
+    """The message's SHA-256 (mbox messages are hashed only when a record of them is kept)."""
+    return raw.sha256 or hashlib.sha256(raw.raw).hexdigest()
 
 
 def scan_shard(

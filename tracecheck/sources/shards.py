@@ -75,7 +75,7 @@ def choose_target(inputs: Sequence[InputFile], workers: int) -> int:
     if workers <= 1:
         return 0
     total = sum(i.size for i in inputs if can_cut(i))
-    return max(MIN_TARGET, min(DEFAULT_TARGET, total // (workers * 4) or MIN_TARGET))
+    return max(MIN_TARGET, min(DEFAULT_TARGET, total // (workers * 16) or MIN_TARGET))
 
 
 def plan_shards(inputs: Sequence[InputFile], target_bytes: int = DEFAULT_TARGET) -> list[Shard]:
