@@ -134,3 +134,35 @@ def test_has_digits_never_undercounts(text: str, n: int) -> None:
         assert Text(text).has_digits(n)
     if text.isascii():
         assert Text(text).has_digits(n) == (sum(ch.isdigit() for ch in text) >= n)
+
+
+def test_the_shape_gate_applies_to_the_shipped_ten_digit_pattern() -> None:
+    from tracecheck.rules.matcher import TEN_DIGITS
+
+    gated = {d.id for d in PACKS[0].detectors if d.pattern.pattern == TEN_DIGITS}
+    assert gated == {"nhs-number", "chi-number", "hc-number"}  # the constant is the pack's
+
+
+_SHAPE_ATOMS = st.sampled_from(["0", "1", "4", "7", "9", "123", "456", "123456", "7890",
+                                "943 476 5919", "9434765919", "943476-5919", "943.476.5919",
+                                " ", "\t", "\n", "\x1c", ".", "-", ",", "/", "#", "$", "+",
+                                "£", "a", "Z", "_", "x1", "(", ":", "+44 ", "NHS "])
+
+
+@settings(max_examples=3000, deadline=None)
+@given(st.lists(_SHAPE_ATOMS, max_size=30))
+def test_the_ten_digit_shape_test_is_a_necessary_condition(atoms: list[str]) -> None:
+    from tracecheck.rules.matcher import TEN_DIGITS, ten_digit_shape
+
+    pattern = next(d.pattern for d in PACKS[0].detectors if d.pattern.pattern == TEN_DIGITS)
+    text = "".join(atoms)
+    if pattern.search(text):
+        assert ten_digit_shape(text), text
+
+
+def test_the_ten_digit_shape_test_rejects_phone_numbers_and_dates() -> None:
+    from tracecheck.rules.matcher import ten_digit_shape
+
+    assert not ten_digit_shape("Call 0161 496 0123 or see 2021-01-15, ref AB1234567890.")
+    assert ten_digit_shape("NHS number 943 476 5919 attached")
+    assert ten_digit_shape("9434765919")
