@@ -38,7 +38,7 @@ from tracecheck.model import (
 from tracecheck.packed import Packed, Packer
 from tracecheck.packs import default_pack_paths
 from tracecheck.rules.pack import Pack, load_packs
-from tracecheck.scanner import ScanConfig, scan_shard
+from tracecheck.scanner import ScanConfig
 from tracecheck.sources.files import InputFile, discover
 
 
@@ -121,12 +121,14 @@ def fingerprint(message_sha256: str, part: str, rule: str, value: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
-def _sequential(
-    inputs: Sequence[InputFile], cfg: ScanConfig, progress: Callable[[int], None] | None
-) -> Iterator[ShardResult]:
-    """The default executor: this process, file by file, each file read once."""
-    for inp in inputs:
-        yield scan_shard(inp, cfg, progress)
+def _sequential() -> Executor:
+    """The default executor: this process, in order; mbox files larger than 64 MiB in byte
+    ranges, each merged as it is scanned, so a large file's findings are never held whole as
+    objects (flat memory with one worker too)."""
+    from tracecheck.parallel.local import LocalExecutor
+    from tracecheck.sources.shards import DEFAULT_TARGET
+
+    return LocalExecutor(workers=1, target_bytes=DEFAULT_TARGET)
 
 
 def scan(
@@ -192,7 +194,7 @@ def scan(
                 progress(inp.size)
         else:
             todo.append(inp)
-    run = executor if executor is not None else _sequential
+    run = executor if executor is not None else _sequential()
     # Without a case store nothing needs one result per file: an executor that can yield its
     # byte ranges unjoined does, and each is packed as it arrives (flat parent memory).
     ranges = getattr(run, "ranges", None) if checkpoint is None else None

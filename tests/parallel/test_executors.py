@@ -140,3 +140,22 @@ def test_files_without_a_discovery_order_are_never_joined_together(big_mbox: Pat
     by_key = {r.key: r for r in results}
     assert by_key[str(big_mbox)].source is not None
     assert by_key[str(big_mbox)].source.bytes == size
+
+
+def test_one_worker_scans_a_large_mbox_in_ranges_with_the_same_report(big_mbox: Path) -> None:
+    from tracecheck.packs import default_pack_paths
+    from tracecheck.scanner import ScanConfig
+    from tracecheck.sources.files import discover
+
+    one_by_ranges = LocalExecutor(workers=1, target_bytes=8192)
+    inputs = [i for i in discover([str(big_mbox)]) if not hasattr(i, "reason")]
+    assert len(one_by_ranges.plan(inputs)) > 10
+    # in order, in this process, each range its own result (merged as it arrives)
+    cfg = ScanConfig(pack_paths=tuple(str(p) for p in default_pack_paths()))
+    results = list(one_by_ranges.ranges(inputs, cfg))
+    assert len(results) == len(one_by_ranges.plan(inputs))
+    assert sum(1 for r in results if r.source is not None and r.source.sha256) == 1
+    progress: list[int] = []
+    assert _scan([str(big_mbox)], one_by_ranges, progress=progress) == \
+        _scan([str(big_mbox)], LocalExecutor(workers=2, target_bytes=8192))
+    assert sum(progress) == big_mbox.stat().st_size

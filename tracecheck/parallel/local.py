@@ -2,9 +2,10 @@
 
 Owns running shard tasks on `concurrent.futures.ProcessPoolExecutor` (one process per core by
 default) and reporting progress as tasks finish. With one worker it scans in this process,
-file by file, with no byte ranges (so each file is read once, hashed as it is read). Results
-do not depend on the worker count: ranges are joined per file before they leave here, and the
-api sorts files. Never prints, never decides cut points (`sources.shards`).
+in order (the api's default executor: large mbox files in 64 MiB ranges, so no file's results
+are held whole, hashed by a thread as they are read). Results do not depend on the worker
+count: ranges are joined per file before they leave here (or by `api.merge`), and the api
+sorts files. Never prints, never decides cut points (`sources.shards`).
 """
 
 from __future__ import annotations
@@ -107,22 +108,24 @@ class LocalExecutor:
     def _run(
         self, plan: list[Shard], cfg: ScanConfig, progress: Progress | None
     ) -> Iterator[ShardResult]:
-        if self.workers <= 1 or len(plan) <= 1:
-            for shard in plan:
-                yield scan_shard(shard, cfg, progress)
-            return
-        # Ranged files are hashed here, in a thread, while the workers scan (hashlib releases
-        # the GIL), instead of by the worker that holds the first range.
+        # Ranged files are hashed here, in a thread, while the ranges are scanned (hashlib
+        # releases the GIL), instead of by the scan of the first range reading to the end.
         ranged = sorted({s.input.path for s in plan if s.ranged})
         hashing = ThreadPoolExecutor(max_workers=1)
         digests = {path: hashing.submit(file_digest, path) for path in ranged}
         hashing.shutdown(wait=False)
         plan = [dataclasses.replace(s, hash_file=False) if s.input.path in digests else s
                 for s in plan]
+        if self.workers <= 1 or len(plan) <= 1:
+            waiting: list[ShardResult] = []
+            for shard in plan:
+                yield from _ready([shard], [scan_shard(shard, cfg, progress)], digests, waiting)
+            yield from (_with_digest(result, digests) for result in waiting)
+            return
         tasks = batches(plan)
         warm(cfg)  # forked workers inherit the loaded packs
         pool = ProcessPoolExecutor(max_workers=min(self.workers, len(tasks)))
-        waiting: list[ShardResult] = []  # first ranges whose file is still being hashed
+        waiting = []  # first ranges whose file is still being hashed
         try:
             futures: dict[Future[list[ShardResult]], list[Shard]] = {
                 pool.submit(scan_batch, task, cfg): task for task in tasks
