@@ -92,3 +92,13 @@ def test_matcher_masks_evidence_and_keeps_value_internal(tmp_path: Path) -> None
     assert nhs.value == "9434765919"
     assert "943 *** ****" in nhs.evidence and "5919" not in nhs.evidence
     assert "positive" not in matches[1].evidence and "p*******" in matches[1].evidence
+
+
+def test_a_pack_is_parsed_once_per_content_and_again_when_edited(tmp_path: Path) -> None:
+    path = write(tmp_path, GOOD)
+    first = load_pack(path)
+    assert load_pack(path) is first  # the same bytes: the pack already loaded
+    path.write_text(GOOD.replace("id: mine", "id: edited"))
+    edited = load_pack(path)
+    assert edited is not first and edited.sha256 != first.sha256
+    assert (edited.id, first.id) == ("edited", "mine")

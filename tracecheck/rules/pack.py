@@ -10,6 +10,7 @@ backtracking), and every match at scan time runs under a timeout. Never reads me
 
 from __future__ import annotations
 
+import functools
 import hashlib
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
@@ -151,11 +152,14 @@ def _index_lines(node: yaml.Node, path: tuple[Any, ...], out: dict[tuple[Any, ..
             _index_lines(item, (*path, i), out)
 
 
-def _read_yaml(path: Path) -> tuple[Any, _Lines, bytes]:
+def _read_bytes(path: Path) -> bytes:
     try:
-        data = path.read_bytes()
+        return path.read_bytes()
     except OSError as exc:
         raise RulePackError(f"cannot read rule pack ({exc.strerror})", str(path)) from None
+
+
+def _read_yaml(path: Path, data: bytes) -> tuple[Any, _Lines, bytes]:
     try:
         text = data.decode("utf-8")
         node = yaml.compose(text, Loader=yaml.SafeLoader)
@@ -242,9 +246,18 @@ def _context_source(value: Any, sets: dict[str, str], what: str, path: Path,
 
 
 def load_pack(path: str | Path, *, check_examples: bool = True) -> Pack:
-    """Load, validate and compile one pack; raise `RulePackError` naming file and line."""
+    """Load, validate and compile one pack; raise `RulePackError` naming file and line.
+
+    A pack whose bytes were loaded before in this process is not parsed and checked again
+    (the api and the scanner both load the packs of a run)."""
     p = Path(path)
-    obj, lines, data = _read_yaml(p)
+    return _load_pack(str(p), _read_bytes(p), check_examples)
+
+
+@functools.lru_cache(maxsize=32)
+def _load_pack(path: str, raw: bytes, check_examples: bool) -> Pack:
+    p = Path(path)
+    obj, lines, data = _read_yaml(p, raw)
     if not isinstance(obj, dict):
         raise RulePackError("a rule pack must be a YAML mapping", str(p), lines.at())
     if obj.get("schema_version") != SCHEMA_VERSION:
