@@ -24,6 +24,7 @@ from typing import cast
 from tracecheck.content import headers as hdr
 from tracecheck.content.extract import ExtractLimits
 from tracecheck.content.mime import Walker, is_bulk, message_info, parse_full, parse_headers
+from tracecheck.content.quickparse import split_fields
 from tracecheck.domains import ConsumerDomains, classify, registrable
 from tracecheck.model import (
     Match,
@@ -93,8 +94,6 @@ def _with_prefix(skip: Skipped, locator: str) -> Skipped:
                    kind=skip.kind)
 
 
-_FIELD = re.compile(r"^([\x21-\x39\x3b-\x7e]+):[ \t]*([^\n]*\n(?:[ \t][^\n]*\n)*)", re.MULTILINE)
-_FIELDS = re.compile(r"(?:[\x21-\x39\x3b-\x7e]+:[^\n]*\n(?:[ \t][^\n]*\n)*)*")
 
 
 class RawHeaders:
@@ -130,12 +129,9 @@ def fast_headers(data: bytes) -> RawHeaders | None:
     block = data[: end + 1]
     if not block.isascii() or block.count(b"\r") != block.count(b"\r\n"):
         return None
-    text = block.decode("ascii")
-    if not _FIELDS.fullmatch(text):  # a line that is neither a field nor a fold
+    items = split_fields(block.decode("ascii"))
+    if items is None:
         return None
-    # compat32: the first line's value loses leading blanks, folds are kept, the line
-    # break at the end goes
-    items = [(m[1], m[2].rstrip("\r\n")) for m in _FIELD.finditer(text)]
     return RawHeaders(items, end + (2 if data[end + 1:end + 2] == b"\n" else 3))
 
 

@@ -29,7 +29,8 @@ import re
 from email.message import Message
 from typing import Protocol
 
-_FIELD = re.compile(r"[\x21-\x39\x3b-\x7e]+:")
+_FIELD = re.compile(r"^([\x21-\x39\x3b-\x7e]+):[ \t]*([^\n]*\n(?:[ \t][^\n]*\n)*)", re.MULTILINE)
+_FIELDS = re.compile(r"(?:[\x21-\x39\x3b-\x7e]+:[^\n]*\n(?:[ \t][^\n]*\n)*)*")
 _MAX_DEPTH = 60
 
 
@@ -57,35 +58,35 @@ def quick_parse(data: bytes, head: TopHeaders | None = None) -> Message | None:
     return msg
 
 
+def split_fields(block: str) -> list[tuple[str, str]] | None:
+    """The (name, value) pairs of a header block (whole lines, each ending in a line break,
+    no bare CR) as compat32 splits them: the first line's value loses its leading blanks,
+    folds are kept, the final line break goes. None when a line is neither a field nor a
+    fold (a first-line fold, an envelope `From ` line, a line without a field name): the
+    feedparser would note a defect or end the headers there."""
+    if not _FIELDS.fullmatch(block):
+        return None
+    return [(m[1], m[2].rstrip("\r\n")) for m in _FIELD.finditer(block)]
+
+
 def _headers(text: str, start: int, end: int) -> tuple[list[tuple[str, str]], int]:
-    """(name, value) pairs of the header lines from `start`, and where the body starts."""
-    items: list[tuple[str, str]] = []
-    name = ""
-    value: list[str] = []
-    pos = start
-    while pos < end:
-        nl = text.find("\n", pos, end)
-        line_end = end if nl < 0 else nl + 1
-        first = text[pos]
-        if first == "\n" or first == "\r":  # the blank line: headers end, body follows
-            pos = line_end
-            break
-        line = text[pos:line_end]
-        if first == " " or first == "\t":
-            if not value:
-                raise _Unusual("continuation line first")
-            value.append(line)
-        else:
-            if not _FIELD.match(line) or line.startswith("From "):
-                raise _Unusual("not a header field")
-            if value:
-                items.append((name, "".join(value).rstrip("\r\n")))
-            name, _, rest = line.partition(":")
-            value = [rest.lstrip(" \t")]
-        pos = line_end
-    if value:
-        items.append((name, "".join(value).rstrip("\r\n")))
-    return items, pos
+    """(name, value) pairs of the header lines from `start`, and where the body starts
+    (after the blank line; a part may also end before any blank line)."""
+    if start < end and text[start] in "\r\n":  # no fields: the blank line comes first
+        return [], text.find("\n", start, end) + 1 or end
+    a = text.find("\n\n", start, end)
+    b = text.find("\n\r\n", start, a + 2 if a >= 0 else end)
+    blank = a if b < 0 else b if a < 0 else min(a, b)
+    if blank < 0:  # fields up to the end of the part
+        block, body = text[start:end], end
+        if block and not block.endswith("\n"):
+            block += "\n"  # the last line at the very end of the message
+    else:
+        block, body = text[start:blank + 1], blank + (2 if blank == a else 3)
+    items = split_fields(block)
+    if items is None:
+        raise _Unusual("not a header field")
+    return items, body
 
 
 def _boundary_lines(text: str, boundary: str, start: int, end: int
