@@ -163,16 +163,7 @@ def scan(
         case_reference=opts.case_reference,
         allow_addresses=tuple(a.lower() for a in opts.allow_addresses),
     )
-    mail_inputs: list[InputFile] = []
-    log_inputs: list[InputFile] = []
-    top_skips: list[Skipped] = []
-    for item in discover(list(paths)):
-        if isinstance(item, Skipped):
-            top_skips.append(item)
-        elif item.kind == "log":
-            log_inputs.append(item)
-        else:
-            mail_inputs.append(item)
+    mail_inputs, log_inputs, top_skips = _discovered(paths)
     if total is not None:
         total(sum(i.size for i in mail_inputs))
     # Every message's reference is needed only to correlate logs or to fill a case store.
@@ -244,6 +235,16 @@ def read_log_events(
     """Only the log files under `paths`: their events, and skips (malformed lines, files
     that are not logs). Mail containers under `paths` are listed as skipped here."""
     opts = options or ScanOptions()
+    _, logs, skips = _discovered(paths, logs_only=True)
+    events, log_skips, _ = _read_logs(logs, opts)
+    return events, skips + log_skips
+
+
+def _discovered(paths: Sequence[str], *, logs_only: bool = False
+                ) -> tuple[list[InputFile], list[InputFile], list[Skipped]]:
+    """What `discover` finds under `paths`: (mail containers, log files, skips), in
+    discovery order. `logs_only`: mail containers are listed as skipped instead."""
+    mail: list[InputFile] = []
     logs: list[InputFile] = []
     skips: list[Skipped] = []
     for item in discover(list(paths)):
@@ -251,11 +252,12 @@ def read_log_events(
             skips.append(item)
         elif item.kind == "log":
             logs.append(item)
-        else:
+        elif logs_only:
             skips.append(Skipped(locator=item.path, kind="unsupported",
                                  reason=f"not a log file ({item.kind}); use `tracecheck scan`"))
-    events, log_skips, _ = _read_logs(logs, opts)
-    return events, skips + log_skips
+        else:
+            mail.append(item)
+    return mail, logs, skips
 
 
 def _changed_during_scan(before: dict[str, tuple[int, int]]) -> list[Skipped]:
