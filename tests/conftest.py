@@ -6,6 +6,8 @@ from pathlib import Path
 
 import pytest
 
+from tracecheck.model import Locator
+
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared"
 CORPORA = SHARED / "corpora"
@@ -52,3 +54,19 @@ def mbox_of(*messages: bytes) -> bytes:
 def root() -> Path:
     """The repository root."""
     return ROOT
+
+
+def loc(text: str) -> Locator:
+    """A `Locator` from its written form (`path`, `path@offset`, `path:line`, `...#within`),
+    for building expected records in tests; the library itself never parses locators."""
+    head, _, within = text.partition("#")
+    path, at, offset = head.rpartition("@")
+    if at and offset.isdigit():
+        return Locator(path=path, offset=int(offset), within=within)
+    path, colon, line = head.rpartition(":")
+    if colon and line.isdigit():
+        return Locator(path=path, line=int(line), within=within)
+    if ":/" in head:
+        path, _, item = head.partition(":")
+        return Locator(path=path, item=item, within=within)
+    return Locator(path=head, within=within)

@@ -24,7 +24,7 @@ from tracecheck.baseline import (
 )
 from tracecheck.cli import app
 from tracecheck.errors import UsageError
-from tracecheck.model import Severity
+from tracecheck.model import BaselineApplied, Severity
 
 runner = CliRunner()
 ORG = ["--org-domain", "tracecall.co.uk"]
@@ -83,8 +83,8 @@ def test_scan_with_baseline_leaves_only_new_findings(box: Path, tmp_path: Path) 
     assert {(f.rule, f.locator) for f in result.findings} == {
         ("nhs-number", f"{box}@0"), ("covid-test-result", f"{box}@0")}
     assert all(f.message_id == "<m2@tracecall.co.uk>" for f in result.findings)
-    assert result.options["baseline"] == {"file": str(out), "accepted": 2, "suppressed": 2,
-                                          "not_found": 0}
+    assert result.options.baseline == BaselineApplied(file=str(out), accepted=2, suppressed=2,
+                                                      not_found=0)
 
 
 def test_scan_exit_codes_with_baseline_and_exit_zero(box: Path, tmp_path: Path) -> None:

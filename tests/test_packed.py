@@ -8,14 +8,14 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from tracecheck.model import Finding, Flow, Severity
+from tracecheck.model import Finding, Flow, Locator, Severity
 from tracecheck.packed import BLOCK, Packed, Packer
 
 
 def _finding(i: int) -> Finding:
     return Finding(
         fingerprint=f"{i:064x}", message_id=f"<m{i // 3}@tracecall.co.uk>", source="box.mbox",
-        locator=f"box.mbox@{i // 3 * 1000}", part="1", where="body",
+        at=Locator("box.mbox", offset=i // 3 * 1000), part="1", where="body",
         date="2021-01-05T10:42:47Z", sender="a@tracecall.co.uk",
         recipients=("a@tracecall.co.uk", "b@gmail.com"), flow=Flow.TO_CONSUMER,
         consumer_addresses=("b@gmail.com",), rule="nhs-number", category="identifier",

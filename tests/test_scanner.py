@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 from tests.conftest import CORPORA, SAMPLES, eml, mbox_of
 from tracecheck.content.headers import received_hops
 from tracecheck.content.mime import message_info, parse_full, parse_headers
-from tracecheck.model import RawMessage, Skipped
+from tracecheck.model import Locator, RawMessage, Skipped
 from tracecheck.scanner import fast_headers, triage_headers
 from tracecheck.sources.files import InputFile, discover, open_stream, read_messages
 
@@ -82,7 +82,7 @@ def test_recipient_lists_in_new_orders_give_the_same_addresses() -> None:
     ]
     for i, to in enumerate(lists):
         data = eml(to=to, msgid=f"<m{i}@x>")
-        raw = RawMessage(source="t", locator=f"t{i}", raw=data, sha256="0")
+        raw = RawMessage(source="t", locator=Locator(f"t{i}"), raw=data, sha256="0")
         assert _check(raw)
 
 
@@ -98,7 +98,7 @@ def test_unusual_header_sections_go_to_the_stdlib_parser() -> None:
     ]
     for i, data in enumerate(cases):
         assert fast_headers(data) is None, data
-        raw = RawMessage(source="t", locator=f"t{i}", raw=data, sha256="0")
+        raw = RawMessage(source="t", locator=Locator(f"t{i}"), raw=data, sha256="0")
         assert message_info(raw, cast(Message, triage_headers(raw))) == message_info(
         raw, parse_headers(raw))
 
@@ -126,7 +126,7 @@ def test_fast_split_equals_the_stdlib_split(
     fast = fast_headers(data)
     if fast is not None:
         assert list(fast.raw_items()) == _stdlib_items(data)
-    raw = RawMessage(source="t", locator="t", raw=data, sha256="0")
+    raw = RawMessage(source="t", locator=Locator("t"), raw=data, sha256="0")
     assert message_info(raw, cast(Message, triage_headers(raw))) == message_info(
         raw, parse_headers(raw))
 

@@ -19,19 +19,24 @@ from typing import Protocol, cast
 
 from tracecheck import __version__
 from tracecheck.config import ScanSettings
-from tracecheck.content.extract import ExtractLimits
 from tracecheck.domains import ConsumerDomains, classify, in_org, infer_org
 from tracecheck.errors import InputError, UsageError
 from tracecheck.model import (
+    ExtractLimits,
     Finding,
     Flow,
+    Locator,
     LogEvent,
     Match,
     MessageInfo,
     MessageRef,
+    Note,
+    NoteKind,
+    RunOptions,
     ScanResult,
     Severity,
     ShardResult,
+    SkipKind,
     Skipped,
     SourceSummary,
 )
@@ -206,11 +211,12 @@ def scan(
         log_events=log_events,
         log_skips=log_skips,
         log_sources=log_sources,
-        options={"all_messages": opts.all_messages,
-                 "min_confidence": opts.min_confidence if opts.min_confidence is not None
-                 else min((p.min_confidence for p in packs), default=0.5),
-                 "regex_timeout": opts.regex_timeout,
-                 "limits": _limits_dict(opts.limits)},
+        options=RunOptions(
+            all_messages=opts.all_messages,
+            min_confidence=opts.min_confidence if opts.min_confidence is not None
+            else min((p.min_confidence for p in packs), default=0.5),
+            regex_timeout=opts.regex_timeout,
+            limits=opts.limits),
     )
 
 
@@ -225,7 +231,7 @@ def options_manifest(opts: ScanOptions) -> dict[str, object]:
         "extra_consumer": list(opts.extra_consumer),
         "case_reference": opts.case_reference,
         "allow_addresses": list(opts.allow_addresses),
-        "limits": _limits_dict(opts.limits),
+        "limits": opts.limits.as_dict(),
     }
 
 
@@ -253,7 +259,7 @@ def _discovered(paths: Sequence[str], *, logs_only: bool = False
         elif item.kind == "log":
             logs.append(item)
         elif logs_only:
-            skips.append(Skipped(locator=item.path, kind="unsupported",
+            skips.append(Skipped(locator=Locator(path=item.path), kind=SkipKind.UNSUPPORTED,
                                  reason=f"not a log file ({item.kind}); use `tracecheck scan`"))
         else:
             mail.append(item)
@@ -270,22 +276,10 @@ def _changed_during_scan(before: dict[str, tuple[int, int]]) -> list[Skipped]:
         except OSError:
             now = (-1, -1)
         if now != (size, mtime):
-            out.append(Skipped(locator=path, part="*", kind="changed",
+            out.append(Skipped(locator=Locator(path=path), part="*", kind=SkipKind.CHANGED,
                                reason="file changed while it was being scanned; rescan it from "
                                       "a stable copy"))
     return out
-
-
-def _limits_dict(limits: ExtractLimits) -> dict[str, object]:
-    return {
-        "max_depth": limits.max_depth,
-        "max_members": limits.max_members,
-        "max_total_bytes": limits.max_total_bytes,
-        "max_ratio": limits.max_ratio,
-        "max_text_chars": limits.max_text_chars,
-        "max_message_bytes": limits.max_message_bytes,
-        "ratio_floor_bytes": limits.ratio_floor_bytes,
-    }
 
 
 def _read_logs(
@@ -328,7 +322,7 @@ def merge(
     log_events: Sequence[LogEvent] = (),
     log_skips: Sequence[Skipped] = (),
     log_sources: Sequence[tuple[InputFile, int, int]] = (),
-    options: dict[str, object] | None = None,
+    options: RunOptions | None = None,
 ) -> ScanResult:
     """Combine shard results into the final, deterministic result. Shards are whole files
     or byte ranges of them, in any order: ranges of one file are joined as
@@ -357,7 +351,7 @@ class _Part:
     were known: `internal` when every domain turns out to be the organisation's."""
     refs: Packed[MessageRef]
     skipped: tuple[Skipped, ...]
-    notes: tuple[Skipped, ...]
+    notes: tuple[Note, ...]
 
 
 class _Merger:
@@ -432,14 +426,14 @@ class _Merger:
         log_events: Sequence[LogEvent] = (),
         log_skips: Sequence[Skipped] = (),
         log_sources: Sequence[tuple[InputFile, int, int]] = (),
-        options: dict[str, object] | None = None,
+        options: RunOptions | None = None,
     ) -> ScanResult:
         """The final result; the merger is emptied."""
         org = infer_org(self.senders, org_domains)
         files = self._files()
         self.parts = []
         skipped: list[Skipped] = list(top_skips)
-        notes: list[Skipped] = []
+        notes: list[Note] = []
         sources: list[SourceSummary] = []
         found: Packer[Finding] = Packer()
         refs: Packer[MessageRef] = Packer()
@@ -488,7 +482,7 @@ class _Merger:
             log_findings=log_findings,
             log_summary=log_summary,
             refs=all_refs,
-            options=dict(options or {}),
+            options=options or RunOptions(),
         )
 
 
@@ -541,7 +535,7 @@ def _log_analysis(
 
 def _drop_counted_quotes(
     findings: Packed[Finding], quoted_keys: set[tuple[str, str]] | None = None
-) -> tuple[Packed[Finding], list[Skipped]]:
+) -> tuple[Packed[Finding], list[Note]]:
     """Drop findings that exist only in quoted reply text when the same rule and value were
     already found, unquoted, in another message to the same consumer addresses (the thread
     is counted once); each drop is noted. Quotes that reach a new address are kept: forwarding
@@ -554,18 +548,19 @@ def _drop_counted_quotes(
     anywhere: dict[tuple[str, str], list[str]] = defaultdict(list)
     by_addr: dict[tuple[str, str], dict[str, set[str]]] = defaultdict(lambda: defaultdict(set))
     locators: dict[str, str] = {}
-    quoted: list[tuple[int, str, str, str, str, tuple[str, ...]]] = []
+    quoted: list[tuple[int, str, str, Locator, str, tuple[str, ...]]] = []
     for i, f in enumerate(findings):
         key = (f.rule, f.value)
         if f.quoted:
-            quoted.append((i, f.rule, f.value, f.locator, f.part, f.consumer_addresses))
+            quoted.append((i, f.rule, f.value, f.at, f.part, f.consumer_addresses))
         elif quoted_keys is None or key in quoted_keys:
             loc = locators.setdefault(f.locator, f.locator)
             anywhere[key].append(loc)
             for a in f.consumer_addresses:
                 by_addr[key][a].add(loc)
-    dropped: dict[int, Skipped] = {}
-    for i, rule, value, locator, part, addresses in quoted:
+    dropped: dict[int, Note] = {}
+    for i, rule, value, at, part, addresses in quoted:
+        locator = str(at)
         key = (rule, value)
         common: set[str] | None = None
         if addresses:
@@ -573,8 +568,8 @@ def _drop_counted_quotes(
         earlier = next((loc for loc in anywhere.get(key, ())
                         if loc != locator and (common is None or loc in common)), None)
         if earlier is not None:
-            dropped[i] = Skipped(locator=locator, part=part, kind="suppressed",
-                                 reason=f"quoted {rule} already counted in {earlier}")
+            dropped[i] = Note(locator=at, part=part, kind=NoteKind.SUPPRESSED,
+                              reason=f"quoted {rule} already counted in {earlier}")
     if not dropped:
         return findings, []
     return findings.without(dropped), list(dropped.values())
@@ -594,7 +589,7 @@ def _findings(
             fingerprint=fingerprint(info.sha256, part, rule, value),
             message_id=info.message_id,
             source=info.source,
-            locator=info.locator,
+            at=info.at,
             part=part,
             where=first.where,
             date=info.date,

@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from tracecheck.errors import UsageError
-from tracecheck.model import Finding, ScanResult
+from tracecheck.model import BaselineApplied, Finding, ScanResult
 from tracecheck.packed import Packed
 
 BASELINE_SCHEMA_VERSION = 1
@@ -180,20 +180,19 @@ def update_baseline(
 def apply_baseline(result: ScanResult, baseline: Baseline) -> ScanResult:
     """A copy of `result` without the accepted findings.
 
-    The copy's `options["baseline"]` says which file was applied and how many findings it
+    The copy's `options.baseline` says which file was applied and how many findings it
     suppressed, so every report shows that findings were left out, and why.
     """
     accepted = baseline.fingerprints
     remaining = Packed(f for f in result.findings if f.fingerprint not in accepted)
     seen = {f.fingerprint for f in result.findings}
-    options = dict(result.options)
-    options["baseline"] = {
-        "file": baseline.path,
-        "accepted": len(accepted),
-        "suppressed": len(result.findings) - len(remaining),
-        "not_found": len(accepted - seen),
-    }
-    return replace(result, findings=remaining, options=options)
+    applied = BaselineApplied(
+        file=baseline.path,
+        accepted=len(accepted),
+        suppressed=len(result.findings) - len(remaining),
+        not_found=len(accepted - seen),
+    )
+    return replace(result, findings=remaining, options=replace(result.options, baseline=applied))
 
 
 def baseline_dict(baseline: Baseline) -> dict[str, Any]:

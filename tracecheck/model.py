@@ -80,13 +80,125 @@ class Severity(enum.IntEnum):
             raise ValueError(f"unknown severity {text!r} (low, medium, high, critical)") from None
 
 
+class SkipKind(enum.StrEnum):
+    """Why something found was not scanned, or scanned only in part: the one list of
+    `Skipped.kind` values (docs/output.md documents each; a test holds the two equal)."""
+
+    UNSUPPORTED = "unsupported"
+    """A file that is not a mailbox, message or log this version reads."""
+    UNREADABLE = "unreadable"
+    """Input that could not be read or parsed (I/O error, damaged container or part)."""
+    JUNK = "junk"
+    """Bytes in a mailbox that are not a message (before the first separator)."""
+    TRUNCATED = "truncated"
+    """A message, archive or compressed stream that ends early."""
+    NOT_EXTRACTED = "not-extracted"
+    """An attachment type whose text is not extracted."""
+    IMAGE = "image"
+    """An image (no OCR)."""
+    ENCRYPTED = "encrypted"
+    """Encrypted or password-protected content."""
+    LIMIT = "limit"
+    """A configured limit (depth, size, members, ratio, message size) stopped the reading."""
+    TIMEOUT = "timeout"
+    """A detector ran out of time on one text."""
+    SYMLINK_LOOP = "symlink-loop"
+    """A symlinked folder already visited."""
+    NON_MAIL = "non-mail"
+    """An Outlook item that is not mail (contact, appointment, task, ...)."""
+    CHANGED = "changed"
+    """A file that changed while it was being scanned."""
+    MALFORMED_LOG_LINE = "malformed-log-line"
+    """A log line that does not parse."""
+    INTERNAL_ERROR = "internal-error"
+    """A failure inside tracecheck itself (a bug), not a problem with the input: the run
+    exits 3."""
+    WORKER_LOST = "worker-lost"
+    """A worker process died or a Dask worker was lost while holding this work: the run
+    exits 3."""
+
+    @property
+    def incomplete(self) -> bool:
+        """True for the kinds that make a run incomplete (tracecheck failed, not the input)."""
+        return self in (SkipKind.INTERNAL_ERROR, SkipKind.WORKER_LOST)
+
+
+class NoteKind(enum.StrEnum):
+    """Non-fatal observations (`Note.kind`): the content was read."""
+
+    DECODE = "decode"
+    """MIME defects, charset fallbacks, address-parser disagreements, dates without a zone,
+    an HTML alternative that repeats the plain text."""
+    SOURCE = "note"
+    """What a container reader says about a file or item it read (a password-protected PST
+    read anyway, a damaged property)."""
+    SUPPRESSED = "suppressed"
+    """Quoted reply text already counted in another message to the same addresses."""
+
+
+@_pickled_by_fields
+@dataclass(frozen=True, slots=True)
+class Locator:
+    """Where something is, kept as parts so that nothing splits a string to find them again.
+
+    `str()` gives the one written form: `path` (a file, or a one-message file), `path@offset`
+    (an mbox message), `path:/Folder/#N` (a PST item), `path:line` (a log line), each with
+    `#where` for a place inside a message (`attachment:cases.zip/zip:a.csv`). A locator with
+    no path is relative: `within` is a place inside whatever holds it (`Locator.under`)."""
+
+    path: str = ""
+    """The file as the user named it (or as found by walking)."""
+    offset: int | None = None
+    """Byte offset of an mbox message's `From ` line (decompressed stream for .gz)."""
+    item: str = ""
+    """An item inside a container file (`/Folder/#N` in a PST)."""
+    line: int | None = None
+    """A line of a log file, from 1."""
+    within: str = ""
+    """A place inside the message or blob: `body`, `attachment:NAME/...`, `page:3`."""
+
+    def __str__(self) -> str:
+        text = self.path
+        if self.offset is not None:
+            text = f"{text}@{self.offset}"
+        if self.item:
+            text = f"{text}:{self.item}"
+        if self.line is not None:
+            text = f"{text}:{self.line}"
+        if self.within:
+            text = f"{text}#{self.within}" if text else self.within
+        return text
+
+    @property
+    def message(self) -> Locator:
+        """The message (or file) this place is in: the locator without `within`."""
+        return Locator(self.path, self.offset, self.item, self.line) if self.within else self
+
+    def inside(self, within: str) -> Locator:
+        """A place inside this message (or blob): `within` appended to this one's `within`."""
+        if not within:
+            return self
+        joined = f"{self.within}/{within}" if self.within else within
+        return Locator(self.path, self.offset, self.item, self.line, joined)
+
+    def under(self, outer: Locator) -> Locator:
+        """This relative place (a `within` only) placed inside `outer`."""
+        return outer.inside(self.within) if self.within else outer
+
+    @classmethod
+    def parse_legacy(cls, text: str) -> Locator:
+        """A locator stored as text by an older version: kept whole as the path, so it is
+        written out exactly as it was read (its parts are not recovered)."""
+        return cls(path=text)
+
+
 @dataclass(frozen=True, slots=True)
 class RawMessage:
     """One message's exact bytes as stored in its container."""
 
     source: str
     """Path of the container file as the user named it (or as found by walking)."""
-    locator: str
+    locator: Locator
     """Stable address of the message: `path@offset` for mbox, the path for one-file messages,
     `container:/Folder/#N` for PST items."""
     raw: bytes
@@ -111,15 +223,25 @@ class RawMessage:
 class Skipped:
     """Something found but not scanned (or scanned only in part), with the reason."""
 
-    locator: str
-    """Where: a file, `path@offset`, or a message locator."""
+    locator: Locator
+    """Where: a file, a message, or a place inside a message (`Locator.within`)."""
     reason: str
     """Human-readable reason, e.g. `not extracted: image/png` or `truncated message`."""
     part: str | None = None
     """MIME part path when only a part was skipped."""
-    kind: str = "skipped"
-    """Machine-readable class: unsupported, junk, truncated, unreadable, not-extracted,
-    encrypted, limit, timeout, decode, image, non-mail."""
+    kind: SkipKind = SkipKind.UNREADABLE
+    """Machine-readable class (`SkipKind`)."""
+
+
+@_pickled_by_fields
+@dataclass(frozen=True, slots=True)
+class Note:
+    """A non-fatal observation about something that was read (never a coverage gap)."""
+
+    locator: Locator
+    reason: str
+    part: str | None = None
+    kind: NoteKind = NoteKind.DECODE
 
 
 @_pickled_by_fields
@@ -157,7 +279,8 @@ class Hop:
 class MessageInfo:
     """The header-level facts about a message (no body content)."""
 
-    locator: str
+    at: Locator
+    """The message's locator, as parts."""
     source: str
     sha256: str
     message_id: str
@@ -167,10 +290,19 @@ class MessageInfo:
     senders: tuple[Address, ...]
     recipients: tuple[Address, ...]
     container: str = "eml"
-    offset: int | None = None
     notes: tuple[str, ...] = ()
     """Parsing notes (defects, address disagreements, date problems)."""
     hops: tuple[Hop, ...] = ()
+
+    @property
+    def locator(self) -> str:
+        """The message's locator as written (`str(at)`): its identity in every output."""
+        return str(self.at)
+
+    @property
+    def offset(self) -> int | None:
+        """Byte offset of the message in its mbox (None for other containers)."""
+        return self.at.offset
 
 
 @dataclass(frozen=True, slots=True)
@@ -217,7 +349,8 @@ class Finding:
     fingerprint: str
     message_id: str
     source: str
-    locator: str
+    at: Locator
+    """The message's locator, as parts."""
     part: str
     where: str
     date: str | None
@@ -238,6 +371,16 @@ class Finding:
     pack: str = ""
     quoted: bool = False
     """All occurrences were in quoted reply text."""
+
+    @property
+    def locator(self) -> str:
+        """The message's locator as written (`str(at)`)."""
+        return str(self.at)
+
+    @property
+    def offset(self) -> int | None:
+        """The message's byte offset in its mbox (None for other containers)."""
+        return self.at.offset
 
 
 @dataclass(frozen=True, slots=True)
@@ -260,8 +403,8 @@ class LogEvent:
     log_format: str
     """postfix, exim, sendmail, exchange, m365, google, o365-audit, gmail-audit."""
     source: str
-    locator: str
-    """`path:line` of the first line of the message in the log."""
+    locator: Locator
+    """The log file and the line (from 1) of the message's first line (`path:line`)."""
     time: str | None
     """ISO 8601 UTC of the first line."""
     sender: str
@@ -313,6 +456,77 @@ class OrgDomains:
     """For inferred domains: (domain, sender count) pairs that led to the choice."""
 
 
+@dataclass(frozen=True, slots=True)
+class ExtractLimits:
+    """Bounds on what extraction may expand; every one is reported in coverage."""
+
+    max_depth: int = 8
+    """Nesting depth of containers (zip in zip in ...)."""
+    max_members: int = 10_000
+    """Members opened per top-level attachment."""
+    max_total_bytes: int = 512 * 1024 * 1024
+    """Total expanded bytes per top-level attachment."""
+    max_ratio: float = 100.0
+    """Largest accepted expanded/compressed ratio for one member (zip bomb guard)."""
+    ratio_floor_bytes: int = 1024 * 1024
+    """Members that expand to at most this many bytes are exempt from `max_ratio` (a small
+    text of repeated separators compresses far better than 100:1 and is no bomb)."""
+    max_text_chars: int = 20_000_000
+    """Characters of text scanned per unit; the rest is listed as skipped."""
+    max_message_bytes: int = 32 * 1024 * 1024
+    """Messages larger than this are not MIME-parsed (memory): their raw body is scanned as
+    text in windows and the message is listed with kind `limit`."""
+
+    def as_dict(self) -> dict[str, int | float]:
+        """The limits as written in coverage and run manifests."""
+        return {
+            "max_depth": self.max_depth,
+            "max_members": self.max_members,
+            "max_total_bytes": self.max_total_bytes,
+            "max_ratio": self.max_ratio,
+            "max_text_chars": self.max_text_chars,
+            "max_message_bytes": self.max_message_bytes,
+            "ratio_floor_bytes": self.ratio_floor_bytes,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class BaselineApplied:
+    """A baseline file applied to a result: which, and what it left out."""
+
+    file: str
+    accepted: int
+    suppressed: int
+    """Findings of this result that the baseline accepted (not reported)."""
+    not_found: int
+    """Accepted entries that this result no longer has."""
+
+
+@dataclass(frozen=True, slots=True)
+class RunOptions:
+    """The options that shaped a result, echoed in coverage (`coverage.options`)."""
+
+    all_messages: bool = False
+    min_confidence: float = 0.5
+    regex_timeout: float = 5.0
+    limits: ExtractLimits = field(default_factory=ExtractLimits)
+    baseline: BaselineApplied | None = None
+
+    def as_dict(self) -> dict[str, object]:
+        """The JSON object of `coverage.options` (keys in contract order)."""
+        out: dict[str, object] = {
+            "all_messages": self.all_messages,
+            "min_confidence": self.min_confidence,
+            "regex_timeout": self.regex_timeout,
+            "limits": self.limits.as_dict(),
+        }
+        if self.baseline is not None:
+            b = self.baseline
+            out["baseline"] = {"file": b.file, "accepted": b.accepted,
+                               "suppressed": b.suppressed, "not_found": b.not_found}
+        return out
+
+
 @dataclass(frozen=True)
 class ScanResult:
     """Everything a scan produced, in deterministic order."""
@@ -328,8 +542,8 @@ class ScanResult:
     (decoded block by block when read: iterate it once rather than index it at random)."""
     org: OrgDomains
     flow_counts: dict[str, int] = field(default_factory=dict)
-    notes: tuple[Skipped, ...] = ()
-    """Decode notes and other non-fatal observations (kind `decode`)."""
+    notes: tuple[Note, ...] = ()
+    """Decode notes and other non-fatal observations."""
     log_events: tuple[LogEvent, ...] = ()
     log_findings: tuple[dict[str, object], ...] = ()
     log_summary: dict[str, object] | None = None
@@ -337,8 +551,13 @@ class ScanResult:
     refs: Sequence[MessageRef] = ()
     """Compact facts on every message scanned (dedup across exports, log correlation); a
     tuple, or from `api.scan` a `tracecheck.packed.Packed` sequence."""
-    options: dict[str, object] = field(default_factory=dict)
+    options: RunOptions = field(default_factory=lambda: RunOptions())
     """Options that shape the output (mode, thresholds, limits), echoed in coverage."""
+
+    @property
+    def incomplete(self) -> tuple[Skipped, ...]:
+        """Coverage entries that are tracecheck's failures, not the input's (exit code 3)."""
+        return tuple(s for s in self.skipped if s.kind.incomplete)
 
 
 @_pickled_by_fields
@@ -357,6 +576,8 @@ class MessageRef:
     `non-consumer` / `unknown` (internal vs external-other needs the org domains)."""
     queue_ids: tuple[str, ...] = ()
     """Queue ids seen in Received headers (`id` clauses), for log correlation."""
+    source: str = ""
+    """The container file the message is in."""
 
 
 @dataclass(frozen=True)
@@ -373,7 +594,7 @@ class ShardResult:
     found: int
     scanned: int
     skipped: tuple[Skipped, ...]
-    notes: tuple[Skipped, ...]
+    notes: tuple[Note, ...]
     messages: tuple[MessageInfo, ...]
     """Header facts for every message that produced at least one match."""
     matches: tuple[tuple[str, Match], ...]

@@ -22,16 +22,20 @@ from email.message import Message
 from typing import cast
 
 from tracecheck.content import headers as hdr
-from tracecheck.content.extract import ExtractLimits
 from tracecheck.content.mime import Walker, is_bulk, message_info, parse_full, parse_headers
 from tracecheck.content.quickparse import split_fields
 from tracecheck.domains import ConsumerDomains, classify, registrable
 from tracecheck.model import (
+    ExtractLimits,
+    Locator,
     Match,
     MessageInfo,
     MessageRef,
+    Note,
+    NoteKind,
     RawMessage,
     ShardResult,
+    SkipKind,
     Skipped,
     SourceSummary,
     TextUnit,
@@ -89,9 +93,8 @@ def warm(cfg: ScanConfig) -> None:
     _consumer(cfg.extra_consumer, cfg.allow_addresses).is_consumer("warm@example.com")
 
 
-def _with_prefix(skip: Skipped, locator: str) -> Skipped:
-    return Skipped(locator=f"{locator}#{skip.locator}", reason=skip.reason, part=skip.part,
-                   kind=skip.kind)
+def _with_prefix(skip: Skipped, locator: Locator) -> Skipped:
+    return dataclasses.replace(skip, locator=skip.locator.under(locator))
 
 
 
@@ -149,7 +152,7 @@ class _ShardState:
         self.found = 0
         self.scanned = 0
         self.skipped: list[Skipped] = []
-        self.notes: list[Skipped] = []
+        self.notes: list[Note] = []
         self.messages: list[MessageInfo] = []
         self.matches: list[tuple[str, Match]] = []
         self.refs: list[MessageRef] = []
@@ -199,8 +202,9 @@ def _quick_non_consumer(raw: RawMessage, head: RawHeaders, st: _ShardState) -> N
         return
     m = cast(Message, head)
     date = hdr.parse_date(hdr.first_value(m, "date"), notes)
-    st.add_ref(MessageRef(locator=raw.locator, sha256=_sha256(raw),
-                          message_id=hdr.message_id(m), date=date, consumer=False, flow=flow))
+    st.add_ref(MessageRef(locator=str(raw.locator), sha256=_sha256(raw),
+                          message_id=hdr.message_id(m), date=date, consumer=False, flow=flow,
+                          source=raw.source))
 
 
 WINDOW = 1 << 20
@@ -215,7 +219,7 @@ def _scan_oversized(raw: RawMessage, cfg: ScanConfig, head: Message | RawHeaders
     size_mb = len(data) / (1024 * 1024)
     limit_mb = cfg.limits.max_message_bytes / (1024 * 1024)
     st.skipped.append(Skipped(
-        locator=raw.locator, part="*", kind="limit",
+        locator=raw.locator, part="*", kind=SkipKind.LIMIT,
         reason=f"limit: message of {size_mb:.0f} MB is over {limit_mb:.0f} MB; its body was "
                "scanned as raw text (encoded attachments not decoded)"))
     matcher = _matcher(cfg)
@@ -296,7 +300,7 @@ def scan_message(raw: RawMessage, cfg: ScanConfig, st: _ShardState) -> None:
             return
         info = message_info(raw, cast(Message, head))
     except Exception as exc:  # the stdlib parser should not raise; if it does, list it
-        st.skipped.append(Skipped(locator=raw.locator, kind="unreadable",
+        st.skipped.append(Skipped(locator=raw.locator, kind=SkipKind.UNREADABLE,
                                   reason=f"unparseable message ({type(exc).__name__})"))
         return
     flow, _ = classify(info.senders, info.recipients, consumer, ())
@@ -325,18 +329,18 @@ def scan_message(raw: RawMessage, cfg: ScanConfig, st: _ShardState) -> None:
                 else:
                     st.skipped.append(_with_prefix(unit, raw.locator))
             for part, note in walker.notes:
-                st.notes.append(Skipped(locator=raw.locator, part=part, kind="decode",
-                                        reason=note))
+                st.notes.append(Note(locator=raw.locator, part=part, kind=NoteKind.DECODE,
+                                     reason=note))
         except RecursionError:
-            st.skipped.append(Skipped(locator=raw.locator, kind="limit",
+            st.skipped.append(Skipped(locator=raw.locator, kind=SkipKind.LIMIT,
                                       reason="limit: message structure too deeply nested"))
             return
         except Exception as exc:  # hostile input must never stop the scan
-            st.skipped.append(Skipped(locator=raw.locator, kind="unreadable",
+            st.skipped.append(Skipped(locator=raw.locator, kind=SkipKind.UNREADABLE,
                                       reason=f"content not scanned ({type(exc).__name__})"))
             return
     for note in info.notes:
-        st.notes.append(Skipped(locator=raw.locator, kind="decode", reason=note))
+        st.notes.append(Note(locator=raw.locator, kind=NoteKind.DECODE, reason=note))
     st.scanned += 1
     flow_name = flow.value if is_consumer else (
         "unknown" if flow.value == "unknown" else "non-consumer")
@@ -345,12 +349,12 @@ def scan_message(raw: RawMessage, cfg: ScanConfig, st: _ShardState) -> None:
         return
     sha = _sha256(raw)
     queue_ids = tuple(sorted({h.id for h in info.hops if h.id}))
-    st.add_ref(MessageRef(locator=raw.locator, sha256=sha, message_id=info.message_id,
+    st.add_ref(MessageRef(locator=info.locator, sha256=sha, message_id=info.message_id,
                           date=info.date, consumer=is_consumer, flow=flow_name,
-                          queue_ids=queue_ids))
+                          queue_ids=queue_ids, source=raw.source))
     if matches:
         st.messages.append(info if info.sha256 == sha else dataclasses.replace(info, sha256=sha))
-        st.matches.extend((raw.locator, m) for m in matches)
+        st.matches.extend((info.locator, m) for m in matches)
 
 
 def _sha256(raw: RawMessage) -> str:
@@ -379,7 +383,7 @@ def scan_shard(
     try:
         with _open_shard(shard) as (messages, counter, finish):
             for item in messages:
-                if isinstance(item, Skipped) and item.kind == "note":
+                if isinstance(item, Note):
                     st.notes.append(item)  # e.g. "password-protected PST; read anyway"
                 elif isinstance(item, Skipped):
                     if item.kind != "non-mail":  # PST contacts etc. are not messages
@@ -395,11 +399,12 @@ def scan_shard(
     except (OSError, EOFError, zlib.error) as exc:
         done = counter()
         reason = "truncated or corrupt gzip" if inp.gz else f"read error ({exc})"
-        st.skipped.append(Skipped(locator=inp.path, kind="truncated" if inp.gz else "unreadable",
+        st.skipped.append(Skipped(locator=Locator(path=inp.path),
+                                  kind=SkipKind.TRUNCATED if inp.gz else SkipKind.UNREADABLE,
                                   reason=f"{reason}; messages after this point not read"))
     if progress is not None and done - last > 0:
         progress(done - last)
-    n_skipped = sum(1 for s in st.skipped if s.locator.split("#", 1)[0] == s.locator)
+    n_skipped = sum(1 for s in st.skipped if not s.locator.within)
     source = SourceSummary(path=inp.path, type=_type_name(inp), bytes=size, sha256=sha,
                            messages=st.scanned, skipped=n_skipped)
     return ShardResult(
@@ -422,7 +427,8 @@ def _nothing_read() -> int:
     return 0
 
 
-_Opened = tuple[Iterable[RawMessage | Skipped], Callable[[], int], Callable[[], tuple[int, str]]]
+_Opened = tuple[Iterable[RawMessage | Skipped | Note], Callable[[], int], Callable[[], tuple[int,
+                                                                                             str]]]
 
 
 @contextlib.contextmanager

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import hashlib
 
+from tests.conftest import loc
 from tracecheck.model import (
     Finding,
     Flow,
@@ -30,6 +31,7 @@ from tracecheck.model import (
     PackRef,
     ScanResult,
     Severity,
+    SkipKind,
     Skipped,
     SourceSummary,
 )
@@ -99,7 +101,7 @@ def finding(locator: str, name: str, date: str, sender: str, rcpt: str, rule: st
         fingerprint=fp(msg_sha, part, rule, value),
         message_id=MID[name],
         source=MBOX if locator.startswith(MBOX) else locator,
-        locator=locator,
+        at=loc(locator),
         part=part,
         where=where,
         date=date,
@@ -156,7 +158,7 @@ LOG = "/evidence/logs/maillog"
 
 def _ev(line: int, time: str, sender: str, rcpt: str, status: str, mid: str,
         kind: str = "message") -> LogEvent:
-    return LogEvent("postfix", LOG, f"{LOG}:{line}", time, sender,
+    return LogEvent("postfix", LOG, loc(f"{LOG}:{line}"), time, sender,
                     (LogRecipient(rcpt, status),), message_id=mid, queue_id=f"Q{line}",
                     kind=kind)
 
@@ -167,7 +169,7 @@ LOG_EVENTS = (
     _ev(30, "2021-03-05T16:30:04Z", A2, BOB, "delivered", MID["M3"]),
     _ev(40, "2021-03-11T07:45:00Z", A2, "kim.b@yahoo.co.uk", "delivered",
         f"<x9@{ORG}>"),
-    LogEvent("o365-audit", "/evidence/logs/audit.csv", "/evidence/logs/audit.csv:2",
+    LogEvent("o365-audit", "/evidence/logs/audit.csv", loc("/evidence/logs/audit.csv:2"),
              "2021-02-26T08:00:00Z", "", (), kind="forwarding-rule",
              forwarding="bob.lead@hotmail.co.uk", actor=A2),
 )
@@ -186,9 +188,10 @@ LOG_SUMMARY: dict[str, object] = {
 }
 
 SKIPPED = (
-    Skipped(f"{EML}m4.eml", "encrypted zip: payroll.zip", part="3", kind="encrypted"),
-    Skipped(f"{MBOX}@4096", "not extracted: image/png", part="3", kind="image"),
-    Skipped(f"{MBOX}@12288", "truncated message", kind="truncated"),
+    Skipped(loc(f"{EML}m4.eml"), "encrypted zip: payroll.zip", part="3",
+            kind=SkipKind("encrypted")),
+    Skipped(loc(f"{MBOX}@4096"), "not extracted: image/png", part="3", kind=SkipKind("image")),
+    Skipped(loc(f"{MBOX}@12288"), "truncated message", kind=SkipKind("truncated")),
 )
 
 

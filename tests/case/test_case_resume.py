@@ -18,13 +18,17 @@ from tracecheck.model import (
     Address,
     Finding,
     Hop,
+    Locator,
     LogEvent,
     LogRecipient,
     Match,
     MessageInfo,
     MessageRef,
+    Note,
+    NoteKind,
     Severity,
     ShardResult,
+    SkipKind,
     Skipped,
     SourceSummary,
 )
@@ -32,22 +36,24 @@ from tracecheck.model import (
 
 def shard(key: str, n: int = 0) -> ShardResult:
     """A shard that uses every nested record type, enum and optional field."""
-    loc = f"{key}@{n}"
+    at = Locator(key, offset=n)
+    loc = str(at)
     return ShardResult(
         key=key,
         source=SourceSummary(key, "mbox", 4096, "cd" * 32, 2, 1),
         found=2,
         scanned=2,
-        skipped=(Skipped(f"{key}@900", "truncated message", kind="truncated"),),
-        notes=(Skipped(loc, "unknown charset x-foo", part="1", kind="decode"),),
+        skipped=(Skipped(Locator(key, offset=900), "truncated message",
+                         kind=SkipKind.TRUNCATED),),
+        notes=(Note(at, "unknown charset x-foo", part="1", kind=NoteKind.DECODE),),
         messages=(
             MessageInfo(
-                locator=loc, source=key, sha256="ef" * 32, message_id="<a@b.example>",
+                at=at, source=key, sha256="ef" * 32, message_id="<a@b.example>",
                 date=None, subject="Case notes — ünïcode",
                 senders=(Address("agent@org.example", "Agent Ünï", "from"),),
                 recipients=(Address("x@gmail.com", "", "to"),
                             Address("y@hotmail.co.uk", "Y", "cc")),
-                container="mbox", offset=n, notes=("bad date",),
+                container="mbox", notes=("bad date",),
                 hops=(Hop(by="mx.org.example", from_="client", id="Q1", for_="x@gmail.com",
                           date_utc="2021-03-01T09:00:00Z"),),
             ),
@@ -57,7 +63,7 @@ def shard(key: str, n: int = 0) -> ShardResult:
         refs=(MessageRef(loc, "ef" * 32, "<a@b.example>", None, True, flow="to-consumer",
                          queue_ids=("Q1", "Q2")),),
         sender_domains=(("org.example", 2),),
-        log_events=(LogEvent("postfix", "/l", "/l:1", None, "a@org.example",
+        log_events=(LogEvent("postfix", "/l", Locator("/l", line=1), None, "a@org.example",
                              (LogRecipient("x@gmail.com", "delivered", "250 ok", "x@y"),),
                              size=None, notes=("n",)),),
         order=(0, n),

@@ -36,7 +36,7 @@ def test_findings_round_trip_as_finding_objects(tmp_path):
     for f in back:
         want = expected[f.fingerprint]
         # copies with identical bytes share a fingerprint; the locator is one of the copies
-        assert dataclasses.replace(f, locator=want.locator, source=want.source) == want
+        assert dataclasses.replace(f, at=want.at, source=want.source) == want
     store.close()
 
 

@@ -8,7 +8,7 @@ import pytest
 
 from tracecheck.content.encrypted import encrypted_reason
 from tracecheck.content.extract import ExtractLimits, extract_units
-from tracecheck.model import Skipped, TextUnit
+from tracecheck.model import Locator, SkipKind, Skipped, TextUnit
 
 ENVELOPED = b"\x30\x82\x02\x10" + bytes.fromhex("06092a864886f70d010703") + b"\xa0\x82" + bytes(40)
 SIGNED = b"\x30\x82\x02\x10" + bytes.fromhex("06092a864886f70d010702") + b"\xa0\x82" + bytes(40)
@@ -55,11 +55,12 @@ def run(data: bytes) -> list[TextUnit | Skipped]:
     (ENVELOPED + bytes(500), "encrypted: not scanned (S/MIME enveloped-data)"),  # smime.p7m
 ])
 def test_encrypted_attachments_are_listed(data: bytes, reason: str) -> None:
-    assert run(data) == [Skipped(locator="attachment:x", part="2", kind="encrypted",
+    assert run(data) == [Skipped(locator=Locator(within="attachment:x"), part="2",
+                                 kind=SkipKind("encrypted"),
                                  reason=reason)]
 
 
 def test_signed_pkcs7_attachment_is_listed_as_not_extracted() -> None:
     assert run(SIGNED + bytes(500)) == [
-        Skipped(locator="attachment:x", part="2", kind="not-extracted",
+        Skipped(locator=Locator(within="attachment:x"), part="2", kind=SkipKind("not-extracted"),
                 reason="not extracted: signed PKCS#7 data")]

@@ -26,7 +26,7 @@ def outcome(data: bytes) -> list[TextUnit | Skipped]:
     assert all(isinstance(item, TextUnit | Skipped) for item in out)
     for item in out:
         if isinstance(item, Skipped):
-            assert item.locator.startswith("attachment:x") and item.reason
+            assert str(item.locator).startswith("attachment:x") and item.reason
     return out
 
 

@@ -10,11 +10,11 @@ from hypothesis import strategies as st
 from tracecheck.content.extract import ExtractLimits
 from tracecheck.content.html import fold_lines
 from tracecheck.content.mime import Walker, message_info, parse_full
-from tracecheck.model import RawMessage, Skipped, TextUnit
+from tracecheck.model import Locator, RawMessage, Skipped, TextUnit
 
 
 def walk(raw: bytes) -> list[TextUnit | Skipped]:
-    msg = parse_full(RawMessage(source="m", locator="m", raw=raw, sha256=""))
+    msg = parse_full(RawMessage(source="m", locator=Locator("m"), raw=raw, sha256=""))
     return list(Walker(ExtractLimits()).units(msg))
 
 
@@ -113,7 +113,7 @@ def test_single_part_body_is_part_1_and_base64_decoded() -> None:
 
 
 def test_message_info_reads_all_fields() -> None:
-    raw = RawMessage(source="m", locator="m@0", raw=NESTED, sha256="abc")
+    raw = RawMessage(source="m", locator=Locator("m", offset=0), raw=NESTED, sha256="abc")
     info = message_info(raw, parse_full(raw))
     assert [a.addr for a in info.senders] == ["a@tracecall.co.uk"]
     assert [a.addr for a in info.recipients] == ["b@gmail.com"]

@@ -17,7 +17,7 @@ from tracecheck.content.charset import decode_text
 from tracecheck.content.extract import ExtractLimits, extract_units
 from tracecheck.content.headers import parse_address_field, parse_date
 from tracecheck.content.mime import Walker, message_info, parse_full
-from tracecheck.model import RawMessage, Skipped, TextUnit
+from tracecheck.model import Locator, RawMessage, Skipped, TextUnit
 from tracecheck.packs import default_pack_paths
 from tracecheck.rules.matcher import Matcher
 from tracecheck.rules.pack import load_packs
@@ -52,7 +52,7 @@ def test_charsets(data: bytes, charset: str | None) -> None:
 
 
 def _walk(raw: bytes) -> None:
-    msg = RawMessage(source="f", locator="f", raw=raw, sha256="")
+    msg = RawMessage(source="f", locator=Locator("f"), raw=raw, sha256="")
     parsed = parse_full(msg)
     message_info(msg, parsed, hops=True)
     for unit in Walker(ExtractLimits(max_depth=3)).units(parsed):

@@ -32,7 +32,7 @@ def test_one_event_per_message_with_all_its_lines() -> None:
     assert [(r.addr, r.status) for r in ev.recipients] == [
         ("manager.a@gmail.com", "delivered"), ("team.lead@example.org", "delivered")]
     assert "sasl_username=agent.one@example.org" in ev.notes
-    assert ev.locator == f"{DEC_JAN}:2"
+    assert str(ev.locator) == f"{DEC_JAN}:2"
 
 
 def test_content_filter_reinjection_is_one_message_with_final_status() -> None:
@@ -70,7 +70,7 @@ def test_reused_queue_id_gives_two_messages() -> None:
 def test_counts_and_malformed_lines_listed_not_fatal() -> None:
     events, skips = read_all(DEC_JAN, year=2020)
     assert len(events) == 6  # NOQUEUE rejects and dovecot lines are not messages
-    assert [(s.locator, s.kind) for s in skips] == [
+    assert [(str(s.locator), s.kind) for s in skips] == [
         (f"{DEC_JAN}:42", MALFORMED), (f"{DEC_JAN}:43", MALFORMED)]
 
 

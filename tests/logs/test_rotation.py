@@ -84,7 +84,7 @@ def test_read_logs_over_a_folder(tmp_path: Path) -> None:
     assert sniff_path(str(tmp_path / "mail.log.2.gz")) == "postfix"
     items = list(read_logs(all_paths))
     skipped = [i for i in items if isinstance(i, Skipped)]
-    assert [(s.locator, s.kind) for s in skipped] == [
+    assert [(str(s.locator), s.kind) for s in skipped] == [
         (str(tmp_path / "notes.txt"), "unsupported"),
         (str(tmp_path / "MSGTRK20210201-1.LOG") + ":10", "malformed-log-line"),
         (str(tmp_path / "MSGTRK20210201-1.LOG") + ":16", "malformed-log-line"),

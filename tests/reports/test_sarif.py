@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner
 
-from tests.conftest import ROOT, SHARED, eml, mbox_of
+from tests.conftest import ROOT, SHARED, eml, loc, mbox_of
 from tracecheck.cli import app
 from tracecheck.model import (
     Finding,
@@ -24,6 +24,7 @@ from tracecheck.model import (
     PackRef,
     ScanResult,
     Severity,
+    SkipKind,
     Skipped,
     SourceSummary,
 )
@@ -44,7 +45,7 @@ def _finding(n: int, *, source: str, locator: str, rule: str, flow: Flow, severi
         fingerprint=f"{n:x}" * (64 // len(f"{n:x}")),
         message_id=f"<m{n}@tracecall.co.uk>",
         source=source,
-        locator=locator,
+        at=loc(locator),
         part=part,
         where="body",
         date="2021-01-11T09:30:00Z",
@@ -106,10 +107,10 @@ def sample_result() -> ScanResult:
         messages_found=8,
         messages_scanned=7,
         skipped=(
-            Skipped(f"{MBOX}@4096", "truncated message", None, "truncated"),
-            Skipped(EML, "not extracted: image/png", "3", "image"),
-            Skipped("/scan/notes.bin", "unsupported file type: application/octet-stream", None,
-                    "unsupported"),
+            Skipped(loc(f"{MBOX}@4096"), "truncated message", None, SkipKind("truncated")),
+            Skipped(loc(EML), "not extracted: image/png", "3", SkipKind("image")),
+            Skipped(loc("/scan/notes.bin"), "unsupported file type: application/octet-stream",
+                    None, SkipKind.UNSUPPORTED),
         ),
         findings=findings,
         org=OrgDomains(("tracecall.co.uk",), inferred=False),

@@ -32,7 +32,7 @@ def test_splits_only_on_separator_lines_with_a_date() -> None:
     assert second.raw == M2
     assert first.offset == 0
     assert second.offset == FILE.index(b"From b@x.com")
-    assert second.locator == f"box.mbox@{second.offset}"
+    assert str(second.locator) == f"box.mbox@{second.offset}"
     assert second.sha256 == hashlib.sha256(M2).hexdigest()
 
 
@@ -46,7 +46,7 @@ def test_stored_bytes_keep_mbox_quoting_and_reader_can_undo_it() -> None:
 def test_junk_before_first_message_is_listed_not_fatal() -> None:
     msgs = read(b"some junk line\n\n" + FILE)
     assert isinstance(msgs[0], Skipped) and msgs[0].kind == "junk"
-    assert msgs[0].locator == "box.mbox@0"
+    assert str(msgs[0].locator) == "box.mbox@0"
     assert sum(isinstance(m, RawMessage) for m in msgs) == 2
 
 

@@ -19,7 +19,7 @@ from tracecheck import model
 
 T = TypeVar("T")
 
-CODEC_VERSION = 1
+CODEC_VERSION = 2
 """Bumped whenever the JSON shape of a stored record changes; stored shards carry it."""
 
 _HINTS: dict[type, dict[str, Any]] = {}
@@ -77,8 +77,12 @@ def from_jsonable(tp: Any, data: Any) -> Any:
         return {from_jsonable(key_tp, k): from_jsonable(val_tp, v) for k, v in data.items()}
     if isinstance(tp, type) and issubclass(tp, enum.Enum):
         return tp(data)
+    if tp is model.Locator and isinstance(data, str):  # stored as text before codec 2
+        return model.Locator.parse_legacy(data)
     if isinstance(tp, type) and dataclasses.is_dataclass(tp):
         hints = _hints(tp)
+        if "at" in hints and "at" not in data and "locator" in data:  # before codec 2
+            data = {**data, "at": data["locator"]}
         kwargs = {
             f.name: from_jsonable(hints[f.name], data[f.name])
             for f in dataclasses.fields(tp)

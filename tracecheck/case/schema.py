@@ -151,9 +151,17 @@ _V2 = """
 """
 
 
+# Coverage entries keep their structured record (kind enum, locator parts) beside the
+# flat columns; rows written before have none and are read from the columns.
+_V3 = """
+        ALTER TABLE skipped ADD COLUMN record TEXT;
+"""
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "sources, messages, findings, decisions, runs", _V1),
     Migration(2, "shards, log events, skipped, decision history, end-of-run hashes", _V2),
+    Migration(3, "structured coverage records", _V3),
 )
 CURRENT_VERSION = MIGRATIONS[-1].version
 

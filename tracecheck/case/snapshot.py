@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 from tracecheck.case.manifest import RunRecord
 from tracecheck.case.review import DecisionRecord
-from tracecheck.model import Finding, LogEvent, MessageRef, PackRef, ScanResult, Skipped
+from tracecheck.model import Finding, LogEvent, MessageRef, Note, PackRef, ScanResult, Skipped
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,7 +43,7 @@ class CaseSnapshot:
     findings: tuple[Finding, ...]
     decisions: Mapping[str, DecisionRecord]
     skipped: tuple[Skipped, ...]
-    notes: tuple[Skipped, ...]
+    notes: tuple[Note, ...]
     log_events: tuple[LogEvent, ...]
     log_summary: dict[str, object] | None
     messages_found: int

@@ -25,11 +25,15 @@ from tracecheck.case.review import Decision, DecisionRecord
 from tracecheck.case.snapshot import CaseSnapshot, SourceRecord
 from tracecheck.model import (
     Finding,
+    Locator,
     LogEvent,
     MessageRef,
+    Note,
+    NoteKind,
     PackRef,
     ScanResult,
     ShardResult,
+    SkipKind,
     Skipped,
 )
 
@@ -287,7 +291,7 @@ class CaseStore:
                     " message_id=excluded.message_id, kind=excluded.kind,"
                     " record=excluded.record, last_run=excluded.last_run",
                     (
-                        ev.locator,
+                        str(ev.locator),
                         ev.log_format,
                         ev.time,
                         ev.sender,
@@ -297,14 +301,17 @@ class CaseStore:
                         run_id,
                     ),
                 )
-            for note, items in ((0, result.skipped), (1, result.notes)):
-                for sk in items:
-                    conn.execute(
-                        "INSERT INTO skipped (locator, part, reason, kind, note, last_run)"
-                        " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT(locator, part, reason, note)"
-                        " DO UPDATE SET kind=excluded.kind, last_run=excluded.last_run",
-                        (sk.locator, sk.part or "", sk.reason, sk.kind, note, run_id),
-                    )
+            entries: list[tuple[int, Skipped | Note]] = [(0, s) for s in result.skipped]
+            entries.extend((1, n) for n in result.notes)
+            for note, sk in entries:
+                conn.execute(
+                    "INSERT INTO skipped (locator, part, reason, kind, note, last_run, record)"
+                    " VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT(locator, part, reason, note)"
+                    " DO UPDATE SET kind=excluded.kind, last_run=excluded.last_run,"
+                    " record=excluded.record",
+                    (str(sk.locator), sk.part or "", sk.reason, sk.kind.value, note, run_id,
+                     codec.dumps(sk)),
+                )
             # a manifest written before the packs were resolved gets them from the result
             conn.execute(
                 "UPDATE runs SET packs=? WHERE id=? AND packs='[]'",
@@ -312,7 +319,7 @@ class CaseStore:
             )
             conn.execute(
                 "UPDATE runs SET options=? WHERE id=? AND options='{}'",
-                (json.dumps(result.options, sort_keys=True, default=str), run_id),
+                (json.dumps(result.options.as_dict(), sort_keys=True, default=str), run_id),
             )
             conn.execute(
                 "UPDATE runs SET ended=?, status='complete', messages_found=?,"
@@ -399,14 +406,32 @@ class CaseStore:
         )
         return [SourceRecord(*r) for r in rows]
 
-    def skipped(self, *, notes: bool = False) -> list[Skipped]:
-        """Coverage gaps (or, with `notes=True`, decode notes), by locator."""
+    def skipped(self) -> list[Skipped]:
+        """Coverage gaps, by locator."""
+        return [s for s in self._coverage(0) if isinstance(s, Skipped)]
+
+    def notes(self) -> list[Note]:
+        """Notes (observations on what was read), by locator."""
+        return [n for n in self._coverage(1) if isinstance(n, Note)]
+
+    def _coverage(self, note: int) -> list[Skipped | Note]:
         rows = self._conn.execute(
-            "SELECT locator, reason, part, kind FROM skipped WHERE note=?"
+            "SELECT locator, reason, part, kind, record FROM skipped WHERE note=?"
             " ORDER BY locator, part, reason",
-            (int(notes),),
+            (note,),
         )
-        return [Skipped(r[0], r[1], r[2] or None, r[3]) for r in rows]
+        cls: type[Skipped] | type[Note] = Note if note else Skipped
+        out: list[Skipped | Note] = []
+        for locator, reason, part, kind, record in rows:
+            if record is not None:
+                out.append(codec.loads(cls, record))
+            elif note:  # written before schema 3: flat columns only
+                out.append(Note(Locator.parse_legacy(locator), reason, part or None,
+                                NoteKind(kind)))
+            else:
+                out.append(Skipped(Locator.parse_legacy(locator), reason, part or None,
+                                   SkipKind(kind)))
+        return out
 
     # -- decisions -------------------------------------------------------------------------
 
@@ -526,7 +551,7 @@ class CaseStore:
             findings=tuple(self.findings()),
             decisions=self.decisions(),
             skipped=tuple(self.skipped()),
-            notes=tuple(self.skipped(notes=True)),
+            notes=tuple(self.notes()),
             log_events=tuple(self.log_events()),
             log_summary=log_summary,
             messages_found=found,

@@ -16,29 +16,7 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from tracecheck.content.charset import decode_text
-from tracecheck.model import Skipped, TextUnit
-
-
-@dataclass(frozen=True, slots=True)
-class ExtractLimits:
-    """Bounds on what extraction may expand; every one is reported in coverage."""
-
-    max_depth: int = 8
-    """Nesting depth of containers (zip in zip in ...)."""
-    max_members: int = 10_000
-    """Members opened per top-level attachment."""
-    max_total_bytes: int = 512 * 1024 * 1024
-    """Total expanded bytes per top-level attachment."""
-    max_ratio: float = 100.0
-    """Largest accepted expanded/compressed ratio for one member (zip bomb guard)."""
-    ratio_floor_bytes: int = 1024 * 1024
-    """Members that expand to at most this many bytes are exempt from `max_ratio` (a small
-    text of repeated separators compresses far better than 100:1 and is no bomb)."""
-    max_text_chars: int = 20_000_000
-    """Characters of text scanned per unit; the rest is listed as skipped."""
-    max_message_bytes: int = 32 * 1024 * 1024
-    """Messages larger than this are not MIME-parsed (memory): their raw body is scanned as
-    text in windows and the message is listed with kind `limit`."""
+from tracecheck.model import ExtractLimits, Locator, SkipKind, Skipped, TextUnit
 
 
 @dataclass(frozen=True, slots=True)
@@ -173,9 +151,10 @@ def extract_units(
         return
     if mime == "application/x-empty":
         return
-    kind = "image" if mime.startswith("image/") else "not-extracted"
-    reason = f"image: not scanned (no OCR): {mime}" if kind == "image" else f"not extracted: {mime}"
-    yield Skipped(locator=where, reason=reason, part=part, kind=kind)
+    image = mime.startswith("image/")
+    reason = f"image: not scanned (no OCR): {mime}" if image else f"not extracted: {mime}"
+    yield Skipped(locator=Locator(within=where), reason=reason, part=part,
+                  kind=SkipKind.IMAGE if image else SkipKind.NOT_EXTRACTED)
 
 
 def _run(
@@ -197,14 +176,14 @@ def _run(
             elif isinstance(item, Member):
                 name = f"{where}/{item.name}"
                 if depth + 1 > limits.max_depth:
-                    yield Skipped(locator=name, part=part, kind="limit",
+                    yield Skipped(locator=Locator(within=name), part=part, kind=SkipKind.LIMIT,
                                   reason=f"limit: nesting deeper than {limits.max_depth}")
                     continue
                 yield from extract_units(item.data, part=part, where=name, declared_charset=None,
                                          limits=limits, notes=notes, ctx=ctx, depth=depth + 1)
             else:
-                loc = f"{where}/{item.locator}" if item.locator else where
-                yield Skipped(locator=loc, part=part, kind=item.kind, reason=item.reason)
+                yield Skipped(locator=Locator(within=where).inside(item.locator.within),
+                              part=part, kind=item.kind, reason=item.reason)
     except Exception as exc:  # an extractor library failing on hostile input is a skip
-        yield Skipped(locator=where, part=part, kind="unreadable",
+        yield Skipped(locator=Locator(within=where), part=part, kind=SkipKind.UNREADABLE,
                       reason=f"{extractor.name}: could not read ({type(exc).__name__})")

@@ -20,10 +20,18 @@ from email.message import Message
 
 from tracecheck.content import headers as hdr
 from tracecheck.content.charset import decode_text
-from tracecheck.content.extract import ExtractLimits, extract_units
+from tracecheck.content.extract import extract_units
 from tracecheck.content.html import html_to_text
 from tracecheck.content.quickparse import TopHeaders, quick_parse
-from tracecheck.model import MessageInfo, RawMessage, Skipped, TextUnit
+from tracecheck.model import (
+    ExtractLimits,
+    Locator,
+    MessageInfo,
+    RawMessage,
+    SkipKind,
+    Skipped,
+    TextUnit,
+)
 from tracecheck.sources.mbox import unquote_mboxrd
 
 MAX_MIME_DEPTH = 100
@@ -69,7 +77,7 @@ def message_info(raw: RawMessage, msg: Message, *, hops: bool = False) -> Messag
     for defect in getattr(msg, "defects", ()) or ():
         notes.append(f"defect: {type(defect).__name__}")
     return MessageInfo(
-        locator=raw.locator,
+        at=raw.locator,
         source=raw.source,
         sha256=raw.sha256,
         message_id=hdr.message_id(msg),
@@ -78,7 +86,6 @@ def message_info(raw: RawMessage, msg: Message, *, hops: bool = False) -> Messag
         senders=senders,
         recipients=recipients,
         container=raw.container,
-        offset=raw.offset,
         notes=tuple(notes),
         hops=hdr.received_hops(msg) if hops else (),
     )
@@ -174,7 +181,7 @@ class Walker:
         self, part: Message, base: str, where: str, depth: int, *, root: bool = False
     ) -> Iterator[TextUnit | Skipped]:
         if depth > MAX_MIME_DEPTH:
-            yield Skipped(locator=where, part=base or "1", kind="limit",
+            yield Skipped(locator=Locator(within=where), part=base or "1", kind=SkipKind.LIMIT,
                           reason=f"limit: MIME nesting deeper than {MAX_MIME_DEPTH}")
             return
         ctype = part.get_content_type()
@@ -183,7 +190,8 @@ class Walker:
             return
         if part.is_multipart():
             if ctype == "multipart/encrypted":
-                yield Skipped(locator=where, part=base or "1", kind="encrypted",
+                yield Skipped(locator=Locator(within=where), part=base or "1",
+                              kind=SkipKind.ENCRYPTED,
                               reason="encrypted: not scanned (multipart/encrypted)")
                 return
             payload = part.get_payload()
@@ -216,7 +224,8 @@ class Walker:
             here = f"{where}/{name}" if where.startswith("attachment:") else f"attachment:{name}"
         enc = _encrypted(str(part.get("Content-Type", ctype)), data)
         if enc:
-            yield Skipped(locator=here, part=path, kind="encrypted", reason=enc)
+            yield Skipped(locator=Locator(within=here), part=path, kind=SkipKind.ENCRYPTED,
+                          reason=enc)
             return
         charset = _charset(part)
         if not attachment and ctype in ("text/plain", "text/html", "text/enriched", ""):
@@ -265,7 +274,7 @@ class Walker:
             if raw.strip():
                 inner = email.message_from_string(raw, policy=email.policy.compat32)
             else:
-                yield Skipped(locator=here, part=path, kind="unreadable",
+                yield Skipped(locator=Locator(within=here), part=path, kind=SkipKind.UNREADABLE,
                               reason="attached message is empty")
                 return
         base = f"{path}/rfc822"

@@ -23,7 +23,7 @@ from tracecheck.logs.postfix import PostfixReader
 from tracecheck.logs.rotation import plan_years, rotation_order, rotation_sets
 from tracecheck.logs.sendmail import SendmailReader
 from tracecheck.logs.sniff import sniff_log
-from tracecheck.model import LogEvent, Skipped
+from tracecheck.model import Locator, LogEvent, SkipKind, Skipped
 
 READERS: dict[str, LogReader] = {
     r.name: r
@@ -55,17 +55,20 @@ def read_log(
     file's first year-less syslog stamp (default: inferred from the file's mtime; for rotated
     sets use `plan_years`). `tz` is the zone of stamps written without one (syslog, Exim,
     Google exports). Times come out as UTC `YYYY-MM-DDTHH:MM:SSZ`. Malformed lines become
-    `Skipped(kind="malformed-log-line")`; an unreadable file becomes one `Skipped` for the path.
+    `Skipped(kind=SkipKind.MALFORMED_LOG_LINE)`; an unreadable file becomes one `Skipped` for
+    the path.
     """
     reader = READERS.get(fmt)
     if reader is None:
-        yield Skipped(locator=path, reason=f"unknown log format {fmt!r}", kind="unsupported")
+        yield Skipped(locator=Locator(path=path), reason=f"unknown log format {fmt!r}",
+                      kind=SkipKind.UNSUPPORTED)
         return
     src = LogSource(path=path, tz=zone(tz), year=year)
     try:
         yield from reader.read(src)
     except (OSError, EOFError, UnicodeError, zlib.error, csv.Error) as exc:
-        yield Skipped(locator=path, reason=f"cannot read {fmt} log: {exc}", kind="unreadable")
+        yield Skipped(locator=Locator(path=path), reason=f"cannot read {fmt} log: {exc}",
+                      kind=SkipKind.UNREADABLE)
 
 
 SYSLOG_FORMATS = frozenset({"postfix", "sendmail", "exim"})
@@ -87,14 +90,15 @@ def read_logs(
 ) -> Iterator[LogEvent | Skipped]:
     """Read many log files: each sniffed, rotated sets oldest first with their years chained.
 
-    A path that is not a log this package reads gives one `Skipped(kind="unsupported")`.
+    A path that is not a log this package reads gives one `Skipped(kind=SkipKind.UNSUPPORTED)`.
     `year` is the first year of the oldest file of each rotated set (see `plan_years`).
     """
     formats: dict[str, str] = {}
     for p in paths:
         fmt = sniff_path(p)
         if fmt is None:
-            yield Skipped(locator=p, reason="not a mail-server or audit log", kind="unsupported")
+            yield Skipped(locator=Locator(path=p), reason="not a mail-server or audit log",
+                          kind=SkipKind.UNSUPPORTED)
         else:
             formats[p] = fmt
     ordered = rotation_order(list(formats))

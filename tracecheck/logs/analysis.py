@@ -19,7 +19,7 @@ from typing import Any
 import pandas as pd
 
 from tracecheck.logs.base import norm_message_id, status_rank
-from tracecheck.model import Flow, LogEvent, MessageRef, Severity
+from tracecheck.model import Flow, Locator, LogEvent, MessageRef, Severity
 
 IsConsumer = Callable[[str], bool]
 SubjectHits = Callable[[str], list[str]]
@@ -93,9 +93,8 @@ def _message_status(event: LogEvent, is_consumer: IsConsumer) -> str:
     return overall_status(picked or [r.status for r in event.recipients])
 
 
-def _locator_key(locator: str) -> tuple[str, int]:
-    path, _, line = locator.rpartition(":")
-    return (path, int(line)) if line.isdigit() else (locator, 0)
+def _locator_key(locator: Locator) -> tuple[str, int]:
+    return (locator.path, locator.line or 0)
 
 
 def _day(time: str | None) -> str:
@@ -129,7 +128,7 @@ def log_findings(
                 "operation": ev.notes[0] if ev.notes else "",
                 "log_format": ev.log_format,
                 "source": ev.source,
-                "locator": ev.locator,
+                "locator": str(ev.locator),
             })
         if ev.kind != "message":
             continue
@@ -179,13 +178,14 @@ def log_findings(
                     "status": _message_status(ev, is_consumer),
                     "log_format": ev.log_format,
                     "source": ev.source,
-                    "locator": ev.locator,
+                    "locator": str(ev.locator),
                 })
     out = sorted(forwards, key=lambda f: (f["time"] or "", f["locator"], f["target"]))
     for key in sorted(flows):
         agg = flows[key]
         agg["statuses"] = dict(sorted(agg["statuses"].items()))
-        agg["locators"] = sorted(agg["locators"], key=_locator_key)[:MAX_LOCATORS]
+        agg["locators"] = [str(loc) for loc in
+                           sorted(agg["locators"], key=_locator_key)[:MAX_LOCATORS]]
         out.append(agg)
     out.extend(sorted(subjects, key=lambda s: (s["time"] or "", s["locator"])))
     return out
@@ -242,7 +242,7 @@ def correlate(
             "queue_id": ev.queue_id,
             "size": ev.size,
             "source": ev.source,
-            "locator": ev.locator,
+            "locator": str(ev.locator),
             "status": status,
         })
     missing.sort(key=lambda m: (m["time"] or "", m["locator"]))
@@ -283,7 +283,7 @@ def events_frame(events: Iterable[LogEvent]) -> pd.DataFrame:
             "actor": ev.actor,
             "notes": "; ".join(ev.notes),
             "source": ev.source,
-            "locator": ev.locator,
+            "locator": str(ev.locator),
         }
         recips = ev.recipients or ()
         if not recips:
@@ -314,7 +314,7 @@ def summary_frames(events: Iterable[LogEvent], is_consumer: IsConsumer) -> dict[
         flow = flow_of(ev, is_consumer)
         rows.extend(
             {
-                "locator": ev.locator,
+                "locator": str(ev.locator),
                 "sender": ev.sender.lower(),
                 "day": _day(ev.time),
                 "month": _day(ev.time)[:7],

@@ -19,10 +19,10 @@ from typing import BinaryIO, Protocol
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from tracecheck.errors import UsageError
-from tracecheck.model import LogEvent, LogRecipient, Skipped
+from tracecheck.model import Locator, LogEvent, LogRecipient, SkipKind, Skipped
 
 GZIP_MAGIC = b"\x1f\x8b"
-MALFORMED = "malformed-log-line"
+MALFORMED = SkipKind.MALFORMED_LOG_LINE
 
 STATUSES = (
     "delivered",
@@ -299,9 +299,9 @@ class LogSource:
     year: int | None = None
     """Year of the first year-less stamp (None: infer from the file's mtime)."""
 
-    def loc(self, lineno: int) -> str:
-        """`path:line` locator."""
-        return f"{self.path}:{lineno}"
+    def loc(self, lineno: int) -> Locator:
+        """The locator of line `lineno` of this file (`path:line`)."""
+        return Locator(path=self.path, line=lineno)
 
     def bad(self, lineno: int, reason: str) -> Skipped:
         """A malformed-line skip for `lineno`."""

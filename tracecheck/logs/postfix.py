@@ -243,7 +243,7 @@ class _State:
                 rec.parent.absorb(rec)
                 continue
             out.extend(self._emit(rec))
-        out.sort(key=lambda e: int(e.locator.rpartition(":")[2]))
+        out.sort(key=lambda e: e.locator.line or 0)
         return out
 
 

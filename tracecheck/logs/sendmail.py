@@ -133,5 +133,5 @@ class SendmailReader:
                 rec.notes.append("DSN: " + dm.group("why")[:120])
         # A session that ended with no accepted recipient (nrcpts=0) carried no message.
         done.extend(r.event(src) for r in open_.values() if r.rcpts or r.nrcpts != 0)
-        done.sort(key=lambda e: int(e.locator.rpartition(":")[2]))
+        done.sort(key=lambda e: e.locator.line or 0)
         yield from done

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Callable, Iterator, Sequence
 
-from tracecheck.model import ShardResult, Skipped, SourceSummary
+from tracecheck.model import Locator, ShardResult, SkipKind, Skipped, SourceSummary
 from tracecheck.scanner import ScanConfig, join_ranges, scan_shard
 from tracecheck.sources.files import InputFile
 from tracecheck.sources.shards import Shard
@@ -60,8 +60,9 @@ def shard_bytes(shard: Shard) -> int:
 def failed(shard: Shard, exc: BaseException) -> ShardResult:
     """The result of a shard whose task failed (worker died, lost, out of memory)."""
     inp = shard.input
-    skip = Skipped(locator=shard.key, kind="unreadable",
-                   reason=f"not scanned: worker failed ({type(exc).__name__})")
+    skip = Skipped(locator=Locator(path=inp.path), kind=SkipKind.WORKER_LOST,
+                   reason=f"not scanned: worker failed ({type(exc).__name__}) while scanning "
+                          f"{shard.key}")
     source = SourceSummary(path=inp.path, type=inp.kind, bytes=0, sha256="", messages=0,
                            skipped=1)
     return ShardResult(key=shard.key, source=source, found=0, scanned=0, skipped=(skip,),

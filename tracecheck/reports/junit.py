@@ -109,7 +109,7 @@ def junit_tree(result: ScanResult) -> ET.Element:
 
 
 def _skipped_case(s: Skipped) -> ET.Element:
-    where = f"{s.locator}#{s.part}" if s.part else s.locator
+    where = f"{s.locator}#{s.part}" if s.part else str(s.locator)
     case = ET.Element("testcase", {"classname": f"{SUITE_NAME}.coverage",
                                    "name": _xml_text(where)})
     ET.SubElement(case, "skipped", {"message": _xml_text(f"{s.kind}: {s.reason}")})

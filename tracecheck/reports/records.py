@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any, Generic, TypeVar
 
-from tracecheck.model import Finding, LogEvent, ScanResult, Skipped
+from tracecheck.model import Finding, LogEvent, Note, ScanResult, Skipped
 from tracecheck.reports.base import SCHEMA_VERSION
 
 T = TypeVar("T")
@@ -57,9 +57,9 @@ def finding_dict(f: Finding, *, reveal: bool = False) -> dict[str, Any]:
     return d
 
 
-def skipped_dict(s: Skipped) -> dict[str, Any]:
-    """A coverage entry."""
-    return {"locator": s.locator, "part": s.part, "kind": s.kind, "reason": s.reason}
+def skipped_dict(s: Skipped | Note) -> dict[str, Any]:
+    """A coverage entry (a gap, or a note)."""
+    return {"locator": str(s.locator), "part": s.part, "kind": s.kind.value, "reason": s.reason}
 
 
 def log_event_dict(e: LogEvent, *, reveal: bool = False) -> dict[str, Any]:
@@ -98,7 +98,7 @@ def result_dict(result: ScanResult, *, reveal: bool = False) -> dict[str, Any]:
 
 def result_layout(result: ScanResult, *, reveal: bool = False) -> dict[str, Any]:
     """`result_dict` with the findings as `Records`, made one at a time while written."""
-    message_skips = [s for s in result.skipped if s.part is None and "#" not in s.locator]
+    message_skips = [s for s in result.skipped if s.part is None and not s.locator.within]
     flagged: set[str] = set()
     consumer_flagged: set[str] = set()
     consumer_findings = 0
@@ -136,7 +136,7 @@ def result_layout(result: ScanResult, *, reveal: bool = False) -> dict[str, Any]
             "messages_skipped": len(message_skips),
             "skipped": Records(result.skipped, skipped_dict),
             "notes": Records(result.notes, skipped_dict),
-            "options": result.options,
+            "options": result.options.as_dict(),
         },
         "findings": Records(result.findings, lambda f: finding_dict(f, reveal=reveal)),
     }

@@ -67,7 +67,6 @@ _ADVICE = (
 # Enum attribute access is slow on Python 3.11; results are built once per finding.
 _FLOW_NAME = {flow: flow.value for flow in Flow}
 _SEVERITY_NAME = {sev: sev.label for sev in Severity}
-_OFFSET_LOCATOR = re.compile(r"^(?P<path>.+)@(?P<offset>\d+)$")
 
 
 def result_level(f: Finding) -> str:
@@ -127,7 +126,7 @@ def sarif_log(result: ScanResult, *, root: str | Path | None = None) -> dict[str
             "org_domains_inferred": result.org.inferred,
             "messages_found": result.messages_found,
             "messages_scanned": result.messages_scanned,
-            "options": dict(result.options),
+            "options": result.options.as_dict(),
         },
     }
     return {"$schema": SARIF_SCHEMA, "version": SARIF_VERSION, "runs": [run]}
@@ -234,27 +233,21 @@ class _Places:
             self._uris[path] = _uri(path, self.base)
         return dict(self._uris[path])
 
-    def source_of(self, locator: str) -> str | None:
-        """The scanned source a locator (`path`, `path@offset`, `pst:/Folder/#N`) is in."""
-        m = _OFFSET_LOCATOR.match(locator)
-        for candidate in (locator, m.group("path") if m else "", locator.split(":/", 1)[0]):
-            if candidate in self.index:
-                return candidate
-        return None
-
-    def physical(self, source: str, locator: str) -> dict[str, Any]:
-        """A physicalLocation for a message (or skip) `locator` inside `source`."""
+    def physical(self, source: str, *, whole: bool, offset: int | None = None,
+                 line: int | None = None) -> dict[str, Any]:
+        """A physicalLocation inside `source`: the whole file (`whole`: a one-message file),
+        an mbox message at byte `offset`, or a log `line`."""
         loc = self.uri(source)
         if source in self.index:
             loc["index"] = self.index[source]
         physical: dict[str, Any] = {"artifactLocation": loc}
-        if locator == source:
+        if whole:
             physical["region"] = {"startLine": 1}  # a one-message file: the message starts there
-        else:
-            m = _OFFSET_LOCATOR.match(locator)
-            # Offsets in compressed mboxes count decompressed bytes: only plain files get one.
-            if m and m.group("path") == source and self.types.get(source) == "mbox":
-                physical["region"] = {"byteOffset": int(m.group("offset"))}
+        elif line is not None:
+            physical["region"] = {"startLine": line}
+        # Offsets in compressed mboxes count decompressed bytes: only plain files get one.
+        elif offset is not None and self.types.get(source) == "mbox":
+            physical["region"] = {"byteOffset": offset}
         return physical
 
 
@@ -269,7 +262,8 @@ def _result(f: Finding, rule_index: dict[str, int], where: _Places) -> dict[str,
         "level": result_level(f),
         "message": {"text": message},
         "locations": [{
-            "physicalLocation": where.physical(f.source, f.locator),
+            "physicalLocation": where.physical(f.source, whole=f.locator == f.source,
+                                               offset=f.offset),
             "logicalLocations": [{
                 "name": f"part {f.part}",
                 "fullyQualifiedName": f"{f.locator}#{f.part}",
@@ -292,16 +286,18 @@ def _result(f: Finding, rule_index: dict[str, int], where: _Places) -> dict[str,
 
 
 def _notification(s: Skipped, where: _Places) -> dict[str, Any]:
-    name = f"{s.locator}#{s.part}" if s.part else s.locator
-    source = where.source_of(s.locator)
+    loc = s.locator
+    name = f"{loc}#{s.part}" if s.part else str(loc)
+    whole = loc.offset is None and not loc.item and loc.line is None
     physical = (
-        where.physical(source, s.locator) if source is not None
+        where.physical(loc.path, whole=whole, offset=loc.offset, line=loc.line)
+        if loc.path in where.index
         # A file never opened as a source (unsupported, unreadable): locate the file itself.
-        else {"artifactLocation": _uri(_OFFSET_LOCATOR.sub(r"\g<path>", s.locator), where.base)}
+        else {"artifactLocation": _uri(loc.path, where.base)}
     )
     return {
         "level": "warning",
-        "message": {"text": f"not scanned ({s.kind}): {s.reason}"},
+        "message": {"text": f"not scanned ({s.kind.value}): {s.reason}"},
         "locations": [{
             "physicalLocation": physical,
             "logicalLocations": [{"fullyQualifiedName": name, "kind": "skipped"}],

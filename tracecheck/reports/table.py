@@ -88,10 +88,10 @@ def summary_lines(result: ScanResult, reveal: bool = False) -> list[str]:
         + (f": {', '.join(shown[:8])}{', …' if len(shown) > 8 else ''}" if shown else "")
         + ".",
     ]
-    base = result.options.get("baseline")
-    if isinstance(base, dict):
-        lines.append(f"Baseline {base.get('file')}: {base.get('suppressed', 0)} accepted findings "
-                     f"not shown; {base.get('not_found', 0)} accepted entries no longer found.")
+    base = result.options.baseline
+    if base is not None:
+        lines.append(f"Baseline {base.file}: {base.suppressed} accepted findings "
+                     f"not shown; {base.not_found} accepted entries no longer found.")
     if result.log_summary is not None:
         ls = result.log_summary
         lines.append(

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 import regex
 
 from tracecheck.errors import UsageError
-from tracecheck.model import Match, Severity, Skipped, TextUnit
+from tracecheck.model import Locator, Match, Severity, SkipKind, Skipped, TextUnit
 from tracecheck.rules import mask
 from tracecheck.rules.boilerplate import Regions, blank, regions
 from tracecheck.rules.pack import Companion, ContextRule, Detector, Pack
@@ -385,9 +385,9 @@ class Matcher:
             except TimeoutError:
                 skips.append(
                     Skipped(
-                        locator=unit.where,
+                        locator=Locator(within=unit.where),
                         part=unit.part,
-                        kind="timeout",
+                        kind=SkipKind.TIMEOUT,
                         reason=f"timeout: detector {det.id} exceeded {self.timeout:g}s",
                     )
                 )

@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import BinaryIO
 
 from tracecheck.errors import InputError
-from tracecheck.model import RawMessage, Skipped
+from tracecheck.model import Locator, RawMessage, SkipKind, Skipped
 from tracecheck.sources.mbox import is_from_line, read_mbox
 
 HEAD = 65536
@@ -199,9 +199,10 @@ def sniff_file(path: str) -> InputFile | Skipped:
         with open_evidence(path) as f:
             head = f.read(HEAD)
     except OSError as exc:
-        return Skipped(locator=path, kind="unreadable", reason=f"unreadable: {exc.strerror}")
+        return Skipped(locator=Locator(path=path), kind=SkipKind.UNREADABLE,
+                       reason=f"unreadable: {exc.strerror}")
     if not head:
-        return Skipped(locator=path, kind="unsupported", reason="empty file")
+        return Skipped(locator=Locator(path=path), kind=SkipKind.UNSUPPORTED, reason="empty file")
     gz = head.startswith(GZIP_MAGIC)
     if gz:
         try:
@@ -209,11 +210,13 @@ def sniff_file(path: str) -> InputFile | Skipped:
                 head = SalvagingGzip(g).read(HEAD) or b""
         except (OSError, EOFError, zlib.error) as exc:
             if not head:
-                return Skipped(locator=path, kind="unreadable", reason="corrupt gzip")
-            return Skipped(locator=path, kind="unreadable",
+                return Skipped(locator=Locator(path=path), kind=SkipKind.UNREADABLE,
+                               reason="corrupt gzip")
+            return Skipped(locator=Locator(path=path), kind=SkipKind.UNREADABLE,
                            reason=f"corrupt or truncated gzip ({type(exc).__name__})")
         if not head:
-            return Skipped(locator=path, kind="unsupported", reason="empty gzip file")
+            return Skipped(locator=Locator(path=path), kind=SkipKind.UNSUPPORTED,
+                           reason="empty gzip file")
     outlook = _outlook_sniffer()
     if outlook is not None and not gz:
         kind = outlook(head)
@@ -231,7 +234,8 @@ def sniff_file(path: str) -> InputFile | Skipped:
             return InputFile(path=path, kind="log", gz=gz, log_format=fmt, size=size)
     mime = _magic_mime(head)
     what = f"{mime} inside gzip" if gz else mime
-    return Skipped(locator=path, kind="unsupported", reason=f"unsupported file type: {what}")
+    return Skipped(locator=Locator(path=path), kind=SkipKind.UNSUPPORTED,
+                   reason=f"unsupported file type: {what}")
 
 
 def _maildir_of(path: str) -> str:
@@ -253,25 +257,28 @@ def walk(paths: list[str]) -> Iterator[str | Skipped]:
         elif os.path.isfile(raw):
             yield raw
         else:
-            yield Skipped(locator=raw, kind="unsupported", reason="not a regular file")
+            yield Skipped(locator=Locator(path=raw), kind=SkipKind.UNSUPPORTED,
+                          reason="not a regular file")
 
 
 def _walk_dir(root: str, seen: set[tuple[int, int]]) -> Iterator[str | Skipped]:
     try:
         st = os.stat(root)
     except OSError as exc:
-        yield Skipped(locator=root, kind="unreadable", reason=f"unreadable: {exc.strerror}")
+        yield Skipped(locator=Locator(path=root), kind=SkipKind.UNREADABLE,
+                      reason=f"unreadable: {exc.strerror}")
         return
     key = (st.st_dev, st.st_ino)
     if key in seen:
-        yield Skipped(locator=root, kind="symlink-loop",
+        yield Skipped(locator=Locator(path=root), kind=SkipKind.SYMLINK_LOOP,
                       reason="symlink loop: folder already visited")
         return
     seen.add(key)
     try:
         entries = sorted(os.scandir(root), key=lambda e: e.name)
     except OSError as exc:
-        yield Skipped(locator=root, kind="unreadable", reason=f"unreadable: {exc.strerror}")
+        yield Skipped(locator=Locator(path=root), kind=SkipKind.UNREADABLE,
+                      reason=f"unreadable: {exc.strerror}")
         return
     for entry in entries:
         path = os.path.join(root, entry.name)
@@ -281,11 +288,14 @@ def _walk_dir(root: str, seen: set[tuple[int, int]]) -> Iterator[str | Skipped]:
             elif entry.is_file(follow_symlinks=True):
                 yield path
             elif entry.is_symlink():
-                yield Skipped(locator=path, kind="unreadable", reason="broken symlink")
+                yield Skipped(locator=Locator(path=path), kind=SkipKind.UNREADABLE,
+                              reason="broken symlink")
             else:
-                yield Skipped(locator=path, kind="unsupported", reason="not a regular file")
+                yield Skipped(locator=Locator(path=path), kind=SkipKind.UNSUPPORTED,
+                              reason="not a regular file")
         except OSError as exc:
-            yield Skipped(locator=path, kind="unreadable", reason=f"unreadable: {exc.strerror}")
+            yield Skipped(locator=Locator(path=path), kind=SkipKind.UNREADABLE,
+                          reason=f"unreadable: {exc.strerror}")
     seen.discard(key)
 
 
@@ -317,7 +327,7 @@ def read_messages(
         raw = stream.read()
         yield RawMessage(
             source=inp.path,
-            locator=inp.path,
+            locator=Locator(path=inp.path),
             raw=raw,
             sha256=hashlib.sha256(raw).hexdigest(),
             container=inp.container or "eml",

@@ -16,7 +16,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import BinaryIO
 
-from tracecheck.model import RawMessage, Skipped
+from tracecheck.model import Locator, RawMessage, SkipKind, Skipped
 
 CHUNK = 1 << 20
 _FROM_LINE = re.compile(rb"From \S+[ \t]+[^\r\n]*?(?:\d{1,2}:\d{2}|\b\d{4}\b)")
@@ -185,27 +185,27 @@ def read_mbox(
 def _emit(
     piece: Piece, source: str, *, last: bool, hash_messages: bool = True
 ) -> Iterator[RawMessage | Skipped]:
-    locator = f"{source}@{piece.offset}"
+    locator = Locator(path=source, offset=piece.offset)
     if piece.junk:
         if piece.raw.strip():
             yield Skipped(
                 locator=locator,
                 reason=f"junk: {len(piece.raw)} bytes that are not an mbox message",
-                kind="junk",
+                kind=SkipKind.JUNK,
             )
         return
     if not looks_like_message(piece.raw):
         yield Skipped(
             locator=locator,
             reason="junk: text after a From line has no header fields",
-            kind="junk",
+            kind=SkipKind.JUNK,
         )
         return
     if last and not headers_terminated(piece.raw) and not piece.raw.endswith(b"\n"):
         yield Skipped(
             locator=locator,
             reason="truncated message: file ends inside the header section",
-            kind="truncated",
+            kind=SkipKind.TRUNCATED,
         )
         return
     yield RawMessage(

@@ -17,7 +17,7 @@ from collections.abc import Iterator
 from email.message import Message
 from typing import Any
 
-from tracecheck.model import RawMessage, Skipped
+from tracecheck.model import Locator, Note, NoteKind, RawMessage, SkipKind, Skipped
 from tracecheck.sources import outlook
 
 MAX_EMBED_DEPTH = 16
@@ -148,44 +148,46 @@ def _safe(msg: Any, attr: str) -> Any:
         return None
 
 
-def read_msg(path: str) -> Iterator[RawMessage | Skipped]:
+def read_msg(path: str) -> Iterator[RawMessage | Skipped | Note]:
     """The message in one `.msg` file, or a `Skipped` saying why there is none.
 
     Notes about what could not be carried over (an unreadable attachment, a Date taken from
-    the creation time) come back as `Skipped(kind="note")` values after the message.
+    the creation time) come back as `Note` values after the message.
     """
     try:
         with open(path, "rb") as fh:
             raw = fh.read()
     except OSError as exc:
-        yield Skipped(locator=path, kind="unreadable",
+        yield Skipped(locator=Locator(path=path), kind=SkipKind.UNREADABLE,
                       reason=f"msg: cannot read file ({exc.strerror or type(exc).__name__})")
         return
     digest = hashlib.sha256(raw).hexdigest()
     try:
         item = open_msg(raw)
     except NotCompoundFileError:
-        yield Skipped(locator=path, kind="unreadable",
+        yield Skipped(locator=Locator(path=path), kind=SkipKind.UNREADABLE,
                       reason="msg: not an Outlook message (no OLE compound file signature)")
         return
     except Exception as exc:  # extract-msg raises its own and olefile's errors
-        yield Skipped(locator=path, kind="unreadable",
+        yield Skipped(locator=Locator(path=path), kind=SkipKind.UNREADABLE,
                       reason=f"msg: not a readable Outlook message ({type(exc).__name__})")
         return
     try:
         kind = outlook.non_mail_kind(getattr(item, "classType", None))
         if kind is not None:
-            yield Skipped(locator=path, kind="non-mail", reason=f"non-mail item: {kind}")
+            yield Skipped(locator=Locator(path=path), kind=SkipKind.NON_MAIL,
+                          reason=f"non-mail item: {kind}")
             return
         try:
             parsed, notes = message_from_msg(item, digest[:16])
         except Exception as exc:  # damaged property streams
-            yield Skipped(locator=path, kind="unreadable",
+            yield Skipped(locator=Locator(path=path), kind=SkipKind.UNREADABLE,
                           reason=f"msg: item unreadable ({type(exc).__name__})")
             return
     finally:
         item.close()
-    yield RawMessage(source=path, locator=path, raw=raw, sha256=digest, container="msg",
+    yield RawMessage(source=path, locator=Locator(path=path), raw=raw, sha256=digest,
+                     container="msg",
                      parsed=parsed)
     for note in notes:
-        yield Skipped(locator=path, kind="note", reason=note)
+        yield Note(locator=Locator(path=path), kind=NoteKind.SOURCE, reason=note)

@@ -4,7 +4,7 @@ Owns the walk over every folder (depth first, in stored order) and every item in
 locator `PATH:/Folder/Sub/#N` (N is the 0-based position of the item in its folder), and the
 building of each mail item into a compat32 `email.message.Message` (via `sources.outlook`).
 Items that are not mail (contacts, appointments, distribution lists, free/busy data) come back
-as `Skipped(kind="non-mail")`, so that every item is accounted for. A password-protected PST
+as `Skipped(kind=SkipKind.NON_MAIL)`, so that every item is accounted for. A password-protected PST
 is read anyway, with a note: a PST password is only a flag checked by Outlook and does not
 encrypt the content. `RawMessage.raw` holds the serialised built message (PST items hold no
 RFC 5322 bytes); its boundaries are fixed, so a rerun gives the same hash. Never writes to the
@@ -20,7 +20,7 @@ from email.message import Message
 from typing import Any
 
 from tracecheck.errors import InputError
-from tracecheck.model import RawMessage, Skipped
+from tracecheck.model import Locator, Note, NoteKind, RawMessage, SkipKind, Skipped
 from tracecheck.sources import outlook
 
 PST_EXTRA = "PST support needs the 'pst' extra: pip install 'tracecheck[pst]'"
@@ -244,23 +244,23 @@ def _password_protected(pst: Any) -> bool:
         return False
 
 
-def read_pst(path: str) -> Iterator[RawMessage | Skipped]:
+def read_pst(path: str) -> Iterator[RawMessage | Skipped | Note]:
     """Every item of every folder of a PST/OST: mail as `RawMessage`, the rest as `Skipped`.
 
     Raises `InputError` when the `pst` extra (libpff-python) is not installed. Observations
-    that are not skips (a password flag, notes on an item) come as `Skipped(kind="note")`.
+    that are not skips (a password flag, notes on an item) come as `Note` values.
     """
     pypff = _pypff()
     pst = pypff.file()
     try:
         pst.open(path)
     except Exception as exc:  # libpff raises IOError/OSError with its own messages
-        yield Skipped(locator=path, kind="unreadable",
+        yield Skipped(locator=Locator(path=path), kind=SkipKind.UNREADABLE,
                       reason=f"pst: not a readable PST/OST file ({type(exc).__name__})")
         return
     try:
         if _password_protected(pst):
-            yield Skipped(locator=path, kind="note",
+            yield Note(locator=Locator(path=path), kind=NoteKind.SOURCE,
                           reason="pst: password-protected; read anyway (a PST password does "
                                  "not encrypt the content)")
         yield from _walk(pst, path)
@@ -269,21 +269,21 @@ def read_pst(path: str) -> Iterator[RawMessage | Skipped]:
         except Exception:  # orphan index unreadable
             orphans = 0
         if orphans:
-            yield Skipped(locator=path, kind="not-extracted",
+            yield Skipped(locator=Locator(path=path), kind=SkipKind.NOT_EXTRACTED,
                           reason=f"pst: {orphans} orphan item(s) outside every folder not read")
     finally:
         pst.close()
 
 
-def _walk(pst: Any, path: str) -> Iterator[RawMessage | Skipped]:
+def _walk(pst: Any, path: str) -> Iterator[RawMessage | Skipped | Note]:
     stack: list[tuple[Any, str]] = [(pst.root_folder, "")]
     while stack:
         folder, folder_path = stack.pop()
-        where = f"{path}:{folder_path}/"
+        where = Locator(path=path, item=f"{folder_path}/")
         try:
             count = int(folder.number_of_sub_messages)
         except Exception as exc:  # damaged folder contents table
-            yield Skipped(locator=where, kind="unreadable",
+            yield Skipped(locator=where, kind=SkipKind.UNREADABLE,
                           reason=f"pst: folder contents unreadable ({type(exc).__name__})")
             count = 0
         for index in range(count):
@@ -291,7 +291,7 @@ def _walk(pst: Any, path: str) -> Iterator[RawMessage | Skipped]:
         try:
             subs = int(folder.number_of_sub_folders)
         except Exception as exc:  # damaged hierarchy table
-            yield Skipped(locator=where, kind="unreadable",
+            yield Skipped(locator=where, kind=SkipKind.UNREADABLE,
                           reason=f"pst: sub-folders unreadable ({type(exc).__name__})")
             subs = 0
         children: list[tuple[Any, str]] = []
@@ -299,31 +299,33 @@ def _walk(pst: Any, path: str) -> Iterator[RawMessage | Skipped]:
             try:
                 sub = folder.get_sub_folder(num)
             except Exception as exc:  # one damaged folder must not hide its siblings
-                yield Skipped(locator=f"{where}(folder {num})", kind="unreadable",
+                yield Skipped(locator=Locator(path=path, item=f"{folder_path}/(folder {num})"),
+                              kind=SkipKind.UNREADABLE,
                               reason=f"pst: folder unreadable ({type(exc).__name__})")
                 continue
             children.append((sub, f"{folder_path}/{_folder_name(sub, num)}"))
         stack.extend(reversed(children))
 
 
-def _item(folder: Any, index: int, path: str, folder_path: str) -> Iterator[RawMessage | Skipped]:
-    locator = f"{path}:{folder_path}/#{index}"
+def _item(folder: Any, index: int, path: str, folder_path: str
+          ) -> Iterator[RawMessage | Skipped | Note]:
+    locator = Locator(path=path, item=f"{folder_path}/#{index}")
     try:
         item = folder.get_sub_message(index)
         props = _props(item)
         kind = outlook.non_mail_kind(_text(props, PR_MESSAGE_CLASS))
         if kind is not None:
-            yield Skipped(locator=locator, kind="non-mail", reason=f"non-mail item: {kind}")
+            yield Skipped(locator=locator, kind=SkipKind.NON_MAIL, reason=f"non-mail item: {kind}")
             return
         if not hasattr(item, "get_plain_text_body"):
-            yield Skipped(locator=locator, kind="unreadable",
+            yield Skipped(locator=locator, kind=SkipKind.UNREADABLE,
                           reason="pst: mail item without message data")
             return
         notes: list[str] = []
         seed = f"pst{int(item.identifier)}"
         message = build_message(item, seed, 0, notes)
     except Exception as exc:  # libpff raises on damaged items; the walk goes on
-        yield Skipped(locator=locator, kind="unreadable",
+        yield Skipped(locator=locator, kind=SkipKind.UNREADABLE,
                       reason=f"pst: item unreadable ({type(exc).__name__})")
         return
     raw = message.as_bytes()
@@ -331,4 +333,4 @@ def _item(folder: Any, index: int, path: str, folder_path: str) -> Iterator[RawM
                      sha256=hashlib.sha256(raw).hexdigest(), container="pst",
                      folder=folder_path or "/", parsed=message)
     for note in notes:
-        yield Skipped(locator=locator, kind="note", reason=note)
+        yield Note(locator=locator, kind=NoteKind.SOURCE, reason=note)

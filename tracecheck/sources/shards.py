@@ -15,7 +15,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import BinaryIO, Protocol, cast
 
-from tracecheck.model import RawMessage, Skipped
+from tracecheck.model import Locator, RawMessage, Skipped
 from tracecheck.sources.files import InputFile, open_evidence
 from tracecheck.sources.mbox import is_from_line, read_mbox
 
@@ -210,17 +210,13 @@ def read_range(
             yield item
         elif isinstance(item, RawMessage):
             offset = (item.offset or 0) + start
-            yield dataclasses.replace(item, offset=offset, locator=f"{source}@{offset}")
+            yield dataclasses.replace(item, offset=offset,
+                                      locator=dataclasses.replace(item.locator, offset=offset))
         else:
-            yield dataclasses.replace(item, locator=_shift(item.locator, source, start))
+            yield dataclasses.replace(item, locator=_shift(item.locator, start))
 
 
-def _shift(locator: str, source: str, start: int) -> str:
-    prefix = f"{source}@"
-    if not locator.startswith(prefix):
+def _shift(locator: Locator, start: int) -> Locator:
+    if locator.offset is None:
         return locator
-    rest = locator[len(prefix) :]
-    head, sep, tail = rest.partition("#")
-    if not head.isdigit():
-        return locator
-    return f"{prefix}{int(head) + start}{sep}{tail}"
+    return dataclasses.replace(locator, offset=locator.offset + start)

@@ -11,7 +11,7 @@ import zipfile
 from typing import IO
 
 from tracecheck.content.extract import Context
-from tracecheck.model import Skipped
+from tracecheck.model import Locator, SkipKind, Skipped
 
 CHUNK = 1 << 20
 
@@ -24,15 +24,15 @@ def admit(ctx: Context, locator: str, size: int, packed: int | None, label: str)
     """
     lim = ctx.limits
     if ctx.members >= lim.max_members:
-        return Skipped(locator=locator, kind="limit",
+        return Skipped(locator=Locator(within=locator), kind=SkipKind.LIMIT,
                        reason=f"limit: more than {lim.max_members} members")
     if packed is not None and size > lim.ratio_floor_bytes:
         ratio = size / max(packed, 1)
         if ratio > lim.max_ratio:
-            return Skipped(locator=locator, kind="limit",
+            return Skipped(locator=Locator(within=locator), kind=SkipKind.LIMIT,
                            reason=f"limit: {label} bomb refused (ratio {int(ratio)})")
     if ctx.total_bytes + size > lim.max_total_bytes:
-        return Skipped(locator=locator, kind="limit",
+        return Skipped(locator=Locator(within=locator), kind=SkipKind.LIMIT,
                        reason=f"limit: expanded size over {lim.max_total_bytes} bytes")
     ctx.members += 1
     ctx.total_bytes += size
@@ -60,15 +60,15 @@ def zip_refusal(zf: zipfile.ZipFile, ctx: Context, label: str) -> Skipped | None
     total = ctx.total_bytes
     for info in zf.infolist():
         if info.flag_bits & 0x1:
-            return Skipped(locator="", kind="encrypted",
+            return Skipped(locator=Locator(), kind=SkipKind.ENCRYPTED,
                            reason=f"encrypted: not scanned ({label} with encrypted members)")
         if info.file_size > lim.ratio_floor_bytes:
             ratio = info.file_size / max(info.compress_size, 1)
             if ratio > lim.max_ratio:
-                return Skipped(locator="", kind="limit",
+                return Skipped(locator=Locator(), kind=SkipKind.LIMIT,
                                reason=f"limit: zip bomb refused (ratio {int(ratio)})")
         total += info.file_size
     if total > lim.max_total_bytes:
-        return Skipped(locator="", kind="limit",
+        return Skipped(locator=Locator(), kind=SkipKind.LIMIT,
                        reason=f"limit: expanded size over {lim.max_total_bytes} bytes")
     return None

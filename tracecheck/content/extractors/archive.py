@@ -15,7 +15,7 @@ from collections.abc import Iterator
 
 from tracecheck.content.extract import Context, Extracted, Member, register
 from tracecheck.content.extractors._budget import admit, read_bounded
-from tracecheck.model import Skipped
+from tracecheck.model import Locator, SkipKind, Skipped
 
 ZIP_MIMES = frozenset({
     "application/zip", "application/x-zip-compressed", "application/x-zip",
@@ -51,7 +51,8 @@ class ZipExtractor:
         try:
             zf = zipfile.ZipFile(io.BytesIO(data))
         except (zipfile.BadZipFile, OSError, ValueError, EOFError):
-            yield Skipped(locator="", kind="unreadable", reason="zip: not a readable archive")
+            yield Skipped(locator=Locator(), kind=SkipKind.UNREADABLE,
+                          reason="zip: not a readable archive")
             return
         with zf:
             infos = [i for i in zf.infolist() if not i.is_dir()]
@@ -62,7 +63,7 @@ class ZipExtractor:
             for pos, info in enumerate(infos):
                 loc = f"zip:{info.filename}"
                 if info.flag_bits & 0x1:
-                    yield Skipped(locator=loc, kind="encrypted",
+                    yield Skipped(locator=Locator(within=loc), kind=SkipKind.ENCRYPTED,
                                   reason="encrypted: not scanned (password-protected zip member)")
                     continue
                 refused = admit(ctx, loc, info.file_size, info.compress_size, "zip")
@@ -76,16 +77,16 @@ class ZipExtractor:
                     with zf.open(info) as fh:
                         body = read_bounded(fh, info.file_size)
                 except NotImplementedError:
-                    yield Skipped(locator=loc, kind="unsupported",
+                    yield Skipped(locator=Locator(within=loc), kind=SkipKind.UNSUPPORTED,
                                   reason=f"zip: compression method {info.compress_type} "
                                          "not supported")
                     continue
                 except (zipfile.BadZipFile, OSError, EOFError, ValueError) as exc:
-                    yield Skipped(locator=loc, kind="unreadable",
+                    yield Skipped(locator=Locator(within=loc), kind=SkipKind.UNREADABLE,
                                   reason=f"zip: member unreadable ({type(exc).__name__})")
                     continue
                 if body is None:  # pragma: no cover - zipfile stops at the declared size
-                    yield Skipped(locator=loc, kind="limit",
+                    yield Skipped(locator=Locator(within=loc), kind=SkipKind.LIMIT,
                                   reason="limit: member larger than its declared size")
                     continue
                 yield Member(loc, body)
@@ -95,7 +96,7 @@ def _rest_not_opened(label: str, rest: int, ctx: Context) -> Iterator[Skipped]:
     """One skip counting the members after the first refused one (not one skip each: a
     hostile archive can hold millions)."""
     if rest > 0:
-        yield Skipped(locator=f"{label}:", kind="limit",
+        yield Skipped(locator=Locator(within=f"{label}:"), kind=SkipKind.LIMIT,
                       reason=f"limit: {rest} further members not opened "
                              f"(max_members {ctx.limits.max_members})")
 
@@ -129,13 +130,15 @@ class TarExtractor:
         try:
             tf = tarfile.open(fileobj=io.BytesIO(data), mode="r:")
         except (tarfile.TarError, OSError, EOFError):
-            yield Skipped(locator="", kind="unreadable", reason="tar: not a readable archive")
+            yield Skipped(locator=Locator(), kind=SkipKind.UNREADABLE,
+                          reason="tar: not a readable archive")
             return
         with tf:
             try:
                 infos = [m for m in tf.getmembers() if m.isfile()]
             except (tarfile.TarError, OSError, EOFError):
-                yield Skipped(locator="", kind="truncated", reason="tar: archive truncated")
+                yield Skipped(locator=Locator(), kind=SkipKind.TRUNCATED,
+                              reason="tar: archive truncated")
                 return
             for pos, info in enumerate(infos):
                 loc = f"tar:{info.name}"
@@ -151,7 +154,8 @@ class TarExtractor:
                     continue
                 body = read_bounded(fh, info.size)
                 if body is None or len(body) < info.size:
-                    yield Skipped(locator=loc, kind="truncated", reason="tar: member truncated")
+                    yield Skipped(locator=Locator(within=loc), kind=SkipKind.TRUNCATED,
+                                  reason="tar: member truncated")
                     continue
                 yield Member(loc, body)
 

@@ -17,7 +17,7 @@ from typing import IO, cast
 
 from tracecheck.content.extract import Context, Extracted, Member, register
 from tracecheck.content.extractors._budget import admit, read_bounded
-from tracecheck.model import Skipped
+from tracecheck.model import Locator, SkipKind, Skipped
 
 _KINDS = {
     "application/gzip": "gz", "application/x-gzip": "gz",
@@ -66,7 +66,7 @@ class CompressedExtractor:
         if kind == "gz" and len(data) >= 18:
             declared = struct.unpack_from("<I", data, len(data) - 4)[0]
             if declared > lim.ratio_floor_bytes and declared / len(data) > lim.max_ratio:
-                yield Skipped(locator=loc, kind="limit",
+                yield Skipped(locator=Locator(within=loc), kind=SkipKind.LIMIT,
                               reason=f"limit: {kind} bomb refused "
                                      f"(ratio {int(declared / len(data))})")
                 return
@@ -77,7 +77,7 @@ class CompressedExtractor:
             with _open(kind, data) as fh:
                 body = read_bounded(fh, cap)
         except (OSError, EOFError, lzma.LZMAError, ValueError) as exc:
-            yield Skipped(locator=loc, kind="unreadable",
+            yield Skipped(locator=Locator(within=loc), kind=SkipKind.UNREADABLE,
                           reason=f"{kind}: stream unreadable ({type(exc).__name__})")
             return
         if body is None:
@@ -85,7 +85,7 @@ class CompressedExtractor:
                 reason = f"limit: {kind} bomb refused (ratio over {int(lim.max_ratio)})"
             else:
                 reason = f"limit: expanded size over {lim.max_total_bytes} bytes"
-            yield Skipped(locator=loc, kind="limit", reason=reason)
+            yield Skipped(locator=Locator(within=loc), kind=SkipKind.LIMIT, reason=reason)
             return
         refused = admit(ctx, loc, len(body), len(data), kind)
         if refused is not None:

@@ -17,7 +17,7 @@ from email.message import Message
 
 from tracecheck.content.extract import Context, Extracted, Member, register
 from tracecheck.content.extractors._budget import admit
-from tracecheck.model import Skipped
+from tracecheck.model import Locator, SkipKind, Skipped
 
 CFB_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 ENCRYPTED_OFFICE = "encrypted: not scanned (password-protected Office file)"
@@ -57,32 +57,35 @@ class OleExtractor:
         try:
             ole = olefile.OleFileIO(io.BytesIO(data))
         except (OSError, ValueError, struct.error) as exc:
-            yield Skipped(locator="", kind="unreadable",
+            yield Skipped(locator=Locator(), kind=SkipKind.UNREADABLE,
                           reason=f"ole: not a readable compound file ({type(exc).__name__})")
             return
         with ole:
             if ole.exists("EncryptedPackage"):
-                yield Skipped(locator="", kind="encrypted", reason=ENCRYPTED_OFFICE)
+                yield Skipped(locator=Locator(), kind=SkipKind.ENCRYPTED, reason=ENCRYPTED_OFFICE)
                 return
             if ole.exists("__properties_version1.0"):
                 yield from _msg(data, ctx)
                 return
             if ole.exists("WordDocument"):
                 if _word_encrypted(ole.openstream("WordDocument").read(64)):
-                    yield Skipped(locator="", kind="encrypted", reason=ENCRYPTED_OFFICE)
+                    yield Skipped(locator=Locator(), kind=SkipKind.ENCRYPTED,
+                                  reason=ENCRYPTED_OFFICE)
                     return
                 label = "legacy Word document (.doc)"
             elif ole.exists("Workbook") or ole.exists("Book"):
                 stream = ole.openstream("Workbook" if ole.exists("Workbook") else "Book")
                 if _excel_encrypted(stream.read(1 << 16)):
-                    yield Skipped(locator="", kind="encrypted", reason=ENCRYPTED_OFFICE)
+                    yield Skipped(locator=Locator(), kind=SkipKind.ENCRYPTED,
+                                  reason=ENCRYPTED_OFFICE)
                     return
                 label = "legacy Excel workbook (.xls)"
             elif ole.exists("PowerPoint Document"):
                 label = "legacy PowerPoint file (.ppt)"
             else:
                 label = "OLE compound file"
-        yield Skipped(locator="", kind="not-extracted", reason=f"not extracted: {label}")
+        yield Skipped(locator=Locator(), kind=SkipKind.NOT_EXTRACTED,
+                      reason=f"not extracted: {label}")
 
 
 def _msg(data: bytes, ctx: Context) -> Iterator[Extracted | Member | Skipped]:
@@ -103,7 +106,7 @@ def _msg(data: bytes, ctx: Context) -> Iterator[Extracted | Member | Skipped]:
     finally:
         item.close()
     for note in notes:
-        yield Skipped(locator="msg:", kind="unreadable", reason=note)
+        yield Skipped(locator=Locator(within="msg:"), kind=SkipKind.UNREADABLE, reason=note)
     yield from _walk(message, "msg:", ctx)
 
 

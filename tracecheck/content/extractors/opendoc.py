@@ -14,7 +14,7 @@ from typing import Any
 
 from tracecheck.content.extract import Context, Extracted, Member, register
 from tracecheck.content.extractors._budget import zip_refusal
-from tracecheck.model import Skipped
+from tracecheck.model import Locator, SkipKind, Skipped
 
 ODF_MIMES = frozenset({
     "application/vnd.oasis.opendocument.text",
@@ -69,7 +69,7 @@ class OdfExtractor:
             except KeyError:
                 manifest = b""
             if b"encryption-data" in manifest:
-                yield Skipped(locator="", kind="encrypted",
+                yield Skipped(locator=Locator(), kind=SkipKind.ENCRYPTED,
                               reason="encrypted: not scanned (password-protected OpenDocument)")
                 return
             refused = zip_refusal(zf, ctx, "odf")

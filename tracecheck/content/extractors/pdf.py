@@ -13,7 +13,7 @@ import logging
 from collections.abc import Iterator
 
 from tracecheck.content.extract import Context, Extracted, Member, register
-from tracecheck.model import Skipped
+from tracecheck.model import Locator, SkipKind, Skipped
 
 
 class PdfExtractor:
@@ -37,16 +37,16 @@ class PdfExtractor:
                 except (DependencyError, NotImplementedError, PdfReadError):
                     opened = False
                 if not opened:
-                    yield Skipped(locator="", kind="encrypted",
+                    yield Skipped(locator=Locator(), kind=SkipKind.ENCRYPTED,
                                   reason="encrypted: not scanned (password-protected PDF)")
                     return
             pages = list(reader.pages)
         except Exception as exc:  # pypdf raises many types on damaged files
-            yield Skipped(locator="", kind="unreadable",
+            yield Skipped(locator=Locator(), kind=SkipKind.UNREADABLE,
                           reason=f"pdf: corrupted, not readable ({type(exc).__name__})")
             return
         if not pages:
-            yield Skipped(locator="", kind="unreadable", reason="pdf: no pages found")
+            yield Skipped(locator=Locator(), kind=SkipKind.UNREADABLE, reason="pdf: no pages found")
             return
         blank: list[int] = []
         found = 0
@@ -54,7 +54,7 @@ class PdfExtractor:
             try:
                 text = page.extract_text() or ""
             except Exception as exc:  # one bad content stream should not lose the others
-                yield Skipped(locator=f"page:{num}", kind="unreadable",
+                yield Skipped(locator=Locator(within=f"page:{num}"), kind=SkipKind.UNREADABLE,
                               reason=f"pdf: page unreadable ({type(exc).__name__})")
                 continue
             if text.strip():
@@ -63,12 +63,12 @@ class PdfExtractor:
             else:
                 blank.append(num)
         if blank and not found:
-            yield Skipped(locator="", kind="image",
+            yield Skipped(locator=Locator(), kind=SkipKind.IMAGE,
                           reason=f"image: not scanned (no OCR): PDF has no text layer "
                                  f"({len(blank)} page(s))")
         else:
             for num in blank:
-                yield Skipped(locator=f"page:{num}", kind="image",
+                yield Skipped(locator=Locator(within=f"page:{num}"), kind=SkipKind.IMAGE,
                               reason="image: not scanned (no OCR): page has no text layer")
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from tracecheck.content.extract import Context, Extracted, Member, register, registered
-from tracecheck.model import Skipped
+from tracecheck.model import Locator, SkipKind, Skipped
 
 SAMPLE = 8192
 MIN_PRINTABLE = 0.95
@@ -63,7 +63,7 @@ class OctetTextExtractor:
     def extract(self, data: bytes, ctx: Context) -> Iterator[Extracted | Member | Skipped]:
         text = as_text(data)
         if text is None:
-            yield Skipped(locator="", kind="not-extracted",
+            yield Skipped(locator=Locator(), kind=SkipKind.NOT_EXTRACTED,
                           reason="not extracted: application/octet-stream (binary data)")
             return
         if text.strip():

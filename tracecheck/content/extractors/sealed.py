@@ -16,7 +16,7 @@ from tracecheck.content.encrypted import (
     pkcs7_kind,
 )
 from tracecheck.content.extract import Context, Extracted, Member, register
-from tracecheck.model import Skipped
+from tracecheck.model import Locator, SkipKind, Skipped
 
 # libmagic names for binary OpenPGP packets (public-key/symmetric-key encrypted session keys).
 PGP_MIMES = frozenset({"application/pgp-encrypted", "application/pgp", "application/x-pgp"})
@@ -44,14 +44,14 @@ class SealedExtractor:
 
     def extract(self, data: bytes, ctx: Context) -> Iterator[Extracted | Member | Skipped]:
         if PGP_ARMOR in data[:4096] or _binary_openpgp(data[:8]):
-            yield Skipped(locator="", kind="encrypted", reason=REASON_PGP)
+            yield Skipped(locator=Locator(), kind=SkipKind.ENCRYPTED, reason=REASON_PGP)
             return
         reason = encrypted_reason("application/pkcs7-mime", data)
         if reason is None:
-            yield Skipped(locator="", kind="not-extracted",
+            yield Skipped(locator=Locator(), kind=SkipKind.NOT_EXTRACTED,
                           reason="not extracted: signed PKCS#7 data")
             return
-        yield Skipped(locator="", kind="encrypted", reason=reason)
+        yield Skipped(locator=Locator(), kind=SkipKind.ENCRYPTED, reason=reason)
 
 
 register(SealedExtractor())

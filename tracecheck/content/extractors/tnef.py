@@ -13,7 +13,7 @@ from collections.abc import Iterator
 
 from tracecheck.content.extract import Context, Extracted, Member, register
 from tracecheck.content.extractors._budget import admit
-from tracecheck.model import Skipped
+from tracecheck.model import Locator, SkipKind, Skipped
 
 TNEF_SIGNATURE = b"\x78\x9f\x3e\x22"
 TNEF_MIMES = frozenset({"application/vnd.ms-tnef", "application/ms-tnef"})
@@ -55,11 +55,11 @@ class TnefExtractor:
         try:
             tnef = TNEF(data, do_checksum=False)
         except Exception as exc:  # tnefparse raises bare struct/index errors on damage
-            yield Skipped(locator="", kind="unreadable",
+            yield Skipped(locator=Locator(), kind=SkipKind.UNREADABLE,
                           reason=f"tnef: not readable ({type(exc).__name__})")
             return
         if _truncated(data):
-            yield Skipped(locator="", kind="truncated",
+            yield Skipped(locator=Locator(), kind=SkipKind.TRUNCATED,
                           reason="tnef: truncated (an attribute runs past the end); "
                                  "read what is there")
         codepage = tnef.codepage if isinstance(tnef.codepage, str) else None
@@ -73,7 +73,7 @@ class TnefExtractor:
                 rtf = tnef.rtfbody
             except Exception:  # damaged compressed RTF
                 rtf = None
-                yield Skipped(locator="tnef:body.rtf", kind="unreadable",
+                yield Skipped(locator=Locator(within="tnef:body.rtf"), kind=SkipKind.UNREADABLE,
                               reason="tnef: compressed RTF body not readable")
             if rtf:
                 yield from _member(ctx, "tnef:body.rtf", _as_bytes(rtf))

@@ -17,7 +17,7 @@ from typing import Any
 from tracecheck.content.extract import Context, Extracted, Member, register
 from tracecheck.content.extractors import _xml
 from tracecheck.content.extractors._budget import admit, zip_refusal
-from tracecheck.model import Skipped
+from tracecheck.model import Locator, SkipKind, Skipped
 
 W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 DOCX_MIMES = frozenset({
@@ -115,7 +115,7 @@ class DocxExtractor:
                 elif path.startswith("word/media/"):
                     images += 1
             if images:
-                yield Skipped(locator="media", kind="image",
+                yield Skipped(locator=Locator(within="media"), kind=SkipKind.IMAGE,
                               reason=f"image: not scanned (no OCR): {images} image(s) in document")
 
 

@@ -213,7 +213,7 @@ def _unknown_items(
 ) -> list[UnknownContent]:
     by_key: dict[str, LogEvent] = {}
     for event in events:
-        by_key[event.locator] = event
+        by_key[str(event.locator)] = event
         if event.message_id:
             by_key[_norm_id(event.message_id)] = event
     raw = summary.get("not_in_export_list") or []
@@ -392,7 +392,7 @@ def compute(snapshot: CaseSnapshot, reveal: bool = False) -> Numbers:
 
     categories = tuple((c, category_label(c), n, cat_findings[c]) for c, n in _ranked(cat_msgs))
     n_confirmed = sum(1 for m in flagged if m.status == "confirmed")
-    skipped_kinds = Counter(s.kind for s in snapshot.skipped)
+    skipped_kinds = Counter(s.kind.value for s in snapshot.skipped)
     flows = Counter(snapshot.flow_counts)
     return Numbers(
         messages_found=max(snapshot.messages_found, snapshot.messages_scanned),

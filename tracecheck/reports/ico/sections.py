@@ -614,7 +614,7 @@ def coverage(s: CaseSnapshot, n: Numbers) -> Section:
         for src in s.sources
     )
     kinds = tuple((k, str(c)) for k, c in n.skipped_by_kind)
-    gap_rows = [(sk.locator, sk.part or "", sk.kind, sk.reason) for sk in s.skipped]
+    gap_rows = [(str(sk.locator), sk.part or "", sk.kind.value, sk.reason) for sk in s.skipped]
     paragraphs = [
         f"{n.messages_scanned} message(s) scanned of {n.messages_found} found "
         f"({n.unique_messages} distinct after merging {n.duplicate_copies} duplicate "
@@ -685,7 +685,8 @@ def coverage(s: CaseSnapshot, n: Numbers) -> Section:
             ],
             "skipped_by_kind": dict(n.skipped_by_kind),
             "skipped": [
-                {"locator": sk.locator, "part": sk.part, "kind": sk.kind, "reason": sk.reason}
+                {"locator": str(sk.locator), "part": sk.part, "kind": sk.kind.value,
+                 "reason": sk.reason}
                 for sk in s.skipped
             ],
             "notes": len(s.notes),
