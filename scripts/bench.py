@@ -411,11 +411,9 @@ def api_run(path: str, all_messages: bool, workers: int | None) -> None:
     """What the CLI does until its flags exist: api.scan + executor, JSON to /dev/null."""
     sys.path.insert(0, str(ROOT))
     from tracecheck import api
-    from tracecheck.parallel import executor_for
     from tracecheck.reports.base import ReportFormat, reporter_for
 
-    result = api.scan([path], api.ScanOptions(all_messages=all_messages),
-                      executor=executor_for(workers=workers))
+    result = api.scan([path], api.ScanOptions(all_messages=all_messages, workers=workers))
     with open(os.devnull, "w") as out:
         reporter_for(ReportFormat.JSON, color=False).write(result, out, reveal=False)
     print(json.dumps({"messages": result.messages_found, "findings": len(result.findings),

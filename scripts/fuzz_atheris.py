@@ -13,12 +13,12 @@ import atheris
 
 with atheris.instrument_imports():
     from tracecheck.content.extract import ExtractLimits
+    from tracecheck.content.header_block import fast_headers
     from tracecheck.content.mime import Walker, message_info, parse_full
     from tracecheck.model import RawMessage, TextUnit
-    from tracecheck.packs import default_pack_paths
     from tracecheck.rules.matcher import Matcher
     from tracecheck.rules.pack import load_packs
-    from tracecheck.scanner import fast_headers
+    from tracecheck.shipped_rules import default_pack_paths
 
 MATCHER = Matcher(load_packs(default_pack_paths()), timeout=1.0)
 LIMITS = ExtractLimits(max_depth=3)

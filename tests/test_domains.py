@@ -9,7 +9,7 @@ import yaml
 
 from tracecheck.domains import ConsumerDomains, classify, infer_org
 from tracecheck.model import Address, Flow
-from tracecheck.packs import consumer_list_path
+from tracecheck.shipped_rules import consumer_list_path
 
 CONSUMER = ConsumerDomains.load_default()
 

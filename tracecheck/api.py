@@ -1,9 +1,10 @@
-"""The library front door: `scan(...)` returns a `ScanResult`; nothing here prints.
+"""The library front door: a scan, a scan into a case, and what commands ask of them.
 
-Owns the run: discovering inputs, building the scan config, running shards (in order, or via
-an executor), merging shard results deterministically, deciding the organisation's domains,
-classifying flows, and turning matches into findings with stable fingerprints. Exit codes
-and output formats belong to the CLI and the reporters.
+Owns a run from paths to a `ScanResult`: discovering inputs, the scan config, running shards
+through an executor (`parallel`), resuming from a case's saved shards, merging (`merge`), and
+the mail-server logs beside the mail. It never prints and never picks exit codes' wording (the
+CLI does); findings, flows and quoted-reply rules belong to `findings`, `triage`/`domains` and
+`quotes`.
 """
 
 from __future__ import annotations
@@ -11,27 +12,25 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import os
-from collections import Counter, defaultdict
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections import Counter
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Protocol, cast
+from typing import Protocol
 
 from tracecheck import __version__
 from tracecheck.config import ScanSettings
-from tracecheck.domains import ConsumerDomains, classify, in_org, infer_org
+from tracecheck.domains import ConsumerDomains
 from tracecheck.errors import InputError, UsageError
+from tracecheck.findings import failing as _failing
+from tracecheck.findings import fingerprint
+from tracecheck.merge import Joiner, Merger, file_key
 from tracecheck.model import (
     ExtractLimits,
     Finding,
-    Flow,
     Locator,
     LogEvent,
-    Match,
-    MessageInfo,
     MessageRef,
-    Note,
-    NoteKind,
     RunOptions,
     ScanResult,
     Severity,
@@ -40,10 +39,10 @@ from tracecheck.model import (
     Skipped,
     SourceSummary,
 )
-from tracecheck.packed import Packed, Packer
-from tracecheck.packs import default_pack_paths
+from tracecheck.parallel.base import Executor
 from tracecheck.rules.pack import Pack, load_packs
 from tracecheck.scanner import ScanConfig
+from tracecheck.shipped_rules import default_pack_paths
 from tracecheck.sources.files import InputFile, discover
 
 
@@ -68,6 +67,10 @@ class ScanOptions:
     """A case-reference pattern (e.g. Test and Trace case ids) used as health context."""
     allow_addresses: tuple[str, ...] = ()
     """Addresses never treated as consumer mailboxes."""
+    workers: int | None = 1
+    """Worker processes: 1 scans in this process, None uses every core."""
+    dask: str | None = None
+    """A Dask scheduler address, or `local` for a LocalCluster (overrides `workers`)."""
 
     @classmethod
     def from_settings(cls, settings: ScanSettings, **overrides: object) -> ScanOptions:
@@ -103,11 +106,16 @@ class Checkpoint(Protocol):
         ...
 
 
-Executor = Callable[
-    [Sequence[InputFile], ScanConfig, Callable[[int], None] | None], Iterator[ShardResult]
-]
-"""`executor(inputs, cfg, progress)` yields one ShardResult per input file, in any order
-(`tracecheck.parallel.executor_for(workers=N)` or `(dask=ADDRESS)` builds one)."""
+class ProgressSink(Protocol):
+    """Told how many bytes a scan will read, then how many it has read so far."""
+
+    def set_total(self, total: int) -> None:
+        """Bytes to process."""
+        ...
+
+    def advance(self, n: int) -> None:
+        """`n` more bytes processed."""
+        ...
 
 
 def resolve_packs(rules: Iterable[str]) -> tuple[Pack, ...]:
@@ -120,35 +128,32 @@ def resolve_packs(rules: Iterable[str]) -> tuple[Pack, ...]:
     return packs
 
 
-def fingerprint(message_sha256: str, part: str, rule: str, value: str) -> str:
-    """Stable identity of a finding: message raw hash, part path, rule id, normalised value."""
-    text = "\x1f".join((message_sha256, part, rule, value))
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
-
-
-def _sequential() -> Executor:
-    """The default executor: this process, in order; mbox files larger than 64 MiB in byte
-    ranges, each merged as it is scanned, so a large file's findings are never held whole as
-    objects (flat memory with one worker too)."""
-    from tracecheck.parallel.local import LocalExecutor
+def executor_for(opts: ScanOptions) -> Executor:
+    """The executor the options ask for: a Dask cluster, a pool of `workers` processes
+    (None: every core), or this process (1; mbox files over 64 MiB still go in byte ranges,
+    so a large file's results are never held whole)."""
+    from tracecheck.parallel import executor_for as backend
     from tracecheck.sources.shards import DEFAULT_TARGET
 
-    return LocalExecutor(workers=1, target_bytes=DEFAULT_TARGET)
+    if opts.dask:
+        return backend(dask=opts.dask)
+    if opts.workers == 1:
+        return backend(workers=1, target_bytes=DEFAULT_TARGET)
+    return backend(workers=opts.workers)
 
 
 def scan(
     paths: Sequence[str],
     options: ScanOptions | None = None,
     *,
-    progress: Callable[[int], None] | None = None,
-    total: Callable[[int], None] | None = None,
-    executor: Executor | None = None,
+    progress: ProgressSink | None = None,
     checkpoint: Checkpoint | None = None,
+    executor: Executor | None = None,
 ) -> ScanResult:
     """Scan mailbox exports (and log files) under `paths`.
 
-    `progress(n)` is called with bytes processed; `total(n)` once with the bytes to process.
-    """
+    `checkpoint` saves each finished file and hands back files an earlier (interrupted) run
+    saved; `executor` overrides the one the options ask for."""
     opts = options or ScanOptions()
     if not paths:
         raise UsageError("give at least one file or folder to scan")
@@ -157,6 +162,9 @@ def scan(
                                                   for d in p.extra_consumer_domains)}))
     consumer = ConsumerDomains.load_default(extra).with_allowed(
         a.lower() for a in opts.allow_addresses)
+    mail_inputs, log_inputs, top_skips = _discovered(paths)
+    if progress is not None:
+        progress.set_total(sum(i.size for i in mail_inputs))
     cfg = ScanConfig(
         pack_paths=tuple(p.path for p in packs),
         extra_consumer=extra,
@@ -167,14 +175,10 @@ def scan(
         limits=opts.limits,
         case_reference=opts.case_reference,
         allow_addresses=tuple(a.lower() for a in opts.allow_addresses),
+        # Every message's reference is needed only to correlate logs or to fill a case.
+        keep_all_refs=bool(log_inputs) or checkpoint is not None,
     )
-    mail_inputs, log_inputs, top_skips = _discovered(paths)
-    if total is not None:
-        total(sum(i.size for i in mail_inputs))
-    # Every message's reference is needed only to correlate logs or to fill a case store.
-    cfg = dataclasses.replace(cfg, keep_all_refs=bool(log_inputs) or checkpoint is not None)
-
-    merger = _Merger(consumer)
+    merger = Merger(consumer)
     todo: list[InputFile] = []
     stats: dict[str, tuple[int, int]] = {}
     for inp in mail_inputs:
@@ -184,33 +188,54 @@ def scan(
         except OSError:
             stats[inp.path] = (0, 0)
         saved = checkpoint.load_shard(inp.path, *stats[inp.path]) if checkpoint else None
-        if saved is not None:
-            merger.add(saved)
-            if progress is not None:
-                progress(inp.size)
-        else:
+        if saved is None:
             todo.append(inp)
-    run = executor if executor is not None else _sequential()
-    # Without a case store nothing needs one result per file: an executor that can yield its
-    # byte ranges unjoined does, and each is packed as it arrives (flat parent memory).
-    ranges = getattr(run, "ranges", None) if checkpoint is None else None
-    results = cast(Executor, ranges)(todo, cfg, progress) if ranges else run(todo, cfg, progress)
-    for shard in results:
-        if checkpoint is not None:
-            path = shard.source.path if shard.source is not None else shard.key
-            checkpoint.save_shard(shard, *stats.get(path, (0, 0)))
-        merger.add(shard)
-        del shard
+            continue
+        # saved by an earlier run, whose discovery order may differ: this run's order
+        merger.add(dataclasses.replace(saved, order=(inp.order, 0)))
+        if progress is not None:
+            progress.advance(inp.size)
+    run = executor if executor is not None else executor_for(opts)
+    plan = run.plan(todo)
+    results = run.run(plan, cfg, progress.advance if progress is not None else None)
+    if checkpoint is None:
+        for shard in results:  # each range packed as it arrives: flat parent memory
+            merger.add(shard)
+            del shard
+    else:  # the case saves whole files: join each file's ranges as they complete
+        joiner = Joiner(Counter((s.input.order, s.input.path) for s in plan))
+        for shard in results:
+            for joined in joiner.add(shard):
+                checkpoint.save_shard(joined, *stats.get(file_key(joined)[1], (0, 0)))
+                merger.add(joined)
     top_skips.extend(_changed_during_scan(stats))
+    merged = merger.result(org_domains=opts.org_domains)
 
     log_events, log_skips, log_sources = _read_logs(log_inputs, opts)
-    return merger.result(
-        packs=packs,
-        org_domains=opts.org_domains,
-        top_skips=top_skips,
-        log_events=log_events,
-        log_skips=log_skips,
-        log_sources=log_sources,
+    sources = list(merged.sources)
+    for inp, n_events, n_skips in log_sources:
+        sources.append(SourceSummary(path=inp.path, type=f"log:{inp.log_format}",
+                                     bytes=inp.size, sha256=_file_sha256(inp.path),
+                                     messages=n_events, skipped=n_skips))
+    log_summary = None
+    log_findings: tuple[dict[str, object], ...] = ()
+    if log_sources:
+        log_summary, log_findings = _log_analysis(log_events, merged.refs, consumer, packs)
+    return ScanResult(
+        tool_version=__version__,
+        packs=tuple(p.ref for p in packs),
+        sources=tuple(sources),
+        messages_found=merged.found,
+        messages_scanned=merged.scanned,
+        skipped=tuple(top_skips) + merged.skipped + tuple(log_skips),
+        findings=merged.findings,
+        org=merged.org,
+        flow_counts=merged.flow_counts,
+        notes=merged.notes,
+        log_events=tuple(log_events),
+        log_findings=log_findings,
+        log_summary=log_summary,
+        refs=merged.refs,
         options=RunOptions(
             all_messages=opts.all_messages,
             min_confidence=opts.min_confidence if opts.min_confidence is not None
@@ -312,193 +337,6 @@ def _read_logs(
     return events, skips, counted
 
 
-def merge(
-    shards: Sequence[ShardResult],
-    *,
-    packs: Sequence[Pack],
-    consumer: ConsumerDomains,
-    org_domains: Sequence[str] = (),
-    top_skips: Sequence[Skipped] = (),
-    log_events: Sequence[LogEvent] = (),
-    log_skips: Sequence[Skipped] = (),
-    log_sources: Sequence[tuple[InputFile, int, int]] = (),
-    options: RunOptions | None = None,
-) -> ScanResult:
-    """Combine shard results into the final, deterministic result. Shards are whole files
-    or byte ranges of them, in any order: ranges of one file are joined as
-    `scanner.join_ranges` joins them, and files are taken in discovery order."""
-    merger = _Merger(consumer)
-    for shard in shards:
-        merger.add(shard)
-    return merger.result(packs=packs, org_domains=org_domains, top_skips=top_skips,
-                         log_events=log_events, log_skips=log_skips, log_sources=log_sources,
-                         options=options)
-
-
-@dataclass(frozen=True, slots=True)
-class _Part:
-    """One shard result as the merger keeps it: its findings and refs packed, the messages
-    whose flow waits for the org domains, and the small things (counts, skips, notes)."""
-
-    key: str
-    path: str
-    order: tuple[int, ...]
-    arrival: int
-    source: SourceSummary | None
-    findings: Packed[Finding]
-    recheck: tuple[tuple[str, tuple[str, ...]], ...]
-    """(locator, address domains) of messages found `external-other` before the org domains
-    were known: `internal` when every domain turns out to be the organisation's."""
-    refs: Packed[MessageRef]
-    skipped: tuple[Skipped, ...]
-    notes: tuple[Note, ...]
-
-
-class _Merger:
-    """Merges shard results as they arrive: each becomes findings at once (flows that need
-    the org domains are fixed at the end) and is kept packed (`tracecheck.packed`), so the
-    parent holds one shard's objects at a time plus compact records, whatever the input size.
-    The result is the one a merge of all shards at once gives."""
-
-    def __init__(self, consumer: ConsumerDomains) -> None:
-        self.consumer = consumer
-        self.senders: Counter[str] = Counter()
-        self.flow_counts: Counter[str] = Counter()
-        self.found = 0
-        self.scanned = 0
-        self.quoted_keys: set[tuple[str, str]] = set()
-        """(rule, value) of every quoted finding (`_drop_counted_quotes` indexes these)."""
-        self.parts: list[_Part] = []
-
-    def add(self, shard: ShardResult) -> None:
-        """Take one shard result (a whole file or a byte range of one)."""
-        self.senders.update(dict(shard.sender_domains))
-        self.found += shard.found
-        self.scanned += shard.scanned
-        if shard.flow_counts:
-            self.flow_counts.update(dict(shard.flow_counts))
-        else:  # a shard saved by an older version: count its references
-            for ref in shard.refs:
-                self.flow_counts[ref.flow or ("consumer" if ref.consumer else "non-consumer")] += 1
-        infos = {m.locator: m for m in shard.messages}
-        by_msg: dict[str, list[Match]] = defaultdict(list)
-        for locator, match in shard.matches:
-            by_msg[locator].append(match)
-        findings: Packer[Finding] = Packer()
-        recheck: list[tuple[str, tuple[str, ...]]] = []
-        for locator, matches in by_msg.items():
-            info = infos[locator]
-            flow, consumer_addrs = classify(info.senders, info.recipients, self.consumer, ())
-            if flow is Flow.EXTERNAL_OTHER:
-                recheck.append((locator, tuple(sorted({a.domain for a in (*info.senders,
-                                                                          *info.recipients)}))))
-            for f in _findings(info, matches, flow, consumer_addrs):
-                if f.quoted:
-                    self.quoted_keys.add((f.rule, f.value))
-                findings.add(f)
-        head = shard.source
-        path = head.path if head is not None else shard.key.rpartition("@")[0] or shard.key
-        self.parts.append(_Part(
-            key=shard.key, path=path, order=shard.order, arrival=len(self.parts),
-            source=head, findings=findings.done(), recheck=tuple(recheck),
-            refs=Packed(shard.refs), skipped=shard.skipped, notes=shard.notes))
-
-    def _files(self) -> list[list[_Part]]:
-        """Parts grouped per file (as `parallel.base.Joiner` groups them), files in order."""
-        files: dict[tuple[int, str], list[_Part]] = {}
-        for part in self.parts:
-            files.setdefault((part.order[0] if part.order else 0, part.path), []).append(part)
-        groups = [sorted(g, key=lambda p: p.order) for g in files.values()]
-
-        def file_order(g: list[_Part]) -> tuple[tuple[int, ...], int]:
-            first = g[0]  # the order a joined result carries
-            return ((first.order[0], 0) if len(g) > 1 or first.key != first.path
-                    else first.order) if first.order else (), min(p.arrival for p in g)
-
-        return sorted(groups, key=file_order)
-
-    def result(
-        self,
-        *,
-        packs: Sequence[Pack],
-        org_domains: Sequence[str] = (),
-        top_skips: Sequence[Skipped] = (),
-        log_events: Sequence[LogEvent] = (),
-        log_skips: Sequence[Skipped] = (),
-        log_sources: Sequence[tuple[InputFile, int, int]] = (),
-        options: RunOptions | None = None,
-    ) -> ScanResult:
-        """The final result; the merger is emptied."""
-        org = infer_org(self.senders, org_domains)
-        files = self._files()
-        self.parts = []
-        skipped: list[Skipped] = list(top_skips)
-        notes: list[Note] = []
-        sources: list[SourceSummary] = []
-        found: Packer[Finding] = Packer()
-        refs: Packer[MessageRef] = Packer()
-        for group in files:
-            source = _joined_source(group)
-            if source is not None:
-                sources.append(source)
-            for part in group:
-                skipped.extend(part.skipped)
-                notes.extend(part.notes)
-                refs.add_packed(part.refs)
-                internal = {loc for loc, domains in part.recheck
-                            if org.domains and all(in_org(d, org.domains) for d in domains)}
-                if internal:
-                    found.extend(dataclasses.replace(f, flow=Flow.INTERNAL)
-                                 if f.locator in internal else f for f in part.findings)
-                else:
-                    found.add_packed(part.findings)
-            group.clear()
-        findings = found.done()
-        if self.quoted_keys:
-            findings, quoted_notes = _drop_counted_quotes(findings, self.quoted_keys)
-            notes.extend(quoted_notes)
-        all_refs = refs.done()
-        for inp, n_events, n_skips in log_sources:
-            sources.append(SourceSummary(path=inp.path, type=f"log:{inp.log_format}",
-                                         bytes=inp.size, sha256=_file_sha256(inp.path),
-                                         messages=n_events, skipped=n_skips))
-        log_summary = None
-        log_findings: tuple[dict[str, object], ...] = ()
-        if log_sources:
-            log_summary, log_findings = _log_analysis(log_events, all_refs, self.consumer,
-                                                      packs)
-        return ScanResult(
-            tool_version=__version__,
-            packs=tuple(p.ref for p in packs),
-            sources=tuple(sources),
-            messages_found=self.found,
-            messages_scanned=self.scanned,
-            skipped=tuple(skipped) + tuple(log_skips),
-            findings=findings,
-            org=org,
-            flow_counts=dict(sorted(self.flow_counts.items())),
-            notes=tuple(notes),
-            log_events=tuple(log_events),
-            log_findings=log_findings,
-            log_summary=log_summary,
-            refs=all_refs,
-            options=options or RunOptions(),
-        )
-
-
-def _joined_source(parts: Sequence[_Part]) -> SourceSummary | None:
-    """A file's coverage entry from its parts in order, as `scanner.join_ranges` makes it."""
-    first = parts[0]
-    head = first.source
-    if head is None or (len(parts) == 1 and first.key == first.path):
-        return head
-    return SourceSummary(
-        path=head.path, type=head.type, bytes=head.bytes, sha256=head.sha256,
-        messages=sum(p.source.messages for p in parts if p.source is not None),
-        skipped=sum(p.source.skipped for p in parts if p.source is not None),
-    )
-
-
 def _file_sha256(path: str) -> str:
     from tracecheck.sources.files import open_evidence
 
@@ -533,101 +371,15 @@ def _log_analysis(
     return summary, tuple(found)
 
 
-def _drop_counted_quotes(
-    findings: Packed[Finding], quoted_keys: set[tuple[str, str]] | None = None
-) -> tuple[Packed[Finding], list[Note]]:
-    """Drop findings that exist only in quoted reply text when the same rule and value were
-    already found, unquoted, in another message to the same consumer addresses (the thread
-    is counted once); each drop is noted. Quotes that reach a new address are kept: forwarding
-    health data to someone new is a disclosure of its own.
-
-    `quoted_keys`, when known, are the (rule, value) pairs of the quoted findings: only
-    unquoted findings with one of them are indexed."""
-    # (rule, value) → locators of unquoted findings, in order, and per consumer address
-    # (each locator string kept once: packed findings decode a new one every time).
-    anywhere: dict[tuple[str, str], list[str]] = defaultdict(list)
-    by_addr: dict[tuple[str, str], dict[str, set[str]]] = defaultdict(lambda: defaultdict(set))
-    locators: dict[str, str] = {}
-    quoted: list[tuple[int, str, str, Locator, str, tuple[str, ...]]] = []
-    for i, f in enumerate(findings):
-        key = (f.rule, f.value)
-        if f.quoted:
-            quoted.append((i, f.rule, f.value, f.at, f.part, f.consumer_addresses))
-        elif quoted_keys is None or key in quoted_keys:
-            loc = locators.setdefault(f.locator, f.locator)
-            anywhere[key].append(loc)
-            for a in f.consumer_addresses:
-                by_addr[key][a].add(loc)
-    dropped: dict[int, Note] = {}
-    for i, rule, value, at, part, addresses in quoted:
-        locator = str(at)
-        key = (rule, value)
-        common: set[str] | None = None
-        if addresses:
-            common = set.intersection(*(by_addr[key].get(a, set()) for a in addresses))
-        earlier = next((loc for loc in anywhere.get(key, ())
-                        if loc != locator and (common is None or loc in common)), None)
-        if earlier is not None:
-            dropped[i] = Note(locator=at, part=part, kind=NoteKind.SUPPRESSED,
-                              reason=f"quoted {rule} already counted in {earlier}")
-    if not dropped:
-        return findings, []
-    return findings.without(dropped), list(dropped.values())
-
-
-def _findings(
-    info: MessageInfo, matches: Sequence[Match], flow: Flow, consumer_addrs: tuple[str, ...]
-) -> Iterator[Finding]:
-    sender = info.senders[0].addr if info.senders else ""
-    recipients = tuple(dict.fromkeys(a.addr for a in info.recipients))
-    grouped: dict[tuple[str, str, str], list[Match]] = {}
-    for m in matches:
-        grouped.setdefault((m.part, m.rule, m.value), []).append(m)
-    for (part, rule, value), group in grouped.items():
-        first = group[0]
-        yield Finding(
-            fingerprint=fingerprint(info.sha256, part, rule, value),
-            message_id=info.message_id,
-            source=info.source,
-            at=info.at,
-            part=part,
-            where=first.where,
-            date=info.date,
-            sender=sender,
-            recipients=recipients,
-            flow=flow,
-            consumer_addresses=consumer_addrs,
-            rule=rule,
-            category=first.category,
-            severity=first.severity,
-            evidence=first.evidence,
-            value=value,
-            confidence=max(m.confidence for m in group),
-            occurrences=len(group),
-            test_data=first.test_data,
-            message_sha256=info.sha256,
-            pack=first.pack,
-            quoted=all(m.quoted for m in group),
-        )
-
-
 def failing(result: ScanResult, fail_on: Severity | None) -> list[Finding]:
     """Findings that make the default exit code 1: consumer flows, at or above `fail_on`,
     not reserved test data. `fail_on=None` means never fail."""
-    return list(_failing(result, fail_on))
+    return list(_failing(result.findings, fail_on))
 
 
 def fails(result: ScanResult, fail_on: Severity | None) -> bool:
     """True when `failing(result, fail_on)` is not empty (without listing the findings)."""
-    return next(_failing(result, fail_on), None) is not None
-
-
-def _failing(result: ScanResult, fail_on: Severity | None) -> Iterator[Finding]:
-    if fail_on is None:
-        return
-    for f in result.findings:
-        if f.flow.is_consumer and f.severity >= fail_on and not f.test_data:
-            yield f
+    return next(_failing(result.findings, fail_on), None) is not None
 
 
 def source_hashes(result: ScanResult) -> dict[str, str]:
@@ -645,14 +397,14 @@ def check_paths(paths: Sequence[str]) -> None:
 
 __all__ = [
     "Checkpoint",
-    "Flow",
+    "ProgressSink",
     "ScanOptions",
     "ScanResult",
     "check_paths",
+    "executor_for",
     "failing",
     "fails",
     "fingerprint",
-    "merge",
     "resolve_packs",
     "scan",
 ]

@@ -24,7 +24,7 @@ from typing import Any
 
 from tracecheck.errors import UsageError
 from tracecheck.model import BaselineApplied, Finding, ScanResult
-from tracecheck.packed import Packed
+from tracecheck.packed_records import Packed
 
 BASELINE_SCHEMA_VERSION = 1
 DEFAULT_BASELINE = ".tracecheck-baseline.json"

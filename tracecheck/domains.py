@@ -19,7 +19,7 @@ import yaml
 
 from tracecheck.errors import ConfigError
 from tracecheck.model import Address, Flow, OrgDomains
-from tracecheck.packs import consumer_list_path
+from tracecheck.shipped_rules import consumer_list_path
 
 
 @functools.cache
@@ -146,17 +146,17 @@ def classify(
         return Flow.TO_CONSUMER, involved
     if s_cons:
         return Flow.FROM_CONSUMER, involved
-    everyone = s_addrs + r_addrs
-    if org and everyone and all(in_org(a.rpartition("@")[2], org) for a in everyone):
-        return Flow.INTERNAL, ()
-    return Flow.EXTERNAL_OTHER, ()
+    return non_consumer_flow([a.rpartition("@")[2] for a in s_addrs + r_addrs], org), ()
 
 
-def involves_consumer(
-    senders: Iterable[Address], recipients: Iterable[Address], consumer: ConsumerDomains
-) -> bool:
-    """Org-independent triage: does any address on the message belong to a consumer provider?"""
-    return any(consumer.is_consumer(a.addr) for a in (*senders, *recipients))
+def non_consumer_flow(domains: Iterable[str], org: Iterable[str]) -> Flow:
+    """`internal` when every address domain is one of the org's, else `external-other` (for a
+    message with addresses and no consumer one)."""
+    org = tuple(org)
+    domains = tuple(domains)
+    if org and domains and all(in_org(d, org) for d in domains):
+        return Flow.INTERNAL
+    return Flow.EXTERNAL_OTHER
 
 
 def infer_org(sender_domains: Counter[str], explicit: Iterable[str] = ()) -> OrgDomains:

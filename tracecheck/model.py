@@ -21,7 +21,7 @@ _C = TypeVar("_C", bound=type)
 def _pickled_by_fields(cls: _C) -> _C:
     """Pickle a frozen slotted dataclass as `cls(*field values)`: about twice as fast both
     ways as the dataclass default (which calls `fields()` for every object), for the records
-    that cross from worker processes and that `tracecheck.packed` keeps."""
+    that cross from worker processes and that `tracecheck.packed_records` keeps."""
     names = [f.name for f in dataclasses.fields(cls)]
     values = operator.attrgetter(*names)  # a tuple: every class here has several fields
     assert len(names) > 1
@@ -231,6 +231,10 @@ class Skipped:
     """MIME part path when only a part was skipped."""
     kind: SkipKind = SkipKind.UNREADABLE
     """Machine-readable class (`SkipKind`)."""
+
+    def placed(self, message: Locator) -> Skipped:
+        """This entry, found inside a message with a relative locator, placed at `message`."""
+        return dataclasses.replace(self, locator=self.locator.under(message))
 
 
 @_pickled_by_fields
@@ -538,7 +542,7 @@ class ScanResult:
     messages_scanned: int
     skipped: tuple[Skipped, ...]
     findings: Sequence[Finding]
-    """In order; a tuple, or from `api.scan` a compact `tracecheck.packed.Packed` sequence
+    """In order; a tuple, or from `api.scan` a compact `tracecheck.packed_records.Packed` sequence
     (decoded block by block when read: iterate it once rather than index it at random)."""
     org: OrgDomains
     flow_counts: dict[str, int] = field(default_factory=dict)
@@ -550,7 +554,7 @@ class ScanResult:
     """`logs.analysis.correlate` output when log files were scanned, else None."""
     refs: Sequence[MessageRef] = ()
     """Compact facts on every message scanned (dedup across exports, log correlation); a
-    tuple, or from `api.scan` a `tracecheck.packed.Packed` sequence."""
+    tuple, or from `api.scan` a `tracecheck.packed_records.Packed` sequence."""
     options: RunOptions = field(default_factory=lambda: RunOptions())
     """Options that shape the output (mode, thresholds, limits), echoed in coverage."""
 

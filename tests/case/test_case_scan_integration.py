@@ -9,11 +9,11 @@ from pathlib import Path
 import pytest
 from case_scenario import MANIFEST
 
+from tracecheck import api, scanner
 from tracecheck.case import CaseStore
 from tracecheck.errors import RulePackError
+from tracecheck.sources.shards import whole
 
-api = pytest.importorskip("tracecheck.api")
-scanner = pytest.importorskip("tracecheck.scanner")
 SAMPLES = Path(__file__).resolve().parents[2] / "samples"
 
 
@@ -53,16 +53,20 @@ def test_interrupted_scan_resumes_from_saved_shards(tmp_path, parts):
     except RulePackError as exc:  # the rules' own tests report this; here it only blocks
         pytest.skip(f"shipped rule pack does not load: {exc}")
 
-    def dies_after_two(inputs, cfg, progress=None):
-        for i, inp in enumerate(inputs):
-            if i == 2:
-                raise KeyboardInterrupt  # what Ctrl-C or a kill leaves behind
-            yield scanner.scan_shard(inp, cfg, progress)
+    class DiesAfterTwo:
+        def plan(self, inputs):  # type: ignore[no-untyped-def]
+            return [whole(i) for i in inputs]
+
+        def run(self, plan, cfg, progress=None):  # type: ignore[no-untyped-def]
+            for i, shard in enumerate(plan):
+                if i == 2:
+                    raise KeyboardInterrupt  # what Ctrl-C or a kill leaves behind
+                yield scanner.scan_shard(shard, cfg, progress)
 
     store = CaseStore.open(tmp_path / "case")
     run = store.begin_run(MANIFEST)
     with pytest.raises(KeyboardInterrupt):
-        api.scan(paths, executor=dies_after_two, checkpoint=store.checkpoint(run))
+        api.scan(paths, executor=DiesAfterTwo(), checkpoint=store.checkpoint(run))
     store.close()
 
     store = CaseStore.open(tmp_path / "case")

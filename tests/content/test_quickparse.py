@@ -12,6 +12,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from tests import mime_gen
 from tracecheck.content.quickparse import quick_parse
 from tracecheck.sources.mbox import read_mbox, unquote_mboxrd
 
@@ -115,8 +116,14 @@ def test_generated_mime_is_built_exactly_or_declined(atoms: list[str]) -> None:
     same_or_declined("".join(atoms).encode("utf-8", "surrogateescape"))
 
 
+@settings(max_examples=mime_gen.EXAMPLES, deadline=None, suppress_health_check=[])
+@given(mime_gen.messages())
+def test_generated_nested_mime_is_built_exactly_or_declined(data: bytes) -> None:
+    same_or_declined(data)
+
+
 def test_the_triage_split_gives_the_same_tree() -> None:
-    from tracecheck.scanner import fast_headers
+    from tracecheck.content.header_block import fast_headers
 
     used = 0
     for raw in _messages(ROOT / "samples"):

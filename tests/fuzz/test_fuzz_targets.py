@@ -18,9 +18,9 @@ from tracecheck.content.extract import ExtractLimits, extract_units
 from tracecheck.content.headers import parse_address_field, parse_date
 from tracecheck.content.mime import Walker, message_info, parse_full
 from tracecheck.model import Locator, RawMessage, Skipped, TextUnit
-from tracecheck.packs import default_pack_paths
 from tracecheck.rules.matcher import Matcher
 from tracecheck.rules.pack import load_packs
+from tracecheck.shipped_rules import default_pack_paths
 from tracecheck.sources.mbox import split_pieces
 
 MATCHER = Matcher(load_packs(default_pack_paths()), timeout=2.0)

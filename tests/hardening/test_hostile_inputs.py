@@ -105,17 +105,22 @@ def test_truncated_gzip_keeps_what_was_read_and_lists_the_rest(tmp_path: Path) -
 def test_file_that_changes_while_scanned_is_flagged(tmp_path: Path) -> None:
     box = tmp_path / "live.mbox"
     box.write_bytes(mbox_of(*[eml(msgid=f"<m{i}@x>", body="x" * 20000) for i in range(200)]))
-    grown = False
 
-    def grow(_: int) -> None:
-        nonlocal grown
-        if not grown:
-            with open(box, "ab") as f:
-                f.write(mbox_of(eml(msgid="<late@x>")))
-            grown = True
+    class Grow:  # grows the file as soon as the scan reports progress
+        grown = False
 
+        def set_total(self, total: int) -> None:
+            pass
+
+        def advance(self, n: int) -> None:
+            if not self.grown:
+                with open(box, "ab") as f:
+                    f.write(mbox_of(eml(msgid="<late@x>")))
+                self.grown = True
+
+    grow = Grow()
     result = api.scan([str(box)], progress=grow)
-    assert grown
+    assert grow.grown
     assert any(s.kind == "changed" for s in result.skipped)
 
 

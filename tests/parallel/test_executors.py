@@ -5,14 +5,17 @@ from __future__ import annotations
 import io
 import socket
 import time
+from collections import Counter
 from pathlib import Path
 
 import pytest
 
 from tests.conftest import CORPORA, SAMPLES, eml
 from tracecheck import api
+from tracecheck.merge import Joiner
 from tracecheck.model import ScanResult
 from tracecheck.parallel import BACKENDS, LocalExecutor, executor_for
+from tracecheck.parallel.base import Executor
 from tracecheck.reports.base import ReportFormat, reporter_for
 
 CORPUS = [str(SAMPLES / d) for d in ("mbox", "eml", "maildir", "archive")]
@@ -24,10 +27,22 @@ def _json(result: ScanResult) -> str:
     return out.getvalue()
 
 
-def _scan(paths: list[str], executor: api.Executor | None, *, all_messages: bool = True,
-          progress: list[int] | None = None) -> str:
+class _Progress:
+    def __init__(self) -> None:
+        self.total = 0
+        self.done: list[int] = []
+
+    def set_total(self, total: int) -> None:
+        self.total = total
+
+    def advance(self, n: int) -> None:
+        self.done.append(n)
+
+
+def _scan(paths: list[str], executor: Executor | None, *, all_messages: bool = True,
+          progress: _Progress | None = None) -> str:
     return _json(api.scan(paths, api.ScanOptions(all_messages=all_messages), executor=executor,
-                          progress=progress.append if progress is not None else None))
+                          progress=progress))
 
 
 @pytest.fixture(scope="module")
@@ -58,29 +73,34 @@ def test_a_multi_shard_mbox_gives_the_same_report_as_one_worker(big_mbox: Path) 
 
     inputs = [i for i in discover([str(big_mbox)]) if not hasattr(i, "reason")]
     assert len(ex.plan(inputs)) > 10  # really cut into many ranges
-    progress: list[int] = []
+    progress = _Progress()
     two = _scan([str(big_mbox)], ex, progress=progress)
     one = _scan([str(big_mbox)], executor_for(workers=1))
     assert two == one
-    assert sum(progress) == big_mbox.stat().st_size
+    assert sum(progress.done) == progress.total == big_mbox.stat().st_size
     assert '"fingerprint"' in one and big_mbox.name in one
 
 
 def test_ranges_merged_in_any_order_give_the_report_of_joined_files(big_mbox: Path) -> None:
-    from tracecheck.packed import Packed
+    from tracecheck.packed_records import Packed
 
     ex = LocalExecutor(workers=2, target_bytes=8192)
 
     class LastFirst:  # the executor's byte ranges, unjoined, last one first
-        def __call__(self, inputs, cfg, progress=None):  # type: ignore[no-untyped-def]
-            return ex(inputs, cfg, progress)
+        def plan(self, inputs):  # type: ignore[no-untyped-def]
+            return ex.plan(inputs)
 
-        def ranges(self, inputs, cfg, progress=None):  # type: ignore[no-untyped-def]
-            return reversed(list(ex.ranges(inputs, cfg, progress)))
+        def run(self, plan, cfg, progress=None):  # type: ignore[no-untyped-def]
+            return reversed(list(ex.run(plan, cfg, progress)))
 
-    class Joined:  # one result per file only: no `ranges`
-        def __call__(self, inputs, cfg, progress=None):  # type: ignore[no-untyped-def]
-            return ex(inputs, cfg, progress)
+    class Joined:  # one joined result per file, as the case store saves them
+        def plan(self, inputs):  # type: ignore[no-untyped-def]
+            return ex.plan(inputs)
+
+        def run(self, plan, cfg, progress=None):  # type: ignore[no-untyped-def]
+            joiner = Joiner(Counter((s.input.order, s.input.path) for s in plan))
+            for result in ex.run(plan, cfg, progress):
+                yield from joiner.add(result)
 
     paths = [str(big_mbox), *CORPUS]
     result = api.scan(paths, api.ScanOptions(all_messages=True), executor=LastFirst())
@@ -135,7 +155,10 @@ def test_files_without_a_discovery_order_are_never_joined_together(big_mbox: Pat
     inputs = [InputFile(path=str(big_mbox), kind="mbox", size=size),
               InputFile(path=str(small), kind="mbox", size=small.stat().st_size)]
     cfg = ScanConfig(pack_paths=tuple(p.path for p in api.resolve_packs(())))
-    results = list(LocalExecutor(workers=2, target_bytes=8192)(inputs, cfg, None))
+    ex = LocalExecutor(workers=2, target_bytes=8192)
+    plan = ex.plan(inputs)
+    joiner = Joiner(Counter((s.input.order, s.input.path) for s in plan))
+    results = [j for r in ex.run(plan, cfg, None) for j in joiner.add(r)]
     assert sorted(r.key for r in results) == sorted(i.path for i in inputs)
     by_key = {r.key: r for r in results}
     assert by_key[str(big_mbox)].source is not None
@@ -143,8 +166,8 @@ def test_files_without_a_discovery_order_are_never_joined_together(big_mbox: Pat
 
 
 def test_one_worker_scans_a_large_mbox_in_ranges_with_the_same_report(big_mbox: Path) -> None:
-    from tracecheck.packs import default_pack_paths
     from tracecheck.scanner import ScanConfig
+    from tracecheck.shipped_rules import default_pack_paths
     from tracecheck.sources.files import discover
 
     one_by_ranges = LocalExecutor(workers=1, target_bytes=8192)
@@ -152,10 +175,10 @@ def test_one_worker_scans_a_large_mbox_in_ranges_with_the_same_report(big_mbox: 
     assert len(one_by_ranges.plan(inputs)) > 10
     # in order, in this process, each range its own result (merged as it arrives)
     cfg = ScanConfig(pack_paths=tuple(str(p) for p in default_pack_paths()))
-    results = list(one_by_ranges.ranges(inputs, cfg))
+    results = list(one_by_ranges.run(one_by_ranges.plan(inputs), cfg))
     assert len(results) == len(one_by_ranges.plan(inputs))
     assert sum(1 for r in results if r.source is not None and r.source.sha256) == 1
-    progress: list[int] = []
+    progress = _Progress()
     assert _scan([str(big_mbox)], one_by_ranges, progress=progress) == \
         _scan([str(big_mbox)], LocalExecutor(workers=2, target_bytes=8192))
-    assert sum(progress) == big_mbox.stat().st_size
+    assert sum(progress.done) == big_mbox.stat().st_size

@@ -10,8 +10,9 @@ from hypothesis import strategies as st
 
 from tests.conftest import eml
 from tracecheck import api
+from tracecheck.merge import join as join_ranges
 from tracecheck.model import RawMessage, Skipped
-from tracecheck.scanner import join_ranges, scan_shard
+from tracecheck.scanner import scan_shard
 from tracecheck.sources.files import InputFile, open_evidence
 from tracecheck.sources.mbox import read_mbox
 from tracecheck.sources.shards import (

@@ -9,10 +9,10 @@ import pytest
 from tests.conftest import eml, mbox_of
 from tracecheck import api
 from tracecheck.model import TextUnit
-from tracecheck.packs import default_pack_paths
 from tracecheck.rules.boilerplate import regions
 from tracecheck.rules.matcher import Matcher
 from tracecheck.rules.pack import load_packs
+from tracecheck.shipped_rules import default_pack_paths
 
 MATCHER = Matcher(load_packs(default_pack_paths()))
 

@@ -7,9 +7,9 @@ from pathlib import Path
 import pytest
 
 from tracecheck.errors import RulePackError
-from tracecheck.packs import default_pack_paths
 from tracecheck.rules.matcher import Matcher, detector_hits
 from tracecheck.rules.pack import Detector, load_pack, load_packs
+from tracecheck.shipped_rules import default_pack_paths
 
 
 def _examples() -> list[tuple[Detector, str, bool]]:

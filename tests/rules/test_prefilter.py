@@ -12,7 +12,6 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from tracecheck.model import TextUnit
-from tracecheck.packs import default_pack_paths
 from tracecheck.rules.matcher import (
     DEFAULT_TIMEOUT,
     Matcher,
@@ -23,6 +22,7 @@ from tracecheck.rules.matcher import (
 )
 from tracecheck.rules.pack import Detector, Pack, load_packs
 from tracecheck.rules.validators import MIN_DIGITS, REGISTRY, Verdict
+from tracecheck.shipped_rules import default_pack_paths
 
 PACKS = load_packs(default_pack_paths())
 

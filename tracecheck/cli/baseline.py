@@ -6,6 +6,7 @@ out, a one-line summary on stdout. Exit codes: 0 done, 2 usage/input error.
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated
@@ -84,12 +85,7 @@ def _scan(paths: list[str], flags: _ScanFlags) -> ScanResult:
         all_messages=flags.all_messages or None,
     )
     api.check_paths(paths)
-    executor = None
-    if flags.workers != 1:
-        from tracecheck.parallel import executor_for
-
-        executor = executor_for(workers=flags.workers, dask=None)
-    return api.scan(paths, options, executor=executor)
+    return api.scan(paths, dataclasses.replace(options, workers=flags.workers))
 
 
 def _gaps(result: ScanResult) -> str:

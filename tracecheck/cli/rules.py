@@ -10,8 +10,8 @@ import typer
 from tracecheck.cli.app import app
 from tracecheck.cli.common import fail
 from tracecheck.errors import RulePackError
-from tracecheck.packs import default_pack_paths
 from tracecheck.rules.pack import example_failures, load_pack
+from tracecheck.shipped_rules import default_pack_paths
 
 rules_app = typer.Typer(help="List, validate and test rule packs.", no_args_is_help=True)
 app.add_typer(rules_app, name="rules")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import gc
 import platform
 import sys
@@ -133,10 +134,10 @@ def scan(
         api.check_paths(paths)
     except TracecheckError as exc:
         raise fail(str(exc)) from None
+    options = dataclasses.replace(options, workers=workers, dask=dask)
     progress = Progress(enabled=sys.stderr.isatty())
     try:
-        executor = _executor(workers, dask)
-        result = _run(paths, options, progress, executor, case)
+        result = _run(paths, options, progress, case)
     except TracecheckError as exc:
         progress.close()
         raise fail(str(exc)) from None
@@ -154,14 +155,6 @@ def scan(
     raise typer.Exit(1 if failed and not exit_zero else 0)
 
 
-def _executor(workers: int | None, dask: str | None) -> api.Executor | None:
-    if workers == 1 and not dask:
-        return None
-    from tracecheck.parallel import executor_for
-
-    return executor_for(workers=workers, dask=dask)
-
-
 def _tune_gc() -> None:
     """A scan allocates millions of short-lived objects (message trees, text units) and
     keeps few: collect the young generation less often, and leave what is loaded by now
@@ -172,11 +165,10 @@ def _tune_gc() -> None:
 
 
 def _run(paths: list[str], options: api.ScanOptions, progress: Progress,
-         executor: api.Executor | None, case: Path | None) -> ScanResult:
+         case: Path | None) -> ScanResult:
     _tune_gc()
     if case is None:
-        return api.scan(paths, options, progress=progress.advance, total=progress.set_total,
-                        executor=executor)
+        return api.scan(paths, options, progress=progress)
     from tracecheck.case import CaseStore
 
     store = CaseStore.open(case)
@@ -191,8 +183,7 @@ def _run(paths: list[str], options: api.ScanOptions, progress: Progress,
             "options": api.options_manifest(options),
         })
         try:
-            result = api.scan(paths, options, progress=progress.advance,
-                              total=progress.set_total, executor=executor,
+            result = api.scan(paths, options, progress=progress,
                               checkpoint=store.checkpoint(run_id))
         except BaseException:
             store.mark_interrupted(run_id)

@@ -16,11 +16,11 @@ import inspect
 from collections.abc import Iterable
 from datetime import UTC, datetime
 from email.header import decode_header, make_header
-from email.message import Message
 
 import regex
 
 from tracecheck.content.charset import header_text
+from tracecheck.content.header_block import HeaderFields
 from tracecheck.model import Address, Hop
 
 SENDER_FIELDS = ("from", "sender")
@@ -138,7 +138,7 @@ def field_addresses(value: str, field: str) -> tuple[tuple[Address, ...], tuple[
     return _parse_cached(value, field)
 
 
-def raw_values(msg: Message, name: str) -> list[str]:
+def raw_values(msg: HeaderFields, name: str) -> list[str]:
     """Every value of header `name`, unmodified (compat32 would wrap 8-bit values in a
     `Header` whose str() replaces the bytes; the raw items keep them surrogate-escaped).
     Works on any object with `raw_items()`; one with `field_values(name)` (the scanner's fast
@@ -154,24 +154,30 @@ def raw_values(msg: Message, name: str) -> list[str]:
     return out
 
 
-def first_value(msg: Message, name: str) -> str | None:
+def first_value(msg: HeaderFields, name: str) -> str | None:
     """The first raw value of header `name`, or None."""
     values = raw_values(msg, name)
     return values[0] if values else None
 
 
-def addresses(msg: Message, fields: Iterable[str], notes: list[str]) -> tuple[Address, ...]:
+def addresses(msg: HeaderFields, fields: Iterable[str], notes: list[str]
+              ) -> tuple[Address, ...]:
     """Addresses from every occurrence of each named field, de-duplicated per field."""
+    return addresses_in(((f, v) for f in fields for v in raw_values(msg, f)), notes)
+
+
+def addresses_in(values: Iterable[tuple[str, str]], notes: list[str]) -> tuple[Address, ...]:
+    """Addresses from (field, raw value) pairs in order, de-duplicated per field: the one
+    rule `addresses` applies to a message's fields (and triage to the raw From values)."""
     out: list[Address] = []
     seen: set[tuple[str, str]] = set()
-    for field in fields:
-        for value in raw_values(msg, field):
-            found, found_notes = field_addresses(value, field)
-            notes.extend(found_notes)
-            for a in found:
-                if (a.addr, field) not in seen:
-                    seen.add((a.addr, field))
-                    out.append(a)
+    for field, value in values:
+        found, found_notes = field_addresses(value, field)
+        notes.extend(found_notes)
+        for a in found:
+            if (a.addr, field) not in seen:
+                seen.add((a.addr, field))
+                out.append(a)
     return tuple(out)
 
 
@@ -194,19 +200,19 @@ def parse_date(value: str | None, notes: list[str]) -> str | None:
         return None
 
 
-def message_id(msg: Message) -> str:
+def message_id(msg: HeaderFields) -> str:
     """Message-ID as written (surrounding white space removed)."""
     value = first_value(msg, "message-id")
     return header_text(value).strip() if value is not None else ""
 
 
-def subject(msg: Message) -> str:
+def subject(msg: HeaderFields) -> str:
     """Decoded Subject (RFC 2047 and raw UTF-8)."""
     value = first_value(msg, "subject")
     return " ".join(decode_words(value).split()) if value is not None else ""
 
 
-def received_hops(msg: Message) -> tuple[Hop, ...]:
+def received_hops(msg: HeaderFields) -> tuple[Hop, ...]:
     """Received headers parsed by mail-parser (first hop first); empty when none parse."""
     raw = [header_text(v) for v in raw_values(msg, "received")]
     if not raw:

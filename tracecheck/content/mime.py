@@ -21,8 +21,9 @@ from email.message import Message
 from tracecheck.content import headers as hdr
 from tracecheck.content.charset import decode_text
 from tracecheck.content.extract import extract_units
+from tracecheck.content.header_block import HeaderFields, RawHeaders, fast_headers, header_bytes
 from tracecheck.content.html import html_to_text
-from tracecheck.content.quickparse import TopHeaders, quick_parse
+from tracecheck.content.quickparse import quick_parse
 from tracecheck.model import (
     ExtractLimits,
     Locator,
@@ -37,27 +38,41 @@ from tracecheck.sources.mbox import unquote_mboxrd
 MAX_MIME_DEPTH = 100
 
 
-def _parser() -> email.parser.BytesParser:
-    return email.parser.BytesParser(policy=email.policy.compat32)
+class Unparseable(Exception):
+    """The stdlib parser raised on a message (never seen on real mail: compat32 is lenient,
+    but hostile input is never trusted). The caller lists the message as unreadable."""
 
 
-def header_bytes(raw: bytes) -> bytes:
-    """The header section of a raw message (up to and including the blank line)."""
-    for sep in (b"\r\n\r\n", b"\n\n", b"\n\r\n"):
-        i = raw.find(sep)
-        if i >= 0:
-            return raw[: i + len(sep)]
-    return raw
+def _stdlib_parse(data: bytes | str, *, headersonly: bool = False) -> Message:
+    try:
+        if isinstance(data, str):
+            return email.parser.Parser(policy=email.policy.compat32).parsestr(data)
+        return email.parser.BytesParser(policy=email.policy.compat32).parsebytes(
+            data, headersonly=headersonly)
+    except RecursionError:
+        raise  # nesting too deep: the caller reports the limit
+    except Exception as exc:  # the stdlib email feedparser raising on hostile bytes
+        raise Unparseable(type(exc).__name__) from exc
 
 
 def parse_headers(raw: RawMessage) -> Message:
-    """Headers only (no body decoding): the cheap parse used for flow triage."""
+    """Headers only (no body decoding), by the stdlib parser."""
     if raw.parsed is not None and isinstance(raw.parsed, Message):
         return raw.parsed
-    return _parser().parsebytes(header_bytes(raw.raw), headersonly=True)
+    return _stdlib_parse(header_bytes(raw.raw), headersonly=True)
 
 
-def parse_full(raw: RawMessage, head: TopHeaders | None = None) -> Message:
+def header_fields(raw: RawMessage) -> RawHeaders | Message:
+    """The header fields for triage: the fast split (`header_block.fast_headers`) when it
+    applies, else the stdlib's headers-only parse; the same pairs either way."""
+    if raw.parsed is None:
+        fast = fast_headers(raw.raw)
+        if fast is not None:
+            return fast
+    return parse_headers(raw)
+
+
+def parse_full(raw: RawMessage, head: RawHeaders | None = None) -> Message:
     """The whole message, mbox quoting undone. `head`: its header fields already split
     (the triage split, which mbox unquoting never changes: no field line starts `>From `)."""
     if raw.parsed is not None and isinstance(raw.parsed, Message):
@@ -65,10 +80,10 @@ def parse_full(raw: RawMessage, head: TopHeaders | None = None) -> Message:
     data = unquote_mboxrd(raw.raw) if raw.mbox_quoted else raw.raw
     # the same tree, built without the feedparser when it can be
     quick = quick_parse(data, head)
-    return quick if quick is not None else _parser().parsebytes(data)
+    return quick if quick is not None else _stdlib_parse(data)
 
 
-def message_info(raw: RawMessage, msg: Message, *, hops: bool = False) -> MessageInfo:
+def message_info(raw: RawMessage, msg: HeaderFields, *, hops: bool = False) -> MessageInfo:
     """Header facts of a message: addresses from every sender and recipient field, date, id."""
     notes: list[str] = []
     senders = hdr.addresses(msg, hdr.SENDER_FIELDS, notes)
@@ -94,7 +109,7 @@ def message_info(raw: RawMessage, msg: Message, *, hops: bool = False) -> Messag
 _BULK_PRECEDENCE = frozenset({"bulk", "list", "junk"})
 
 
-def is_bulk(msg: Message) -> bool:
+def is_bulk(msg: HeaderFields) -> bool:
     """Newsletters and mailing-list mail: List-Id, List-Unsubscribe or Precedence: bulk/list."""
     if hdr.first_value(msg, "list-id") or hdr.first_value(msg, "list-unsubscribe"):
         return True
@@ -272,7 +287,7 @@ class Walker:
         if not isinstance(inner, Message):
             raw = payload if isinstance(payload, str) else ""
             if raw.strip():
-                inner = email.message_from_string(raw, policy=email.policy.compat32)
+                inner = _stdlib_parse(raw)
             else:
                 yield Skipped(locator=Locator(within=here), part=path, kind=SkipKind.UNREADABLE,
                               reason="attached message is empty")

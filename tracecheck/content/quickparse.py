@@ -25,12 +25,10 @@ is everything after the closing line; message/* bodies are parsed as messages.
 
 from __future__ import annotations
 
-import re
 from email.message import Message
-from typing import Protocol
 
-_FIELD = re.compile(r"^([\x21-\x39\x3b-\x7e]+):[ \t]*([^\n]*\n(?:[ \t][^\n]*\n)*)", re.MULTILINE)
-_FIELDS = re.compile(r"(?:[\x21-\x39\x3b-\x7e]+:[^\n]*\n(?:[ \t][^\n]*\n)*)*")
+from tracecheck.content.header_block import RawHeaders, body_start, header_end, split_fields
+
 _MAX_DEPTH = 60
 
 
@@ -38,14 +36,7 @@ class _Unusual(Exception):
     """The feedparser would do something this module does not reproduce."""
 
 
-class TopHeaders(Protocol):
-    """A top-level header section already split the compat32 way (scanner.RawHeaders)."""
-
-    items: list[tuple[str, str]]
-    body_start: int
-
-
-def quick_parse(data: bytes, head: TopHeaders | None = None) -> Message | None:
+def quick_parse(data: bytes, head: RawHeaders | None = None) -> Message | None:
     """The compat32 tree of `data`, or None when the stdlib parser must be used. `head`
     saves splitting the top-level header section again."""
     text = data.decode("ascii", "surrogateescape")
@@ -58,31 +49,18 @@ def quick_parse(data: bytes, head: TopHeaders | None = None) -> Message | None:
     return msg
 
 
-def split_fields(block: str) -> list[tuple[str, str]] | None:
-    """The (name, value) pairs of a header block (whole lines, each ending in a line break,
-    no bare CR) as compat32 splits them: the first line's value loses its leading blanks,
-    folds are kept, the final line break goes. None when a line is neither a field nor a
-    fold (a first-line fold, an envelope `From ` line, a line without a field name): the
-    feedparser would note a defect or end the headers there."""
-    if not _FIELDS.fullmatch(block):
-        return None
-    return [(m[1], m[2].rstrip("\r\n")) for m in _FIELD.finditer(block)]
-
-
 def _headers(text: str, start: int, end: int) -> tuple[list[tuple[str, str]], int]:
     """(name, value) pairs of the header lines from `start`, and where the body starts
     (after the blank line; a part may also end before any blank line)."""
     if start < end and text[start] in "\r\n":  # no fields: the blank line comes first
         return [], text.find("\n", start, end) + 1 or end
-    a = text.find("\n\n", start, end)
-    b = text.find("\n\r\n", start, a + 2 if a >= 0 else end)
-    blank = a if b < 0 else b if a < 0 else min(a, b)
+    blank = header_end(text, start, end)
     if blank < 0:  # fields up to the end of the part
         block, body = text[start:end], end
         if block and not block.endswith("\n"):
             block += "\n"  # the last line at the very end of the message
     else:
-        block, body = text[start:blank + 1], blank + (2 if blank == a else 3)
+        block, body = text[start:blank + 1], body_start(text, blank)
     items = split_fields(block)
     if items is None:
         raise _Unusual("not a header field")
@@ -115,7 +93,7 @@ def _boundary_lines(text: str, boundary: str, start: int, end: int
     return found
 
 
-def _message(text: str, start: int, end: int, depth: int, head: TopHeaders | None = None
+def _message(text: str, start: int, end: int, depth: int, head: RawHeaders | None = None
              ) -> tuple[Message, Message]:
     """The message in text[start:end] and the last message created while building it (the
     one whose trailing line break a following boundary takes)."""

@@ -1,8 +1,8 @@
 """Running shards in parallel: a registry of executors (`local` process pool, `dask`).
 
 `executor_for(workers=N)` or `executor_for(dask="tcp://host:8786" | "local")` returns an
-`Executor` to pass to `api.scan(..., executor=...)`. Every backend yields the same results
-as a one-worker run (same findings, order and fingerprints).
+`Executor` (`parallel.base`) for `api.scan`. Every backend yields the same results as a
+one-worker run once the api has merged them (same findings, order and fingerprints).
 """
 
 from __future__ import annotations

@@ -1,25 +1,38 @@
-"""What every executor shares: the `Executor` interface, task batches, and joining results.
+"""What every executor shares: the `Executor` interface, task batches, and lost work.
 
-Owns the contract between `api.scan` and a backend: an executor takes the input files, the
-scan config and an optional progress callback, and yields one `ShardResult` per input file
-(byte ranges already joined, in any order — the api sorts). It also owns batching many small
-files into one task and turning a failed task into `Skipped` values, never an exception.
+Owns the contract between `api.scan` and a backend: `plan(inputs)` says which shards (whole
+files, byte ranges of big mbox files) the executor will run, and `run(plan, cfg, progress)`
+yields one `ShardResult` per shard, in any order (`merge` puts them back together). It also
+owns batching many small files into one task, and the one failure an executor records rather
+than raises: a worker process that died or was lost (`worker-lost`, never an input kind).
 Never decides where files are cut (`sources.shards`) and never scans (`scanner`).
 """
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Callable, Iterator, Sequence
+from typing import Protocol
 
 from tracecheck.model import Locator, ShardResult, SkipKind, Skipped, SourceSummary
-from tracecheck.scanner import ScanConfig, join_ranges, scan_shard
+from tracecheck.scanner import ScanConfig, scan_shard, source_type
 from tracecheck.sources.files import InputFile
 from tracecheck.sources.shards import Shard
 
 Progress = Callable[[int], None]
-Executor = Callable[[Sequence[InputFile], ScanConfig, Progress | None], Iterator[ShardResult]]
-"""`executor(inputs, cfg, progress)` → one ShardResult per input file, in any order."""
+
+
+class Executor(Protocol):
+    """Runs shards: one interface for every backend (`parallel.BACKENDS`)."""
+
+    def plan(self, inputs: Sequence[InputFile]) -> list[Shard]:
+        """The shards this executor runs for `inputs`, in input order."""
+        ...
+
+    def run(self, plan: Sequence[Shard], cfg: ScanConfig, progress: Progress | None = None
+            ) -> Iterator[ShardResult]:
+        """One result per shard of `plan`, in any order; `progress(n)` with bytes done."""
+        ...
+
 
 BATCH_BYTES = 4 * 1024 * 1024
 """Small whole files are grouped into one task until the group holds this many bytes…"""
@@ -57,34 +70,15 @@ def shard_bytes(shard: Shard) -> int:
     return max(end - shard.start, 0)
 
 
-def failed(shard: Shard, exc: BaseException) -> ShardResult:
-    """The result of a shard whose task failed (worker died, lost, out of memory)."""
+def lost(shard: Shard, exc: BaseException) -> ShardResult:
+    """The result of a shard whose worker died or was lost (`worker-lost`): not scanned,
+    through no fault of the input."""
     inp = shard.input
     skip = Skipped(locator=Locator(path=inp.path), kind=SkipKind.WORKER_LOST,
-                   reason=f"not scanned: worker failed ({type(exc).__name__}) while scanning "
-                          f"{shard.key}")
-    source = SourceSummary(path=inp.path, type=inp.kind, bytes=0, sha256="", messages=0,
-                           skipped=1)
+                   reason=f"not scanned: the worker scanning {shard.key} was lost "
+                          f"({type(exc).__name__}); rerun to scan it")
+    source = SourceSummary(path=inp.path, type=source_type(inp), bytes=0, sha256="",
+                           messages=0, skipped=1)
     return ShardResult(key=shard.key, source=source, found=0, scanned=0, skipped=(skip,),
                        notes=(), messages=(), matches=(), refs=(), sender_domains=(),
                        order=shard.order)
-
-
-class Joiner:
-    """Collects range results and hands back each file's joined result once complete."""
-
-    def __init__(self, plan: Sequence[Shard]) -> None:
-        self.expected: dict[tuple[int, str], int] = defaultdict(int)
-        for shard in plan:
-            self.expected[(shard.input.order, shard.input.path)] += 1
-        self.parts: dict[tuple[int, str], list[ShardResult]] = defaultdict(list)
-
-    def add(self, result: ShardResult) -> Iterator[ShardResult]:
-        """Yield the file's result when `result` was its last missing part."""
-        path = result.source.path if result.source is not None else result.key
-        key = (result.order[0] if result.order else 0, path)
-        parts = self.parts[key]
-        parts.append(result)
-        if len(parts) >= self.expected.get(key, 1):
-            del self.parts[key]
-            yield join_ranges(parts)

@@ -16,7 +16,7 @@ from typing import Any
 
 from tracecheck.errors import UsageError
 from tracecheck.model import ShardResult
-from tracecheck.parallel.base import Joiner, Progress, batches, failed, scan_batch, shard_bytes
+from tracecheck.parallel.base import Progress, batches, lost, scan_batch, shard_bytes
 from tracecheck.scanner import ScanConfig
 from tracecheck.sources.files import InputFile
 from tracecheck.sources.shards import Shard, choose_target, plan_shards
@@ -43,7 +43,7 @@ def _client(address: str, stack: contextlib.ExitStack) -> Any:
 
 
 class DaskExecutor:
-    """`DaskExecutor(address)(inputs, cfg, progress)` → one ShardResult per input file."""
+    """`Executor` on a Dask cluster (`address`: a scheduler, or `local`)."""
 
     def __init__(self, address: str, target_bytes: int | None = None) -> None:
         if not address:
@@ -51,35 +51,27 @@ class DaskExecutor:
         self.address = address
         self.target_bytes = target_bytes
 
-    def __call__(
-        self, inputs: Sequence[InputFile], cfg: ScanConfig, progress: Progress | None = None
-    ) -> Iterator[ShardResult]:
-        joiner: Joiner | None = None
-        for plan, part in self._run(inputs, cfg, progress):
-            if joiner is None:
-                joiner = Joiner(plan)
-            yield from joiner.add(part)
+    def plan(self, inputs: Sequence[InputFile]) -> list[Shard]:
+        """Shards sized for the cluster: several per worker thread (for balance)."""
+        target = self.target_bytes
+        if target is None:
+            threads = LOCAL_WORKERS if self.address == LOCAL else self._threads()
+            target = choose_target(inputs, max(threads, 2))
+        return plan_shards(inputs, target)
 
-    def ranges(
-        self, inputs: Sequence[InputFile], cfg: ScanConfig, progress: Progress | None = None
-    ) -> Iterator[ShardResult]:
-        """Each byte range's result as it finishes, not joined per file (`api.merge` joins
-        them), so the caller never holds a whole large file's results at once."""
-        for _, part in self._run(inputs, cfg, progress):
-            yield part
+    def _threads(self) -> int:
+        with contextlib.ExitStack() as stack:
+            client = _client(self.address, stack)
+            return sum(client.nthreads().values()) or 1
 
-    def _run(
-        self, inputs: Sequence[InputFile], cfg: ScanConfig, progress: Progress | None
-    ) -> Iterator[tuple[list[Shard], ShardResult]]:
-        from distributed import as_completed
+    def run(
+        self, plan: Sequence[Shard], cfg: ScanConfig, progress: Progress | None = None
+    ) -> Iterator[ShardResult]:
+        """Each shard's result as it finishes (ranges are joined by the caller)."""
+        from distributed import KilledWorker, as_completed
 
         with contextlib.ExitStack() as stack:
             client = _client(self.address, stack)
-            threads = sum(client.nthreads().values()) or 1
-            target = self.target_bytes
-            if target is None:
-                target = choose_target(inputs, max(threads, 2))
-            plan = plan_shards(inputs, target)
             tasks = batches(plan)
             futures = client.map(scan_batch, tasks, cfg=cfg, pure=False)
             by_key = {f.key: task for f, task in zip(futures, tasks, strict=True)}
@@ -87,10 +79,9 @@ class DaskExecutor:
                 task = by_key.pop(fut.key)
                 try:
                     results = fut.result()
-                except Exception as exc:  # a lost worker is a coverage gap, not a crash
-                    results = [failed(s, exc) for s in task]
+                except KilledWorker as exc:  # distributed gave up: workers died holding it
+                    results = [lost(s, exc) for s in task]
                 fut.release()
                 if progress is not None:
                     progress(sum(shard_bytes(s) for s in task))
-                for result in results:
-                    yield plan, result
+                yield from results

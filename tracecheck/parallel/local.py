@@ -2,10 +2,11 @@
 
 Owns running shard tasks on `concurrent.futures.ProcessPoolExecutor` (one process per core by
 default) and reporting progress as tasks finish. With one worker it scans in this process,
-in order (the api's default executor: large mbox files in 64 MiB ranges, so no file's results
-are held whole, hashed by a thread as they are read). Results do not depend on the worker
-count: ranges are joined per file before they leave here (or by `api.merge`), and the api
-sorts files. Never prints, never decides cut points (`sources.shards`).
+in order (large mbox files in 64 MiB ranges, so no file's results are held whole, hashed by a
+thread as they are read). Results do not depend on the worker count: the api joins ranges and
+sorts files (`merge`). A worker process that dies is recorded (`worker-lost`); any other
+exception is tracecheck's and propagates. Never prints, never decides cut points
+(`sources.shards`).
 """
 
 from __future__ import annotations
@@ -15,9 +16,10 @@ import hashlib
 import os
 from collections.abc import Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor, as_completed
+from concurrent.futures.process import BrokenProcessPool
 
 from tracecheck.model import ShardResult
-from tracecheck.parallel.base import Joiner, Progress, batches, failed, scan_batch, shard_bytes
+from tracecheck.parallel.base import Progress, batches, lost, scan_batch, shard_bytes
 from tracecheck.scanner import ScanConfig, scan_shard, warm
 from tracecheck.sources.files import InputFile
 from tracecheck.sources.shards import Shard, choose_target, plan_shards, whole
@@ -72,7 +74,7 @@ def default_workers() -> int:
 
 
 class LocalExecutor:
-    """`LocalExecutor(workers)(inputs, cfg, progress)` → one ShardResult per input file."""
+    """`Executor` on this machine's cores (`workers` processes; 1 scans in this process)."""
 
     def __init__(self, workers: int | None = None, target_bytes: int | None = None) -> None:
         if workers is not None and workers < 1:
@@ -89,25 +91,11 @@ class LocalExecutor:
             target = choose_target(inputs, self.workers)
         return plan_shards(inputs, target)
 
-    def __call__(
-        self, inputs: Sequence[InputFile], cfg: ScanConfig, progress: Progress | None = None
+    def run(
+        self, plan: Sequence[Shard], cfg: ScanConfig, progress: Progress | None = None
     ) -> Iterator[ShardResult]:
-        plan = self.plan(inputs)
-        joiner = Joiner(plan)
-        for part in self._run(plan, cfg, progress):
-            yield from joiner.add(part)
-
-    def ranges(
-        self, inputs: Sequence[InputFile], cfg: ScanConfig, progress: Progress | None = None
-    ) -> Iterator[ShardResult]:
-        """Like calling the executor, but each byte range's result is yielded as it finishes
-        instead of being held until its file is complete (`api.merge` joins them): the
-        caller never holds a whole large file's results at once."""
-        return self._run(self.plan(inputs), cfg, progress)
-
-    def _run(
-        self, plan: list[Shard], cfg: ScanConfig, progress: Progress | None
-    ) -> Iterator[ShardResult]:
+        """Each shard's result as it finishes (ranges are not joined here: the caller never
+        holds a whole large file's results at once)."""
         # Ranged files are hashed here, in a thread, while the ranges are scanned (hashlib
         # releases the GIL), instead of by the scan of the first range reading to the end.
         ranged = sorted({s.input.path for s in plan if s.ranged})
@@ -134,8 +122,8 @@ class LocalExecutor:
                 task = futures.pop(fut)
                 try:
                     results = fut.result()
-                except Exception as exc:  # a dead worker is a coverage gap, not a crash
-                    results = [failed(s, exc) for s in task]
+                except BrokenProcessPool as exc:  # the worker process died (killed, OOM)
+                    results = [lost(s, exc) for s in task]
                 del fut
                 if progress is not None:
                     progress(sum(shard_bytes(s) for s in task))

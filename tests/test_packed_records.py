@@ -9,7 +9,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from tracecheck.model import Finding, Flow, Locator, Severity
-from tracecheck.packed import BLOCK, Packed, Packer
+from tracecheck.packed_records import BLOCK, Packed, Packer
 
 
 def _finding(i: int) -> Finding:
