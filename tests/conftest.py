@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
 
+from tracecheck.isolation import STRICT_ENV
 from tracecheck.model import Locator
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -70,3 +72,9 @@ def loc(text: str) -> Locator:
         path, _, item = head.partition(":")
         return Locator(path=path, item=item, within=within)
     return Locator(path=head, within=within)
+
+
+# Tests run in strict mode: a failure inside tracecheck raises instead of becoming an
+# `internal-error` coverage entry (subprocesses started by tests inherit it). Tests of the
+# non-strict behaviour unset it with monkeypatch.
+os.environ[STRICT_ENV] = "1"

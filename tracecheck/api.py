@@ -24,6 +24,8 @@ from tracecheck.domains import ConsumerDomains
 from tracecheck.errors import InputError, UsageError
 from tracecheck.findings import failing as _failing
 from tracecheck.findings import fingerprint
+from tracecheck.isolation import strict as strict_mode
+from tracecheck.isolation import where_raised
 from tracecheck.merge import Joiner, Merger, file_key
 from tracecheck.model import (
     ExtractLimits,
@@ -371,6 +373,25 @@ def _log_analysis(
     return summary, tuple(found)
 
 
+EXIT_CLEAN = 0
+EXIT_FINDINGS = 1
+EXIT_ERROR = 2
+EXIT_INCOMPLETE = 3
+"""Exit codes (docs/output.md): 3 beats 1 and 0 — a run that tracecheck could not finish is
+never reported as clean, whatever `--fail-on` or `--exit-zero` say."""
+
+
+def exit_code(result: ScanResult, fail_on: Severity | None, *, exit_zero: bool = False) -> int:
+    """The exit code of a scan: 3 when tracecheck failed on part of the input (an
+    `internal-error` or `worker-lost` entry), else 1 when findings fail the run (unless
+    `exit_zero`), else 0."""
+    if result.incomplete:
+        return EXIT_INCOMPLETE
+    if not exit_zero and fails(result, fail_on):
+        return EXIT_FINDINGS
+    return EXIT_CLEAN
+
+
 def failing(result: ScanResult, fail_on: Severity | None) -> list[Finding]:
     """Findings that make the default exit code 1: consumer flows, at or above `fail_on`,
     not reserved test data. `fail_on=None` means never fail."""
@@ -402,6 +423,9 @@ __all__ = [
     "ScanResult",
     "check_paths",
     "executor_for",
+    "exit_code",
+    "strict_mode",
+    "where_raised",
     "failing",
     "fails",
     "fingerprint",

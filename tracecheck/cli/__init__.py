@@ -45,7 +45,9 @@ def main() -> None:
         rv = app(standalone_mode=False)
     except exit_cls as e:
         sys.exit(e.exit_code)
-    except abort_cls:
+    except abort_cls as e:
+        if isinstance(e.__cause__, EOFError):  # click turns an escaping EOFError into Abort
+            _internal_error(e.__cause__)
         print("tracecheck: interrupted", file=sys.stderr)
         sys.exit(130)
     except click_error as e:
@@ -59,7 +61,23 @@ def main() -> None:
     except KeyboardInterrupt:
         print("tracecheck: interrupted", file=sys.stderr)
         sys.exit(130)
+    except Exception as e:  # a bug in tracecheck: one line and exit 3, never "no findings"
+        _internal_error(e)
     sys.exit(rv if isinstance(rv, int) else 0)
+
+
+def _internal_error(exc: BaseException) -> None:
+    """A failure of tracecheck itself that stopped the command: its type and where it was
+    raised (never its message, which may quote evidence), exit 3. In strict mode
+    (TRACECHECK_STRICT=1) the traceback is shown instead."""
+    from tracecheck import api
+
+    if api.strict_mode():
+        raise exc
+    print(f"tracecheck: internal error: {type(exc).__name__} at {api.where_raised(exc)}; the "
+          "command did not finish (this is a bug in tracecheck; rerun with "
+          "TRACECHECK_STRICT=1 to see the traceback)", file=sys.stderr)
+    sys.exit(api.EXIT_INCOMPLETE)
 
 
 __all__ = ["app", "main"]

@@ -12,12 +12,27 @@ from typing import TextIO
 import typer
 
 from tracecheck.errors import TracecheckError
+from tracecheck.model import ScanResult
 
 
 def fail(message: str, code: int = 2) -> typer.Exit:
     """Print a one-line error and return the Exit to raise."""
     typer.echo(f"tracecheck: error: {message}", err=True)
     return typer.Exit(code)
+
+
+def report_incomplete(result: ScanResult, limit: int = 20) -> None:
+    """On stderr: every part of the input tracecheck failed on (internal errors, lost
+    workers), with its locator, so an incomplete run is never mistaken for a clean one."""
+    gaps = result.incomplete
+    for s in gaps[:limit]:
+        typer.echo(f"tracecheck: {s.kind.value}: {s.locator}: {s.reason}", err=True)
+    if len(gaps) > limit:
+        typer.echo(f"tracecheck: ... and {len(gaps) - limit} more (see the report's coverage)",
+                   err=True)
+    if gaps:
+        typer.echo(f"tracecheck: INCOMPLETE: {len(gaps)} item(s) not scanned because "
+                   "tracecheck failed (exit code 3)", err=True)
 
 
 def use_color(stream: TextIO) -> bool:

@@ -15,7 +15,7 @@ import typer
 
 from tracecheck import __version__, api
 from tracecheck.cli.app import app
-from tracecheck.cli.common import Progress, fail, output_stream, use_color
+from tracecheck.cli.common import Progress, fail, output_stream, report_incomplete, use_color
 from tracecheck.config import load_scan_settings
 from tracecheck.content.extract import ExtractLimits
 from tracecheck.errors import TracecheckError
@@ -99,7 +99,7 @@ def scan(
     """Scan mailbox exports and mail logs for health data sent to or from consumer domains.
 
     Exit codes: 0 nothing at or above --fail-on on a consumer flow; 1 findings; 2 usage,
-    rule-pack or input error.
+    rule-pack or input error; 3 incomplete (tracecheck failed on part of the input).
     """
     try:
         settings = load_scan_settings(config)
@@ -151,8 +151,8 @@ def scan(
     with output_stream(output) as out:
         reporter_for(fmt, color=color).write(result, out, reveal=reveal)
     threshold = None if fail_on is FailOn.NEVER else Severity.parse(fail_on.value)
-    failed = api.fails(result, threshold)
-    raise typer.Exit(1 if failed and not exit_zero else 0)
+    report_incomplete(result)
+    raise typer.Exit(api.exit_code(result, threshold, exit_zero=exit_zero))
 
 
 def _tune_gc() -> None:
