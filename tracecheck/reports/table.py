@@ -14,7 +14,7 @@ from rich.table import Table
 from rich.text import Text
 
 from tracecheck.model import Finding, ScanResult
-from tracecheck.rules.mask import mask_email
+from tracecheck.rules.mask import mask_address
 
 
 def _sort_key(f: Finding) -> tuple[int, int]:
@@ -75,7 +75,7 @@ def summary_lines(result: ScanResult, reveal: bool = False) -> list[str]:
     consumer_msgs = {f.locator for f in result.findings if f.flow.is_consumer}
     addrs = sorted({a for f in result.findings if f.flow.is_consumer
                     for a in f.consumer_addresses})
-    shown = list(dict.fromkeys(a if reveal else mask_email(a) for a in addrs))
+    shown = list(dict.fromkeys(mask_address(a, reveal=reveal) for a in addrs))
     org = ", ".join(result.org.domains) or "(none)"
     how = "inferred from senders" if result.org.inferred else "given"
     lines = [
