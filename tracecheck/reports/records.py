@@ -141,6 +141,8 @@ def result_layout(result: ScanResult, *, reveal: bool = False) -> dict[str, Any]
         "findings": Records(result.findings, lambda f: finding_dict(f, reveal=reveal)),
     }
     del flagged, consumer_flagged
+    if result.incomplete:  # only then, so a complete run's document is unchanged
+        doc["summary"]["incomplete"] = len(result.incomplete)
     if result.log_summary is not None:
         logs = dict(result.log_summary)
         logs["event_list"] = [log_event_dict(e, reveal=reveal) for e in result.log_events]
