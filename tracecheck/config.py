@@ -1,15 +1,18 @@
-"""Organisation settings for scanning: the `[scan]` table of tracecheck.toml (or of
-`[tool.tracecheck]` in pyproject.toml).
+"""The organisation's config file (tracecheck.toml, or `[tool.tracecheck]` in pyproject.toml)
+and its `[scan]` table.
 
-Owns the scan-side keys: org domains, extra consumer domains, a case-reference pattern that
-becomes a health-context signal, allowlisted addresses, disabled detectors, a confidence
-threshold and extra rule packs. The report-side tables (organisation, incident, measures, …)
-belong to `reports.ico.config`; both read the same file. Never scans anything.
+Owns finding and reading that file: `load_config_file` is the only code that opens it, and it
+turns every read, decode and TOML error into a `ConfigError` (exit code 2). Owns the scan-side
+keys too: org domains, extra consumer domains, a case-reference pattern that becomes a
+health-context signal, allowlisted addresses, disabled detectors, a confidence threshold and
+extra rule packs. The report-side tables (organisation, incident, measures, …) are checked by
+`reports.ico.config`, from the table read here. Never scans anything.
 """
 
 from __future__ import annotations
 
 import tomllib
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -38,36 +41,75 @@ class ScanSettings:
     source: str = ""
 
 
-def find_config(cwd: str | Path = ".") -> Path | None:
-    """`./tracecheck.toml`, else `./pyproject.toml` when it has `[tool.tracecheck]`."""
-    base = Path(cwd)
+@dataclass(frozen=True)
+class ConfigFile:
+    """A config file as read: where it is and its tracecheck table."""
+
+    path: Path
+    table: Mapping[str, Any]
+    """The whole file, or the `[tool.tracecheck]` table of a pyproject.toml."""
+
+
+def load_config_file(path: str | Path | None = None, cwd: str | Path = ".") -> ConfigFile | None:
+    """The config file named by `path`, or else the one found in `cwd`: `tracecheck.toml`,
+    else `pyproject.toml` when it has a `[tool.tracecheck]` table. None when no path is given
+    and none is found.
+
+    A pyproject.toml that cannot be read is an error, not "no config": it may hold the
+    organisation's settings, and scanning without them would give other flows."""
+    if path is None:
+        return _discover(Path(cwd))
+    p = Path(path)
+    if not p.is_file():
+        raise ConfigError(f"{p}: config file not found")
+    return ConfigFile(p, _read_table(p))
+
+
+def _discover(base: Path) -> ConfigFile | None:
     if (base / "tracecheck.toml").is_file():
-        return base / "tracecheck.toml"
+        return ConfigFile(base / "tracecheck.toml", _read_table(base / "tracecheck.toml"))
     pyproject = base / "pyproject.toml"
     if pyproject.is_file():
-        try:
-            data = tomllib.loads(pyproject.read_text(encoding="utf-8"))
-        except (OSError, tomllib.TOMLDecodeError, UnicodeDecodeError):
-            return None
-        if "tracecheck" in data.get("tool", {}):
-            return pyproject
+        table = _tool_table(_parse(pyproject))
+        if table is not None:
+            return ConfigFile(pyproject, table)
     return None
 
 
-def read_table(path: Path) -> dict[str, Any]:
+def _read_table(path: Path) -> dict[str, Any]:
     """The tracecheck table of a config file (the whole file, or `[tool.tracecheck]`)."""
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"{path}: not valid TOML ({exc})") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"{path}: cannot read ({exc})") from None
+    data = _parse(path)
     if path.name == "pyproject.toml":
-        table = data.get("tool", {}).get("tracecheck")
-        if not isinstance(table, dict):
+        table = _tool_table(data)
+        if table is None:
             raise ConfigError(f"{path}: no [tool.tracecheck] table")
         return table
     return data
+
+
+def _tool_table(pyproject: dict[str, Any]) -> dict[str, Any] | None:
+    tool = pyproject.get("tool")
+    table = tool.get("tracecheck") if isinstance(tool, dict) else None
+    return table if isinstance(table, dict) else None
+
+
+def _parse(path: Path) -> dict[str, Any]:
+    """The file as TOML; every way it can fail is a ConfigError naming the file."""
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read ({exc.strerror or exc})") from None
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise ConfigError(
+            f"{path}: not UTF-8 text (byte 0x{raw[exc.start]:02x} at offset {exc.start}); "
+            "TOML files must be saved as UTF-8"
+        ) from None
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: not valid TOML ({exc})") from None
 
 
 def _strings(value: Any, where: str) -> tuple[str, ...]:
@@ -80,12 +122,11 @@ def _strings(value: Any, where: str) -> tuple[str, ...]:
 
 def load_scan_settings(path: str | Path | None = None, cwd: str | Path = ".") -> ScanSettings:
     """Read `[scan]` from `path`, or from the config found in `cwd`; empty when none."""
-    p = Path(path) if path is not None else find_config(cwd)
-    if p is None:
+    found = load_config_file(path, cwd)
+    if found is None:
         return ScanSettings()
-    if not p.is_file():
-        raise ConfigError(f"{p}: config file not found")
-    table = read_table(p).get("scan", {})
+    p = found.path
+    table = found.table.get("scan", {})
     if not isinstance(table, dict):
         raise ConfigError(f"{p}: [scan] must be a table")
     unknown = sorted(set(table) - _KEYS)

@@ -1,10 +1,9 @@
 """Golden ICO reports: the same case gives byte-identical Markdown and JSON, equal to the files
-kept in tests/golden/ico/ (regenerate with TRACECHECK_UPDATE_GOLDEN=1 after a deliberate
-change, and read the diff)."""
+kept in tests/golden/ico/ (regenerate with UPDATE_GOLDEN=1 after a deliberate change, and read
+the diff)."""
 
 from __future__ import annotations
 
-import os
 import sys
 from pathlib import Path
 
@@ -13,18 +12,14 @@ import pytest
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "case"))
 from case_scenario import build_case  # noqa: E402
 
-from tracecheck.reports.ico import RENDERERS, IcoConfig, IcoFormat, load_config, render  # noqa: E402
+from tests.reports.golden import check_golden  # noqa: E402
+from tracecheck.reports.ico import IcoConfig, IcoFormat, load_config, render  # noqa: E402
 
 GOLDEN = Path(__file__).resolve().parents[1] / "golden" / "ico"
-UPDATE = os.environ.get("TRACECHECK_UPDATE_GOLDEN") == "1"
 
 
 def check(name: str, text: str) -> None:
-    path = GOLDEN / name
-    if UPDATE:
-        path.write_text(text, encoding="utf-8")
-    assert path.exists(), f"missing golden file {path}; run with TRACECHECK_UPDATE_GOLDEN=1"
-    assert text == path.read_text(encoding="utf-8"), f"{name} differs from the golden file"
+    check_golden(GOLDEN / name, text)
 
 
 @pytest.fixture(scope="module")
@@ -54,10 +49,6 @@ def test_a_rebuilt_case_renders_byte_identical(tmp_path, snapshots):
     for fmt in IcoFormat:
         assert render(again.snapshot(), cfg, fmt) == render(snapshots["full"], cfg, fmt)
     again.close()
-
-
-def test_every_format_has_a_renderer():
-    assert set(RENDERERS) == set(IcoFormat)
 
 
 def test_an_empty_case_still_renders_every_format(tmp_path):

@@ -12,7 +12,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "case"))
 import case_scenario as sc  # noqa: E402
 
 from tracecheck.reports.ico import IcoConfig, IcoFormat, render  # noqa: E402
-from tracecheck.reports.ico.masking import mask_address, mask_value  # noqa: E402
+from tracecheck.rules.mask import mask_address, mask_identifier  # noqa: E402
 
 SECRETS = (sc.NHS1, sc.NHS2, "943 476 5919", sc.JANE, sc.BOB, "kim.b@yahoo.co.uk",
            "loss of taste", "case 943 *** **** tested")
@@ -56,5 +56,7 @@ def test_masks():
     assert mask_address("@gmail.com") == "***@gmail.com"
     assert mask_address("not-an-address") == "***"
     assert mask_address("jane@gmail.com", reveal=True) == "jane@gmail.com"
-    assert mask_value("943 476 5919") == "943 *** ****"
-    assert mask_value("ab") == "***"
+    assert mask_address('"a@b"@gmail.com') == '"***@gmail.com'  # the domain follows the last @
+    # one identifier rule everywhere: first three digits and every separator kept
+    assert mask_identifier("943 476 5919") == "943 *** ****"
+    assert mask_identifier("9434765919") == "943*******"

@@ -20,7 +20,7 @@ from tracecheck.cli.app import app
 from tracecheck.cli.common import fail, output_stream
 from tracecheck.errors import TracecheckError
 from tracecheck.reports.ico import IcoFormat, load_config, render
-from tracecheck.reports.ico.masking import mask_address
+from tracecheck.rules.mask import mask_address
 
 
 class ReviewAction(StrEnum):

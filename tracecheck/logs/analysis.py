@@ -11,7 +11,6 @@ domain is (the caller's `is_consumer` does).
 
 from __future__ import annotations
 
-import re
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable
 from typing import Any
@@ -20,27 +19,13 @@ import pandas as pd
 
 from tracecheck.logs.base import norm_message_id, status_rank
 from tracecheck.model import Flow, Locator, LogEvent, MessageRef, Severity
+from tracecheck.rules.mask import mask_subject
 
 IsConsumer = Callable[[str], bool]
 SubjectHits = Callable[[str], list[str]]
 
 MAX_LOCATORS = 20
 """Locators listed per aggregated finding (the count is always complete)."""
-
-_WORD = re.compile(r"\w+")
-
-
-def mask_subject(subject: str) -> str:
-    """Subject shape without its content: each word → first letter + `*`s; digits all `*`."""
-
-    def one(m: re.Match[str]) -> str:
-        w = m.group(0)
-        if w[0].isdigit():
-            return "*" * len(w)
-        return w[0] + "*" * (len(w) - 1)
-
-    return _WORD.sub(one, subject)
-
 
 def event_queue_ids(event: LogEvent) -> list[str]:
     """The event's queue id plus any joined ones (content-filter re-injection, forwarding)."""

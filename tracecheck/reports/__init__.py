@@ -1,1 +1,2 @@
-"""Scan-result reporters: one module per format behind one `Reporter` interface."""
+"""Reporters: one module per format behind one `Reporter` interface and one registry
+(`reports.base`), for `tracecheck scan` (a `ScanResult`) and the ICO report (`reports.ico`)."""

@@ -11,6 +11,7 @@ import itertools
 from typing import Any, TextIO
 
 from tracecheck.model import ScanResult
+from tracecheck.reports.base import Reporter
 from tracecheck.reports.records import finding_dict
 
 _FORMULA = ("=", "+", "-", "@", "\t", "\r")
@@ -26,7 +27,7 @@ def safe_cell(value: Any) -> str:
     return text
 
 
-class CsvReporter:
+class CsvReporter(Reporter[ScanResult]):
     """Findings as CSV with a header row."""
 
     def write(self, result: ScanResult, out: TextIO, *, reveal: bool = False) -> None:

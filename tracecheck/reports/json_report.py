@@ -13,10 +13,11 @@ from collections.abc import Iterable
 from typing import Any, TextIO
 
 from tracecheck.model import ScanResult
+from tracecheck.reports.base import Reporter
 from tracecheck.reports.records import Records, finding_dict, result_layout
 
 
-class JsonReporter:
+class JsonReporter(Reporter[ScanResult]):
     """The full result as one JSON object."""
 
     def write(self, result: ScanResult, out: TextIO, *, reveal: bool = False) -> None:
@@ -61,7 +62,7 @@ def _write_records(records: Iterable[Any], out: TextIO, pad: str) -> None:
     out.write("\n" + pad + "]")
 
 
-class JsonlReporter:
+class JsonlReporter(Reporter[ScanResult]):
     """One finding per line, for streaming into other tools."""
 
     def write(self, result: ScanResult, out: TextIO, *, reveal: bool = False) -> None:

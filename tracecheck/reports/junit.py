@@ -2,7 +2,9 @@
 
 Owns the mapping from a `ScanResult` to one `<testsuite>`: one `<testcase>` per scanned source
 (a file that carries findings fails, with one `<failure>` per finding), then one `<testcase>`
-per coverage gap, marked `<skipped>` with its reason, so a CI view shows what was not scanned.
+per coverage gap, marked `<skipped>` with its reason, so a CI view shows what was not scanned;
+a gap that is tracecheck's own failure (internal-error, worker-lost) is an `<error>` instead,
+so CI marks an incomplete run red.
 Output is deterministic (no timestamps, host names or timings), XML 1.0-safe (characters XML
 cannot carry become U+FFFD) and always masked: JUnit reports are published by CI servers, so
 matched values never appear, even when the caller asks for `reveal`. Never decides exit codes.
@@ -15,6 +17,7 @@ import xml.etree.ElementTree as ET
 from typing import TextIO
 
 from tracecheck.model import Finding, ScanResult, Skipped
+from tracecheck.reports.base import Reporter
 
 SUITE_NAME = "tracecheck"
 # Characters XML 1.0 forbids (C0 controls except tab/LF/CR, surrogates, U+FFFE/U+FFFF).
@@ -50,7 +53,7 @@ def _failure_body(f: Finding) -> str:
     return "\n".join(lines)
 
 
-class JunitReporter:
+class JunitReporter(Reporter[ScanResult]):
     """Writes one JUnit `<testsuite>` (always masked)."""
 
     def write(self, result: ScanResult, out: TextIO, *, reveal: bool = False) -> None:
@@ -92,8 +95,8 @@ def junit_tree(result: ScanResult) -> ET.Element:
         "name": SUITE_NAME,
         "tests": str(len(cases)),
         "failures": str(failures),
-        "errors": "0",
-        "skipped": str(len(result.skipped)),
+        "errors": str(len(result.incomplete)),
+        "skipped": str(len(result.skipped) - len(result.incomplete)),
         "time": "0",
     })
     props = ET.SubElement(suite, "properties")
@@ -112,5 +115,9 @@ def _skipped_case(s: Skipped) -> ET.Element:
     where = f"{s.locator}#{s.part}" if s.part else str(s.locator)
     case = ET.Element("testcase", {"classname": f"{SUITE_NAME}.coverage",
                                    "name": _xml_text(where)})
-    ET.SubElement(case, "skipped", {"message": _xml_text(f"{s.kind}: {s.reason}")})
+    message = _xml_text(f"{s.kind}: {s.reason}")
+    if s.kind.incomplete:
+        ET.SubElement(case, "error", {"message": message, "type": s.kind.value})
+    else:
+        ET.SubElement(case, "skipped", {"message": message})
     return case

@@ -64,7 +64,7 @@ def skipped_dict(s: Skipped | Note) -> dict[str, Any]:
 
 def log_event_dict(e: LogEvent, *, reveal: bool = False) -> dict[str, Any]:
     """A log event; the subject is masked unless `reveal`."""
-    from tracecheck.rules.mask import mask_words
+    from tracecheck.rules.mask import mask_subject
 
     return {
         "log_format": e.log_format,
@@ -79,7 +79,7 @@ def log_event_dict(e: LogEvent, *, reveal: bool = False) -> dict[str, Any]:
         "message_id": e.message_id,
         "queue_id": e.queue_id,
         "size": e.size,
-        "subject": e.subject if reveal else mask_words(e.subject),
+        "subject": mask_subject(e.subject, reveal=reveal),
         "direction": e.direction,
         "forwarding": e.forwarding,
         "actor": e.actor,
@@ -141,6 +141,8 @@ def result_layout(result: ScanResult, *, reveal: bool = False) -> dict[str, Any]
         "findings": Records(result.findings, lambda f: finding_dict(f, reveal=reveal)),
     }
     del flagged, consumer_flagged
+    if result.incomplete:  # only then, so a complete run's document is unchanged
+        doc["summary"]["incomplete"] = len(result.incomplete)
     if result.log_summary is not None:
         logs = dict(result.log_summary)
         logs["event_list"] = [log_event_dict(e, reveal=reveal) for e in result.log_events]

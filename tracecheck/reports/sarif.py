@@ -5,7 +5,9 @@ detectors of the packs named in the result (read again from `PackRef.path`; a pa
 longer loads degrades to a bare rule id), one result per finding with a physical location (the
 source file, relative to the scan root where possible), a logical location (message locator and
 MIME part) and `partialFingerprints` carrying tracecheck's stable fingerprint, and one tool
-notification per skipped input so coverage gaps show next to the results.
+notification per skipped input so coverage gaps show next to the results. A run on which
+tracecheck failed on part of the input (`ScanResult.incomplete`) has `executionSuccessful`
+false and an `error` notification for each such entry.
 
 SARIF is meant to be uploaded to dashboards other people can read, so it is always masked: it
 never carries a matched value, even when the caller asks for `reveal`. Never decides exit codes;
@@ -33,7 +35,7 @@ from tracecheck.model import (
     Skipped,
     SourceSummary,
 )
-from tracecheck.reports.base import SCHEMA_VERSION
+from tracecheck.reports.base import SCHEMA_VERSION, Reporter
 
 SARIF_VERSION = "2.1.0"
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
@@ -76,7 +78,7 @@ def result_level(f: Finding) -> str:
     return LEVELS[f.severity]
 
 
-class SarifReporter:
+class SarifReporter(Reporter[ScanResult]):
     """Writes a SARIF 2.1.0 log (always masked)."""
 
     def __init__(self, root: str | Path | None = None) -> None:
@@ -110,7 +112,8 @@ def sarif_log(result: ScanResult, *, root: str | Path | None = None) -> dict[str
         },
         "artifacts": [_artifact(s, where) for s in result.sources],
         "invocations": [{
-            "executionSuccessful": True,
+            # False when tracecheck failed on part of the input (the CLI exits 3).
+            "executionSuccessful": not result.incomplete,
             "toolExecutionNotifications": [
                 _notification(s, where) for s in result.skipped
             ],
@@ -295,9 +298,14 @@ def _notification(s: Skipped, where: _Places) -> dict[str, Any]:
         # A file never opened as a source (unsupported, unreadable): locate the file itself.
         else {"artifactLocation": _uri(loc.path, where.base)}
     )
+    # tracecheck's own failure (internal-error, worker-lost) is an error; a gap in the input
+    # is a warning.
+    failed = s.kind.incomplete
+    text = (f"tracecheck failed ({s.kind.value}), not scanned: {s.reason}" if failed
+            else f"not scanned ({s.kind.value}): {s.reason}")
     return {
-        "level": "warning",
-        "message": {"text": f"not scanned ({s.kind.value}): {s.reason}"},
+        "level": "error" if failed else "warning",
+        "message": {"text": text},
         "locations": [{
             "physicalLocation": physical,
             "logicalLocations": [{"fullyQualifiedName": name, "kind": "skipped"}],

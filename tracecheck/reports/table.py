@@ -7,6 +7,7 @@ plain Text, never as markup, so `[...]` in evidence or hostile subjects is shown
 
 from __future__ import annotations
 
+from collections import Counter
 from typing import TextIO
 
 from rich.console import Console
@@ -14,7 +15,8 @@ from rich.table import Table
 from rich.text import Text
 
 from tracecheck.model import Finding, ScanResult
-from tracecheck.rules.mask import mask_email
+from tracecheck.reports.base import Reporter
+from tracecheck.rules.mask import mask_address
 
 
 def _sort_key(f: Finding) -> tuple[int, int]:
@@ -34,7 +36,7 @@ def _row(f: Finding, reveal: bool) -> list[str]:
     ]
 
 
-class TableReporter:
+class TableReporter(Reporter[ScanResult]):
     """Human-readable summary."""
 
     def __init__(self, *, color: bool = False, width: int | None = None) -> None:
@@ -57,7 +59,8 @@ class TableReporter:
             else:
                 console.print("No findings.")
             for line in summary_lines(result, reveal):
-                console.print(Text(line))
+                console.print(Text(line, style="bold red" if line.startswith("INCOMPLETE")
+                                   else ""))
             return
         if findings:
             out.write("flow\tseverity\trule\tdate\tsender\tconsumer\twhere\tevidence\n")
@@ -75,7 +78,7 @@ def summary_lines(result: ScanResult, reveal: bool = False) -> list[str]:
     consumer_msgs = {f.locator for f in result.findings if f.flow.is_consumer}
     addrs = sorted({a for f in result.findings if f.flow.is_consumer
                     for a in f.consumer_addresses})
-    shown = list(dict.fromkeys(a if reveal else mask_email(a) for a in addrs))
+    shown = list(dict.fromkeys(mask_address(a, reveal=reveal) for a in addrs))
     org = ", ".join(result.org.domains) or "(none)"
     how = "inferred from senders" if result.org.inferred else "given"
     lines = [
@@ -99,4 +102,16 @@ def summary_lines(result: ScanResult, reveal: bool = False) -> list[str]:
             f"consumer-bound, {ls.get('not_in_export', 0)} not in the export, "
             f"{ls.get('forwarding_rules', 0)} forwarding rules."
         )
+    if result.incomplete:
+        lines.append(incomplete_line(result))
     return lines
+
+
+def incomplete_line(result: ScanResult) -> str:
+    """The closing line of an incomplete run (tracecheck failed on part of the input)."""
+    kinds = Counter(s.kind.value for s in result.incomplete)
+    n = len(result.incomplete)
+    return (f"INCOMPLETE: tracecheck failed on {n} item{'s' if n != 1 else ''} "
+            f"({', '.join(f'{c} {k}' for k, c in sorted(kinds.items()))}); their content was "
+            f"not scanned, so findings may be missing (see coverage.skipped in --format json). "
+            f"Exit code 3.")

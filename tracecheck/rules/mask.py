@@ -1,9 +1,19 @@
 """Masking: how health data looks whenever it leaves the process without `--reveal`.
 
-Owns the masked forms (identifiers keep their first three digits and separators,
-`943 *** ****`; phrases keep each word's first letter, `t***** p*******`) and the evidence
-snippet: a window of context around a match in which every detector hit, every long digit run
-and every email local part are masked. Never logs anything.
+The one owner of every mask, used by the scan reporters, the ICO report, the review list and
+the log tables alike (docs/output.md, "Masking", states the same rules):
+- an identifier keeps its first three digits and every separator, `943 *** ****`
+  (`9434765919` → `943*******`): the length and layout of what was matched stay visible;
+- a matched phrase keeps each word's first character, `t***** p*******`;
+- a mailbox address keeps the first character of its local part and its domain,
+  `j***@gmail.com` (the domain is the finding); text that is not an address is `***`;
+- a subject keeps each word's first letter and hides every word that starts with a digit
+  whole, `R****** f** ******** ****` (subjects are not run through the detectors, so any
+  number in one may be an identifier or a date of birth);
+- an evidence snippet is a window of context around a match in which every detector hit,
+  every long digit run and every email local part are masked.
+Every function that takes `reveal` returns its input unchanged when it is set. Never logs
+anything.
 """
 
 from __future__ import annotations
@@ -36,12 +46,27 @@ def mask_words(text: str) -> str:
     return _WORD.sub(lambda m: m.group()[0] + "*" * (len(m.group()) - 1), text)
 
 
-def mask_email(addr: str) -> str:
-    """`jane.doe@gmail.com` → `j***@gmail.com`."""
-    local, at, domain = addr.partition("@")
+def mask_address(addr: str, reveal: bool = False) -> str:
+    """`jane.doe@gmail.com` → `j***@gmail.com`; the domain follows the last `@`."""
+    if reveal:
+        return addr
+    local, at, domain = addr.rpartition("@")
     if not at:
-        return mask_words(addr)
+        return "***"
     return f"{local[:1]}***@{domain}"
+
+
+def mask_subject(subject: str, reveal: bool = False) -> str:
+    """Subject shape without its content: each word → first letter + `*`s; a word that
+    starts with a digit → all `*`s."""
+    if reveal:
+        return subject
+    return _WORD.sub(_subject_word, subject)
+
+
+def _subject_word(m: re.Match[str]) -> str:
+    w = m.group()
+    return "*" * len(w) if w[0].isdigit() else w[0] + "*" * (len(w) - 1)
 
 
 def mask_span(text: str, kind: str) -> str:
@@ -60,7 +85,7 @@ def masked_text(text: str, spans: list[tuple[int, int, str]]) -> str:
 
 
 def _scrub_context(text: str) -> str:
-    text = _EMAIL.sub(lambda m: mask_email(m.group()), text)
+    text = _EMAIL.sub(lambda m: mask_address(m.group()), text)
     return _LONG_DIGITS.sub(lambda m: _DIGITS.sub("#", m.group()), text)
 
 

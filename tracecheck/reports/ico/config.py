@@ -1,21 +1,21 @@
-"""The organisation's report settings, read from `tracecheck.toml` or pyproject's
-`[tool.tracecheck]`.
+"""The organisation's report settings: the report-side tables of the config file.
 
 Owns the TOML tables the ICO report reads (organisation, reporter, dpo, incident, measures,
 notifications), their defaults, and the checks that turn a typo or a bad date into a
 `ConfigError` naming the key. Unknown top-level tables are left alone (other commands may read
-them). Never computes report numbers and never writes files.
+them). Never opens the file itself (`tracecheck.config` finds and reads it), never computes
+report numbers and never writes files.
 """
 
 from __future__ import annotations
 
-import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, tzinfo
 from pathlib import Path
 from typing import Any
 
+from tracecheck.config import load_config_file
 from tracecheck.errors import ConfigError
 
 DEFAULT_TZ_NAME = "Europe/London"
@@ -141,11 +141,11 @@ _IGNORED_TOP = {"organisation"}  # keys other commands may add there (e.g. domai
 
 
 def _london() -> tzinfo:
-    try:
-        from zoneinfo import ZoneInfo
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+    try:
         return ZoneInfo(DEFAULT_TZ_NAME)
-    except Exception:  # no tz database: UTC is the honest fallback
+    except ZoneInfoNotFoundError:  # no tz database: UTC is the honest fallback
         return UTC
 
 
@@ -233,41 +233,10 @@ def from_mapping(data: Mapping[str, Any], source: str = "") -> IcoConfig:
 
 
 def load_config(path: str | Path | None = None, cwd: str | Path = ".") -> IcoConfig:
-    """Read the report settings.
-
-    With `path`: that file (a `pyproject.toml` is read from `[tool.tracecheck]`). Without:
-    `./tracecheck.toml`, else `[tool.tracecheck]` in `./pyproject.toml`, else empty settings
-    (the report then prompts for every missing answer).
-    """
-    if path is None:
-        base = Path(cwd)
-        for candidate in (base / "tracecheck.toml", base / "pyproject.toml"):
-            if candidate.is_file():
-                cfg = _read(candidate, required=candidate.name == "tracecheck.toml")
-                if cfg is not None:
-                    return cfg
+    """The report settings from the config file `tracecheck.config` finds and reads (`path`,
+    else `./tracecheck.toml`, else `[tool.tracecheck]` in `./pyproject.toml`); empty settings
+    when there is none (the report then prompts for every missing answer)."""
+    found = load_config_file(path, cwd)
+    if found is None:
         return IcoConfig()
-    p = Path(path)
-    if not p.is_file():
-        raise ConfigError(f"{p}: config file not found")
-    cfg = _read(p, required=True)
-    assert cfg is not None
-    return cfg
-
-
-def _read(path: Path, required: bool) -> IcoConfig | None:
-    try:
-        with path.open("rb") as fh:
-            data = tomllib.load(fh)
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"{path}: not valid TOML ({exc})") from None
-    except OSError as exc:
-        raise ConfigError(f"{path}: cannot read ({exc.strerror})") from None
-    if path.name == "pyproject.toml":
-        table = data.get("tool", {}).get("tracecheck")
-        if table is None:
-            if required:
-                raise ConfigError(f"{path}: no [tool.tracecheck] table")
-            return None
-        data = table
-    return from_mapping(data, source=path.name)
+    return from_mapping(found.table, source=found.path.name)

@@ -13,7 +13,7 @@ import jinja2
 
 from tracecheck.reports.ico import charts
 from tracecheck.reports.ico.document import Table
-from tracecheck.reports.ico.report import IcoReport, flagged_table
+from tracecheck.reports.ico.report import IcoReport, IcoReporter, flagged_table
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,3 +55,11 @@ def render(report: IcoReport) -> str:
     chart_list = [Chart(title, svg) for title, svg in drawn if svg]
     template = _environment().get_template("ico.html.j2")
     return template.render(report=report, n=n, charts=chart_list, appendix=_appendix(report))
+
+
+class IcoHtmlReporter(IcoReporter):
+    """`report --format html`."""
+
+    def render(self, report: IcoReport) -> str:
+        """The report as text."""
+        return render(report)

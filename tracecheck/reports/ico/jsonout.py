@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 
-from tracecheck.reports.ico.report import REPORT_SCHEMA_VERSION, IcoReport
+from tracecheck.reports.ico.report import REPORT_SCHEMA_VERSION, IcoReport, IcoReporter
 
 
 def to_dict(report: IcoReport) -> dict[str, object]:
@@ -57,3 +57,11 @@ def to_dict(report: IcoReport) -> dict[str, object]:
 def render(report: IcoReport) -> str:
     """The report as indented JSON text (ends with one newline)."""
     return json.dumps(to_dict(report), indent=2, ensure_ascii=False) + "\n"
+
+
+class IcoJsonReporter(IcoReporter):
+    """`report --format json`."""
+
+    def render(self, report: IcoReport) -> str:
+        """The report as text."""
+        return render(report)

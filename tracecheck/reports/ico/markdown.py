@@ -7,7 +7,7 @@ the case and never adds a value the report model did not put there.
 from __future__ import annotations
 
 from tracecheck.reports.ico.document import Field, Section, Table
-from tracecheck.reports.ico.report import IcoReport, flagged_table
+from tracecheck.reports.ico.report import IcoReport, IcoReporter, flagged_table
 
 
 def _cell(text: str) -> str:
@@ -96,3 +96,11 @@ def render(report: IcoReport) -> str:
     lines += ["## Appendix: flagged messages", ""]
     lines += _table(flagged_table(report, fingerprints=True))
     return "\n".join(lines).rstrip("\n") + "\n"
+
+
+class IcoMarkdownReporter(IcoReporter):
+    """`report --format md`."""
+
+    def render(self, report: IcoReport) -> str:
+        """The report as text."""
+        return render(report)

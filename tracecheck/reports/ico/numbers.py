@@ -18,7 +18,7 @@ from tracecheck.case import dedup
 from tracecheck.case.review import Status, counted
 from tracecheck.case.snapshot import CaseSnapshot
 from tracecheck.model import Finding, LogEvent, MessageRef
-from tracecheck.reports.ico.masking import mask_address
+from tracecheck.rules.mask import mask_address
 
 IDENTIFIER_CATEGORIES = frozenset(
     {"identifier", "health-identifier", "nhs-number", "chi-number", "hc-number", "chi"}

@@ -1,16 +1,20 @@
 """The ICO breach report as a format-neutral document: sections mapped to the ICO form and to
 UK GDPR Art. 33(3), built from a case snapshot and the organisation's settings.
 
-Owns the report record and the order of its part. Every renderer (Markdown, HTML, JSON)
+Owns the report record and the order of its parts, what a report is written from (`IcoCase`)
+and the base of the three ICO reporters (`IcoReporter`). Every renderer (Markdown, HTML, JSON)
 reads this one document, so the formats cannot disagree. Never writes files and never includes
 an unmasked identifier, address or evidence snippet unless built with reveal.
 """
 
 from __future__ import annotations
 
+import abc
 from dataclasses import dataclass
+from typing import TextIO
 
 from tracecheck.case.snapshot import CaseSnapshot
+from tracecheck.reports.base import Reporter
 from tracecheck.reports.ico import deadline
 from tracecheck.reports.ico import sections as part
 from tracecheck.reports.ico.config import IcoConfig
@@ -38,6 +42,26 @@ class IcoReport:
     sections: tuple[Section, ...]
     coverage: Section
     logs: dict[str, object] | None
+
+
+@dataclass(frozen=True)
+class IcoCase:
+    """What an ICO report is written from: a case and the organisation's settings."""
+
+    snapshot: CaseSnapshot
+    config: IcoConfig
+
+
+class IcoReporter(Reporter["IcoCase"]):
+    """The ICO formats' base: builds the one report document, then renders it as text."""
+
+    def write(self, subject: IcoCase, out: TextIO, /, *, reveal: bool = False) -> None:
+        """Write the report for `subject`; unmasked values only with `reveal`."""
+        out.write(self.render(build(subject.snapshot, subject.config, reveal=reveal)))
+
+    @abc.abstractmethod
+    def render(self, report: IcoReport) -> str:
+        """The report as text in this format."""
 
 
 def build(snapshot: CaseSnapshot, config: IcoConfig, *, reveal: bool = False) -> IcoReport:

@@ -628,6 +628,12 @@ def coverage(s: CaseSnapshot, n: Numbers) -> Section:
     ]
     if any(src.changed for src in s.sources):
         paragraphs.append("WARNING: at least one source file changed during the scan.")
+    failed = sum(1 for sk in s.skipped if sk.kind.incomplete)
+    if failed:
+        paragraphs.append(
+            f"WARNING: the scan is INCOMPLETE: tracecheck failed on {failed} item(s) "
+            "(internal-error or worker-lost, listed below), so their content was not "
+            "examined and the figures in this report may be too low until they are rescanned.")
     copies = [(key, ", ".join(locs)) for key, locs in n.copies]
     tables = [
         Table(
