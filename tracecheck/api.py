@@ -9,17 +9,21 @@ CLI does); findings, flows and quoted-reply rules belong to `findings`, `triage`
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
+import gc
 import hashlib
 import os
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol, TextIO
 
 from tracecheck import __version__
-from tracecheck.config import ScanSettings
+from tracecheck.case.review import Decision, DecisionRecord, ReviewRow
+from tracecheck.case.review import Status as ReviewStatus
+from tracecheck.config import ScanSettings, load_scan_settings
 from tracecheck.domains import ConsumerDomains
 from tracecheck.errors import InputError, UsageError
 from tracecheck.findings import failing as _failing
@@ -42,10 +46,15 @@ from tracecheck.model import (
     SourceSummary,
 )
 from tracecheck.parallel.base import Executor
+from tracecheck.reports.base import IcoFormat, ReportFormat, reporter_for
 from tracecheck.rules.pack import Pack, load_packs
 from tracecheck.scanner import ScanConfig
 from tracecheck.shipped_rules import default_pack_paths
 from tracecheck.sources.files import InputFile, discover
+
+if TYPE_CHECKING:
+    from tracecheck.baseline import Baseline
+    from tracecheck.case import CaseStore
 
 
 @dataclass(frozen=True)
@@ -156,7 +165,28 @@ def scan(
 
     `checkpoint` saves each finished file and hands back files an earlier (interrupted) run
     saved; `executor` overrides the one the options ask for."""
-    opts = options or ScanOptions()
+    with _collect_less_often():
+        return _scan(paths, options or ScanOptions(), progress, checkpoint, executor)
+
+
+@contextlib.contextmanager
+def _collect_less_often() -> Iterator[None]:
+    """A scan allocates millions of short-lived objects (message trees, text units) and
+    keeps few: while it runs, the young generation is collected less often and what is
+    loaded by then (modules, rule packs) is left out of full collections. About 5% of the
+    CPU of a content scan; worker processes forked meanwhile inherit both."""
+    threshold = gc.get_threshold()
+    gc.freeze()
+    gc.set_threshold(10_000, 10, 10)
+    try:
+        yield
+    finally:
+        gc.set_threshold(*threshold)
+        gc.unfreeze()
+
+
+def _scan(paths: Sequence[str], opts: ScanOptions, progress: ProgressSink | None,
+          checkpoint: Checkpoint | None, executor: Executor | None) -> ScanResult:
     if not paths:
         raise UsageError("give at least one file or folder to scan")
     packs = resolve_packs(opts.rules)
@@ -371,6 +401,276 @@ def _log_analysis(
     summary = correlate(events, refs, consumer.is_consumer)
     found = log_findings(events, consumer.is_consumer, subject_hits)
     return summary, tuple(found)
+
+
+# --- options as commands take them ----------------------------------------------------------
+
+
+def scan_options(
+    config: str | Path | None = None,
+    *,
+    rules: Sequence[str] = (),
+    org_domains: Sequence[str] = (),
+    consumer_domains: Sequence[str] = (),
+    disable: Sequence[str] = (),
+    min_confidence: float | None = None,
+    all_messages: bool = False,
+    regex_timeout: float | None = None,
+    max_depth: int | None = None,
+    max_members: int | None = None,
+    max_expanded_mb: int | None = None,
+    max_ratio: float | None = None,
+    max_message_mb: int | None = None,
+    log_year: int | None = None,
+    log_tz: str | None = None,
+    workers: int | None = 1,
+    dask: str | None = None,
+) -> ScanOptions:
+    """The options of a scan from the organisation's config file (`config`, else the one
+    found in the current folder) and the command line's flags, which win where given. Every
+    command that scans (`scan`, `baseline create|update`) builds its options here."""
+    settings = load_scan_settings(config)
+    default = ExtractLimits()
+    limits = ExtractLimits(
+        max_depth=max_depth or default.max_depth,
+        max_members=max_members or default.max_members,
+        max_total_bytes=(max_expanded_mb * 1024 * 1024 if max_expanded_mb
+                         else default.max_total_bytes),
+        max_ratio=max_ratio or default.max_ratio,
+        max_message_bytes=(max_message_mb * 1024 * 1024 if max_message_mb
+                           else default.max_message_bytes),
+    )
+    opts = ScanOptions.from_settings(
+        settings, rules=tuple(rules), org_domains=tuple(org_domains),
+        extra_consumer=tuple(consumer_domains), disabled=tuple(disable),
+        min_confidence=min_confidence, all_messages=all_messages or None,
+        regex_timeout=regex_timeout, limits=limits, log_year=log_year, log_tz=log_tz)
+    return dataclasses.replace(opts, workers=workers, dask=dask)
+
+
+# --- a scan into a case ----------------------------------------------------------------------
+
+
+def scan_into_case(paths: Sequence[str], options: ScanOptions, case: str | Path, *,
+                   arguments: Sequence[str] = (), progress: ProgressSink | None = None
+                   ) -> ScanResult:
+    """`scan`, keeping the evidence trail in the case at `case` (created when missing): a
+    run with its manifest, every file saved as it is finished (an interrupted run resumes
+    from them), and the result with the source hashes taken at the end. A run that does not
+    finish is marked interrupted."""
+    import platform
+    from datetime import UTC, datetime
+
+    from tracecheck.case import CaseStore
+
+    store = CaseStore.open(case)
+    try:
+        run_id = store.begin_run({
+            "tool_version": __version__,
+            "python": platform.python_version(),
+            "packs": [{"pack": p.id, "version": p.version, "sha256": p.sha256, "path": p.path}
+                      for p in resolve_packs(options.rules)],
+            "arguments": list(arguments),
+            "started": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+            "options": options_manifest(options),
+        })
+        try:
+            result = scan(paths, options, progress=progress,
+                          checkpoint=store.checkpoint(run_id))
+        except BaseException:
+            store.mark_interrupted(run_id)
+            raise
+        store.finish_run(run_id, result, source_hashes(result))
+    finally:
+        store.close()
+    return result
+
+
+# --- what commands do with a result ----------------------------------------------------------
+
+
+def apply_baseline(result: ScanResult, baseline: Baseline) -> ScanResult:
+    """`result` without the findings `baseline` accepts (the result says which file was
+    applied and what it left out). `load_baseline` reads the file."""
+    from tracecheck.baseline import apply_baseline as apply
+
+    return apply(result, baseline)
+
+
+def write_result(result: ScanResult, fmt: ReportFormat, out: TextIO, *, reveal: bool = False,
+                 color: bool = False) -> None:
+    """Write a scan result in one of `tracecheck scan`'s formats."""
+    reporter_for(fmt, color=color).write(result, out, reveal=reveal)
+
+
+# --- the case: review and the ICO report ----------------------------------------------------
+
+
+def _open_case(case: str | Path) -> CaseStore:
+    from tracecheck.case import CaseStore
+
+    return CaseStore.open(case, create=False)
+
+
+def review_list(case: str | Path, *, rule: str | None = None, sender: str | None = None,
+                status: ReviewStatus | None = None, reveal: bool = False) -> list[ReviewRow]:
+    """The case's findings as a review listing shows them: filtered, masked unless
+    `reveal`, each with its current decision."""
+    from tracecheck.case.review import review_rows
+
+    store = _open_case(case)
+    try:
+        return review_rows(store.findings(), store.decisions(), rule=rule, sender=sender,
+                           status=status, reveal=reveal)
+    finally:
+        store.close()
+
+
+def review_mark(case: str | Path, decision: str, *, fingerprints: Sequence[str] = (),
+                rule: str | None = None, sender: str | None = None, reason: str,
+                who: str | None = None) -> tuple[Decision, list[str]]:
+    """Record a decision on findings chosen by fingerprint (or a unique prefix), rule or
+    sender; returns the decision and the fingerprints decided (never empty)."""
+    from tracecheck.baseline import default_who
+
+    try:
+        chosen_decision = Decision.parse(decision)
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
+    if not reason.strip():
+        raise UsageError("mark needs --reason")
+    if not fingerprints and rule is None and sender is None:
+        raise UsageError("choose findings with --fingerprint, --rule or --sender")
+    store = _open_case(case)
+    try:
+        chosen = store.decide(list(fingerprints) or None, rule=rule, sender=sender,
+                              decision=chosen_decision, reason=reason,
+                              who=who or default_who())
+    finally:
+        store.close()
+    if not chosen:
+        raise UsageError("no finding matches the selection")
+    return chosen_decision, chosen
+
+
+def review_history(case: str | Path, fingerprint: str | None = None) -> list[DecisionRecord]:
+    """Every decision recorded in the case, oldest first (optionally for one finding)."""
+    store = _open_case(case)
+    try:
+        return store.decision_history(fingerprint)
+    finally:
+        store.close()
+
+
+def report(case: str | Path, *, config: str | Path | None = None,
+           fmt: IcoFormat = IcoFormat.MD, reveal: bool = False) -> str:
+    """The ICO personal-data-breach report for the case, as text in `fmt`."""
+    from tracecheck.reports.ico import load_config, render
+
+    settings = load_config(config)
+    store = _open_case(case)
+    try:
+        snapshot = store.snapshot()
+    finally:
+        store.close()
+    return render(snapshot, settings, fmt, reveal=reveal)
+
+
+# --- baselines -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class BaselineRun:
+    """What `baseline create|update` did: the file written, the scan behind it, and the
+    entries added, removed and kept."""
+
+    path: Path
+    baseline: Baseline
+    result: ScanResult
+    added: int
+    removed: int
+    kept: int
+
+
+def baseline_create(paths: Sequence[str], options: ScanOptions, output: str | Path, *,
+                    reason: str = "", who: str | None = None, force: bool = False
+                    ) -> BaselineRun:
+    """Scan `paths` and accept every finding (every flow) into a new baseline file."""
+    from tracecheck.baseline import new_baseline, write_baseline
+
+    out = Path(output)
+    if out.exists() and not force:
+        raise UsageError(f"{out} already exists; use `tracecheck baseline update` to keep its "
+                         "reasons, or --force to replace it")
+    check_paths(paths)
+    result = scan(paths, options)
+    baseline = new_baseline(result, paths, reason=reason, who=who)
+    write_baseline(baseline, out)
+    return BaselineRun(out, baseline, result, added=len(baseline.accepted), removed=0, kept=0)
+
+
+def baseline_update(paths: Sequence[str], options: ScanOptions, file: str | Path, *,
+                    reason: str = "", who: str | None = None) -> BaselineRun:
+    """Rescan (`paths`, else the paths the baseline was made from): accept new findings,
+    drop entries no longer found, keep earlier reasons."""
+    from tracecheck.baseline import load_baseline, update_baseline, write_baseline
+
+    path = Path(file)
+    if not path.exists():
+        raise UsageError(f"{path} does not exist; make one with "
+                         "`tracecheck baseline create PATH... --output FILE`")
+    old = load_baseline(path)
+    targets = list(paths or old.generated_from)
+    if not targets:
+        raise UsageError(f"{path} names no paths; give the paths to scan")
+    check_paths(targets)
+    result = scan(targets, options)
+    change = update_baseline(old, result, targets, reason=reason, who=who)
+    write_baseline(change.baseline, path)
+    return BaselineRun(path, change.baseline, result, added=len(change.added),
+                       removed=len(change.removed), kept=len(change.kept))
+
+
+def load_baseline(file: str | Path) -> Baseline:
+    """A baseline file as read: what it accepts, who accepted it, when and why."""
+    from tracecheck.baseline import load_baseline
+
+    return load_baseline(file)
+
+
+# --- rule packs ------------------------------------------------------------------------------
+
+
+def rule_packs(paths: Sequence[str | Path] = ()) -> list[Pack]:
+    """The packs at `paths` (default: the shipped packs), loaded and checked."""
+    from tracecheck.rules.pack import load_pack
+
+    return [load_pack(p) for p in (paths or default_pack_paths())]
+
+
+def rule_pack_examples(path: str | Path) -> list[ExampleOutcome]:
+    """Every detector's match and no-match examples in the pack at `path`, each with
+    whether it behaves as stated."""
+    from tracecheck.rules.pack import example_failures, load_pack
+
+    pack = load_pack(path, check_examples=False)
+    bad = {(d.id, kind, ex) for d, kind, ex in example_failures(pack)}
+    return [ExampleOutcome(det.id, kind, ex, (det.id, kind, ex) not in bad)
+            for det in pack.detectors
+            for kind, examples in (("match", det.examples_match),
+                                   ("no_match", det.examples_no_match))
+            for ex in examples]
+
+
+@dataclass(frozen=True, slots=True)
+class ExampleOutcome:
+    """One example of a detector and whether the pack behaves as it says."""
+
+    detector: str
+    kind: str
+    """`match` or `no_match`."""
+    example: str
+    passed: bool
 
 
 EXIT_CLEAN = 0

@@ -16,7 +16,7 @@ import json
 import os
 import re
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -29,7 +29,6 @@ from tracecheck.packed_records import Packed
 BASELINE_SCHEMA_VERSION = 1
 DEFAULT_BASELINE = ".tracecheck-baseline.json"
 _HEX64 = re.compile(r"[0-9a-f]{64}")
-_OFFSET = re.compile(r"^(.*)@(\d+)$")
 _ENTRY_KEYS = ("fingerprint", "rule", "locator", "part", "flow", "reason", "accepted_by",
                "accepted_at")
 _FORBIDDEN = ("value", "evidence", "subject")
@@ -109,10 +108,16 @@ def default_who() -> str:
         return "unknown"
 
 
-def _sort_key(a: Accepted) -> tuple[str, int, str, str, str]:
-    m = _OFFSET.match(a.locator)
-    path, offset = (m.group(1), int(m.group(2))) if m else (a.locator, -1)
-    return (path, offset, a.part, a.rule, a.fingerprint)
+def _in_order(pairs: Iterable[tuple[Finding, Accepted]]) -> tuple[Accepted, ...]:
+    """Entries in the order their findings' messages sit in the evidence (file, offset or
+    item, part, rule), so a rescan in another order writes the same file."""
+    def key(pair: tuple[Finding, Accepted]) -> tuple[str, int, str, str, str, str]:
+        f, a = pair
+        at = f.at
+        offset = at.offset if at.offset is not None else -1
+        return (at.path, offset, at.item, a.part, a.rule, a.fingerprint)
+
+    return tuple(a for _, a in sorted(pairs, key=key))
 
 
 def _accepted(f: Finding, reason: str, who: str, when: str) -> Accepted:
@@ -142,9 +147,9 @@ def new_baseline(
     """A baseline accepting every finding of `result` (every flow, one entry per fingerprint)."""
     by = default_who() if who is None else who
     when = now or utc_now()
-    entries = [_accepted(f, reason, by, when) for f in _unique(result.findings)]
+    entries = [(f, _accepted(f, reason, by, when)) for f in _unique(result.findings)]
     return Baseline(tool_version=result.tool_version, generated_from=tuple(paths),
-                    rules=_stamps(result), accepted=tuple(sorted(entries, key=_sort_key)))
+                    rules=_stamps(result), accepted=_in_order(entries))
 
 
 def update_baseline(
@@ -165,16 +170,17 @@ def update_baseline(
     previous = {a.fingerprint: a for a in old.accepted}
     current = _unique(result.findings)
     found = {f.fingerprint for f in current}
-    kept = [replace(previous[f.fingerprint], locator=f.locator, part=f.part, flow=f.flow.value)
-            for f in current if f.fingerprint in previous]
-    added = [_accepted(f, reason, by, when) for f in current if f.fingerprint not in previous]
-    removed = [a for a in old.accepted if a.fingerprint not in found]
+    kept = [(f, replace(previous[f.fingerprint], locator=f.locator, part=f.part,
+                        flow=f.flow.value)) for f in current if f.fingerprint in previous]
+    added = [(f, _accepted(f, reason, by, when)) for f in current
+             if f.fingerprint not in previous]
+    # entries no longer found: as the old file had them (they have no message any more)
+    removed = tuple(a for a in old.accepted if a.fingerprint not in found)
     baseline = Baseline(tool_version=result.tool_version, generated_from=tuple(paths),
-                        rules=_stamps(result),
-                        accepted=tuple(sorted([*kept, *added], key=_sort_key)), path=old.path)
-    return BaselineUpdate(baseline=baseline, added=tuple(sorted(added, key=_sort_key)),
-                          removed=tuple(sorted(removed, key=_sort_key)),
-                          kept=tuple(sorted(kept, key=_sort_key)))
+                        rules=_stamps(result), accepted=_in_order([*kept, *added]),
+                        path=old.path)
+    return BaselineUpdate(baseline=baseline, added=_in_order(added), removed=removed,
+                          kept=_in_order(kept))
 
 
 def apply_baseline(result: ScanResult, baseline: Baseline) -> ScanResult:

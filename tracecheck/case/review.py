@@ -13,6 +13,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from tracecheck.model import Finding
+from tracecheck.rules.mask import mask_address
 
 
 class Decision(enum.StrEnum):
@@ -73,3 +74,74 @@ def counted(
         if status is not Status.FALSE_POSITIVE:
             out.append((finding, status))
     return out
+
+
+@dataclass(frozen=True, slots=True)
+class ReviewRow:
+    """One finding as `tracecheck review list` shows it: consumer addresses masked (and the
+    sender, when it is one) unless revealed; the value only when revealed."""
+
+    fingerprint: str
+    date: str | None
+    flow: str
+    rule: str
+    category: str
+    severity: str
+    sender: str
+    consumer_addresses: tuple[str, ...]
+    locator: str
+    where: str
+    evidence: str
+    status: Status
+    decision: Decision | None
+    reason: str | None
+    who: str | None
+    value: str | None
+    """Only when revealed."""
+
+    def as_dict(self) -> dict[str, object]:
+        """The JSON object of `review list --format json` (keys in this order)."""
+        out: dict[str, object] = {
+            "fingerprint": self.fingerprint, "date": self.date, "flow": self.flow,
+            "rule": self.rule, "category": self.category, "severity": self.severity,
+            "sender": self.sender, "consumer_addresses": list(self.consumer_addresses),
+            "locator": self.locator, "where": self.where, "evidence": self.evidence,
+            "status": self.status.value,
+            "decision": self.decision.value if self.decision else None,
+            "reason": self.reason, "who": self.who,
+        }
+        if self.value is not None:
+            out["value"] = self.value
+        return out
+
+
+def review_rows(
+    findings: Iterable[Finding],
+    decisions: Mapping[str, DecisionRecord],
+    *,
+    rule: str | None = None,
+    sender: str | None = None,
+    status: Status | None = None,
+    reveal: bool = False,
+) -> list[ReviewRow]:
+    """The findings a review listing shows (filtered by rule, sender and status), masked."""
+    rows: list[ReviewRow] = []
+    for f in findings:
+        if rule is not None and f.rule != rule:
+            continue
+        if sender is not None and f.sender.lower() != sender.strip().lower():
+            continue
+        st = status_of(f, decisions)
+        if status is not None and st is not status:
+            continue
+        rec = decisions.get(f.fingerprint)
+        consumer = {a.lower() for a in f.consumer_addresses}
+        rows.append(ReviewRow(
+            fingerprint=f.fingerprint, date=f.date, flow=f.flow.value, rule=f.rule,
+            category=f.category, severity=f.severity.label,
+            sender=mask_address(f.sender, reveal) if f.sender.lower() in consumer else f.sender,
+            consumer_addresses=tuple(mask_address(a, reveal) for a in f.consumer_addresses),
+            locator=f.locator, where=f.where, evidence=f.evidence, status=st,
+            decision=rec.decision if rec else None, reason=rec.reason if rec else None,
+            who=rec.who if rec else None, value=f.value if reveal else None))
+    return rows

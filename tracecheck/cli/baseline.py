@@ -1,31 +1,24 @@
 """`tracecheck baseline create|update|audit`: accept known findings so CI fails only on new ones.
 
-A thin shell over `tracecheck.baseline` and `tracecheck.api.scan`: options in, a baseline file
-out, a one-line summary on stdout. Exit codes: 0 done, 2 usage/input error.
+Flags in (the same scan flags as `tracecheck scan`, from `cli.options`), `api.baseline_*`,
+a one-line summary on stdout. Exit codes: 0 done, 2 usage/input error, 3 the scan behind the
+baseline was incomplete.
 """
 
 from __future__ import annotations
 
-import dataclasses
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
 from tracecheck import api
-from tracecheck.baseline import (
-    DEFAULT_BASELINE,
-    load_baseline,
-    new_baseline,
-    update_baseline,
-    write_baseline,
-)
+from tracecheck.cli import options as o
 from tracecheck.cli.app import app
-from tracecheck.cli.common import fail
-from tracecheck.config import load_scan_settings
+from tracecheck.cli.common import fail, report_incomplete
 from tracecheck.errors import TracecheckError
-from tracecheck.model import ScanResult
+
+DEFAULT_BASELINE = Path(api.DEFAULT_BASELINE)
 
 baseline_app = typer.Typer(
     help="Create, update and audit a baseline of accepted findings (fingerprints only, never "
@@ -34,98 +27,61 @@ baseline_app = typer.Typer(
 )
 app.add_typer(baseline_app, name="baseline")
 
-RulesOpt = Annotated[list[Path] | None, typer.Option(
-    "--rules", "-r", help="Rule pack YAML (repeatable); default: the shipped packs.")]
-OrgOpt = Annotated[list[str] | None, typer.Option(
-    "--org-domain", help="An organisation domain (repeatable); default: inferred.")]
-ConsumerOpt = Annotated[list[str] | None, typer.Option(
-    "--consumer-domain", help="Extra consumer mailbox domain (repeatable).")]
-ConfidenceOpt = Annotated[float | None, typer.Option(
-    "--min-confidence", min=0.0, max=1.0,
-    help="Accept matches at or above this confidence (default: the packs' threshold).")]
-ConfigOpt = Annotated[Path | None, typer.Option(
-    "--config", help="Organisation config (default: ./tracecheck.toml, or the tool.tracecheck "
-    "table of ./pyproject.toml), as for `tracecheck scan`.")]
-DisableOpt = Annotated[list[str] | None, typer.Option(
-    "--disable", help="Detector id to switch off (repeatable).")]
-AllOpt = Annotated[bool, typer.Option(
-    "--all-messages", help="Scan every message, not only messages with a consumer address "
-    "(use it here if `tracecheck scan` runs with it).")]
-WorkersOpt = Annotated[int | None, typer.Option(
-    "--workers", "-j", min=1, help="Worker processes (default: all cores).")]
 ReasonOpt = Annotated[str, typer.Option(
     "--reason", help="Why these findings are accepted (stored with each new entry).")]
 WhoOpt = Annotated[str | None, typer.Option(
     "--who", help="Who accepts them (default: $TRACECHECK_USER or the login name).")]
 
 
-@dataclass(frozen=True)
-class _ScanFlags:
-    """The detection options `scan` takes, so a baseline sees what `scan` will see."""
-
-    rules: list[Path] | None
-    org_domain: list[str] | None
-    consumer_domain: list[str] | None
-    min_confidence: float | None
-    config: Path | None
-    disable: list[str] | None
-    all_messages: bool
-    workers: int | None
-
-
-def _scan(paths: list[str], flags: _ScanFlags) -> ScanResult:
-    settings = load_scan_settings(flags.config)
-    options = api.ScanOptions.from_settings(
-        settings,
-        rules=tuple(str(r) for r in flags.rules or ()),
-        org_domains=tuple(flags.org_domain or ()),
-        extra_consumer=tuple(flags.consumer_domain or ()),
-        disabled=tuple(flags.disable or ()),
-        min_confidence=flags.min_confidence,
-        all_messages=flags.all_messages or None,
-    )
-    api.check_paths(paths)
-    return api.scan(paths, dataclasses.replace(options, workers=flags.workers))
-
-
-def _gaps(result: ScanResult) -> str:
-    """Coverage gaps, so a baseline never looks complete when something was not scanned."""
-    n = len(result.skipped)
-    return f" ({n} coverage entries not scanned; see `tracecheck scan --format json`)" if n else ""
+def _done(run: api.BaselineRun, summary: str) -> None:
+    n = len(run.result.skipped)
+    gaps = f" ({n} coverage entries not scanned; see `tracecheck scan --format json`)" if n else ""
+    typer.echo(f"baseline: {summary}{gaps} -> {run.path}")
+    report_incomplete(run.result)
+    if run.result.incomplete:
+        raise typer.Exit(api.EXIT_INCOMPLETE)
 
 
 @baseline_app.command("create")
 def create(
     paths: Annotated[list[str], typer.Argument(help="Mailbox files/folders to scan.")],
     output: Annotated[Path, typer.Option(
-        "--output", "-o", help="Baseline file to write.")] = Path(DEFAULT_BASELINE),
-    rules: RulesOpt = None,
-    org_domain: OrgOpt = None,
-    consumer_domain: ConsumerOpt = None,
-    min_confidence: ConfidenceOpt = None,
-    config: ConfigOpt = None,
-    disable: DisableOpt = None,
-    all_messages: AllOpt = False,
-    workers: WorkersOpt = None,
+        "--output", "-o", help="Baseline file to write.")] = DEFAULT_BASELINE,
     reason: ReasonOpt = "",
     who: WhoOpt = None,
     force: Annotated[bool, typer.Option(
         "--force", help="Overwrite an existing baseline (its reasons are lost).")] = False,
+    rules: o.Rules = None,
+    org_domain: o.OrgDomain = None,
+    consumer_domain: o.ConsumerDomain = None,
+    min_confidence: o.MinConfidence = None,
+    config: o.Config = None,
+    disable: o.Disable = None,
+    all_messages: o.AllMessages = False,
+    workers: o.Workers = None,
+    dask: o.Dask = None,
+    max_depth: o.MaxDepth = None,
+    max_members: o.MaxMembers = None,
+    max_expanded_mb: o.MaxExpandedMb = None,
+    max_ratio: o.MaxRatio = None,
+    max_message_mb: o.MaxMessageMb = None,
+    regex_timeout: o.RegexTimeout = o.REGEX_TIMEOUT,
+    log_year: o.LogYear = None,
+    log_tz: o.LogTz = o.LOG_TZ,
 ) -> None:
     """Scan PATHS and accept every finding (every flow) into a new baseline file."""
-    if output.exists() and not force:
-        raise fail(f"{output} already exists; use `tracecheck baseline update` to keep its "
-                   "reasons, or --force to replace it")
     try:
-        flags = _ScanFlags(rules, org_domain, consumer_domain, min_confidence, config, disable,
-                           all_messages, workers)
-        result = _scan(paths, flags)
-        baseline = new_baseline(result, paths, reason=reason, who=who)
-        write_baseline(baseline, output)
+        options = o.scan_options(
+            config=config, rules=rules, org_domain=org_domain, consumer_domain=consumer_domain,
+            disable=disable, min_confidence=min_confidence, all_messages=all_messages,
+            workers=workers, dask=dask, max_depth=max_depth, max_members=max_members,
+            max_expanded_mb=max_expanded_mb, max_ratio=max_ratio,
+            max_message_mb=max_message_mb, regex_timeout=regex_timeout, log_year=log_year,
+            log_tz=log_tz)
+        run = api.baseline_create(paths, options, output, reason=reason, who=who, force=force)
     except TracecheckError as exc:
         raise fail(str(exc)) from None
-    typer.echo(f"baseline: {len(baseline.accepted)} findings accepted from "
-               f"{result.messages_scanned} messages{_gaps(result)} -> {output}")
+    _done(run, f"{run.added} findings accepted from {run.result.messages_scanned} messages")
 
 
 @baseline_app.command("update")
@@ -134,46 +90,50 @@ def update(
         help="Mailbox files/folders to scan (default: the baseline's generated_from).")] = None,
     baseline_file: Annotated[Path, typer.Option(
         "--baseline", "--output", "-o", "-b",
-        help="Baseline file to update.")] = Path(DEFAULT_BASELINE),
-    rules: RulesOpt = None,
-    org_domain: OrgOpt = None,
-    consumer_domain: ConsumerOpt = None,
-    min_confidence: ConfidenceOpt = None,
-    config: ConfigOpt = None,
-    disable: DisableOpt = None,
-    all_messages: AllOpt = False,
-    workers: WorkersOpt = None,
+        help="Baseline file to update.")] = DEFAULT_BASELINE,
     reason: ReasonOpt = "",
     who: WhoOpt = None,
+    rules: o.Rules = None,
+    org_domain: o.OrgDomain = None,
+    consumer_domain: o.ConsumerDomain = None,
+    min_confidence: o.MinConfidence = None,
+    config: o.Config = None,
+    disable: o.Disable = None,
+    all_messages: o.AllMessages = False,
+    workers: o.Workers = None,
+    dask: o.Dask = None,
+    max_depth: o.MaxDepth = None,
+    max_members: o.MaxMembers = None,
+    max_expanded_mb: o.MaxExpandedMb = None,
+    max_ratio: o.MaxRatio = None,
+    max_message_mb: o.MaxMessageMb = None,
+    regex_timeout: o.RegexTimeout = o.REGEX_TIMEOUT,
+    log_year: o.LogYear = None,
+    log_tz: o.LogTz = o.LOG_TZ,
 ) -> None:
     """Rescan: accept new findings, drop entries no longer found, keep earlier reasons."""
-    if not baseline_file.exists():
-        raise fail(f"{baseline_file} does not exist; make one with "
-                   "`tracecheck baseline create PATH... --output FILE`")
     try:
-        old = load_baseline(baseline_file)
-        targets = list(paths or old.generated_from)
-        if not targets:
-            raise fail(f"{baseline_file} names no paths; give the paths to scan")
-        flags = _ScanFlags(rules, org_domain, consumer_domain, min_confidence, config, disable,
-                           all_messages, workers)
-        result = _scan(targets, flags)
-        change = update_baseline(old, result, targets, reason=reason, who=who)
-        write_baseline(change.baseline, baseline_file)
+        options = o.scan_options(
+            config=config, rules=rules, org_domain=org_domain, consumer_domain=consumer_domain,
+            disable=disable, min_confidence=min_confidence, all_messages=all_messages,
+            workers=workers, dask=dask, max_depth=max_depth, max_members=max_members,
+            max_expanded_mb=max_expanded_mb, max_ratio=max_ratio,
+            max_message_mb=max_message_mb, regex_timeout=regex_timeout, log_year=log_year,
+            log_tz=log_tz)
+        run = api.baseline_update(paths or [], options, baseline_file, reason=reason, who=who)
     except TracecheckError as exc:
         raise fail(str(exc)) from None
-    typer.echo(f"baseline: {len(change.added)} added, {len(change.removed)} removed, "
-               f"{len(change.kept)} kept{_gaps(result)} -> {baseline_file}")
+    _done(run, f"{run.added} added, {run.removed} removed, {run.kept} kept")
 
 
 @baseline_app.command("audit")
 def audit(
     baseline_file: Annotated[Path, typer.Argument(
-        help="Baseline file to list.")] = Path(DEFAULT_BASELINE),
+        help="Baseline file to list.")] = DEFAULT_BASELINE,
 ) -> None:
     """List what a baseline accepts, who accepted it, when and why."""
     try:
-        b = load_baseline(baseline_file)
+        b = api.load_baseline(baseline_file)
     except TracecheckError as exc:
         raise fail(str(exc)) from None
     packs = ", ".join(f"{r.pack} {r.version}" for r in b.rules) or "unknown"

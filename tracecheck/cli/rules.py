@@ -1,4 +1,5 @@
-"""`tracecheck rules list|validate|test`: inspect and check rule packs."""
+"""`tracecheck rules list|validate|test`: inspect and check rule packs (via `api.rule_packs`
+and `api.rule_pack_examples`)."""
 
 from __future__ import annotations
 
@@ -7,11 +8,10 @@ from typing import Annotated
 
 import typer
 
+from tracecheck import api
 from tracecheck.cli.app import app
 from tracecheck.cli.common import fail
 from tracecheck.errors import RulePackError
-from tracecheck.rules.pack import example_failures, load_pack
-from tracecheck.shipped_rules import default_pack_paths
 
 rules_app = typer.Typer(help="List, validate and test rule packs.", no_args_is_help=True)
 app.add_typer(rules_app, name="rules")
@@ -23,13 +23,12 @@ def list_rules(
         help="Packs to list (default: the shipped packs).")] = None,
 ) -> None:
     """List detectors: id, category, severity, pack and description."""
-    paths = packs or default_pack_paths()
-    for path in paths:
-        try:
-            pack = load_pack(path)
-        except RulePackError as exc:
-            raise fail(str(exc)) from None
-        typer.echo(f"{pack.id} {pack.version}  ({path})")
+    try:
+        loaded = api.rule_packs(packs or ())
+    except RulePackError as exc:
+        raise fail(str(exc)) from None
+    for pack in loaded:
+        typer.echo(f"{pack.id} {pack.version}  ({pack.path})")
         for det in pack.detectors:
             typer.echo(f"  {det.id:<22} {det.category:<14} {det.severity.label:<8} "
                        f"{' '.join(det.description.split())[:70]}")
@@ -43,7 +42,7 @@ def validate(
     bad = 0
     for path in packs:
         try:
-            pack = load_pack(path)
+            (pack,) = api.rule_packs([path])
         except RulePackError as exc:
             typer.echo(f"tracecheck: error: {exc}", err=True)
             bad += 1
@@ -61,19 +60,15 @@ def test(
     failed = 0
     for path in packs:
         try:
-            pack = load_pack(path, check_examples=False)
+            outcomes = api.rule_pack_examples(path)
         except RulePackError as exc:
             raise fail(str(exc)) from None
-        bad = {(d.id, kind, ex) for d, kind, ex in example_failures(pack)}
-        for det in pack.detectors:
-            for kind, examples in (("match", det.examples_match),
-                                   ("no_match", det.examples_no_match)):
-                for ex in examples:
-                    ok = (det.id, kind, ex) not in bad
-                    failed += 0 if ok else 1
-                    # Pack examples are authored test strings, not evidence: safe to print.
-                    shown = ex if len(ex) <= 70 else ex[:69] + "…"
-                    typer.echo(f"{'PASS' if ok else 'FAIL'}  {det.id:<22} {kind:<8} {shown}")
+        for ex in outcomes:
+            failed += 0 if ex.passed else 1
+            # Pack examples are authored test strings, not evidence: safe to print.
+            shown = ex.example if len(ex.example) <= 70 else ex.example[:69] + "…"
+            typer.echo(f"{'PASS' if ex.passed else 'FAIL'}  {ex.detector:<22} {ex.kind:<8} "
+                       f"{shown}")
     typer.echo(f"{'all examples pass' if not failed else f'{failed} examples fail'}")
     if failed:
         raise typer.Exit(1)
