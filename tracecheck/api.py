@@ -27,6 +27,8 @@ from tracecheck.model import (
     Flow,
     Locator,
     LogEvent,
+    LogFinding,
+    LogSummary,
     Match,
     MessageInfo,
     MessageRef,
@@ -285,31 +287,18 @@ def _changed_during_scan(before: dict[str, tuple[int, int]]) -> list[Skipped]:
 def _read_logs(
     inputs: Sequence[InputFile], opts: ScanOptions
 ) -> tuple[list[LogEvent], list[Skipped], list[tuple[InputFile, int, int]]]:
-    """Read log files (if the logs package is present) into events and skips."""
+    """Read log files into events, skips and per-file counts, through the logs package's one
+    reading path (`logs.read_log_files`: rotation order, guarded year planning, damage as
+    skips)."""
     if not inputs:
         return [], [], []
-    from tracecheck.logs import plan_years, read_log, rotation_order
+    from tracecheck.logs import read_log_files
 
-    events: list[LogEvent] = []
-    skips: list[Skipped] = []
-    counted: list[tuple[InputFile, int, int]] = []
     by_path = {i.path: i for i in inputs}
-    ordered = rotation_order([i.path for i in inputs])
-    # Year-less syslog stamps: the year is chained through a rotated set (mail.log.2.gz,
-    # mail.log.1, mail.log), from --log-year or else from the files' modification times.
-    years = plan_years(ordered, year=opts.log_year, tz=opts.log_tz)
-    for path in ordered:
-        n_events = n_skips = 0
-        for item in read_log(path, by_path[path].log_format, year=years.get(path, opts.log_year),
-                             tz=opts.log_tz):
-            if isinstance(item, Skipped):
-                skips.append(item)
-                n_skips += 1
-            else:
-                events.append(item)
-                n_events += 1
-        counted.append((by_path[path], n_events, n_skips))
-    return events, skips, counted
+    read = read_log_files(list(by_path), formats={p: i.log_format for p, i in by_path.items()},
+                          year=opts.log_year, tz=opts.log_tz)
+    counted = [(by_path[c.path], c.events, c.skips) for c in read.files]
+    return list(read.events), list(read.skipped), counted
 
 
 def merge(
@@ -463,7 +452,7 @@ class _Merger:
                                          bytes=inp.size, sha256=_file_sha256(inp.path),
                                          messages=n_events, skipped=n_skips))
         log_summary = None
-        log_findings: tuple[dict[str, object], ...] = ()
+        log_findings: tuple[LogFinding, ...] = ()
         if log_sources:
             log_summary, log_findings = _log_analysis(log_events, all_refs, self.consumer,
                                                       packs)
@@ -517,7 +506,7 @@ def _log_analysis(
     refs: Sequence[MessageRef],
     consumer: ConsumerDomains,
     packs: Sequence[Pack],
-) -> tuple[dict[str, object], tuple[dict[str, object], ...]]:
+) -> tuple[LogSummary, tuple[LogFinding, ...]]:
     from tracecheck.logs.analysis import correlate, log_findings
     from tracecheck.model import TextUnit
     from tracecheck.rules.matcher import Matcher

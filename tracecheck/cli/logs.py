@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import json
 import sys
-from enum import StrEnum
 from typing import Annotated
 
 import typer
@@ -13,23 +11,8 @@ from tracecheck import api
 from tracecheck.cli.app import app
 from tracecheck.cli.common import fail, output_stream
 from tracecheck.errors import TracecheckError
-
-
-class View(StrEnum):
-    """Which table to print."""
-
-    EVENTS = "events"
-    BY_SENDER = "by_sender"
-    BY_DOMAIN = "by_domain"
-    BY_DAY = "by_day"
-    BY_MONTH = "by_month"
-
-
-class LogFormat(StrEnum):
-    """Output formats of `tracecheck logs`."""
-
-    CSV = "csv"
-    JSON = "json"
+from tracecheck.logs.tables import LogTableFormat as LogFormat
+from tracecheck.logs.tables import LogView as View
 
 
 @app.command()
@@ -52,7 +35,7 @@ def logs(
     Subjects are masked. Malformed lines are counted on stderr, never fatal.
     """
     from tracecheck.domains import ConsumerDomains
-    from tracecheck.logs.analysis import events_frame, summary_frames
+    from tracecheck.logs.tables import write_view
 
     try:
         api.check_paths(paths)
@@ -61,15 +44,8 @@ def logs(
     except TracecheckError as exc:
         raise fail(str(exc)) from None
     consumer = ConsumerDomains.load_default(tuple(consumer_domain or ()))
-    frame = (events_frame(events) if view is View.EVENTS
-             else summary_frames(events, consumer.is_consumer)[view.value])
     with output_stream(output) as out:
-        if fmt is LogFormat.CSV:
-            frame.to_csv(out, index=False, lineterminator="\n")
-        else:
-            json.dump(json.loads(frame.to_json(orient="records", date_format="iso")), out,
-                      indent=2, ensure_ascii=False)
-            out.write("\n")
+        write_view(events, view, fmt, out, consumer.is_consumer)
     if skips:
         kinds: dict[str, int] = {}
         for s in skips:
