@@ -37,11 +37,10 @@ def test_sample_logs_join_the_export_and_bound_the_breach() -> None:
     logs = result.log_summary
     assert logs is not None
     # Eight consumer-bound messages are in the outbound log but in no export: content unknown.
-    assert logs["not_in_export"] == 8
-    assert logs["matched_in_export"] == logs["consumer_bound_messages"] - 8
-    assert logs["forwarding_rules"] == 2
-    delivery = logs["delivery"]
-    assert isinstance(delivery, dict)
+    assert logs.not_in_export == 8
+    assert logs.matched_in_export == logs.consumer_bound_messages - 8
+    assert logs.forwarding_rules == 2
+    delivery = logs.delivery
     org_sent = {f.message_id.strip("<>") for f in result.findings
                 if f.sender.endswith("@tracecall.co.uk") and f.flow.value == "to-consumer"}
     assert org_sent and org_sent <= set(delivery)

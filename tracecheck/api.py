@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Protocol, TextIO
 
 from tracecheck import __version__
+from tracecheck.baseline import DEFAULT_BASELINE
 from tracecheck.case.review import Decision, DecisionRecord, ReviewRow
 from tracecheck.case.review import Status as ReviewStatus
 from tracecheck.config import ScanSettings, load_scan_settings
@@ -30,12 +31,15 @@ from tracecheck.findings import failing as _failing
 from tracecheck.findings import fingerprint
 from tracecheck.isolation import strict as strict_mode
 from tracecheck.isolation import where_raised
+from tracecheck.logs.tables import LogTableFormat, LogView
 from tracecheck.merge import Joiner, Merger, file_key
 from tracecheck.model import (
     ExtractLimits,
     Finding,
     Locator,
     LogEvent,
+    LogFinding,
+    LogSummary,
     MessageRef,
     RunOptions,
     ScanResult,
@@ -250,7 +254,7 @@ def _scan(paths: Sequence[str], opts: ScanOptions, progress: ProgressSink | None
                                      bytes=inp.size, sha256=_file_sha256(inp.path),
                                      messages=n_events, skipped=n_skips))
     log_summary = None
-    log_findings: tuple[dict[str, object], ...] = ()
+    log_findings: tuple[LogFinding, ...] = ()
     if log_sources:
         log_summary, log_findings = _log_analysis(log_events, merged.refs, consumer, packs)
     return ScanResult(
@@ -342,31 +346,18 @@ def _changed_during_scan(before: dict[str, tuple[int, int]]) -> list[Skipped]:
 def _read_logs(
     inputs: Sequence[InputFile], opts: ScanOptions
 ) -> tuple[list[LogEvent], list[Skipped], list[tuple[InputFile, int, int]]]:
-    """Read log files (if the logs package is present) into events and skips."""
+    """Read log files into events, skips and per-file counts, through the logs package's one
+    reading path (`logs.read_log_files`: rotation order, guarded year planning, damage as
+    skips)."""
     if not inputs:
         return [], [], []
-    from tracecheck.logs import plan_years, read_log, rotation_order
+    from tracecheck.logs import read_log_files
 
-    events: list[LogEvent] = []
-    skips: list[Skipped] = []
-    counted: list[tuple[InputFile, int, int]] = []
     by_path = {i.path: i for i in inputs}
-    ordered = rotation_order([i.path for i in inputs])
-    # Year-less syslog stamps: the year is chained through a rotated set (mail.log.2.gz,
-    # mail.log.1, mail.log), from --log-year or else from the files' modification times.
-    years = plan_years(ordered, year=opts.log_year, tz=opts.log_tz)
-    for path in ordered:
-        n_events = n_skips = 0
-        for item in read_log(path, by_path[path].log_format, year=years.get(path, opts.log_year),
-                             tz=opts.log_tz):
-            if isinstance(item, Skipped):
-                skips.append(item)
-                n_skips += 1
-            else:
-                events.append(item)
-                n_events += 1
-        counted.append((by_path[path], n_events, n_skips))
-    return events, skips, counted
+    read = read_log_files(list(by_path), formats={p: i.log_format for p, i in by_path.items()},
+                          year=opts.log_year, tz=opts.log_tz)
+    counted = [(by_path[c.path], c.events, c.skips) for c in read.files]
+    return list(read.events), list(read.skipped), counted
 
 
 def _file_sha256(path: str) -> str:
@@ -387,7 +378,7 @@ def _log_analysis(
     refs: Sequence[MessageRef],
     consumer: ConsumerDomains,
     packs: Sequence[Pack],
-) -> tuple[dict[str, object], tuple[dict[str, object], ...]]:
+) -> tuple[LogSummary, tuple[LogFinding, ...]]:
     from tracecheck.logs.analysis import correlate, log_findings
     from tracecheck.model import TextUnit
     from tracecheck.rules.matcher import Matcher
@@ -501,6 +492,34 @@ def write_result(result: ScanResult, fmt: ReportFormat, out: TextIO, *, reveal: 
                  color: bool = False) -> None:
     """Write a scan result in one of `tracecheck scan`'s formats."""
     reporter_for(fmt, color=color).write(result, out, reveal=reveal)
+
+
+# --- mail-server logs as tables ----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class LogTable:
+    """The log events `tracecheck logs` read, and what it skipped, by kind."""
+
+    events: tuple[LogEvent, ...]
+    skipped: dict[str, int]
+
+
+def read_log_table(paths: Sequence[str], options: ScanOptions) -> LogTable:
+    """The log files under `paths`, read for `tracecheck logs`."""
+    events, skips = read_log_events(paths, options)
+    return LogTable(tuple(events), dict(sorted(Counter(s.kind.value for s in skips).items())))
+
+
+def write_log_table(table: LogTable, options: ScanOptions, view: LogView,
+                    fmt: LogTableFormat, out: TextIO) -> None:
+    """One table of the events (one row per recipient, or totals per sender, domain, day or
+    month) to `out`, subjects masked. Consumer domains are the shipped list plus
+    `options.extra_consumer`."""
+    from tracecheck.logs.tables import write_view
+
+    consumer = ConsumerDomains.load_default(options.extra_consumer)
+    write_view(table.events, view, fmt, out, consumer.is_consumer)
 
 
 # --- the case: review and the ICO report ----------------------------------------------------
@@ -717,18 +736,52 @@ def check_paths(paths: Sequence[str]) -> None:
 
 
 __all__ = [
+    "DEFAULT_BASELINE",
+    "EXIT_CLEAN",
+    "EXIT_ERROR",
+    "EXIT_FINDINGS",
+    "EXIT_INCOMPLETE",
+    "BaselineRun",
     "Checkpoint",
+    "Decision",
+    "DecisionRecord",
+    "ExampleOutcome",
+    "IcoFormat",
+    "LogTable",
+    "LogTableFormat",
+    "LogView",
     "ProgressSink",
+    "ReportFormat",
+    "ReviewRow",
+    "ReviewStatus",
     "ScanOptions",
     "ScanResult",
+    "apply_baseline",
+    "baseline_create",
+    "baseline_update",
     "check_paths",
     "executor_for",
     "exit_code",
-    "strict_mode",
-    "where_raised",
     "failing",
     "fails",
     "fingerprint",
+    "load_baseline",
+    "options_manifest",
+    "read_log_events",
+    "read_log_table",
+    "report",
     "resolve_packs",
+    "review_history",
+    "review_list",
+    "review_mark",
+    "rule_pack_examples",
+    "rule_packs",
     "scan",
+    "scan_into_case",
+    "scan_options",
+    "source_hashes",
+    "strict_mode",
+    "where_raised",
+    "write_log_table",
+    "write_result",
 ]

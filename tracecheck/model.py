@@ -427,6 +427,260 @@ class LogEvent:
     notes: tuple[str, ...] = ()
 
 
+# --- what the log events mean (`tracecheck.logs.analysis`) ---------------------------------
+
+
+class LogFindingType(enum.StrEnum):
+    """The kinds of log finding (`type` in the JSON `logs.findings` records): one record
+    class each (`LogForwarding`, `LogConsumerFlow`, `LogSubjectMatch`)."""
+
+    FORWARDING = "log-forwarding"
+    CONSUMER_FLOW = "log-consumer-flow"
+    SUBJECT_MATCH = "log-subject-match"
+
+
+@dataclass(frozen=True, slots=True)
+class LogForwarding:
+    """A forwarding rule, mailbox forward, inbox-rule message or auto-forward whose target is a
+    consumer address (always high severity)."""
+
+    kind: str
+    """The event's kind: `forwarding-rule` (audit logs) or `message` (an auto-forwarded one)."""
+    time: str | None
+    mailbox: str
+    """Whose mail is forwarded (the event's sender)."""
+    actor: str
+    """Who made the change (audit logs)."""
+    target: str
+    operation: str
+    """The event's first note: the audit operation (`New-InboxRule`, ...)."""
+    log_format: str
+    source: str
+    locator: Locator
+
+    @property
+    def type(self) -> LogFindingType:
+        """`log-forwarding`."""
+        return LogFindingType.FORWARDING
+
+    @property
+    def severity(self) -> Severity:
+        """High."""
+        return Severity.HIGH
+
+    def as_dict(self) -> dict[str, object]:
+        """The record as written in `logs.findings` (keys in contract order)."""
+        return {
+            "type": self.type.value,
+            "severity": self.severity.label,
+            "kind": self.kind,
+            "time": self.time,
+            "mailbox": self.mailbox,
+            "actor": self.actor,
+            "target": self.target,
+            "operation": self.operation,
+            "log_format": self.log_format,
+            "source": self.source,
+            "locator": str(self.locator),
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class LogConsumerFlow:
+    """The logged messages of one sender on one day in one consumer flow (medium severity)."""
+
+    sender: str
+    """Lower-cased."""
+    day: str
+    """`YYYY-MM-DD` (UTC), or `unknown`."""
+    flow: Flow
+    messages: int
+    delivered: int
+    """Messages whose consumer copies were all or partly delivered."""
+    consumer_recipients: tuple[str, ...]
+    """Sorted."""
+    first_time: str | None
+    last_time: str | None
+    statuses: tuple[tuple[str, int], ...]
+    """(overall message status, messages), sorted by status."""
+    locators: tuple[Locator, ...]
+    """The first `MAX_LOCATORS` messages by file and line (`messages` counts them all)."""
+
+    @property
+    def type(self) -> LogFindingType:
+        """`log-consumer-flow`."""
+        return LogFindingType.CONSUMER_FLOW
+
+    @property
+    def severity(self) -> Severity:
+        """Medium."""
+        return Severity.MEDIUM
+
+    def as_dict(self) -> dict[str, object]:
+        """The record as written in `logs.findings` (keys in contract order)."""
+        return {
+            "type": self.type.value,
+            "severity": self.severity.label,
+            "sender": self.sender,
+            "day": self.day,
+            "flow": self.flow.value,
+            "messages": self.messages,
+            "delivered": self.delivered,
+            "consumer_recipients": list(self.consumer_recipients),
+            "first_time": self.first_time,
+            "last_time": self.last_time,
+            "statuses": dict(self.statuses),
+            "locators": [str(loc) for loc in self.locators],
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class LogSubjectMatch:
+    """A logged subject that health rules match: the rule ids and a masked subject, never the
+    subject's text (high when a consumer party is involved, else medium)."""
+
+    severity: Severity
+    rules: tuple[str, ...]
+    subject_masked: str
+    time: str | None
+    sender: str
+    flow: Flow
+    consumer_recipients: tuple[str, ...]
+    message_id: str
+    queue_id: str
+    status: str
+    """The message's overall status (`logs.analysis.overall_status`)."""
+    log_format: str
+    source: str
+    locator: Locator
+
+    @property
+    def type(self) -> LogFindingType:
+        """`log-subject-match`."""
+        return LogFindingType.SUBJECT_MATCH
+
+    def as_dict(self) -> dict[str, object]:
+        """The record as written in `logs.findings` (keys in contract order)."""
+        return {
+            "type": self.type.value,
+            "severity": self.severity.label,
+            "rules": list(self.rules),
+            "subject_masked": self.subject_masked,
+            "time": self.time,
+            "sender": self.sender,
+            "flow": self.flow.value,
+            "consumer_recipients": list(self.consumer_recipients),
+            "message_id": self.message_id,
+            "queue_id": self.queue_id,
+            "status": self.status,
+            "log_format": self.log_format,
+            "source": self.source,
+            "locator": str(self.locator),
+        }
+
+
+LogFinding = LogForwarding | LogConsumerFlow | LogSubjectMatch
+"""A finding from log events; `.type` says which (`LogFindingType`)."""
+
+
+@dataclass(frozen=True, slots=True)
+class NotInExport:
+    """A consumer-bound message in the logs that no exported message matches: its content is
+    unknown."""
+
+    time: str | None
+    sender: str
+    consumer_recipients: tuple[str, ...]
+    message_id: str
+    queue_id: str
+    size: int | None
+    source: str
+    locator: Locator
+    status: str
+
+    def as_dict(self) -> dict[str, object]:
+        """The record as written in `logs.not_in_export_list` (keys in contract order)."""
+        return {
+            "time": self.time,
+            "sender": self.sender,
+            "consumer_recipients": list(self.consumer_recipients),
+            "message_id": self.message_id,
+            "queue_id": self.queue_id,
+            "size": self.size,
+            "source": self.source,
+            "locator": str(self.locator),
+            "status": self.status,
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> NotInExport:
+        """A record from its `as_dict` form (as a case store keeps it)."""
+        size = data.get("size")
+        return cls(
+            time=None if data.get("time") is None else str(data["time"]),
+            sender=str(data.get("sender") or ""),
+            consumer_recipients=tuple(str(a) for a in data.get("consumer_recipients") or ()),
+            message_id=str(data.get("message_id") or ""),
+            queue_id=str(data.get("queue_id") or ""),
+            size=size if isinstance(size, int) else None,
+            source=str(data.get("source") or ""),
+            # Stored as written; kept whole so it is written back exactly (never split).
+            locator=Locator.parse_legacy(str(data.get("locator") or "")),
+            status=str(data.get("status") or ""),
+        )
+
+
+@dataclass(frozen=True)
+class LogSummary:
+    """The join of log events with the mailbox export (`logs.analysis.correlate`)."""
+
+    events: int
+    """Log events read (messages and forwarding rules)."""
+    consumer_bound_messages: int
+    """Message events with at least one consumer recipient."""
+    matched_in_export: int
+    """Of those, the ones an exported message matches (Message-ID or queue id)."""
+    forwarding_rules: int
+    """Audit events that forward to a consumer address."""
+    not_in_export_list: tuple[NotInExport, ...]
+    """Consumer-bound messages no exported message matches, by time and locator."""
+    delivery: dict[str, str]
+    """Normalised Message-ID (or locator) of each exported message found in the logs → the
+    overall status of its logged copies, sorted by key."""
+
+    @property
+    def not_in_export(self) -> int:
+        """Consumer-bound messages whose content is unknown."""
+        return len(self.not_in_export_list)
+
+    def as_dict(self) -> dict[str, object]:
+        """The summary as written in the JSON `logs` section and stored in a case."""
+        return {
+            "events": self.events,
+            "consumer_bound_messages": self.consumer_bound_messages,
+            "matched_in_export": self.matched_in_export,
+            "not_in_export": self.not_in_export,
+            "forwarding_rules": self.forwarding_rules,
+            "not_in_export_list": [m.as_dict() for m in self.not_in_export_list],
+            "delivery": dict(self.delivery),
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> LogSummary:
+        """A summary from its `as_dict` form (a case store keeps it as JSON text; cases of
+        every version stored this form)."""
+        return cls(
+            events=int(data.get("events") or 0),
+            consumer_bound_messages=int(data.get("consumer_bound_messages") or 0),
+            matched_in_export=int(data.get("matched_in_export") or 0),
+            forwarding_rules=int(data.get("forwarding_rules") or 0),
+            not_in_export_list=tuple(NotInExport.from_dict(m)
+                                     for m in data.get("not_in_export_list") or ()
+                                     if isinstance(m, dict)),
+            delivery={str(k): str(v) for k, v in (data.get("delivery") or {}).items()},
+        )
+
+
 @dataclass(frozen=True, slots=True)
 class PackRef:
     """A loaded rule pack as reported in outputs."""
@@ -549,8 +803,9 @@ class ScanResult:
     notes: tuple[Note, ...] = ()
     """Decode notes and other non-fatal observations."""
     log_events: tuple[LogEvent, ...] = ()
-    log_findings: tuple[dict[str, object], ...] = ()
-    log_summary: dict[str, object] | None = None
+    log_findings: tuple[LogFinding, ...] = ()
+    """`logs.analysis.log_findings` when log files were scanned."""
+    log_summary: LogSummary | None = None
     """`logs.analysis.correlate` output when log files were scanned, else None."""
     refs: Sequence[MessageRef] = ()
     """Compact facts on every message scanned (dedup across exports, log correlation); a

@@ -26,6 +26,7 @@ from tracecheck.model import (
     Flow,
     LogEvent,
     LogRecipient,
+    LogSummary,
     MessageRef,
     OrgDomains,
     PackRef,
@@ -173,7 +174,8 @@ LOG_EVENTS = (
              "2021-02-26T08:00:00Z", "", (), kind="forwarding-rule",
              forwarding="bob.lead@hotmail.co.uk", actor=A2),
 )
-LOG_SUMMARY: dict[str, object] = {
+# In the JSON form a case stores it in (every version has stored this form).
+LOG_SUMMARY = LogSummary.from_dict({
     "events": 5,
     "consumer_bound_messages": 4,
     "matched_in_export": 3,
@@ -185,7 +187,7 @@ LOG_SUMMARY: dict[str, object] = {
          "locator": f"{LOG}:40", "status": "delivered"},
     ],
     "delivery": {f"m1@{ORG}": "delivered", f"m2@{ORG}": "deferred", f"m3@{ORG}": "delivered"},
-}
+})
 
 SKIPPED = (
     Skipped(loc(f"{EML}m4.eml"), "encrypted zip: payroll.zip", part="3",

@@ -13,6 +13,7 @@ from case_scenario import (
     FINDINGS,
     FP_M1_NHS,
     FP_M4,
+    LOG_SUMMARY,
     MANIFEST,
     MBOX,
     build_case,
@@ -70,7 +71,7 @@ def test_run_manifest_sources_messages_logs_and_gaps_are_kept(tmp_path):
     assert len(store.log_events()) == 5
     assert {s.kind for s in store.skipped()} == {"encrypted", "image", "truncated"}
     snap = store.snapshot()
-    assert snap.log_summary is not None and snap.log_summary["not_in_export"] == 1
+    assert snap.log_summary == LOG_SUMMARY and snap.log_summary.not_in_export == 1
     store.close()
 
 

@@ -55,3 +55,35 @@ def test_mangled_real_logs(tmp_path: Path, fmt: str, cuts: list[int], junk: str)
     path = tmp_path / "mangled.log"
     path.write_text(text, encoding="utf-8")
     _read(path, fmt)
+
+
+DEEP = b"[" * 100_000 + b"]" * 100_000
+"""JSON nested far deeper than the decoder's stack (it raises RecursionError, not ValueError)."""
+
+
+def test_json_nested_too_deep_is_never_a_crash(tmp_path: Path) -> None:
+    assert sniff_log(DEEP) is None
+    from tracecheck.sources.files import sniff_file
+
+    deep = tmp_path / "deep.json"
+    deep.write_bytes(DEEP)
+    assert isinstance(sniff_file(str(deep)), Skipped)
+    record = (b'{"MessageTraceId": "t1", "SenderAddress": "a@example.org", '
+              b'"RecipientAddress": "b@gmail.com", "Received": "2021-01-01T10:00:00Z"}\n')
+    ndjson = tmp_path / "trace.json"
+    ndjson.write_bytes(record + DEEP + b"\n" + record.replace(b"t1", b"t2"))
+    for fmt in ("m365", "google", "o365-audit", "gmail-audit"):
+        skips = [(str(i.locator), i.reason) for i in _read(ndjson, fmt) if isinstance(i, Skipped)]
+        assert (f"{ndjson}:2", "not a JSON record") in skips
+    events = [i for i in _read(ndjson, "m365") if isinstance(i, LogEvent)]
+    assert [e.queue_id for e in events] == ["t1", "t2"]
+    # One pretty-printed document that is too deep: one skip for the document.
+    doc = tmp_path / "doc.json"
+    doc.write_bytes(b"[\n" + DEEP + b"\n]\n")
+    assert [(str(s.locator), s.reason) for s in _read(doc, "m365")] == [
+        (f"{doc}:1", "not JSON: nested too deep")]
+    # A Purview AuditData cell or a RuleActions value too deep is a skip or nothing.
+    purview = tmp_path / "purview.csv"
+    purview.write_text('CreationDate,UserIds,Operations,AuditData\n'
+                       f'2021-01-01,a@example.org,New-InboxRule,"{DEEP[40_000:-40_000].decode()}"\n')
+    assert [s.reason for s in _read(purview, "o365-audit")] == ["AuditData is not JSON"]

@@ -10,7 +10,6 @@ from pathlib import Path
 from logkit import FIXTURES, read_all
 
 from tracecheck.logs import plan_years, rotation_order, rotation_sets
-from tracecheck.model import LogEvent, Skipped
 
 ROTATED = FIXTURES / "rotated"
 
@@ -46,7 +45,9 @@ def _copy_set(tmp_path: Path, newest_mtime: datetime) -> list[str]:
 
 def test_years_chain_across_the_set_from_the_newest_mtime(tmp_path: Path) -> None:
     paths = _copy_set(tmp_path, datetime(2021, 1, 2, 9, 0, tzinfo=UTC))
-    years = plan_years(paths)
+    plan = plan_years(paths)
+    assert plan.damaged == () and plan.inferred == {}
+    years = plan.years
     assert years == {
         str(tmp_path / "mail.log.2.gz"): 2020,
         str(tmp_path / "mail.log.1"): 2021,
@@ -63,7 +64,7 @@ def test_years_chain_across_the_set_from_the_newest_mtime(tmp_path: Path) -> Non
 
 def test_given_year_is_the_oldest_files_first_year(tmp_path: Path) -> None:
     paths = _copy_set(tmp_path, datetime(2030, 6, 1, tzinfo=UTC))  # mtime ignored
-    years = plan_years(paths, year=2019)
+    years = plan_years(paths, year=2019).years
     assert [years[p] for p in rotation_order(paths)] == [2019, 2020, 2020]
 
 
@@ -74,22 +75,29 @@ def test_gzip_detected_by_magic_not_name(tmp_path: Path) -> None:
     assert [e.queue_id for e in events] == ["11111AAAAA", "22222BBBBB"]
 
 
-def test_read_logs_over_a_folder(tmp_path: Path) -> None:
-    from tracecheck.logs import read_logs, sniff_path
+def test_read_log_files_over_a_folder(tmp_path: Path) -> None:
+    from tracecheck.logs import read_log_files, sniff_path
 
     paths = _copy_set(tmp_path, datetime(2021, 1, 2, 9, 0, tzinfo=UTC))
     shutil.copy(FIXTURES / "MSGTRK20210201-1.LOG", tmp_path / "MSGTRK20210201-1.LOG")
     (tmp_path / "notes.txt").write_text("From: a@example.org\nSubject: hi\n\nbody\n")
     all_paths = sorted(str(p) for p in tmp_path.iterdir())
     assert sniff_path(str(tmp_path / "mail.log.2.gz")) == "postfix"
-    items = list(read_logs(all_paths))
-    skipped = [i for i in items if isinstance(i, Skipped)]
-    assert [(str(s.locator), s.kind) for s in skipped] == [
+    read = read_log_files(all_paths)
+    assert [(str(s.locator), s.kind) for s in read.skipped] == [
         (str(tmp_path / "notes.txt"), "unsupported"),
         (str(tmp_path / "MSGTRK20210201-1.LOG") + ":10", "malformed-log-line"),
         (str(tmp_path / "MSGTRK20210201-1.LOG") + ":16", "malformed-log-line"),
     ]
-    postfix = [i.time for i in items if isinstance(i, LogEvent) and i.log_format == "postfix"]
+    postfix = [e.time for e in read.events if e.log_format == "postfix"]
     assert postfix == ["2020-12-30T10:00:00Z", "2020-12-31T23:59:00Z",
                        "2021-01-01T00:01:00Z", "2021-01-02T08:00:00Z"]
+    # Per file, in reading order (Exchange by name, then the rotated set oldest first).
+    assert [(Path(c.path).name, c.log_format, c.events, c.skips) for c in read.files] == [
+        ("MSGTRK20210201-1.LOG", "exchange", 4, 2),
+        ("mail.log.2.gz", "postfix", 2, 0),
+        ("mail.log.1", "postfix", 1, 0),
+        ("mail.log", "postfix", 1, 0),
+    ]
+    assert read.notes == ()
     assert paths  # the set was copied

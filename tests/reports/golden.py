@@ -19,7 +19,9 @@ from tracecheck.model import (
     Flow,
     Locator,
     LogEvent,
+    LogForwarding,
     LogRecipient,
+    LogSummary,
     Note,
     NoteKind,
     OrgDomains,
@@ -186,17 +188,16 @@ def golden_result() -> ScanResult:
                      "non-consumer": 5, "unknown": 1},
         log_events=(forward, event),
         log_findings=(
-            {"type": "log-forwarding", "severity": "high", "kind": "forwarding-rule",
-             "time": forward.time, "mailbox": "aaron.q@tracecall.co.uk",
-             "actor": "aaron.q@tracecall.co.uk", "target": "tt.home@gmail.com",
-             "log_format": "o365-audit", "source": forward.source,
-             "locator": str(forward.locator)},
+            LogForwarding(kind="forwarding-rule", time=forward.time,
+                          mailbox="aaron.q@tracecall.co.uk", actor="aaron.q@tracecall.co.uk",
+                          target="tt.home@gmail.com", operation="", log_format="o365-audit",
+                          source=forward.source, locator=forward.locator),
         ),
-        log_summary={
+        log_summary=LogSummary.from_dict({
             "events": 2, "consumer_bound_messages": 1, "matched_in_export": 1,
             "not_in_export": 0, "forwarding_rules": 1, "not_in_export_list": [],
             "delivery": {"m1@tracecall.co.uk": "delivered"},
-        },
+        }),
         options=RunOptions(
             all_messages=True,
             baseline=BaselineApplied(".tracecheck-baseline.json", accepted=3, suppressed=2,

@@ -109,13 +109,14 @@ def test_risk_follows_the_evidence_and_the_config_can_override_it():
 
 
 def test_logs_showing_every_flagged_message_bounced_make_harm_unlikely():
-    summary = dict(sc.LOG_SUMMARY, forwarding_rules=0,
-                   delivery={f"m{i}@{sc.ORG}": "bounced" for i in (1, 2, 3, 4)})
+    summary = dataclasses.replace(sc.LOG_SUMMARY, forwarding_rules=0,
+                                  delivery={f"m{i}@{sc.ORG}": "bounced" for i in (1, 2, 3, 4)})
     result = dataclasses.replace(sc.scan_result(), log_summary=summary,
                                  log_events=sc.LOG_EVENTS[:4])
     risk = assess(compute(CaseSnapshot.from_scan(result)), IcoConfig())
     assert (risk.likelihood, risk.notify_ico) == ("unlikely", False)
     # one of them only deferred: it may still arrive
-    summary["delivery"] = dict(summary["delivery"], **{f"m2@{sc.ORG}": "deferred"})
+    summary = dataclasses.replace(summary, delivery={**summary.delivery,
+                                                     f"m2@{sc.ORG}": "deferred"})
     result = dataclasses.replace(result, log_summary=summary)
     assert assess(compute(CaseSnapshot.from_scan(result)), IcoConfig()).likelihood == "likely"

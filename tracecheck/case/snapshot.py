@@ -12,7 +12,16 @@ from dataclasses import dataclass, field
 
 from tracecheck.case.manifest import RunRecord
 from tracecheck.case.review import DecisionRecord
-from tracecheck.model import Finding, LogEvent, MessageRef, Note, PackRef, ScanResult, Skipped
+from tracecheck.model import (
+    Finding,
+    LogEvent,
+    LogSummary,
+    MessageRef,
+    Note,
+    PackRef,
+    ScanResult,
+    Skipped,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,7 +54,7 @@ class CaseSnapshot:
     skipped: tuple[Skipped, ...]
     notes: tuple[Note, ...]
     log_events: tuple[LogEvent, ...]
-    log_summary: dict[str, object] | None
+    log_summary: LogSummary | None
     messages_found: int
     packs: tuple[PackRef, ...] = ()
     flow_counts: dict[str, int] = field(default_factory=dict)

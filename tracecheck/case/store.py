@@ -27,6 +27,7 @@ from tracecheck.model import (
     Finding,
     Locator,
     LogEvent,
+    LogSummary,
     MessageRef,
     Note,
     NoteKind,
@@ -333,7 +334,7 @@ class CaseStore:
                     len(result.findings),
                     None
                     if result.log_summary is None
-                    else json.dumps(result.log_summary, sort_keys=True, default=str),
+                    else json.dumps(result.log_summary.as_dict(), sort_keys=True, default=str),
                     json.dumps(result.flow_counts, sort_keys=True),
                     json.dumps(
                         {"domains": list(result.org.domains), "inferred": result.org.inferred}
@@ -533,7 +534,7 @@ class CaseStore:
             "SELECT log_summary FROM runs WHERE status='complete' AND log_summary IS NOT NULL"
             " ORDER BY id DESC"
         ).fetchone()
-        log_summary = json.loads(row[0]) if row else None
+        log_summary = LogSummary.from_dict(json.loads(row[0])) if row else None
         flow_row = self._conn.execute(
             "SELECT flow_counts, org FROM runs WHERE status='complete' ORDER BY id DESC"
         ).fetchone()

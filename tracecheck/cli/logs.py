@@ -1,78 +1,45 @@
-"""`tracecheck logs`: mail-server log events and summaries as tables for pandas users."""
+"""`tracecheck logs`: mail-server log events and summaries as tables for pandas users (flags
+in, `api.write_log_table`, a count of what was skipped on stderr)."""
 
 from __future__ import annotations
 
-import json
-import sys
-from enum import StrEnum
 from typing import Annotated
 
 import typer
 
 from tracecheck import api
+from tracecheck.cli import options as o
 from tracecheck.cli.app import app
 from tracecheck.cli.common import fail, output_stream
 from tracecheck.errors import TracecheckError
 
 
-class View(StrEnum):
-    """Which table to print."""
-
-    EVENTS = "events"
-    BY_SENDER = "by_sender"
-    BY_DOMAIN = "by_domain"
-    BY_DAY = "by_day"
-    BY_MONTH = "by_month"
-
-
-class LogFormat(StrEnum):
-    """Output formats of `tracecheck logs`."""
-
-    CSV = "csv"
-    JSON = "json"
-
-
 @app.command()
 def logs(
     paths: Annotated[list[str], typer.Argument(help="Log files or folders (rotated .gz too).")],
-    view: Annotated[View, typer.Option("--view", help="The table to print.")] = View.EVENTS,
-    fmt: Annotated[LogFormat, typer.Option("--format", "-f", help="Output format.")
-                   ] = LogFormat.CSV,
+    view: Annotated[api.LogView, typer.Option("--view", help="The table to print.")
+                    ] = api.LogView.EVENTS,
+    fmt: Annotated[api.LogTableFormat, typer.Option("--format", "-f", help="Output format.")
+                   ] = api.LogTableFormat.CSV,
     output: Annotated[str | None, typer.Option(
         "--output", "-o", help="Write to FILE (mode 0600) instead of stdout.")] = None,
-    consumer_domain: Annotated[list[str] | None, typer.Option(
-        "--consumer-domain", help="Extra consumer mailbox domain (repeatable).")] = None,
-    log_year: Annotated[int | None, typer.Option(
-        "--log-year", help="Year for year-less syslog time stamps.")] = None,
-    log_tz: Annotated[str, typer.Option(
-        "--log-tz", help="Time zone of local-time log stamps.")] = "Europe/London",
+    consumer_domain: o.ConsumerDomain = None,
+    log_year: o.LogYear = None,
+    log_tz: o.LogTz = o.LOG_TZ,
 ) -> None:
     """Print log events (one row per recipient) or summaries per sender, domain, day or month.
 
     Subjects are masked. Malformed lines are counted on stderr, never fatal.
     """
-    from tracecheck.domains import ConsumerDomains
-    from tracecheck.logs.analysis import events_frame, summary_frames
-
     try:
         api.check_paths(paths)
-        events, skips = api.read_log_events(
-            paths, api.ScanOptions(log_year=log_year, log_tz=log_tz))
+        options = api.ScanOptions(extra_consumer=tuple(consumer_domain or ()),
+                                  log_year=log_year, log_tz=log_tz)
+        table = api.read_log_table(paths, options)
+        with output_stream(output) as out:
+            api.write_log_table(table, options, view, fmt, out)
     except TracecheckError as exc:
         raise fail(str(exc)) from None
-    consumer = ConsumerDomains.load_default(tuple(consumer_domain or ()))
-    frame = (events_frame(events) if view is View.EVENTS
-             else summary_frames(events, consumer.is_consumer)[view.value])
-    with output_stream(output) as out:
-        if fmt is LogFormat.CSV:
-            frame.to_csv(out, index=False, lineterminator="\n")
-        else:
-            json.dump(json.loads(frame.to_json(orient="records", date_format="iso")), out,
-                      indent=2, ensure_ascii=False)
-            out.write("\n")
-    if skips:
-        kinds: dict[str, int] = {}
-        for s in skips:
-            kinds[s.kind] = kinds.get(s.kind, 0) + 1
-        summary = ", ".join(f"{n} {k}" for k, n in sorted(kinds.items()))
-        print(f"tracecheck: {len(events)} events; skipped: {summary}", file=sys.stderr)
+    if table.skipped:
+        summary = ", ".join(f"{n} {k}" for k, n in table.skipped.items())
+        typer.echo(f"tracecheck: {len(table.events)} events; skipped: {summary}", err=True)

@@ -23,10 +23,11 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
-from tracecheck.logs.base import LogSource, clean_addr, find_addrs, open_text, parse_time
+from tracecheck.logs.base import LogSource, clean_addr, find_addrs, parse_time
 from tracecheck.logs.google import GmailJoiner
-from tracecheck.logs.tabular import csv_lines, json_records, lower_keys
-from tracecheck.model import LogEvent, LogRecipient, Skipped
+from tracecheck.logs.message import forwarding_rule
+from tracecheck.logs.tabular import JSON_ERRORS, export_rows, json_records
+from tracecheck.model import LogEvent, Skipped
 
 O365 = "o365-audit"
 GMAIL = "gmail-audit"
@@ -80,7 +81,7 @@ def _rule_actions(rec: dict[str, Any]) -> list[tuple[str, str]]:
             continue
         try:
             actions = json.loads(value)
-        except ValueError:
+        except JSON_ERRORS:
             continue
         for act in actions if isinstance(actions, list) else [actions]:
             if not isinstance(act, dict):
@@ -126,19 +127,9 @@ def o365_events(src: LogSource, lineno: int, rec: dict[str, Any], when: str | No
         if target.lower() in seen:
             continue
         seen.add(target.lower())
-        out.append(LogEvent(
-            log_format=O365,
-            source=src.path,
-            locator=src.loc(lineno),
-            time=when,
-            sender=mailbox,
-            recipients=(LogRecipient(target, "unknown", label),),
-            queue_id=str(rec.get("Id") or ""),
-            forwarding=target,
-            kind="forwarding-rule",
-            actor=actor,
-            notes=(*notes, label),
-        ))
+        out.append(forwarding_rule(src, O365, lineno, time=when, mailbox=mailbox, target=target,
+                                   label=label, actor=actor, notes=(*notes, label),
+                                   queue_id=str(rec.get("Id") or "")))
     return out
 
 
@@ -186,18 +177,8 @@ def gmail_events(src: LogSource, lineno: int, rec: dict[str, Any]) -> list[LogEv
                 targets.extend((pname, t) for t in find_addrs(value))
         owner = next((v for n, v in params if n.lower() in ("user_email", "user")), actor)
         for pname, target in dict.fromkeys(targets):
-            out.append(LogEvent(
-                log_format=GMAIL,
-                source=src.path,
-                locator=src.loc(lineno),
-                time=when,
-                sender=owner,
-                recipients=(LogRecipient(target, "unknown", pname),),
-                forwarding=target,
-                kind="forwarding-rule",
-                actor=actor,
-                notes=(name,),
-            ))
+            out.append(forwarding_rule(src, GMAIL, lineno, time=when, mailbox=owner,
+                                       target=target, label=pname, actor=actor, notes=(name,)))
     return out
 
 
@@ -208,39 +189,32 @@ class O365AuditReader:
 
     def read(self, src: LogSource) -> Iterator[LogEvent | Skipped]:
         """Yield forwarding-rule events and skips in file order."""
-        with open_text(src.path) as fh:
-            head = fh.read(4096).lstrip()
-        if head[:1] in ("{", "["):
-            for item in json_records(src):
-                if isinstance(item, Skipped):
-                    yield item
-                else:
-                    yield from o365_events(src, item[0], item[1], None)
-            return
-        header: list[str] | None = None
-        for lineno, row in csv_lines(src):
-            if isinstance(row, str):
-                yield src.bad(lineno, "unbalanced quotes in CSV row")
-                continue
-            if header is None:
-                header = lower_keys(row)
-                continue
-            r = dict(zip(header, row, strict=False))
-            if len(row) != len(header) or "auditdata" not in r:
-                yield src.bad(lineno, f"{len(row)} columns, header has {len(header)}")
-                continue
-            try:
-                rec = json.loads(r["auditdata"])
-            except ValueError:
-                yield src.bad(lineno, "AuditData is not JSON")
-                continue
-            if not isinstance(rec, dict):
-                yield src.bad(lineno, "AuditData is not a JSON object")
-                continue
-            rec.setdefault("Operation", r.get("operation") or r.get("operations") or "")
-            rec.setdefault("UserId", r.get("userid") or r.get("userids") or "")
-            when = parse_time(str(rec.get("CreationTime") or r.get("creationdate") or ""))
-            yield from o365_events(src, lineno, rec, when)
+        for item in export_rows(src):
+            if isinstance(item, Skipped):
+                yield item
+            elif item.from_json:
+                yield from o365_events(src, item.lineno, item.fields, None)
+            else:
+                yield from _purview_row(src, item.lineno, item.fields)
+
+
+def _purview_row(src: LogSource, lineno: int, r: dict[str, str]) -> Iterator[LogEvent | Skipped]:
+    """A Purview CSV row: the record is the JSON in its `AuditData` cell."""
+    if "auditdata" not in r:
+        yield src.bad(lineno, "no AuditData column in the CSV header")
+        return
+    try:
+        rec = json.loads(r["auditdata"])
+    except JSON_ERRORS:
+        yield src.bad(lineno, "AuditData is not JSON")
+        return
+    if not isinstance(rec, dict):
+        yield src.bad(lineno, "AuditData is not a JSON object")
+        return
+    rec.setdefault("Operation", r.get("operation") or r.get("operations") or "")
+    rec.setdefault("UserId", r.get("userid") or r.get("userids") or "")
+    when = parse_time(str(rec.get("CreationTime") or r.get("creationdate") or ""))
+    yield from o365_events(src, lineno, rec, when)
 
 
 def reports_params(params: Any) -> dict[str, Any]:

@@ -1,9 +1,11 @@
 """Shared plumbing for the log readers: opening evidence files, text decoding, times, statuses.
 
 Owns how a log file is opened (read-only, gzip detected by magic bytes, BOM and UTF-16
-detection), the `LogSource` handed to every reader, the `LogReader` interface, UTC time
-conversion and the normalised recipient status vocabulary. Never decides which format a file
-is (see `sniff`) and never joins lines into messages (each format module does that).
+detection), what damage to a file becomes (`DAMAGE`: a truncated or corrupt stream ends the
+file's lines cleanly and is recorded as one `Skipped` naming the file, never raised), the
+`LogSource` handed to every reader, the `LogReader` interface, UTC time conversion and the
+normalised recipient status vocabulary. Never decides which format a file is (see `sniff`)
+and never joins lines into messages (`message` and each format module do that).
 """
 
 from __future__ import annotations
@@ -12,14 +14,15 @@ import codecs
 import gzip
 import io
 import re
-from collections.abc import Iterable, Iterator
+import zlib
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta, timezone
-from typing import BinaryIO, Protocol
+from typing import Protocol
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from tracecheck.errors import UsageError
-from tracecheck.model import Locator, LogEvent, LogRecipient, SkipKind, Skipped
+from tracecheck.model import Locator, LogEvent, SkipKind, Skipped
 
 GZIP_MAGIC = b"\x1f\x8b"
 MALFORMED = SkipKind.MALFORMED_LOG_LINE
@@ -64,58 +67,6 @@ def merge_status(old: str, new: str) -> str:
     if old == "deferred" or status_rank(new) >= status_rank(old):
         return new
     return old
-
-
-@dataclass
-class PendingMessage:
-    """One message being assembled from the rows of a tabular log (Exchange tracking, M365
-    trace, Google Email Log Search): rows add recipients, `pending_events` turns the lot into
-    `LogEvent`s in the order of each message's first row."""
-
-    lineno: int
-    time: str | None
-    sender: str = ""
-    message_id: str = ""
-    queue_id: str = ""
-    size: int | None = None
-    subject: str = ""
-    direction: str = ""
-    forwarding: str = ""
-    rcpts: dict[str, LogRecipient] = field(default_factory=dict)
-    notes: list[str] = field(default_factory=list)
-
-    def add(self, addr: str, status: str, detail: str, orig: str = "") -> None:
-        """Record a recipient; a recipient seen again keeps its most final status."""
-        key = addr.lower()
-        old = self.rcpts.get(key)
-        if old is None:
-            self.rcpts[key] = LogRecipient(addr, status, detail, orig)
-            return
-        keep = merge_status(old.status, status)
-        self.rcpts[key] = LogRecipient(old.addr, keep, detail if keep == status else old.detail,
-                                       old.orig_to or orig)
-
-
-def pending_events(src: LogSource, msgs: Iterable[PendingMessage], fmt: str) -> list[LogEvent]:
-    """The assembled messages as events, in order of their first row."""
-    return [
-        LogEvent(
-            log_format=fmt,
-            source=src.path,
-            locator=src.loc(m.lineno),
-            time=m.time,
-            sender=m.sender,
-            recipients=tuple(m.rcpts.values()),
-            message_id=m.message_id,
-            queue_id=m.queue_id,
-            size=m.size,
-            subject=m.subject,
-            direction=m.direction,
-            forwarding=m.forwarding,
-            notes=tuple(m.notes),
-        )
-        for m in sorted(msgs, key=lambda m: m.lineno)
-    ]
 
 
 def clean_addr(text: str) -> str:
@@ -238,14 +189,51 @@ def parse_time(text: str, default_tz: ZoneInfo | timezone = UTC) -> str | None:
 
 # --- files ----------------------------------------------------------------------------------
 
+DAMAGE = (OSError, EOFError, zlib.error, UnicodeError)
+"""What reading a damaged evidence file raises: `EOFError` (a gzip stream cut short),
+`zlib.error` and `gzip.BadGzipFile` (an `OSError`: corrupt compressed data), other I/O errors,
+and undecodable text. Caught where a file's bytes are read, never further out."""
 
-def open_binary(path: str) -> BinaryIO:
+
+def damage_skip(path: str, exc: BaseException, lines_read: int) -> Skipped:
+    """The one `Skipped` for a file whose reading stopped at damage after `lines_read` lines:
+    `truncated` for a compressed stream that ends early, else `unreadable`."""
+    where = f"after line {lines_read}" if lines_read else "before its first line"
+    if isinstance(exc, EOFError):
+        return Skipped(locator=Locator(path=path), kind=SkipKind.TRUNCATED,
+                       reason=f"gzip stream ends early {where} (EOFError); "
+                              "the rest of the file is not read")
+    return Skipped(locator=Locator(path=path), kind=SkipKind.UNREADABLE,
+                   reason=f"unreadable {where} ({type(exc).__name__}: {exc}); "
+                          "the rest of the file is not read")
+
+
+def open_binary(path: str) -> gzip.GzipFile | io.BufferedReader:
     """Open an evidence file read-only; a gzip stream (by magic bytes, not name) is unpacked."""
     with open(path, "rb") as fh:
         magic = fh.read(2)
     if magic == GZIP_MAGIC:
-        return gzip.open(path, "rb")  # type: ignore[return-value]
+        return gzip.open(path, "rb")
     return open(path, "rb")
+
+
+def read_head(path: str, size: int) -> bytes:
+    """Up to `size` bytes of a file's (gunzipped) content: all that a damaged gzip holds before
+    the damage (`read(n)` would drop the bytes of a call that meets it; `read1` keeps them).
+    An `OSError` opening the file is raised."""
+    chunks: list[bytes] = []
+    got = 0
+    with open_binary(path) as fh:
+        while got < size:
+            try:
+                data = fh.read1(size - got)
+            except DAMAGE:
+                break
+            if not data:
+                break
+            chunks.append(data)
+            got += len(data)
+    return b"".join(chunks)
 
 
 def detect_encoding(head: bytes) -> str:
@@ -262,12 +250,16 @@ def detect_encoding(head: bytes) -> str:
     return "utf-8"
 
 
+ENCODING_BYTES = 256
+"""How much of a file `detect_encoding` is given."""
+
+
 def decode_head(head: bytes) -> str:
     """Text of the first bytes of a log, for sniffing (gzip unpacked when possible)."""
     if head.startswith(GZIP_MAGIC):
         try:
             head = gzip.GzipFile(fileobj=io.BytesIO(head)).read1(1 << 16)
-        except (OSError, EOFError):
+        except DAMAGE:
             return ""
     enc = detect_encoding(head)
     if enc.startswith("utf-16") and len(head) % 2:
@@ -277,15 +269,7 @@ def decode_head(head: bytes) -> str:
 
 def open_text(path: str) -> io.TextIOWrapper:
     """Open an evidence log as text, read-only (gzip, BOM, UTF-16; bad bytes become U+FFFD)."""
-    with open(path, "rb") as fh:
-        head = fh.read(2)
-        if head == GZIP_MAGIC:
-            fh.seek(0)
-            with gzip.open(fh, "rb") as gz:
-                start = gz.read(256)
-        else:
-            start = head + fh.read(254)
-    enc = detect_encoding(start)
+    enc = detect_encoding(read_head(path, ENCODING_BYTES))
     return io.TextIOWrapper(open_binary(path), encoding=enc, errors="replace", newline=None)
 
 
@@ -298,6 +282,9 @@ class LogSource:
     """Zone of wall-clock stamps that carry no zone."""
     year: int | None = None
     """Year of the first year-less stamp (None: infer from the file's mtime)."""
+    damage: list[Skipped] = field(default_factory=list, compare=False, repr=False)
+    """Where reading stopped at damage (`damage_skip`), filled by `lines` and `head`; the
+    reading path lists these after the reader's own output."""
 
     def loc(self, lineno: int) -> Locator:
         """The locator of line `lineno` of this file (`path:line`)."""
@@ -308,10 +295,29 @@ class LogSource:
         return Skipped(locator=self.loc(lineno), reason=reason, kind=MALFORMED)
 
     def lines(self) -> Iterator[tuple[int, str]]:
-        """(line number, line without its ending), counting from 1."""
-        with open_text(self.path) as fh:
-            for lineno, line in enumerate(fh, 1):
-                yield lineno, line.rstrip("\r\n")
+        """(line number, line without its ending), counting from 1. Damage ends the lines
+        (a line it cuts is not given) and is recorded in `damage`."""
+        lineno = 0
+        try:
+            with open_text(self.path) as fh:
+                for lineno, line in enumerate(fh, 1):  # noqa: B007 - lineno read on damage
+                    yield lineno, line.rstrip("\r\n")
+        except DAMAGE as exc:
+            self._damaged(exc, lineno)
+
+    def head(self, chars: int = 4096) -> str:
+        """The first `chars` characters of the text (for telling JSON from CSV)."""
+        try:
+            raw = read_head(self.path, chars * 4)
+        except DAMAGE as exc:
+            self._damaged(exc, 0)
+            return ""
+        enc = detect_encoding(raw[:ENCODING_BYTES])
+        return raw.decode(enc, errors="replace")[:chars]
+
+    def _damaged(self, exc: BaseException, lines_read: int) -> None:
+        if not self.damage:  # the first damage met stops the file; later reads meet it again
+            self.damage.append(damage_skip(self.path, exc, lines_read))
 
 
 class LogReader(Protocol):

@@ -13,10 +13,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 
-from tracecheck.logs.base import LogSource, local_to_utc, merge_status, parse_time
+from tracecheck.logs.base import LogSource, local_to_utc, parse_time
+from tracecheck.logs.message import MessageBuilder, merge_recipient
 from tracecheck.logs.syslog import YearClock, first_year, parse_frame
 from tracecheck.model import LogEvent, LogRecipient, Skipped
 
@@ -37,37 +38,14 @@ FLAG_STATUS = {"=>": "delivered", "->": "delivered", "*>": "filtered", "==": "de
                "**": "bounced"}
 
 
-@dataclass
-class _Rec:
-    id: str
-    lineno: int
-    time: str | None
-    sender: str = ""
-    size: int | None = None
-    message_id: str = ""
-    subject: str = ""
+@dataclass(eq=False)
+class _Rec(MessageBuilder):
     arrived: bool = False
-    rcpts: dict[str, LogRecipient] = field(default_factory=dict)
-    notes: list[str] = field(default_factory=list)
     closed: bool = False
 
-    def event(self, src: LogSource) -> LogEvent:
-        notes = list(self.notes)
-        if not self.closed:
-            notes.append("no 'Completed' line in this log")
-        return LogEvent(
-            log_format=NAME,
-            source=src.path,
-            locator=src.loc(self.lineno),
-            time=self.time,
-            sender=self.sender,
-            recipients=tuple(self.rcpts.values()),
-            message_id=self.message_id,
-            queue_id=self.id,
-            size=self.size,
-            subject=self.subject,
-            notes=tuple(notes),
-        )
+    def done(self, src: LogSource) -> LogEvent:
+        return self.event(src, NAME, notes=() if self.closed else
+                          ("no 'Completed' line in this log",))
 
 
 def _args(text: str) -> dict[str, str]:
@@ -100,7 +78,7 @@ def _arrival(rec: _Rec, rest: str) -> None:
     if sep:
         for addr in rcpts.split():
             if "@" in addr and addr not in rec.rcpts:
-                rec.rcpts[addr] = LogRecipient(addr, "received")
+                rec.add(addr, "received")
 
 
 def _delivery(rec: _Rec, flag: str, rest: str) -> None:
@@ -116,12 +94,14 @@ def _delivery(rec: _Rec, flag: str, rest: str) -> None:
         addr, orig = orig, ""
     if orig and orig.lower() == addr.lower():
         orig = ""
-    status = FLAG_STATUS[flag]
+    new = LogRecipient(addr, FLAG_STATUS[flag], detail[:200], orig)
     old = _pop_same(rec, addr) or (_pop_same(rec, orig) if orig else None)
-    keep = merge_status(old.status, status) if old else status
-    if old is not None and keep != status:
-        detail = old.detail
-    rec.rcpts[addr] = LogRecipient(addr, keep, detail[:200], orig or (old.orig_to if old else ""))
+    if old is not None:
+        # The entry of the arrival (or of an earlier line) becomes this delivery, moved to
+        # the end, under the address delivered to and the alias of the latest line.
+        merged = merge_recipient(old, new)
+        new = LogRecipient(addr, merged.status, merged.detail, orig or old.orig_to)
+    rec.rcpts[addr] = new
 
 
 def _pop_same(rec: _Rec, addr: str) -> LogRecipient | None:
@@ -175,7 +155,7 @@ class EximReader:
                 if rec is not None:
                     rec.closed = True
                     del open_[mid]
-                    yield rec.event(src)
+                    yield rec.done(src)
                 continue
             fm = _FLAG.match(rest)
             if fm is None:
@@ -186,15 +166,15 @@ class EximReader:
             if flag == "<=":
                 if rec is not None and rec.arrived:
                     rec.notes.append("message id seen again before 'Completed'")
-                    yield rec.event(src)
+                    yield rec.done(src)
                     rec = None
                 if rec is None:
-                    rec = open_[mid] = _Rec(mid, lineno, when)
+                    rec = open_[mid] = _Rec(lineno, when, queue_id=mid)
                 _arrival(rec, fm.group("rest"))
                 continue
             if rec is None:
-                rec = open_[mid] = _Rec(mid, lineno, when)
+                rec = open_[mid] = _Rec(lineno, when, queue_id=mid)
             _delivery(rec, flag, fm.group("rest"))
         for rec in sorted(open_.values(), key=lambda r: r.lineno):
-            yield rec.event(src)
+            yield rec.done(src)
 

@@ -15,16 +15,10 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from tracecheck.logs.base import (
-    LogSource,
-    PendingMessage,
-    clean_addr,
-    open_text,
-    parse_time,
-    pending_events,
-)
+from tracecheck.logs.base import LogSource, clean_addr, parse_time
 from tracecheck.logs.m365 import pick, pick_time
-from tracecheck.logs.tabular import csv_lines, json_records, lower_keys
+from tracecheck.logs.message import MessageBuilder, built_events
+from tracecheck.logs.tabular import export_rows
 from tracecheck.model import LogEvent, Skipped
 
 NAME = "google"
@@ -96,66 +90,53 @@ class GoogleReader:
 
     def read(self, src: LogSource) -> Iterator[LogEvent | Skipped]:
         """Yield skips as met, then the joined messages."""
-        with open_text(src.path) as fh:
-            head = fh.read(4096).lstrip()
-        if head[:1] in ("{", "["):
-            yield from self._bigquery(src)
-        else:
-            yield from self._els(src)
-
-    def _els(self, src: LogSource) -> Iterator[LogEvent | Skipped]:
-        header: list[str] | None = None
-        msgs: dict[str, PendingMessage] = {}
-        for lineno, row in csv_lines(src):
-            if isinstance(row, str):
-                yield src.bad(lineno, "unbalanced quotes in CSV row")
-                continue
-            if header is None:
-                header = lower_keys(row)
-                continue
-            if len(row) != len(header):
-                yield src.bad(lineno, f"{len(row)} columns, header has {len(header)}")
-                continue
-            r = dict(zip(header, row, strict=True))
-            when = parse_time(pick_time(r, TIME), src.tz)
-            if when is None:
-                yield src.bad(lineno, "no readable date in Email Log Search row")
-                continue
-            mid = clean_addr(pick(r, MSGID))
-            if mid == NO_ID:
-                mid = ""
-            sender = clean_addr(pick(r, SENDER))
-            key = mid or f"row{lineno}"
-            msg = msgs.get(key)
-            if msg is None:
-                msg = msgs[key] = PendingMessage(lineno, when, sender, mid)
-                if not mid and pick(r, MSGID) == NO_ID:
-                    msg.notes.append("rejected in the SMTP session (no Message-ID)")
-            size = pick(r, SIZE)
-            if size.isdigit() and msg.size is None:
-                msg.size = int(size)
-            msg.subject = msg.subject or pick(r, SUBJECT)
-            msg.direction = msg.direction or pick(r, DIRECTION)
-            status_text, target = pick(r, STATUS), pick(r, TARGET)
-            status = els_status(status_text, target)
-            for addr in pick(r, RECIPIENT).replace(",", ";").split(";"):
-                if addr.strip():
-                    msg.add(clean_addr(addr), status, f"{target} {status_text}".strip()[:200])
-        yield from pending_events(src, msgs.values(), NAME)
-
-    def _bigquery(self, src: LogSource) -> Iterator[LogEvent | Skipped]:
+        msgs: dict[str, MessageBuilder] = {}
         joiner = GmailJoiner(src, NAME)
-        for item in json_records(src):
+        for item in export_rows(src):
             if isinstance(item, Skipped):
                 yield item
                 continue
-            lineno, rec = item
-            if "row" in rec and isinstance(rec.get("schema"), dict):
-                rec = decode_bigquery(rec["schema"].get("fields", []), rec["row"])
-            bad = joiner.add(lineno, rec)
+            if item.from_json:
+                rec = item.fields
+                if "row" in rec and isinstance(rec.get("schema"), dict):
+                    rec = decode_bigquery(rec["schema"].get("fields", []), rec["row"])
+                bad = joiner.add(item.lineno, rec)
+            else:
+                bad = _els_row(src, msgs, item.lineno, item.fields)
             if bad is not None:
                 yield bad
+        # A file is JSON (Gmail logs, joined) or CSV (Email Log Search rows): one is empty.
         yield from joiner.events()
+        yield from built_events(src, msgs.values(), NAME)
+
+
+def _els_row(src: LogSource, msgs: dict[str, MessageBuilder], lineno: int, r: dict[str, str]
+             ) -> Skipped | None:
+    """Add one Email Log Search row to its message; a skip when its date cannot be read."""
+    when = parse_time(pick_time(r, TIME), src.tz)
+    if when is None:
+        return src.bad(lineno, "no readable date in Email Log Search row")
+    mid = clean_addr(pick(r, MSGID))
+    if mid == NO_ID:
+        mid = ""
+    sender = clean_addr(pick(r, SENDER))
+    key = mid or f"row{lineno}"
+    msg = msgs.get(key)
+    if msg is None:
+        msg = msgs[key] = MessageBuilder(lineno, when, sender, mid, fold_case=True)
+        if not mid and pick(r, MSGID) == NO_ID:
+            msg.notes.append("rejected in the SMTP session (no Message-ID)")
+    size = pick(r, SIZE)
+    if size.isdigit() and msg.size is None:
+        msg.size = int(size)
+    msg.subject = msg.subject or pick(r, SUBJECT)
+    msg.direction = msg.direction or pick(r, DIRECTION)
+    status_text, target = pick(r, STATUS), pick(r, TARGET)
+    status = els_status(status_text, target)
+    for addr in pick(r, RECIPIENT).replace(",", ";").split(";"):
+        if addr.strip():
+            msg.add(clean_addr(addr), status, f"{target} {status_text}".strip()[:200])
+    return None
 
 
 class GmailJoiner:
@@ -164,7 +145,7 @@ class GmailJoiner:
     def __init__(self, src: LogSource, fmt: str) -> None:
         self.src = src
         self.fmt = fmt
-        self.msgs: dict[str, PendingMessage] = {}
+        self.msgs: dict[str, MessageBuilder] = {}
 
     def add(self, lineno: int, rec: dict[str, Any], when: str | None = None) -> Skipped | None:
         """Add one record; a skip when it is not a Gmail message record or has no time."""
@@ -180,7 +161,7 @@ class GmailJoiner:
         sender = clean_addr(str(_get(mi, "source", "address") or
                                 _get(mi, "source", "from_header_address") or ""))
         if msg is None:
-            msg = self.msgs[key] = PendingMessage(lineno, when, sender, mid)
+            msg = self.msgs[key] = MessageBuilder(lineno, when, sender, mid, fold_case=True)
         msg.sender = msg.sender or sender
         if str(mi.get("payload_size") or "").isdigit() and msg.size is None:
             msg.size = int(mi["payload_size"])
@@ -199,13 +180,11 @@ class GmailJoiner:
             if addr:
                 msg.add(addr, status, str(d.get("service") or ""))
         if etype == "11":
-            note = "auto-forwarded by the account's forwarding setting"
-            if note not in msg.notes:
-                msg.notes.append(note)
+            msg.note("auto-forwarded by the account's forwarding setting")
             if dests and not msg.forwarding:
                 msg.forwarding = clean_addr(str(dests[0].get("address") or ""))
         return None
 
     def events(self) -> list[LogEvent]:
         """All joined messages, in order of their first record."""
-        return pending_events(self.src, self.msgs.values(), self.fmt)
+        return built_events(self.src, self.msgs.values(), self.fmt)

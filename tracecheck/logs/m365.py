@@ -14,16 +14,10 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from tracecheck.logs.base import (
-    LogSource,
-    PendingMessage,
-    clean_addr,
-    open_text,
-    parse_time,
-    pending_events,
-)
+from tracecheck.logs.base import LogSource, clean_addr, parse_time
 from tracecheck.logs.exchange import EVENT_STATUS, TrackingJoiner, hyphen_keys
-from tracecheck.logs.tabular import csv_lines, json_records, lower_keys
+from tracecheck.logs.message import MessageBuilder, built_events
+from tracecheck.logs.tabular import export_rows, lower_keys
 from tracecheck.model import LogEvent, Skipped
 
 NAME = "m365"
@@ -82,7 +76,7 @@ def norm_status(text: str) -> str:
 class _Grouper:
     def __init__(self, src: LogSource) -> None:
         self.src = src
-        self.msgs: dict[tuple[str, str], PendingMessage] = {}
+        self.msgs: dict[tuple[str, str], MessageBuilder] = {}
 
     def add(self, lineno: int, row: dict[str, Any]) -> Skipped | None:
         when = parse_time(pick_time(row, TIME))
@@ -94,7 +88,8 @@ class _Grouper:
         key = (mid or trace or f"row{lineno}", sender.lower())
         msg = self.msgs.get(key)
         if msg is None:
-            msg = self.msgs[key] = PendingMessage(lineno, when, sender, mid, queue_id=trace)
+            msg = self.msgs[key] = MessageBuilder(lineno, when, sender, mid, trace,
+                                                  fold_case=True)
         size = pick(row, SIZE)
         if size.isdigit() and msg.size is None:
             msg.size = int(size)
@@ -115,17 +110,11 @@ class _Grouper:
         return None
 
     def events(self) -> list[LogEvent]:
-        return pending_events(self.src, self.msgs.values(), NAME)
+        return built_events(self.src, self.msgs.values(), NAME)
 
 
 def _direction(text: str) -> str:
     return {"1": "Inbound", "2": "Outbound"}.get(text, text)
-
-
-def _is_json(src: LogSource) -> bool:
-    with open_text(src.path) as fh:
-        head = fh.read(4096).lstrip()
-    return head[:1] in ("{", "[")
 
 
 class M365Reader:
@@ -135,45 +124,30 @@ class M365Reader:
 
     def read(self, src: LogSource) -> Iterator[LogEvent | Skipped]:
         """Yield skips as met, then the joined messages."""
-        if _is_json(src):
-            yield from self._json(src)
-        else:
-            yield from self._csv(src)
-
-    def _json(self, src: LogSource) -> Iterator[LogEvent | Skipped]:
         grouper = _Grouper(src)
-        for item in json_records(src):
+        joiner: TrackingJoiner | None = None
+
+        def header(row: list[str]) -> list[str]:
+            nonlocal joiner
+            if "event_id" in lower_keys(row):
+                # The extended report: tracking-log columns, joined like Exchange's.
+                joiner = TrackingJoiner(src, NAME)
+                return hyphen_keys(row)
+            return lower_keys(row)
+
+        for item in export_rows(src, header=header):
             if isinstance(item, Skipped):
                 yield item
                 continue
-            lineno, rec = item
-            low = {k.lower(): v for k, v in rec.items()}
-            if not pick(low, RECIPIENT) and not pick(low, SENDER):
-                continue  # metadata envelope or an empty record
-            bad = grouper.add(lineno, low)
-            if bad is not None:
-                yield bad
-        yield from grouper.events()
-
-    def _csv(self, src: LogSource) -> Iterator[LogEvent | Skipped]:
-        header: list[str] | None = None
-        grouper = _Grouper(src)
-        joiner: TrackingJoiner | None = None
-        for lineno, row in csv_lines(src):
-            if isinstance(row, str):
-                yield src.bad(lineno, "unbalanced quotes in CSV row")
-                continue
-            if header is None:
-                header = lower_keys(row)
-                if "event_id" in header:
-                    joiner = TrackingJoiner(src, NAME)
-                    header = hyphen_keys(row)
-                continue
-            if len(row) != len(header):
-                yield src.bad(lineno, f"{len(row)} columns, header has {len(header)}")
-                continue
-            values = dict(zip(header, row, strict=True))
-            bad = joiner.add(lineno, values) if joiner else grouper.add(lineno, values)
+            if item.from_json:
+                low = {k.lower(): v for k, v in item.fields.items()}
+                if not pick(low, RECIPIENT) and not pick(low, SENDER):
+                    continue  # metadata envelope or an empty record
+                bad = grouper.add(item.lineno, low)
+            elif joiner is not None:
+                bad = joiner.add(item.lineno, item.fields)
+            else:
+                bad = grouper.add(item.lineno, item.fields)
             if bad is not None:
                 yield bad
         yield from (joiner.events() if joiner else grouper.events())

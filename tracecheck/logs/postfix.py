@@ -17,7 +17,8 @@ from collections import OrderedDict
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
-from tracecheck.logs.base import LogSource, clean_addr, merge_status
+from tracecheck.logs.base import LogSource, clean_addr
+from tracecheck.logs.message import MessageBuilder
 from tracecheck.logs.syslog import Frame, frames
 from tracecheck.model import LogEvent, LogRecipient, Skipped
 
@@ -59,19 +60,11 @@ child) before they are emitted unlinked."""
 Key = tuple[str, str]
 
 
-@dataclass
-class _Rec:
-    key: Key
-    lineno: int
-    time: str | None
-    sender: str = ""
+@dataclass(eq=False)
+class _Rec(MessageBuilder):
+    key: Key = ("", "")
     has_from: bool = False
-    size: int | None = None
-    message_id: str = ""
-    subject: str = ""
     client: str = ""
-    rcpts: dict[str, LogRecipient] = field(default_factory=dict)
-    notes: list[str] = field(default_factory=list)
     closed: bool = False
     parent: _Rec | None = None
     waiting: set[Key] = field(default_factory=set)
@@ -81,15 +74,6 @@ class _Rec:
 
     def useful(self) -> bool:
         return bool(self.sender or self.rcpts or self.message_id)
-
-    def add_rcpt(self, r: LogRecipient) -> None:
-        old = self.rcpts.get(r.addr)
-        if old is None:
-            self.rcpts[r.addr] = r
-            return
-        status = merge_status(old.status, r.status)
-        detail = r.detail if status == r.status else old.detail
-        self.rcpts[r.addr] = LogRecipient(r.addr, status, detail, old.orig_to or r.orig_to)
 
     def absorb(self, child: _Rec) -> None:
         """Join a re-injected or forwarded child's recipients into this message."""
@@ -110,33 +94,20 @@ class _Rec:
                 # Handed to .forward/alias expansion: the copy went on under a new queue id.
                 self.rcpts[expanded] = LogRecipient(old.addr, "expanded", old.detail, old.orig_to)
         for r in child.rcpts.values():
-            orig = r.orig_to or expanded or ""
-            self.add_rcpt(LogRecipient(r.addr, r.status, r.detail, orig))
+            self.add(r.addr, r.status, r.detail, r.orig_to or expanded or "")
         if not self.message_id:
             self.message_id = child.message_id
         if not self.subject:
             self.subject = child.subject
         self.waiting.discard(child.key)
 
-    def event(self, src: LogSource) -> LogEvent:
-        notes = list(self.notes)
+    def done(self, src: LogSource) -> LogEvent:
+        notes = []
         if self.extra_qids:
             notes.append("queue-ids: " + " ".join([self.key[1], *self.extra_qids]))
         if not self.closed:
             notes.append("no 'removed' line in this log")
-        return LogEvent(
-            log_format=NAME,
-            source=src.path,
-            locator=src.loc(self.lineno),
-            time=self.time,
-            sender=self.sender,
-            recipients=tuple(self.rcpts.values()),
-            message_id=self.message_id,
-            queue_id=self.key[1],
-            size=self.size,
-            subject=self.subject,
-            notes=tuple(notes),
-        )
+        return self.event(src, NAME, notes=notes)
 
 
 class _State:
@@ -157,7 +128,7 @@ class _State:
             out.extend(self.finish(old, closed=False))
             old = None
         if old is None:
-            old = _Rec(key, lineno, frame.time)
+            old = _Rec(lineno, frame.time, queue_id=key[1], key=key)
             self.open[key] = old
             parent = self.links.pop(key, None)
             if parent is not None:
@@ -167,7 +138,7 @@ class _State:
     def get(self, key: Key, lineno: int, frame: Frame) -> _Rec:
         rec = self.open.get(key)
         if rec is None:
-            rec = _Rec(key, lineno, frame.time)
+            rec = _Rec(lineno, frame.time, queue_id=key[1], key=key)
             self.open[key] = rec
         return rec
 
@@ -223,7 +194,7 @@ class _State:
         return self._emit(rec)
 
     def _emit(self, rec: _Rec) -> list[LogEvent]:
-        return [rec.event(self.src)] if rec.useful() else []
+        return [rec.done(self.src)] if rec.useful() else []
 
     def flush(self) -> list[LogEvent]:
         """End of file: everything still open, held or waiting, in first-line order."""
@@ -288,7 +259,7 @@ def _handle(st: _State, lineno: int, frame: Frame, svc: str) -> list[LogEvent]:
         rm = _REJECT_RCPT.search(body)
         if rm:
             rec.sender = rec.sender or rm.group("from")
-            rec.add_rcpt(LogRecipient(rm.group("to"), "failed", "rejected: " + rm.group("detail")))
+            rec.add(rm.group("to"), "failed", "rejected: " + rm.group("detail"))
     elif (sm := _SUBJECT.match(body)) is not None:
         rec.subject = rec.subject or sm.group("subj")
         if body.startswith(("reject:", "discard:")):
@@ -309,7 +280,7 @@ def _recipient(st: _State, rec: _Rec, body: str) -> list[LogEvent]:
     status = STATUS.get(tm.group("status") or "", "unknown")
     detail = tm.group("detail") or ""
     addr = tm.group("to")
-    rec.add_rcpt(LogRecipient(addr, status, detail, tm.group("orig") or ""))
+    rec.add(addr, status, detail, tm.group("orig") or "")
     if status != "delivered":
         return []
     relay = tm.group("relay") or ""

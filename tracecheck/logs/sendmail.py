@@ -12,11 +12,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
-from tracecheck.logs.base import LogSource, clean_addr, merge_status
+from tracecheck.logs.base import LogSource, clean_addr
+from tracecheck.logs.message import MessageBuilder
 from tracecheck.logs.syslog import frames
-from tracecheck.model import LogEvent, LogRecipient, Skipped
+from tracecheck.model import LogEvent, Skipped
 
 NAME = "sendmail"
 
@@ -26,31 +27,9 @@ _KEY = re.compile(r", (?=[a-z]+=)")
 _DSN = re.compile(r"[0-9A-Za-z]{14,16}: DSN: (?P<why>.*)")
 
 
-@dataclass
-class _Rec:
-    key: tuple[str, str]
-    lineno: int
-    time: str | None
-    sender: str = ""
-    size: int | None = None
+@dataclass(eq=False)
+class _Rec(MessageBuilder):
     nrcpts: int | None = None
-    message_id: str = ""
-    rcpts: dict[str, LogRecipient] = field(default_factory=dict)
-    notes: list[str] = field(default_factory=list)
-
-    def event(self, src: LogSource) -> LogEvent:
-        return LogEvent(
-            log_format=NAME,
-            source=src.path,
-            locator=src.loc(self.lineno),
-            time=self.time,
-            sender=self.sender,
-            recipients=tuple(self.rcpts.values()),
-            message_id=self.message_id,
-            queue_id=self.key[1],
-            size=self.size,
-            notes=tuple(self.notes),
-        )
 
 
 def split_fields(body: str) -> dict[str, str]:
@@ -104,10 +83,10 @@ class SendmailReader:
             if body.startswith("from="):
                 if rec is not None and rec.rcpts:
                     rec.notes.append("queue id reused")
-                    done.append(rec.event(src))
+                    done.append(rec.event(src, NAME))
                     rec = None
                 if rec is None:
-                    rec = open_[key] = _Rec(key, lineno, item.time)
+                    rec = open_[key] = _Rec(lineno, item.time, queue_id=key[1])
                 f = split_fields(body)
                 rec.sender = clean_addr(f.get("from", ""))
                 if f.get("size", "").isdigit():
@@ -119,19 +98,16 @@ class SendmailReader:
             if rec is None:
                 if not body.startswith("to="):
                     continue
-                rec = open_[key] = _Rec(key, lineno, item.time)
+                rec = open_[key] = _Rec(lineno, item.time, queue_id=key[1])
             if body.startswith("to="):
                 f = split_fields(body)
                 status = _status(f.get("stat", ""), f.get("dsn", ""))
                 detail = f.get("stat", "")
                 for addr in _addrs(f.get("to", "")):
-                    old = rec.rcpts.get(addr)
-                    keep = merge_status(old.status, status) if old else status
-                    rec.rcpts[addr] = LogRecipient(addr, keep, detail if keep == status else
-                                                   (old.detail if old else ""))
+                    rec.add(addr, status, detail)
             elif (dm := _DSN.match(body)) is not None:
                 rec.notes.append("DSN: " + dm.group("why")[:120])
         # A session that ended with no accepted recipient (nrcpts=0) carried no message.
-        done.extend(r.event(src) for r in open_.values() if r.rcpts or r.nrcpts != 0)
+        done.extend(r.event(src, NAME) for r in open_.values() if r.rcpts or r.nrcpts != 0)
         done.sort(key=lambda e: e.locator.line or 0)
         yield from done

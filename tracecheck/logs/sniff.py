@@ -16,7 +16,7 @@ from typing import Any
 
 from tracecheck.logs.base import decode_head
 from tracecheck.logs.syslog import YearClock, parse_frame
-from tracecheck.logs.tabular import unwrap
+from tracecheck.logs.tabular import JSON_ERRORS, unwrap
 
 _MBOX_FROM = re.compile(r"From \S+ +.*(?:\d{1,2}:\d\d|\b\d{4}\b)")
 _HEADER = re.compile(r"[A-Za-z][A-Za-z0-9-]*:[ \t]")
@@ -96,12 +96,12 @@ def _json_format(text: str) -> str | None:
         try:
             values.append(json.loads(candidate))
             break
-        except ValueError:
+        except JSON_ERRORS:
             continue
     if not values:
         try:
             values.append(json.JSONDecoder().raw_decode(body)[0])
-        except ValueError:
+        except JSON_ERRORS:
             return _json_keys_guess(body)
     for rec in unwrap(values[0]):
         kind = _json_kind(rec)

@@ -18,7 +18,7 @@ from datetime import UTC, datetime, timezone
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
-from tracecheck.logs.base import LogSource, local_to_utc, open_binary, parse_time
+from tracecheck.logs.base import DAMAGE, LogSource, local_to_utc, open_binary, parse_time
 from tracecheck.model import Skipped
 
 MONTHS = {m: i for i, m in enumerate("Jan Feb Mar Apr May Jun Jul Aug Sep Oct Nov Dec".split(), 1)}
@@ -85,32 +85,40 @@ class MonthProfile:
     rollovers: int
     """Number of December→January turns between the first and last stamp."""
     mtime: float
+    damaged: bool = False
+    """The file's stream is damaged: the profile covers only what comes before the damage."""
 
 
 def month_profile(path: str) -> MonthProfile:
-    """Scan a file's BSD stamps (month and day only) for year inference."""
+    """Scan a file's BSD stamps (month and day only) for year inference. Damage to the stream
+    ends the scan (`damaged`); an `OSError` opening or stat-ing the file is raised."""
     first: tuple[int, int] | None = None
     last: tuple[int, int] | None = None
     clock = YearClock(0)
     prev_head = b""
+    mtime = os.stat(path).st_mtime
+    damaged = False
     # Bytes, not text: this pass only needs the stamp's first characters and must be quick.
     with open_binary(path) as fh:
-        for line in fh:
-            head = line[:7]
-            if head == prev_head:
-                continue  # same month and day as the line before
-            m = _MONTH_BYTES.match(line)
-            if not m:
-                continue
-            prev_head = head
-            md = (MONTHS[m.group(1).decode()], int(m.group(2)))
-            if first is None:
-                first = md
-            before = clock.prev
-            clock.year_for(md[0])
-            if clock.prev == md[0] or before is None:
-                last = md
-    return MonthProfile(first, last, clock.year, os.stat(path).st_mtime)
+        try:
+            for line in fh:
+                head = line[:7]
+                if head == prev_head:
+                    continue  # same month and day as the line before
+                m = _MONTH_BYTES.match(line)
+                if not m:
+                    continue
+                prev_head = head
+                md = (MONTHS[m.group(1).decode()], int(m.group(2)))
+                if first is None:
+                    first = md
+                before = clock.prev
+                clock.year_for(md[0])
+                if clock.prev == md[0] or before is None:
+                    last = md
+        except DAMAGE:
+            damaged = True
+    return MonthProfile(first, last, clock.year, mtime, damaged)
 
 
 def last_year_from_mtime(profile: MonthProfile, tz: ZoneInfo | timezone) -> int:

@@ -1,17 +1,21 @@
 """CSV rows and JSON records out of export files, with the line each one starts on.
 
-Owns the two container shapes of the cloud exports: CSV (quoted fields that span lines,
-`#` directive lines passed through for Exchange) and JSON records (NDJSON, one JSON document
-holding an array, the OData envelopes `{"value": [...]}` and `{"d": {"results": [...]}}`, and
-SIEM test-fixture wrappers whose `input.message` holds the record as a string). Never decides
-what a row or record means.
+Owns the two container shapes of the cloud exports and the one loop that reads either
+(`export_rows`: JSON when the text starts with `{` or `[`, else a CSV whose first row is the
+header): CSV (quoted fields that span lines, `#` directive lines passed through for Exchange,
+a row whose quotes never close or whose width differs from the header's is a malformed-line
+skip) and JSON records (NDJSON, one JSON document holding an array, the OData envelopes
+`{"value": [...]}` and `{"d": {"results": [...]}}`, and SIEM test-fixture wrappers whose
+`input.message` holds the record as a string; a line nested too deep to decode is a skip).
+Never decides what a row or record means.
 """
 
 from __future__ import annotations
 
 import csv
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from typing import Any
 
 from tracecheck.logs.base import LogSource
@@ -22,6 +26,9 @@ MAX_FIELD_LINES = 200
 
 Row = tuple[int, list[str]]
 Record = tuple[int, dict[str, Any]]
+
+JSON_ERRORS = (ValueError, RecursionError)
+"""What decoding hostile JSON raises: bad syntax, or nesting deeper than the decoder's stack."""
 
 
 def _balanced(text: str) -> bool:
@@ -62,31 +69,35 @@ def lower_keys(header: list[str]) -> list[str]:
 
 
 def unwrap(obj: Any) -> Iterator[dict[str, Any]]:
-    """The records inside a parsed JSON value (arrays, OData envelopes, fixture wrappers)."""
-    if isinstance(obj, list):
-        for item in obj:
-            yield from unwrap(item)
-        return
-    if not isinstance(obj, dict):
-        return
-    inner = obj.get("input")
-    if isinstance(inner, dict) and isinstance(inner.get("message"), str):
-        try:
-            yield from unwrap(json.loads(inner["message"]))
-        except ValueError:
-            return
-        return
-    if isinstance(obj.get("value"), list) and ("odata.metadata" in obj or "@odata.context" in obj):
-        yield from unwrap(obj["value"])
-        return
-    d = obj.get("d")
-    if isinstance(d, dict) and isinstance(d.get("results"), list):
-        yield from unwrap(d["results"])
-        return
-    if isinstance(obj.get("records"), list) and len(obj) <= 2:
-        yield from unwrap(obj["records"])
-        return
-    yield obj
+    """The records inside a parsed JSON value (arrays, OData envelopes, fixture wrappers), in
+    document order. Walked with a stack, not by recursion: nesting depth is the input's."""
+    stack = [obj]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, list):
+            stack.extend(reversed(item))
+            continue
+        if not isinstance(item, dict):
+            continue
+        inner = item.get("input")
+        if isinstance(inner, dict) and isinstance(inner.get("message"), str):
+            try:
+                stack.append(json.loads(inner["message"]))
+            except JSON_ERRORS:
+                pass
+            continue
+        if isinstance(item.get("value"), list) and (
+                "odata.metadata" in item or "@odata.context" in item):
+            stack.append(item["value"])
+            continue
+        d = item.get("d")
+        if isinstance(d, dict) and isinstance(d.get("results"), list):
+            stack.append(d["results"])
+            continue
+        if isinstance(item.get("records"), list) and len(item) <= 2:
+            stack.append(item["records"])
+            continue
+        yield item
 
 
 def json_records(src: LogSource) -> Iterator[Record | Skipped]:
@@ -101,12 +112,15 @@ def json_records(src: LogSource) -> Iterator[Record | Skipped]:
         return
     try:
         value = json.loads(line)
-    except ValueError:
+    except JSON_ERRORS:
         text = "\n".join([line, *(rest for _, rest in lines)])
         try:
             value = json.loads(text)
         except json.JSONDecodeError as exc:
             yield src.bad(lineno, f"not JSON: {exc.msg} (line {exc.lineno + lineno - 1})")
+            return
+        except RecursionError:
+            yield src.bad(lineno, "not JSON: nested too deep")
             return
         for rec in unwrap(value):
             yield lineno, rec
@@ -117,7 +131,48 @@ def json_records(src: LogSource) -> Iterator[Record | Skipped]:
             continue
         try:
             value = json.loads(line)
-        except ValueError:
+        except JSON_ERRORS:
             yield src.bad(lineno, "not a JSON record")
             continue
         yield from ((lineno, rec) for rec in unwrap(value))
+
+
+@dataclass(frozen=True, slots=True)
+class ExportRow:
+    """One record of an export: a CSV row keyed by the header's names, or a JSON record."""
+
+    lineno: int
+    """Line the row or record starts on (from 1)."""
+    fields: dict[str, Any]
+    from_json: bool
+    """True for a JSON record (keys as exported), False for a CSV row (keys from `header`)."""
+
+
+def is_json(src: LogSource) -> bool:
+    """True when the export is JSON (its text starts with `{` or `[`), False for CSV."""
+    return src.head().lstrip()[:1] in ("{", "[")
+
+
+def export_rows(src: LogSource, *, header: Callable[[list[str]], list[str]] = lower_keys
+                ) -> Iterator[ExportRow | Skipped]:
+    """The rows of a JSON-or-CSV export, in file order, with skips for what does not parse.
+
+    A CSV's first row names the columns (`header` turns it into the keys, `lower_keys` by
+    default); a later row with unclosed quotes or another number of cells is malformed.
+    """
+    if is_json(src):
+        for item in json_records(src):
+            yield item if isinstance(item, Skipped) else ExportRow(item[0], item[1], True)
+        return
+    names: list[str] | None = None
+    for lineno, row in csv_lines(src):
+        if isinstance(row, str):
+            yield src.bad(lineno, "unbalanced quotes in CSV row")
+            continue
+        if names is None:
+            names = header(row)
+            continue
+        if len(row) != len(names):
+            yield src.bad(lineno, f"{len(row)} columns, header has {len(names)}")
+            continue
+        yield ExportRow(lineno, dict(zip(names, row, strict=True)), False)

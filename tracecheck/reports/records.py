@@ -144,8 +144,8 @@ def result_layout(result: ScanResult, *, reveal: bool = False) -> dict[str, Any]
     if result.incomplete:  # only then, so a complete run's document is unchanged
         doc["summary"]["incomplete"] = len(result.incomplete)
     if result.log_summary is not None:
-        logs = dict(result.log_summary)
+        logs = result.log_summary.as_dict()
         logs["event_list"] = [log_event_dict(e, reveal=reveal) for e in result.log_events]
-        logs["findings"] = list(result.log_findings)
+        logs["findings"] = [f.as_dict() for f in result.log_findings]
         doc["logs"] = logs
     return doc

@@ -98,9 +98,9 @@ def summary_lines(result: ScanResult, reveal: bool = False) -> list[str]:
     if result.log_summary is not None:
         ls = result.log_summary
         lines.append(
-            f"Logs: {ls.get('events', 0)} events, {ls.get('consumer_bound_messages', 0)} "
-            f"consumer-bound, {ls.get('not_in_export', 0)} not in the export, "
-            f"{ls.get('forwarding_rules', 0)} forwarding rules."
+            f"Logs: {ls.events} events, {ls.consumer_bound_messages} "
+            f"consumer-bound, {ls.not_in_export} not in the export, "
+            f"{ls.forwarding_rules} forwarding rules."
         )
     if result.incomplete:
         lines.append(incomplete_line(result))

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from tracecheck.case import dedup
 from tracecheck.case.review import Status, counted
 from tracecheck.case.snapshot import CaseSnapshot
-from tracecheck.model import Finding, LogEvent, MessageRef
+from tracecheck.model import Finding, LogEvent, LogSummary, MessageRef
 from tracecheck.rules.mask import mask_address
 
 IDENTIFIER_CATEGORIES = frozenset(
@@ -173,19 +173,6 @@ def _ranked(counter: Mapping[str, int]) -> tuple[tuple[str, int], ...]:
     return tuple(sorted(counter.items(), key=lambda kv: (-kv[1], kv[0])))
 
 
-def _int(value: object) -> int:
-    if isinstance(value, bool):
-        return int(value)
-    if isinstance(value, int):
-        return value
-    if isinstance(value, list | tuple | dict):
-        return len(value)
-    try:
-        return int(str(value))
-    except ValueError:
-        return 0
-
-
 def _refs_with_findings(snapshot: CaseSnapshot) -> list[MessageRef]:
     refs = list(snapshot.messages)
     known = {r.locator for r in refs}
@@ -196,11 +183,11 @@ def _refs_with_findings(snapshot: CaseSnapshot) -> list[MessageRef]:
     return refs
 
 
-def _lookup_delivery(delivery: Mapping[str, object], disclosure: dedup.Disclosure) -> str | None:
-    normalised = {_norm_id(str(k)): str(v) for k, v in delivery.items()}
+def _lookup_delivery(delivery: Mapping[str, str], disclosure: dedup.Disclosure) -> str | None:
+    normalised = {_norm_id(k): v for k, v in delivery.items()}
     for loc in disclosure.locators:
         if loc in delivery:
-            return str(delivery[loc])
+            return delivery[loc]
     for mid in disclosure.message_ids:
         status = normalised.get(_norm_id(mid))
         if status is not None:
@@ -209,60 +196,40 @@ def _lookup_delivery(delivery: Mapping[str, object], disclosure: dedup.Disclosur
 
 
 def _unknown_items(
-    summary: Mapping[str, object], events: Iterable[LogEvent], consumer: set[str], reveal: bool
+    summary: LogSummary, events: Iterable[LogEvent], consumer: set[str], reveal: bool
 ) -> list[UnknownContent]:
     by_key: dict[str, LogEvent] = {}
     for event in events:
         by_key[str(event.locator)] = event
         if event.message_id:
             by_key[_norm_id(event.message_id)] = event
-    raw = summary.get("not_in_export_list") or []
     out: list[UnknownContent] = []
-    items = raw if isinstance(raw, list | tuple) else []
-    for item in items:
-        ev: LogEvent | None = None
-        known_consumer: set[str] = set()
-        if isinstance(item, str):
-            ev = by_key.get(item) or by_key.get(_norm_id(item))
-            ref = item
-            time: object = None
-            sender: object = None
-            status: object = None
-            rcpts: list[str] = []
-        elif isinstance(item, Mapping):
-            ref = str(item.get("locator") or item.get("message_id") or "")
-            ev = by_key.get(ref) or by_key.get(_norm_id(ref))
-            time = item.get("time")
-            sender = item.get("sender")
-            status = item.get("status")
-            crc = item.get("consumer_recipients") or []
-            rc = crc or item.get("recipients") or []
-            rcpts = [str(r if not isinstance(r, Mapping) else r.get("addr", "")) for r in rc]
-            if crc:
-                known_consumer = {r.rpartition("@")[2] for r in rcpts}
-        else:
-            continue
+    for item in summary.not_in_export_list:
+        ref = str(item.locator) or item.message_id
+        ev = by_key.get(ref) or by_key.get(_norm_id(ref))
+        time, sender, status = item.time, item.sender, item.status
+        rcpts = list(item.consumer_recipients)
+        known_consumer = {r.rpartition("@")[2] for r in rcpts}
         if ev is not None:
             time = time or ev.time
             sender = sender or ev.sender
             if not rcpts:
                 rcpts = [r.addr for r in ev.recipients]
             if not status:
-                statuses = sorted({r.status for r in ev.recipients})
-                status = ",".join(statuses)
+                status = ",".join(sorted({r.status for r in ev.recipients}))
         shown = tuple(
             mask_address(r, reveal) for r in rcpts if r and r.rpartition("@")[2] in consumer
         ) or tuple(mask_address(r, reveal) for r in rcpts if r)
-        sender_text = str(sender or "")
+        sender_text = sender
         # a personal mailbox as the sender is masked like any consumer address
         if sender_text.rpartition("@")[2] in consumer | known_consumer:
             sender_text = mask_address(sender_text, reveal)
         out.append(
             UnknownContent(
-                time=str(time) if time else None,
+                time=time or None,
                 sender=sender_text,
                 recipients=shown,
-                status=str(status or "unknown"),
+                status=status or "unknown",
                 ref=ref,
             )
         )
@@ -300,10 +267,9 @@ def compute(snapshot: CaseSnapshot, reveal: bool = False) -> Numbers:
 
     consumer_addrs = {a.lower() for f, _ in kept for a in f.consumer_addresses}
     consumer_domains_all = {a.rpartition("@")[2] for a in consumer_addrs}
-    delivery_map: Mapping[str, object] | None = None
+    delivery_map: Mapping[str, str] | None = None
     if snapshot.log_summary is not None:
-        raw_delivery = snapshot.log_summary.get("delivery") or {}
-        delivery_map = raw_delivery if isinstance(raw_delivery, Mapping) else {}
+        delivery_map = snapshot.log_summary.delivery
 
     flagged: list[FlaggedMessage] = []
     ids_all: set[str] = set()
@@ -388,7 +354,8 @@ def compute(snapshot: CaseSnapshot, reveal: bool = False) -> Numbers:
 
     logs = None
     if snapshot.log_summary is not None:
-        logs = _log_numbers(snapshot, flagged, consumer_domains_all, reveal)
+        logs = _log_numbers(snapshot.log_summary, snapshot, flagged, consumer_domains_all,
+                            reveal)
 
     categories = tuple((c, category_label(c), n, cat_findings[c]) for c, n in _ranked(cat_msgs))
     n_confirmed = sum(1 for m in flagged if m.status == "confirmed")
@@ -438,12 +405,12 @@ def compute(snapshot: CaseSnapshot, reveal: bool = False) -> Numbers:
 
 
 def _log_numbers(
+    summary: LogSummary,
     snapshot: CaseSnapshot,
     flagged: list[FlaggedMessage],
     consumer_domains: set[str],
     reveal: bool,
 ) -> LogNumbers:
-    summary = snapshot.log_summary or {}
     events = list(snapshot.log_events)
     by_id: dict[str, list[LogEvent]] = {}
     for ev in events:
@@ -459,15 +426,12 @@ def _log_numbers(
     delivery = Counter(m.delivery or "no log record" for m in flagged)
     unknown = _unknown_items(summary, events, consumer_domains, reveal)
     unknown_times = sorted(u.time for u in unknown if u.time)
-    forwarding = summary.get("forwarding_rules")
-    if forwarding is None:
-        forwarding = sum(1 for ev in events if ev.kind == "forwarding-rule")
     return LogNumbers(
-        events=_int(summary.get("events", len(events))),
-        consumer_bound_messages=_int(summary.get("consumer_bound_messages", 0)),
-        matched_in_export=_int(summary.get("matched_in_export", 0)),
-        not_in_export=_int(summary.get("not_in_export", len(unknown))),
-        forwarding_rules=_int(forwarding),
+        events=summary.events,
+        consumer_bound_messages=summary.consumer_bound_messages,
+        matched_in_export=summary.matched_in_export,
+        not_in_export=summary.not_in_export,
+        forwarding_rules=summary.forwarding_rules,
         delivery=_ranked(delivery),
         first_flagged=flagged_times[0] if flagged_times else None,
         last_flagged=flagged_times[-1] if flagged_times else None,

@@ -1,0 +1,169 @@
+"""`tracecheck logs` tables: log events, one row per recipient, and totals for auditors.
+
+Owns the table views (`LogView`), their pandas frames (`events_frame`, `summary_frames`) and
+how they are written (`LogTableFormat`: CSV, or JSON records indented by two; `write_view`).
+Subjects are masked (`rules.mask.mask_subject`), and a CSV cell a spreadsheet would run as a
+formula is written as text (`reports.csv_report.safe_cell`). Never reads files and never
+decides what a consumer domain is (the caller's `is_consumer` does).
+"""
+
+from __future__ import annotations
+
+import enum
+import json
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any, TextIO
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from tracecheck.logs.analysis import IsConsumer
+    from tracecheck.model import LogEvent
+
+
+class LogView(enum.StrEnum):
+    """The tables of `tracecheck logs`."""
+
+    EVENTS = "events"
+    """One row per event and recipient (`events_frame`)."""
+    BY_SENDER = "by_sender"
+    BY_DOMAIN = "by_domain"
+    """By recipient domain, with whether it is a consumer domain."""
+    BY_DAY = "by_day"
+    BY_MONTH = "by_month"
+
+
+class LogTableFormat(enum.StrEnum):
+    """How a table is written."""
+
+    CSV = "csv"
+    JSON = "json"
+    """A list of records (one object per row), indented by two, non-ASCII kept."""
+
+
+def write_view(events: Iterable[LogEvent], view: LogView, fmt: LogTableFormat, out: TextIO,
+               is_consumer: IsConsumer) -> None:
+    """Write one table of `events` to `out`."""
+    frame = (events_frame(events) if view is LogView.EVENTS
+             else summary_frames(events, is_consumer)[view.value])
+    if fmt is LogTableFormat.CSV:
+        from pandas.api.types import is_bool_dtype, is_numeric_dtype
+
+        from tracecheck.reports.csv_report import safe_cell
+
+        # Logged text (addresses, details, notes) is the input's: never a spreadsheet formula.
+        for col in frame.columns:
+            if not (is_numeric_dtype(frame[col]) or is_bool_dtype(frame[col])):
+                frame[col] = frame[col].map(safe_cell)
+        frame.to_csv(out, index=False, lineterminator="\n")
+    else:
+        json.dump(json.loads(frame.to_json(orient="records", date_format="iso")), out,
+                  indent=2, ensure_ascii=False)
+        out.write("\n")
+
+
+EVENT_COLUMNS = [
+    "log_format", "kind", "time", "sender", "recipient", "status", "detail", "orig_to",
+    "message_id", "queue_id", "size", "subject_masked", "direction", "forwarding", "actor",
+    "notes", "source", "locator",
+]
+
+
+def events_frame(events: Iterable[LogEvent]) -> pd.DataFrame:
+    """One row per event and recipient (an event without recipients gives one row)."""
+    # Imported here, not with the module: the command line loads the enums at start-up.
+    import pandas as pd
+
+    from tracecheck.rules.mask import mask_subject
+
+    rows: list[dict[str, Any]] = []
+    for ev in events:
+        base = {
+            "log_format": ev.log_format,
+            "kind": ev.kind,
+            "time": ev.time,
+            "sender": ev.sender,
+            "message_id": ev.message_id,
+            "queue_id": ev.queue_id,
+            "size": ev.size,
+            "subject_masked": mask_subject(ev.subject),
+            "direction": ev.direction,
+            "forwarding": ev.forwarding,
+            "actor": ev.actor,
+            "notes": "; ".join(ev.notes),
+            "source": ev.source,
+            "locator": str(ev.locator),
+        }
+        recips = ev.recipients or ()
+        if not recips:
+            rows.append({**base, "recipient": "", "status": "", "detail": "", "orig_to": ""})
+        rows.extend(
+            {**base, "recipient": r.addr, "status": r.status, "detail": r.detail,
+             "orig_to": r.orig_to}
+            for r in recips
+        )
+    frame = pd.DataFrame(rows, columns=EVENT_COLUMNS)
+    frame["size"] = frame["size"].astype("Int64")
+    return frame
+
+
+def _domain(addr: str) -> str:
+    return addr.rpartition("@")[2].lower() if "@" in addr else ""
+
+
+def summary_frames(events: Iterable[LogEvent], is_consumer: IsConsumer) -> dict[str, pd.DataFrame]:
+    """Totals for auditors: `by_sender`, `by_domain` (recipient domain), `by_day`, `by_month`.
+
+    Counts cover message events only; forwarding rules are listed by `events_frame`.
+    """
+    import pandas as pd
+
+    from tracecheck.logs.analysis import consumer_address, day_of, flow_of
+
+    rows: list[dict[str, Any]] = []
+    for ev in events:
+        if ev.kind != "message":
+            continue
+        flow = flow_of(ev, is_consumer)
+        rows.extend(
+            {
+                "locator": str(ev.locator),
+                "sender": ev.sender.lower(),
+                "day": day_of(ev.time),
+                "month": day_of(ev.time)[:7],
+                "domain": _domain(r.addr),
+                "consumer": consumer_address(is_consumer, r.addr),
+                "consumer_flow": flow.is_consumer,
+                "delivered": r.status == "delivered",
+                "size": ev.size or 0,
+            }
+            for r in ev.recipients or ()
+        )
+    df = pd.DataFrame(rows, columns=["locator", "sender", "day", "month", "domain", "consumer",
+                                     "consumer_flow", "delivered", "size"])
+
+    def agg(by: str) -> pd.DataFrame:
+        if df.empty:
+            return pd.DataFrame(columns=[by, "messages", "recipients", "consumer_messages",
+                                         "consumer_recipients", "delivered_recipients"])
+        consumer = df[df["consumer"]]
+        out = pd.DataFrame({
+            "messages": df.groupby(by)["locator"].nunique(),
+            "recipients": df.groupby(by).size(),
+            "consumer_messages": consumer.groupby(by)["locator"].nunique(),
+            "consumer_recipients": consumer.groupby(by).size(),
+            "delivered_recipients": df.groupby(by)["delivered"].sum(),
+        }).fillna(0).astype("int64")
+        return out.reset_index().rename(columns={"index": by}).sort_values(by, kind="stable",
+                                                                             ignore_index=True)
+
+    by_domain = agg("domain")
+    if not by_domain.empty:
+        by_domain.insert(1, "consumer_domain", [bool(d) and is_consumer(f"x@{d}")
+                                                for d in by_domain["domain"]])
+    return {
+        LogView.BY_SENDER.value: agg("sender"),
+        LogView.BY_DOMAIN.value: by_domain,
+        LogView.BY_DAY.value: agg("day"),
+        LogView.BY_MONTH.value: agg("month"),
+    }
