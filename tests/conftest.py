@@ -11,17 +11,25 @@ from tracecheck.isolation import STRICT_ENV
 from tracecheck.model import Locator
 
 ROOT = Path(__file__).resolve().parents[1]
-SHARED = ROOT.parent / "shared"
-CORPORA = SHARED / "corpora"
 SAMPLES = ROOT / "samples"
+_SHARED = ROOT.parent / "shared"
+"""The read-only folder of real corpora and schemas beside the repository (absent on a new
+user's machine): reach it only through `shared()`."""
+
+
+def shared(*parts: str) -> Path:
+    """A path under ../shared, skipping the calling test when it is absent. Every test that
+    needs the real corpora or the SARIF schema goes through here; they are read-only (copy
+    to tmp_path what a test must modify)."""
+    path = _SHARED.joinpath(*parts)
+    if not path.exists():
+        pytest.skip(f"../shared not present here: {path}")
+    return path
 
 
 def corpus(*parts: str) -> Path:
-    """A path under ../shared/corpora, skipping the test when it is absent."""
-    path = CORPORA.joinpath(*parts)
-    if not path.exists():
-        pytest.skip(f"shared corpus not present: {path}")
-    return path
+    """`shared("corpora", *parts)`: a real corpus file or folder."""
+    return shared("corpora", *parts)
 
 
 def eml(
@@ -78,3 +86,15 @@ def loc(text: str) -> Locator:
 # `internal-error` coverage entry (subprocesses started by tests inherit it). Tests of the
 # non-strict behaviour unset it with monkeypatch.
 os.environ[STRICT_ENV] = "1"
+
+
+def validate_sarif(doc: dict[str, object]) -> None:
+    """Validate a SARIF document against the SARIF 2.1.0 schema in ../shared/schemas (the
+    calling test skips when it is absent)."""
+    import json
+
+    import jsonschema
+
+    schema = json.loads(shared("schemas", "sarif-schema-2.1.0.json").read_text(encoding="utf-8"))
+    jsonschema.Draft7Validator(
+        schema, format_checker=jsonschema.Draft7Validator.FORMAT_CHECKER).validate(doc)

@@ -91,3 +91,16 @@ def test_the_engine_catches_everything_only_to_re_raise() -> None:
         for path in files:
             assert not _broad_handlers_that_swallow(path), (
                 f"{path.relative_to(ROOT)}:{_broad_handlers_that_swallow(path)}")
+
+
+def test_tests_reach_the_shared_corpora_only_through_the_conftest_helper() -> None:
+    """On a new user's machine ../shared is absent: every test that needs it must go through
+    `tests.conftest.shared` (or `corpus`), which skips, never fails."""
+    offenders = []
+    for path in sorted((ROOT / "tests").rglob("*.py")):
+        if path.parent.name == "tests" and path.name in ("conftest.py", "test_architecture.py"):
+            continue
+        text = path.read_text(encoding="utf-8")
+        if '"shared"' in text or "'shared'" in text or "/ \"..\"" in text:
+            offenders.append(str(path.relative_to(ROOT)))
+    assert offenders == []

@@ -14,9 +14,9 @@ from tracecheck.evaluation import (
     MessageText,
     baseline_numbers,
     evaluate_baseline,
-    mod11_valid,
     score,
 )
+from tracecheck.rules.validators import mod11_valid
 
 REPO = Path(__file__).resolve().parents[1]
 SCRIPT = REPO / "scripts" / "eval.py"

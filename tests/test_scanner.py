@@ -16,7 +16,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from tests.conftest import CORPORA, SAMPLES, eml, mbox_of
+from tests.conftest import SAMPLES, corpus, eml, mbox_of
 from tracecheck.content.header_block import fast_headers
 from tracecheck.content.headers import received_hops
 from tracecheck.content.mime import header_fields as triage_headers
@@ -62,12 +62,7 @@ def test_triage_facts_equal_message_info_on_the_samples() -> None:
 
 
 def test_triage_facts_equal_message_info_on_real_messy_mail() -> None:
-    folder = CORPORA / "email-real"
-    if not folder.exists():
-        import pytest
-
-        pytest.skip("shared corpus not present")
-    used = [_check(raw) for raw in _messages([folder])]
+    used = [_check(raw) for raw in _messages([corpus("email-real")])]
     assert len(used) >= 100
 
 

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from tracecheck.model import ScanResult
+from tracecheck.rules.validators import mod11_valid
 
 CONSUMER_FLOWS = frozenset({"to-consumer", "from-consumer", "consumer-to-consumer"})
 
@@ -216,15 +217,6 @@ def evaluate(result: ScanResult, labels: list[dict[str, object]]) -> Evaluation:
 BASELINE_NUMBER = re.compile(r"(?<!\d)(\d{3})([ .-]?)(\d{3})\2(\d{4})(?!\d)")
 """Ten digits written 3-3-4 (one space, dash or dot between groups) or contiguous, not inside
 a longer digit run: the pattern checksum-only NHS number detectors use."""
-
-
-def mod11_valid(ten: str) -> bool:
-    """The NHS Modulus 11 check (weights 10..2, 11 → 0, 10 invalid) on ten digits."""
-    if len(ten) != 10 or not ten.isdigit():
-        return False
-    check = 11 - sum(int(d) * w for d, w in zip(ten[:9], range(10, 1, -1), strict=True)) % 11
-    check = 0 if check == 11 else check
-    return check != 10 and check == int(ten[9])
 
 
 def baseline_numbers(text: str) -> list[str]:

@@ -13,11 +13,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from tests import mime_gen
+from tests.conftest import corpus
 from tracecheck.content.quickparse import quick_parse
 from tracecheck.sources.mbox import read_mbox, unquote_mboxrd
 
 ROOT = Path(__file__).resolve().parents[2]
-REAL = ROOT.parent / "shared" / "corpora" / "email-real"
 _STDLIB = email.parser.BytesParser(policy=email.policy.compat32)
 
 
@@ -58,9 +58,8 @@ def test_samples_take_the_quick_path_with_the_stdlib_tree() -> None:
     assert quick >= 0.9 * len(raws)  # the fast path is the common one, not a rarity
 
 
-@pytest.mark.skipif(not REAL.is_dir(), reason="shared real corpus not present")
 def test_real_corpus_trees_equal_the_stdlib() -> None:
-    raws = _messages(REAL)
+    raws = _messages(corpus("email-real"))
     quick = sum(same_or_declined(r) for r in raws)
     assert quick >= len(raws) // 2
 

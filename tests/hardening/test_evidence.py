@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from tests.conftest import CORPORA, SAMPLES
+from tests.conftest import SAMPLES, corpus
 from tracecheck import api
 from tracecheck.cli import app
 
@@ -102,9 +102,7 @@ def test_no_socket_is_ever_opened(monkeypatch: pytest.MonkeyPatch, tmp_path: Pat
 
 
 def test_every_real_corpus_message_is_scanned_or_listed() -> None:
-    root = CORPORA / "email-real"
-    if not root.is_dir():
-        pytest.skip("shared corpus not present")
+    root = corpus("email-real")
     result = api.scan([str(root)], api.ScanOptions(all_messages=True))
     files = [p for p in root.rglob("*") if p.is_file()]
     message_skips = [s for s in result.skipped if s.part is None and not s.locator.within
@@ -119,10 +117,9 @@ def test_every_real_corpus_message_is_scanned_or_listed() -> None:
 
 
 def test_all_shared_corpora_scan_with_every_file_accounted_for() -> None:
-    if not CORPORA.is_dir():
-        pytest.skip("shared corpora not present")
-    result = api.scan([str(CORPORA)], api.ScanOptions(all_messages=True))
-    files = {str(p) for p in CORPORA.rglob("*") if p.is_file()}
+    root = corpus()
+    result = api.scan([str(root)], api.ScanOptions(all_messages=True))
+    files = {str(p) for p in root.rglob("*") if p.is_file()}
     sources = {s.path for s in result.sources}
     listed = {str(s.locator) for s in result.skipped if s.part is None and not s.locator.within}
     assert files <= sources | listed

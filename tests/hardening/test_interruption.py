@@ -7,7 +7,6 @@ import signal
 import sqlite3
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 from tests.conftest import eml, mbox_of
@@ -46,14 +45,31 @@ def _scan(corpus: Path, case: Path) -> subprocess.Popen[bytes]:
 
 
 def _saved_shards(case: Path) -> int:
-    db = case / "case.sqlite"
-    if not db.exists():
-        return 0
-    try:
-        with sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=1) as conn:
-            return int(conn.execute("SELECT COUNT(*) FROM shards").fetchone()[0])
-    except sqlite3.Error:
-        return 0
+    with sqlite3.connect(f"file:{case / 'case.sqlite'}?mode=ro", uri=True, timeout=5) as conn:
+        return int(conn.execute("SELECT COUNT(*) FROM shards").fetchone()[0])
+
+
+# A scan into a case, in a child process that says when it has saved its third file and then
+# stops there until it is killed: the kill lands at a known point, not after a polling race.
+STOP_AFTER_THREE = """
+import sys
+from tracecheck import api
+from tracecheck.case.store import CaseStore
+
+save = CaseStore.save_shard
+saved = 0
+
+def save_then_stop(self, run_id, shard, size, mtime_ns):
+    global saved
+    save(self, run_id, shard, size, mtime_ns)
+    saved += 1
+    if saved == 3:
+        print("saved 3", flush=True)
+        sys.stdin.read()  # blocks: the test kills the process here
+
+CaseStore.save_shard = save_then_stop
+api.scan_into_case([sys.argv[1]], api.ScanOptions(workers=1), sys.argv[2])
+"""
 
 
 def test_kill_9_then_rerun(tmp_path: Path) -> None:
@@ -66,15 +82,16 @@ def test_kill_9_then_rerun(tmp_path: Path) -> None:
     assert len(expected) == 40 * 25 * 2
 
     case = tmp_path / "case"
-    proc = _scan(corpus, case)
-    deadline = time.monotonic() + 120
-    while _saved_shards(case) < 3 and proc.poll() is None and time.monotonic() < deadline:
-        time.sleep(0.05)
-    assert proc.poll() is None, "the scan finished before it could be interrupted"
-    os.kill(proc.pid, signal.SIGKILL)
-    proc.wait()
-    saved = _saved_shards(case)
-    assert 3 <= saved < 40
+    proc = subprocess.Popen([sys.executable, "-c", STOP_AFTER_THREE, str(corpus), str(case)],
+                            stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    try:
+        assert proc.stdout is not None
+        assert proc.stdout.readline().strip() == "saved 3"  # the event: three files saved
+    finally:
+        os.kill(proc.pid, signal.SIGKILL)
+        proc.wait(timeout=60)
+    assert proc.returncode == -signal.SIGKILL
+    assert _saved_shards(case) == 3
 
     rerun = _scan(corpus, case)
     assert rerun.wait(timeout=300) == 0, rerun.stderr.read() if rerun.stderr else ""

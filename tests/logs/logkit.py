@@ -9,7 +9,6 @@ from tracecheck.model import LogEvent, Skipped
 
 ROOT = Path(__file__).resolve().parents[2]
 FIXTURES = ROOT / "tests" / "fixtures" / "logs"
-CORPUS = ROOT / ".." / "shared" / "corpora" / "logs"
 
 
 def sniff_path(path: Path | str) -> str | None:

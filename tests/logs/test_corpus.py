@@ -7,8 +7,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from logkit import CORPUS, read_all
+from logkit import read_all
 
+from tests.conftest import corpus
 from tracecheck.logs import MALFORMED, sniff_log
 
 # file → (format, message/forwarding events, malformed lines)
@@ -38,16 +39,12 @@ EXPECTED = {
 
 
 def corpus_file(rel: str) -> Path:
-    path = CORPUS / rel
-    if not path.exists():
-        pytest.skip(f"shared log corpus not present: {path}")
-    return path
+    return corpus("logs", rel)
 
 
 def test_every_corpus_file_is_listed() -> None:
-    if not CORPUS.exists():
-        pytest.skip("shared log corpus not present")
-    found = {str(p.relative_to(CORPUS)) for p in CORPUS.rglob("*") if p.is_file()}
+    logs = corpus("logs")
+    found = {str(p.relative_to(logs)) for p in logs.rglob("*") if p.is_file()}
     assert found - {"SOURCES.md"} == set(EXPECTED)
 
 

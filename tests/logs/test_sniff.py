@@ -6,11 +6,10 @@ import gzip
 from pathlib import Path
 
 import pytest
-from logkit import FIXTURES, ROOT, sniff_path
+from logkit import FIXTURES, sniff_path
 
+from tests.conftest import corpus
 from tracecheck.logs import sniff_log
-
-EMAIL_REAL = ROOT / ".." / "shared" / "corpora" / "email-real"
 
 
 @pytest.mark.parametrize(
@@ -66,9 +65,7 @@ def test_mail_and_other_files_are_not_logs(head: bytes) -> None:
 
 
 def test_real_email_corpus_never_sniffed_as_log() -> None:
-    if not EMAIL_REAL.exists():
-        pytest.skip("shared email corpus not present")
-    files = [p for p in EMAIL_REAL.rglob("*") if p.is_file()]
+    files = [p for p in corpus("email-real").rglob("*") if p.is_file()]
     claimed = [str(p) for p in files if sniff_path(p) is not None]
     assert len(files) > 100
     assert claimed == []

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import CORPORA, SAMPLES, eml
+from tests.conftest import SAMPLES, corpus, eml
 from tracecheck import api
 from tracecheck.merge import Joiner
 from tracecheck.model import ScanResult
@@ -109,9 +109,7 @@ def test_ranges_merged_in_any_order_give_the_report_of_joined_files(big_mbox: Pa
 
 
 def test_real_messy_mail_gives_the_same_report_with_ranges() -> None:
-    folder = CORPORA / "email-real"
-    if not folder.exists():
-        pytest.skip("shared corpus not present")
+    folder = corpus("email-real")
     one = _scan([str(folder)], executor_for(workers=1))
     assert _scan([str(folder)], LocalExecutor(workers=2, target_bytes=64)) == one
 

@@ -10,27 +10,16 @@ import json
 import sys
 import xml.etree.ElementTree as ET
 from pathlib import Path
-from typing import Any
 
 import pytest
 
-from tests.conftest import SHARED, loc
+from tests.conftest import loc, validate_sarif
 from tests.reports.golden import golden_result, render_scan
 from tests.reports.test_sarif import sample_result
 from tracecheck.model import ScanResult, SkipKind, Skipped
 from tracecheck.reports.base import ReportFormat
 
-SCHEMA = SHARED / "schemas" / "sarif-schema-2.1.0.json"
-
-
-def _validate_sarif(doc: dict[str, Any]) -> None:
-    if not SCHEMA.exists():
-        pytest.skip(f"SARIF schema not present: {SCHEMA}")
-    import jsonschema
-
-    schema = json.loads(SCHEMA.read_text(encoding="utf-8"))
-    jsonschema.Draft7Validator(
-        schema, format_checker=jsonschema.Draft7Validator.FORMAT_CHECKER).validate(doc)
+_validate_sarif = validate_sarif
 
 
 def _one_failure(kind: SkipKind) -> ScanResult:

@@ -10,12 +10,11 @@ import io
 import json
 import os
 from pathlib import Path
-from typing import Any
 
 import pytest
 from typer.testing import CliRunner
 
-from tests.conftest import ROOT, SHARED, eml, loc, mbox_of
+from tests.conftest import ROOT, eml, loc, mbox_of, validate_sarif
 from tracecheck.cli import app
 from tracecheck.model import (
     Finding,
@@ -32,7 +31,6 @@ from tracecheck.reports.base import ReportFormat, reporter_for
 from tracecheck.reports.sarif import FINGERPRINT_KEY, SarifReporter
 
 GOLDEN = ROOT / "tests" / "golden" / "sarif"
-SCHEMA = SHARED / "schemas" / "sarif-schema-2.1.0.json"
 SCAN_ROOT = "/scan"
 VALUES = ("9434765919", "943 476 5919", "4010232137", "401 023 2137", "persistent cough",
           "9991234560")
@@ -124,15 +122,7 @@ def _render(result: ScanResult, *, reveal: bool = False, root: str = SCAN_ROOT) 
     return out.getvalue()
 
 
-def _validate(doc: dict[str, Any]) -> None:
-    if not SCHEMA.exists():
-        pytest.skip(f"SARIF schema not present: {SCHEMA}")
-    import jsonschema
-
-    schema = json.loads(SCHEMA.read_text(encoding="utf-8"))
-    jsonschema.Draft7Validator(
-        schema, format_checker=jsonschema.Draft7Validator.FORMAT_CHECKER
-    ).validate(doc)
+_validate = validate_sarif
 
 
 def test_matches_golden_file() -> None:
