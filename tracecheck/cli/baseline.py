@@ -1,6 +1,6 @@
 """`tracecheck baseline create|update|audit`: accept known findings so CI fails only on new ones.
 
-Flags in (the same scan flags as `tracecheck scan`, from `cli.options`), `api.baseline_*`,
+Flags in (the same scan flags as `tracecheck scan`: `cli.options.scan_flags`), `api.baseline_*`,
 a one-line summary on stdout. Exit codes: 0 done, 2 usage/input error, 3 the scan behind the
 baseline was incomplete.
 """
@@ -43,41 +43,19 @@ def _done(run: api.BaselineRun, summary: str) -> None:
 
 
 @baseline_app.command("create")
+@o.scan_flags
 def create(
     paths: Annotated[list[str], typer.Argument(help="Mailbox files/folders to scan.")],
+    options: api.ScanOptions,
     output: Annotated[Path, typer.Option(
         "--output", "-o", help="Baseline file to write.")] = DEFAULT_BASELINE,
     reason: ReasonOpt = "",
     who: WhoOpt = None,
     force: Annotated[bool, typer.Option(
         "--force", help="Overwrite an existing baseline (its reasons are lost).")] = False,
-    rules: o.Rules = None,
-    org_domain: o.OrgDomain = None,
-    consumer_domain: o.ConsumerDomain = None,
-    min_confidence: o.MinConfidence = None,
-    config: o.Config = None,
-    disable: o.Disable = None,
-    all_messages: o.AllMessages = False,
-    workers: o.Workers = None,
-    dask: o.Dask = None,
-    max_depth: o.MaxDepth = None,
-    max_members: o.MaxMembers = None,
-    max_expanded_mb: o.MaxExpandedMb = None,
-    max_ratio: o.MaxRatio = None,
-    max_message_mb: o.MaxMessageMb = None,
-    regex_timeout: o.RegexTimeout = o.REGEX_TIMEOUT,
-    log_year: o.LogYear = None,
-    log_tz: o.LogTz = o.LOG_TZ,
 ) -> None:
     """Scan PATHS and accept every finding (every flow) into a new baseline file."""
     try:
-        options = o.scan_options(
-            config=config, rules=rules, org_domain=org_domain, consumer_domain=consumer_domain,
-            disable=disable, min_confidence=min_confidence, all_messages=all_messages,
-            workers=workers, dask=dask, max_depth=max_depth, max_members=max_members,
-            max_expanded_mb=max_expanded_mb, max_ratio=max_ratio,
-            max_message_mb=max_message_mb, regex_timeout=regex_timeout, log_year=log_year,
-            log_tz=log_tz)
         run = api.baseline_create(paths, options, output, reason=reason, who=who, force=force)
     except TracecheckError as exc:
         raise fail(str(exc)) from None
@@ -85,7 +63,9 @@ def create(
 
 
 @baseline_app.command("update")
+@o.scan_flags
 def update(
+    options: api.ScanOptions,
     paths: Annotated[list[str] | None, typer.Argument(
         help="Mailbox files/folders to scan (default: the baseline's generated_from).")] = None,
     baseline_file: Annotated[Path, typer.Option(
@@ -93,33 +73,9 @@ def update(
         help="Baseline file to update.")] = DEFAULT_BASELINE,
     reason: ReasonOpt = "",
     who: WhoOpt = None,
-    rules: o.Rules = None,
-    org_domain: o.OrgDomain = None,
-    consumer_domain: o.ConsumerDomain = None,
-    min_confidence: o.MinConfidence = None,
-    config: o.Config = None,
-    disable: o.Disable = None,
-    all_messages: o.AllMessages = False,
-    workers: o.Workers = None,
-    dask: o.Dask = None,
-    max_depth: o.MaxDepth = None,
-    max_members: o.MaxMembers = None,
-    max_expanded_mb: o.MaxExpandedMb = None,
-    max_ratio: o.MaxRatio = None,
-    max_message_mb: o.MaxMessageMb = None,
-    regex_timeout: o.RegexTimeout = o.REGEX_TIMEOUT,
-    log_year: o.LogYear = None,
-    log_tz: o.LogTz = o.LOG_TZ,
 ) -> None:
     """Rescan: accept new findings, drop entries no longer found, keep earlier reasons."""
     try:
-        options = o.scan_options(
-            config=config, rules=rules, org_domain=org_domain, consumer_domain=consumer_domain,
-            disable=disable, min_confidence=min_confidence, all_messages=all_messages,
-            workers=workers, dask=dask, max_depth=max_depth, max_members=max_members,
-            max_expanded_mb=max_expanded_mb, max_ratio=max_ratio,
-            max_message_mb=max_message_mb, regex_timeout=regex_timeout, log_year=log_year,
-            log_tz=log_tz)
         run = api.baseline_update(paths or [], options, baseline_file, reason=reason, who=who)
     except TracecheckError as exc:
         raise fail(str(exc)) from None

@@ -1,18 +1,23 @@
 """The flags of every command that scans (`scan`, `baseline create|update`), written once.
 
-Each flag is an annotated type used in each command's signature, and `scan_options` maps
-them onto `api.ScanOptions` through `api.scan_options` (which also reads the config file), so
-a baseline sees exactly what `scan` will see, limits and regex timeout included.
+`@scan_flags` gives a command all of them and hands it one `api.ScanOptions` built by
+`api.scan_options` (which also reads the config file), so a baseline sees exactly what `scan`
+will see, limits and regex timeout included. `logs` reuses the few it takes.
 """
 
 from __future__ import annotations
 
+import functools
+import inspect
+from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any, TypeVar, cast
 
 import typer
 
 from tracecheck import api
+from tracecheck.cli.common import fail
+from tracecheck.errors import TracecheckError
 
 Rules = Annotated[list[Path] | None, typer.Option(
     "--rules", "-r", help="Rule pack YAML (repeatable); default: the shipped packs. A pack "
@@ -57,20 +62,58 @@ LogTz = Annotated[str, typer.Option("--log-tz", help="Time zone of local-time lo
 REGEX_TIMEOUT = 5.0
 LOG_TZ = "Europe/London"
 
+FLAGS: tuple[tuple[str, object, object], ...] = (
+    ("rules", Rules, None),
+    ("org_domain", OrgDomain, None),
+    ("config", Config, None),
+    ("min_confidence", MinConfidence, None),
+    ("consumer_domain", ConsumerDomain, None),
+    ("disable", Disable, None),
+    ("all_messages", AllMessages, False),
+    ("workers", Workers, None),
+    ("dask", Dask, None),
+    ("max_depth", MaxDepth, None),
+    ("max_members", MaxMembers, None),
+    ("max_expanded_mb", MaxExpandedMb, None),
+    ("max_ratio", MaxRatio, None),
+    ("max_message_mb", MaxMessageMb, None),
+    ("regex_timeout", RegexTimeout, REGEX_TIMEOUT),
+    ("log_year", LogYear, None),
+    ("log_tz", LogTz, LOG_TZ),
+)
+"""(parameter name, annotated type, default) of every scan flag."""
 
-def scan_options(
-    *, config: Path | None, rules: list[Path] | None, org_domain: list[str] | None,
-    consumer_domain: list[str] | None, disable: list[str] | None,
-    min_confidence: float | None, all_messages: bool, workers: int | None, dask: str | None,
-    max_depth: int | None, max_members: int | None, max_expanded_mb: int | None,
-    max_ratio: float | None, max_message_mb: int | None, regex_timeout: float,
-    log_year: int | None, log_tz: str,
-) -> api.ScanOptions:
-    """The scan options the flags (and the config file) ask for."""
-    return api.scan_options(
-        config, rules=[str(r) for r in rules or ()], org_domains=org_domain or (),
-        consumer_domains=consumer_domain or (), disable=disable or (),
-        min_confidence=min_confidence, all_messages=all_messages,
-        regex_timeout=regex_timeout, max_depth=max_depth, max_members=max_members,
-        max_expanded_mb=max_expanded_mb, max_ratio=max_ratio, max_message_mb=max_message_mb,
-        log_year=log_year, log_tz=log_tz, workers=workers, dask=dask)
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def scan_flags(command: F) -> F:
+    """Give a command every scan flag: its signature gains them (Typer reads it), and the
+    command receives them as one `options: api.ScanOptions` argument built by
+    `api.scan_options` (config file included). An error in the flags or the config file is
+    one line and exit 2."""
+    own = inspect.signature(command, eval_str=True)
+    params = [p for p in own.parameters.values() if p.name != "options"]
+    params += [inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, default=default,
+                                 annotation=annotation) for name, annotation, default in FLAGS]
+
+    @functools.wraps(command)
+    def with_options(**kwargs: Any) -> Any:
+        flags = {name: kwargs.pop(name) for name, _, _ in FLAGS}
+        try:
+            options = api.scan_options(
+                flags["config"], rules=[str(r) for r in flags["rules"] or ()],
+                org_domains=flags["org_domain"] or (),
+                consumer_domains=flags["consumer_domain"] or (),
+                disable=flags["disable"] or (), min_confidence=flags["min_confidence"],
+                all_messages=flags["all_messages"], regex_timeout=flags["regex_timeout"],
+                max_depth=flags["max_depth"], max_members=flags["max_members"],
+                max_expanded_mb=flags["max_expanded_mb"], max_ratio=flags["max_ratio"],
+                max_message_mb=flags["max_message_mb"], log_year=flags["log_year"],
+                log_tz=flags["log_tz"], workers=flags["workers"], dask=flags["dask"])
+        except TracecheckError as exc:
+            raise fail(str(exc)) from None
+        return command(options=options, **kwargs)
+
+    with_options.__signature__ = own.replace(parameters=params)  # type: ignore[attr-defined]
+    with_options.__annotations__ = {p.name: p.annotation for p in params}
+    return cast(F, with_options)

@@ -29,10 +29,10 @@ class FailOn(StrEnum):
 
 
 @app.command()
+@o.scan_flags
 def scan(
     paths: Annotated[list[str], typer.Argument(help="Mailbox files/folders and log files.")],
-    rules: o.Rules = None,
-    org_domain: o.OrgDomain = None,
+    options: api.ScanOptions,
     fmt: Annotated[api.ReportFormat, typer.Option(
         "--format", "-f", help="Output format.")] = api.ReportFormat.TABLE,
     output: Annotated[str | None, typer.Option(
@@ -47,24 +47,9 @@ def scan(
     baseline: Annotated[Path | None, typer.Option(
         "--baseline", help="Baseline file of accepted findings; only new findings count.")
     ] = None,
-    config: o.Config = None,
-    min_confidence: o.MinConfidence = None,
-    consumer_domain: o.ConsumerDomain = None,
-    disable: o.Disable = None,
-    all_messages: o.AllMessages = False,
-    workers: o.Workers = None,
-    dask: o.Dask = None,
     case: Annotated[Path | None, typer.Option(
         "--case", help="Case folder: store sources, messages, findings and the run manifest "
         "in its SQLite case store (an interrupted scan resumes).")] = None,
-    max_depth: o.MaxDepth = None,
-    max_members: o.MaxMembers = None,
-    max_expanded_mb: o.MaxExpandedMb = None,
-    max_ratio: o.MaxRatio = None,
-    max_message_mb: o.MaxMessageMb = None,
-    regex_timeout: o.RegexTimeout = o.REGEX_TIMEOUT,
-    log_year: o.LogYear = None,
-    log_tz: o.LogTz = o.LOG_TZ,
 ) -> None:
     """Scan mailbox exports and mail logs for health data sent to or from consumer domains.
 
@@ -73,13 +58,6 @@ def scan(
     """
     progress = Progress(enabled=sys.stderr.isatty())
     try:
-        options = o.scan_options(
-            config=config, rules=rules, org_domain=org_domain, consumer_domain=consumer_domain,
-            disable=disable, min_confidence=min_confidence, all_messages=all_messages,
-            workers=workers, dask=dask, max_depth=max_depth, max_members=max_members,
-            max_expanded_mb=max_expanded_mb, max_ratio=max_ratio,
-            max_message_mb=max_message_mb, regex_timeout=regex_timeout, log_year=log_year,
-            log_tz=log_tz)
         api.check_paths(paths)
         accepted = api.load_baseline(baseline) if baseline is not None else None
         if case is None:
