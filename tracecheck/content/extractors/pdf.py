@@ -13,6 +13,7 @@ import logging
 from collections.abc import Iterator
 
 from tracecheck.content.extract import Context, Extracted, Member, register
+from tracecheck.deps import Requirement
 from tracecheck.model import Locator, SkipKind, Skipped
 
 
@@ -20,6 +21,7 @@ class PdfExtractor:
     """PDF documents."""
 
     name = "pdf"
+    requires: tuple[Requirement, ...] = (Requirement("pypdf", "pypdf"),)
 
     def accepts(self, mime: str, head: bytes) -> bool:
         return mime == "application/pdf"

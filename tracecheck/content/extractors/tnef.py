@@ -13,6 +13,7 @@ from collections.abc import Iterator
 
 from tracecheck.content.extract import Context, Extracted, Member, register
 from tracecheck.content.extractors._budget import admit
+from tracecheck.deps import Requirement
 from tracecheck.model import Locator, SkipKind, Skipped
 
 TNEF_SIGNATURE = b"\x78\x9f\x3e\x22"
@@ -44,6 +45,7 @@ class TnefExtractor:
     """Outlook's Transport Neutral Encapsulation Format."""
 
     name = "tnef"
+    requires: tuple[Requirement, ...] = (Requirement("tnefparse", "tnefparse"),)
 
     def accepts(self, mime: str, head: bytes) -> bool:
         return mime in TNEF_MIMES or head.startswith(TNEF_SIGNATURE)
