@@ -230,3 +230,17 @@ def test_real_msg_through_the_mime_walker() -> None:
             corpus("outlook", "msg-extractor_strangeDate.msg"),
             corpus("outlook", "java-libpst_dist-list.pst")]
     assert [sniff_container(p.read_bytes()[:4096]) for p in real] == ["msg", "msg", "pst"]
+
+
+def test_an_internationalised_address_is_read_not_an_unreadable_item(tmp_path: Path) -> None:
+    """formataddr refuses a non-ASCII address; such an item used to be listed unreadable
+    (found by mutating generated .msg files)."""
+    from tracecheck.content.mime import message_info
+
+    raw, _ = one_message(write(tmp_path, msg_bytes(to=[("José", "josé@gmail.com")],
+                                                   cc=[("", "pät@example.com")])))
+    msg = raw.parsed
+    assert isinstance(msg, Message)
+    info = message_info(raw, msg)
+    assert [(a.field, a.addr) for a in info.recipients] == [
+        ("to", "josé@gmail.com"), ("cc", "pät@example.com")]

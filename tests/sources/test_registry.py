@@ -4,6 +4,7 @@ documented precedence order, and a type without a reader is an error, never a si
 from __future__ import annotations
 
 import gzip
+import subprocess
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -176,3 +177,17 @@ def test_a_scan_reads_every_type_through_the_registry(
         ("input.eml", "eml", 1), ("input.log", "log:postfix", 1), ("input.mbox", "mbox", 2),
         ("input.msg", "msg", 1), ("input.pst", "pst", 1)]
     assert result.skipped == ()
+
+
+def test_the_cli_names_a_missing_package_and_exits_2(tmp_path: Path) -> None:
+    (tmp_path / "a.eml").write_bytes(eml())
+    code = ("import sys; sys.modules['extract_msg'] = None\n"
+            "from tracecheck.cli import main\n"
+            f"sys.argv = ['tracecheck', 'scan', {str(tmp_path)!r}, '--format', 'json']\n"
+            "main()\n")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          timeout=120, check=False)
+    assert done.returncode == 2
+    assert done.stderr.startswith("tracecheck: error: the msg source needs the Python "
+                                  "package 'extract-msg', which is not installed")
+    assert "Traceback" not in done.stderr

@@ -186,7 +186,16 @@ def address(name: str, addr: str) -> str:
         name = ""
     if not addr:
         return header_text(name)
-    return utils.formataddr((name, addr), charset="utf-8")
+    if addr.isascii():
+        return utils.formataddr((name, addr), charset="utf-8")
+    # An internationalised address (RFC 6532), or a damaged property: formataddr refuses a
+    # non-ASCII address, so it is kept as it is (line breaks folded away), the name quoted or
+    # encoded as formataddr would.
+    addr = addr.replace("\r", " ").replace("\n", " ")
+    if not name:
+        return addr
+    shown = header_text(name) if not name.isascii() else f'"{utils.quote(name)}"'
+    return f"{shown} <{addr}>"
 
 
 def transport_headers(text: str | None) -> list[tuple[str, str]]:

@@ -66,7 +66,7 @@ def _entries(record_set: Any) -> dict[int, Any]:
     for entry in record_set.entries:
         try:
             out.setdefault(int(entry.entry_type), entry)
-        except Exception:  # an unreadable property entry is simply absent
+        except Exception:  # libpff: an unreadable property entry is simply absent
             continue
     return out
 
@@ -76,7 +76,7 @@ def _props(item: Any) -> dict[int, Any]:
     try:
         if item.number_of_record_sets:
             return _entries(item.get_record_set(0))
-    except Exception:  # damaged property context
+    except Exception:  # libpff: damaged property context
         pass
     return {}
 
@@ -87,7 +87,7 @@ def _text(props: dict[int, Any], tag: int) -> str:
         return ""
     try:
         value = entry.data_as_string
-    except Exception:  # not a string-typed property
+    except Exception:  # libpff: not a string-typed property
         return ""
     return str(value or "").strip("\x00")
 
@@ -98,14 +98,14 @@ def _int(props: dict[int, Any], tag: int) -> int | None:
         return None
     try:
         return int(entry.data_as_integer)
-    except Exception:  # not an integer-typed property
+    except Exception:  # libpff: not an integer-typed property
         return None
 
 
 def _subject(item: Any, props: dict[int, Any]) -> str:
     try:
         subject = str(item.subject or "")
-    except Exception:  # fall back to the raw property
+    except Exception:  # libpff: fall back to the raw property
         subject = _text(props, 0x0037)
     # MAPI prefixes a normalised subject with U+0001 and a length character.
     if subject.startswith("\x01") and len(subject) >= 2:
@@ -126,7 +126,7 @@ def _date(item: Any) -> dt.datetime | None:
     for attr in ("client_submit_time", "delivery_time"):
         try:
             value = getattr(item, attr)
-        except Exception:  # unset or malformed time property
+        except Exception:  # libpff: unset or malformed time property
             continue
         if isinstance(value, dt.datetime) and value.year > 1601:
             return value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value
@@ -138,7 +138,7 @@ def _recipients(item: Any) -> dict[str, list[tuple[str, str]]]:
     try:
         table = item.recipients
         sets = list(table.record_sets) if table is not None else []
-    except Exception:  # no recipient table
+    except Exception:  # libpff: no recipient table
         sets = []
     for record_set in sets:
         props = _entries(record_set)
@@ -246,7 +246,7 @@ def build_message(item: Any, seed: str, depth: int = 0, notes: list[str] | None 
 def _folder_name(folder: Any, index: int) -> str:
     try:
         name = folder.name
-    except Exception:  # undecodable folder name
+    except Exception:  # libpff: undecodable folder name
         name = None
     return str(name or f"(folder {index})").replace("%", "%25").replace("/", "%2F")
 
@@ -257,7 +257,7 @@ def _password_protected(pst: Any) -> bool:
         if store is None or not store.number_of_record_sets:
             return False
         return bool(_int(_entries(store.get_record_set(0)), PR_PST_PASSWORD))
-    except Exception:  # no message store: nothing to say about a password
+    except Exception:  # libpff: no message store, nothing to say about a password
         return False
 
 
@@ -283,7 +283,7 @@ def read_pst(path: str) -> Iterator[RawMessage | Skipped | Note]:
         yield from _walk(pst, path)
         try:
             orphans = int(pst.number_of_orphan_items)
-        except Exception:  # orphan index unreadable
+        except Exception:  # libpff: orphan index unreadable
             orphans = 0
         if orphans:
             yield Skipped(locator=Locator(path=path), kind=SkipKind.NOT_EXTRACTED,
@@ -299,7 +299,7 @@ def _walk(pst: Any, path: str) -> Iterator[RawMessage | Skipped | Note]:
         where = Locator(path=path, item=f"{folder_path}/")
         try:
             count = int(folder.number_of_sub_messages)
-        except Exception as exc:  # damaged folder contents table
+        except Exception as exc:  # libpff: damaged folder contents table
             yield Skipped(locator=where, kind=SkipKind.UNREADABLE,
                           reason=f"pst: folder contents unreadable ({type(exc).__name__})")
             count = 0
@@ -307,7 +307,7 @@ def _walk(pst: Any, path: str) -> Iterator[RawMessage | Skipped | Note]:
             yield from _item(folder, index, path, folder_path)
         try:
             subs = int(folder.number_of_sub_folders)
-        except Exception as exc:  # damaged hierarchy table
+        except Exception as exc:  # libpff: damaged hierarchy table
             yield Skipped(locator=where, kind=SkipKind.UNREADABLE,
                           reason=f"pst: sub-folders unreadable ({type(exc).__name__})")
             subs = 0
@@ -315,7 +315,7 @@ def _walk(pst: Any, path: str) -> Iterator[RawMessage | Skipped | Note]:
         for num in range(subs):
             try:
                 sub = folder.get_sub_folder(num)
-            except Exception as exc:  # one damaged folder must not hide its siblings
+            except Exception as exc:  # libpff: a damaged folder must not hide its siblings
                 yield Skipped(locator=Locator(path=path, item=f"{folder_path}/(folder {num})"),
                               kind=SkipKind.UNREADABLE,
                               reason=f"pst: folder unreadable ({type(exc).__name__})")

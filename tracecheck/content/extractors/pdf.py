@@ -55,7 +55,7 @@ class PdfExtractor:
         for num, page in enumerate(pages, start=1):
             try:
                 text = page.extract_text() or ""
-            except Exception as exc:  # one bad content stream should not lose the others
+            except Exception as exc:  # pypdf: one bad content stream must not lose the others
                 yield Skipped(locator=Locator(within=f"page:{num}"), kind=SkipKind.UNREADABLE,
                               reason=f"pdf: page unreadable ({type(exc).__name__})")
                 continue

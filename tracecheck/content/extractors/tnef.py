@@ -73,7 +73,7 @@ class TnefExtractor:
         if not body.strip() and not tnef.htmlbody:
             try:
                 rtf = tnef.rtfbody
-            except Exception:  # damaged compressed RTF
+            except Exception:  # tnefparse: damaged compressed RTF
                 rtf = None
                 yield Skipped(locator=Locator(within="tnef:body.rtf"), kind=SkipKind.UNREADABLE,
                               reason="tnef: compressed RTF body not readable")
@@ -83,7 +83,7 @@ class TnefExtractor:
         for num, att in enumerate(tnef.attachments, start=1):
             try:
                 name = att.long_filename() or att.name
-            except Exception:  # an undecodable name must not lose the data
+            except Exception:  # tnefparse: an undecodable name must not lose the data
                 name = ""
             name = str(name or f"attachment-{num}").replace("/", "_")
             seen[name] = seen.get(name, 0) + 1
