@@ -81,13 +81,13 @@ def test_a_reader_bug_marks_the_file_not_its_messages(tmp_path: Path,
                                                       monkeypatch: pytest.MonkeyPatch) -> None:
     box = tmp_path / "a.mbox"
     box.write_bytes(mbox_of(eml(), eml(msgid="<m2@x>")))
-    import tracecheck.sources.files as files
+    import tracecheck.sources.mbox as mbox
 
     def broken(*args, **kwargs):  # type: ignore[no-untyped-def]
         raise AttributeError("reader bug")
         yield  # pragma: no cover
 
-    monkeypatch.setattr(files, "read_mbox", broken)
+    monkeypatch.setattr(mbox, "read_mbox", broken)
     result = api.scan([str(box)])
     assert [(s.kind, str(s.locator)) for s in result.skipped] == [
         (SkipKind.INTERNAL_ERROR, str(box))]

@@ -20,6 +20,7 @@ import zlib
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
+from typing import BinaryIO
 
 from tracecheck.content import headers as hdr
 from tracecheck.content.header_block import HeaderFields, RawHeaders, body_start, header_end
@@ -375,15 +376,7 @@ def source_type(inp: InputFile) -> str:
     return f"{name}+gzip" if inp.gz else name
 
 
-def _messages(inp: InputFile, stream: object):  # type: ignore[no-untyped-def]
-    if inp.kind in ("mbox", "eml"):
-        return read_messages(inp, stream, hash_messages=False)  # type: ignore[arg-type]
-    if inp.kind == "msg":
-        from tracecheck.sources.msg import read_msg
-
-        return read_msg(inp.path)
-    if inp.kind == "pst":
-        from tracecheck.sources.pst import read_pst
-
-        return read_pst(inp.path)
-    raise ValueError(f"not a mail container: {inp.kind}")
+def _messages(inp: InputFile, stream: BinaryIO) -> Iterator[RawMessage | Skipped | Note]:
+    """The input's messages, read by the source registered for its type (sources.registry);
+    a type with no message reader raises `NoReaderError`."""
+    return read_messages(inp, stream, hash_messages=False)

@@ -9,11 +9,12 @@ from pathlib import Path
 
 import pytest
 
+from tests.conftest import corpus
+from tests.sources.msgkit import msg_bytes
 from tracecheck.content.extract import ExtractLimits, extract_units, registered, sniff
 from tracecheck.model import Skipped, TextUnit
 
 NHS = "943 476 5919"
-CORPORA = Path(__file__).resolve().parents[2] / ".." / "shared" / "corpora"
 
 
 def run(data: bytes, where: str = "attachment:file") -> tuple[list[TextUnit], list[Skipped]]:
@@ -312,19 +313,30 @@ def test_legacy_word_document_is_listed_not_extracted() -> None:
         ("encrypted", "encrypted: not scanned (password-protected Office file)")]
 
 
-def test_attached_outlook_msg_is_opened() -> None:
-    path = CORPORA / "outlook" / "msg-extractor_unicode.msg"
-    if not path.exists():
-        pytest.skip("shared Outlook corpus absent")
+def test_attached_outlook_msg_goes_to_the_mime_walker() -> None:
+    data = msg_bytes(subject="Forwarded referral", body=f"NHS {NHS}",
+                     attachments=[("cases.csv", f"4471,{NHS}\n".encode(), "text/csv"),
+                                  ("scan.tif", b"II*\x00" + bytes(60), "image/tiff")])
+    units, skips = run(data, "attachment:fwd.msg")
+    assert [(u.part, u.where, u.text) for u in units] == [
+        ("2/rfc822/header", "attachment:fwd.msg", "Forwarded referral"),
+        ("2/rfc822/1.1", "attachment:fwd.msg", f"NHS {NHS}"),  # its HTML twin scanned once
+        ("2/rfc822/2", "attachment:fwd.msg/cases.csv", f"4471,{NHS}\n"),
+    ]
+    assert [(s.part, str(s.locator), s.kind) for s in skips] == [
+        ("2/rfc822/3", "attachment:fwd.msg/scan.tif", "image")]
+
+
+def test_real_attached_outlook_msg_is_opened() -> None:
+    path = corpus("outlook", "msg-extractor_unicode.msg")
     units, skips = run(path.read_bytes(), "attachment:fwd.msg")
-    found = texts(units)
-    assert found["attachment:fwd.msg/msg:subject"] == "Test for TIF files"
-    assert found["attachment:fwd.msg/msg:body"].startswith(
+    found = {(u.part, u.where): u.text for u in units}
+    assert found[("2/rfc822/header", "attachment:fwd.msg")] == "Test for TIF files"
+    assert found[("2/rfc822/1.1", "attachment:fwd.msg")].startswith(
         "This is a test email to experiment with the MS Outlook MSG Extractor")
-    assert "attachment:fwd.msg/msg:part-2" in found  # the HTML body, via the HTML path
     assert sorted((str(s.locator), s.kind) for s in skips) == [
-        ("attachment:fwd.msg/msg:import OleFileIO.tif", "image"),
-        ("attachment:fwd.msg/msg:raised value error.tif", "image"),
+        ("attachment:fwd.msg/import OleFileIO.tif", "image"),
+        ("attachment:fwd.msg/raised value error.tif", "image"),
     ]
 
 

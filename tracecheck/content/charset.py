@@ -58,7 +58,7 @@ def decode_text(data: bytes, declared: str | None, notes: list[str]) -> str:
             from charset_normalizer import from_bytes
 
             best = from_bytes(data).best()
-        except Exception:  # the guesser failing is never fatal
+        except Exception:  # charset-normalizer (the guesser) failing is never fatal
             best = None
         if best is not None and best.encoding:
             notes.append(f"charset guessed as {best.encoding}")

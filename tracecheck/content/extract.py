@@ -1,22 +1,38 @@
 """Attachment/part text extraction: one `Extractor` interface, a registry keyed by sniffed type.
 
 Owns the decision "what text does this blob of bytes hold": it sniffs the bytes with
-python-magic (never trusting the declared MIME type or the file name), picks the registered
-extractor for the sniffed type, and recurses into members that extractors hand back (archives),
-within `ExtractLimits`. Anything it cannot open becomes a `Skipped` with a reason, never an
-exception and never silence. It does not walk MIME trees (content.mime does) and does not run
-detectors.
+libmagic (`tracecheck.sniff`; never the declared MIME type or the file name), picks the
+registered extractor for the sniffed type, and recurses into members that extractors hand
+back (archives), within `ExtractLimits`. A message an extractor finds (an Outlook .msg) goes
+back to the one MIME walker (`content.mime.Walker`). Registration is loud: an extractor whose
+package is missing raises `MissingDependencyError` naming it (an optional one is listed as
+not extracted, saying which package it needs). A third-party library failing on hostile
+bytes is a `Skipped` with a reason (extractors raise `Unreadable` from `library` blocks); an
+error in tracecheck's own code propagates. It does not walk MIME trees (content.mime does)
+and does not run detectors.
 """
 
 from __future__ import annotations
 
+import contextlib
 import functools
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
-from typing import Protocol
+from email.message import Message
+from typing import Protocol, TypeVar
 
 from tracecheck.content.charset import decode_text
+from tracecheck.deps import MissingDependencyError, Requirement, check
 from tracecheck.model import ExtractLimits, Locator, SkipKind, Skipped, TextUnit
+from tracecheck.sniff import sniff
+
+__all__ = [
+    "Attached", "Context", "Extracted", "ExtractLimits", "Extractor", "Member",
+    "MissingDependencyError", "Unreadable", "extract_units", "is_texty", "library",
+    "load_extractors", "register", "registered", "sniff",
+]
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,6 +52,18 @@ class Member:
     data: bytes
 
 
+@dataclass(frozen=True, slots=True)
+class Attached:
+    """The blob is a message (an Outlook .msg): the MIME walker walks it as an attached
+    message, under the blob's part path (`PART/rfc822/...`) and locator."""
+
+    message: Message
+    notes: tuple[str, ...] = ()
+    """Observations on the message as built (a Date taken from the creation time)."""
+    skips: tuple[Skipped, ...] = ()
+    """What the built message could not carry (an unreadable attachment), relative locators."""
+
+
 class Context:
     """Mutable per-attachment budget shared by the recursion."""
 
@@ -45,28 +73,90 @@ class Context:
         self.total_bytes = 0
 
 
+class Unreadable(Exception):
+    """A third-party library failed on the bytes an extractor gave it. The dispatcher lists
+    the blob as `unreadable` (`NAME: could not read (ERROR)`) and stops that extractor."""
+
+    def __init__(self, cause: BaseException) -> None:
+        super().__init__(type(cause).__name__)
+        self.cause_name = type(cause).__name__
+
+
+@contextlib.contextmanager
+def library(name: str) -> Iterator[None]:
+    """Put around one call into the third-party library `name` (pypdf, zipfile, odfpy...):
+    whatever it raises on hostile bytes becomes `Unreadable`. Errors outside such a block
+    are tracecheck's own and propagate."""
+    try:
+        yield
+    except Unreadable:
+        raise
+    except Exception as exc:  # the library named by `name` failing on hostile input
+        raise Unreadable(exc) from exc
+
+
+def library_iter(name: str, items: Iterable[T]) -> Iterator[T]:
+    """Iterate what the third-party library `name` produces (rows of a sheet), each step
+    guarded as in `library`, the caller's code between steps not."""
+    with library(name):
+        it = iter(items)
+    while True:
+        with library(name):
+            try:
+                item = next(it)
+            except StopIteration:
+                return
+        yield item
+
+
 class Extractor(Protocol):
     """One file type's text extractor."""
 
     name: str
     """Short name used in coverage (`pdf`, `docx`, `zip`)."""
+    requires: tuple[Requirement, ...]
+    """The third-party packages it calls (checked at registration, never imported there)."""
 
     def accepts(self, mime: str, head: bytes) -> bool:
         """True when this extractor handles bytes sniffed as `mime` starting with `head`."""
         ...
 
-    def extract(self, data: bytes, ctx: Context) -> Iterator[Extracted | Member | Skipped]:
-        """Yield text, nested members, or skips (locators relative to this blob)."""
+    def extract(
+        self, data: bytes, ctx: Context
+    ) -> Iterator[Extracted | Member | Attached | Skipped]:
+        """Yield text, nested members, a message, or skips (locators relative to this blob).
+
+        Calls into a third-party library go in `library(NAME)` blocks; everything else an
+        extractor raises is a bug and propagates."""
         ...
 
 
 _REGISTRY: list[Extractor] = []
+_UNAVAILABLE: dict[str, Requirement] = {}
+"""Extractor name → the optional package it lacks."""
 
 
 def register(extractor: Extractor) -> Extractor:
-    """Add an extractor; later registrations are tried first."""
+    """Add an extractor (later registrations are tried first), after checking that its
+    packages are installed: a missing required one raises `MissingDependencyError`."""
+    missing = check(f"the {extractor.name} extractor", extractor.requires)
+    if missing:
+        _UNAVAILABLE[extractor.name] = missing[0]
     _REGISTRY.insert(0, extractor)
     return extractor
+
+
+@functools.cache
+def _load_builtin() -> None:
+    import tracecheck.content.extractors  # noqa: F401  (each module registers itself)
+
+
+def load_extractors() -> tuple[Extractor, ...]:
+    """Import the built-in extractors (they register themselves) and return the registry.
+    Raises `MissingDependencyError` naming a package that is not installed: call it at
+    start-up so that a broken install stops the run before anything is scanned."""
+    _load_builtin()
+    return tuple(_REGISTRY)
 
 
 def registered() -> tuple[Extractor, ...]:
@@ -75,35 +165,10 @@ def registered() -> tuple[Extractor, ...]:
     return tuple(_REGISTRY)
 
 
-@functools.cache
-def _load_builtin() -> None:
-    """Import the optional extractor modules so that they register themselves."""
-    try:
-        import tracecheck.content.extractors  # noqa: F401
-    except ImportError:  # pragma: no cover - package absent in a minimal install
-        pass
-
-
-@functools.cache
-def _magic() -> Callable[[bytes], str]:
-    import magic
-
-    m = magic.Magic(mime=True)
-
-    def sniff(head: bytes) -> str:
-        try:
-            return str(m.from_buffer(head))
-        except Exception:  # libmagic errors on odd input; treat as unknown binary
-            return "application/octet-stream"
-
-    return sniff
-
-
-def sniff(data: bytes) -> str:
-    """MIME type of `data` from its content (python-magic over the first 16 KiB)."""
-    if not data:
-        return "application/x-empty"
-    return _magic()(data[:16384])
+def unavailable() -> dict[str, Requirement]:
+    """Extractors registered without their optional package (name → what to install)."""
+    _load_builtin()
+    return dict(_UNAVAILABLE)
 
 
 TEXT_MIMES = frozenset({"application/json", "application/xml", "application/csv"})
@@ -112,6 +177,10 @@ TEXT_MIMES = frozenset({"application/json", "application/xml", "application/csv"
 def is_texty(mime: str) -> bool:
     """True for sniffed types that are scanned as plain text."""
     return mime.startswith("text/") or mime in TEXT_MIMES
+
+
+MessageWalk = Callable[[Attached, str, str, Context, int], Iterator[TextUnit | Skipped]]
+"""How a found message is walked: (message, part, where, budget, depth) → units."""
 
 
 def extract_units(
@@ -124,11 +193,13 @@ def extract_units(
     notes: list[str],
     ctx: Context | None = None,
     depth: int = 0,
+    on_message: MessageWalk | None = None,
 ) -> Iterator[TextUnit | Skipped]:
     """Text units inside one attachment's bytes, or skips saying why not.
 
     `part` is the MIME part path; `where` is `attachment:NAME`. Nested members extend
-    `where` with `/member-name`.
+    `where` with `/member-name`. `on_message` walks a message found in the bytes (the MIME
+    walker passes its own; without it a walker is made for the message).
     """
     if ctx is None:
         ctx = Context(limits)
@@ -136,8 +207,14 @@ def extract_units(
     for extractor in registered():
         if not extractor.accepts(mime, data[:64]):
             continue
+        lacking = _UNAVAILABLE.get(extractor.name)
+        if lacking is not None:
+            yield Skipped(locator=Locator(within=where), part=part, kind=SkipKind.NOT_EXTRACTED,
+                          reason=f"not extracted: {mime} (needs the optional package "
+                                 f"'{lacking.package}': {lacking.install_hint()})")
+            return
         yield from _run(extractor, data, part=part, where=where, limits=limits,
-                        notes=notes, ctx=ctx, depth=depth)
+                        notes=notes, ctx=ctx, depth=depth, on_message=on_message)
         return
     if mime == "text/html":
         from tracecheck.content.html import html_to_text
@@ -167,6 +244,7 @@ def _run(
     notes: list[str],
     ctx: Context,
     depth: int,
+    on_message: MessageWalk | None,
 ) -> Iterator[TextUnit | Skipped]:
     try:
         for item in extractor.extract(data, ctx):
@@ -180,10 +258,28 @@ def _run(
                                   reason=f"limit: nesting deeper than {limits.max_depth}")
                     continue
                 yield from extract_units(item.data, part=part, where=name, declared_charset=None,
-                                         limits=limits, notes=notes, ctx=ctx, depth=depth + 1)
+                                         limits=limits, notes=notes, ctx=ctx, depth=depth + 1,
+                                         on_message=on_message)
+            elif isinstance(item, Attached):
+                if depth + 1 > limits.max_depth:
+                    yield Skipped(locator=Locator(within=where), part=part, kind=SkipKind.LIMIT,
+                                  reason=f"limit: nesting deeper than {limits.max_depth}")
+                    continue
+                walk = on_message or functools.partial(_walk_message, notes=notes)
+                yield from walk(item, part, where, ctx, depth + 1)
             else:
                 yield Skipped(locator=Locator(within=where).inside(item.locator.within),
                               part=part, kind=item.kind, reason=item.reason)
-    except Exception as exc:  # an extractor library failing on hostile input is a skip
+    except Unreadable as exc:
         yield Skipped(locator=Locator(within=where), part=part, kind=SkipKind.UNREADABLE,
-                      reason=f"{extractor.name}: could not read ({type(exc).__name__})")
+                      reason=f"{extractor.name}: could not read ({exc.cause_name})")
+
+
+def _walk_message(found: Attached, part: str, where: str, ctx: Context, depth: int, *,
+                  notes: list[str]) -> Iterator[TextUnit | Skipped]:
+    """A found message walked by a MIME walker of its own (for callers that gave none)."""
+    from tracecheck.content.mime import Walker  # mime imports this module: imported late
+
+    walker = Walker(ctx.limits)
+    yield from walker.attached(found, part, where, ctx, depth)
+    notes.extend(note for _, note in walker.notes)

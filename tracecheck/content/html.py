@@ -22,7 +22,7 @@ def html_to_text(html: str) -> str:
     """Visible text of an HTML document, one text run per line."""
     try:
         text = _lexbor(html)
-    except Exception:  # the C parser refusing hostile input: use the pure-Python tokenizer
+    except Exception:  # selectolax/lexbor refusing hostile input: use html.parser
         text = _stdlib(html)
     return fold_lines(text)
 
@@ -74,6 +74,6 @@ def _stdlib(html: str) -> str:
     try:
         parser.feed(html)
         parser.close()
-    except Exception:  # html.parser is lenient; keep what was read so far
+    except Exception:  # stdlib html.parser failing: keep what was read so far
         pass
     return "".join(parser.out)

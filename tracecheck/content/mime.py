@@ -3,7 +3,9 @@
 Owns the part-path scheme (`1`, `2.1`, `2/rfc822/1`, `header`, `2/rfc822/header`) and the
 walk itself: multiparts are descended, attached messages (message/rfc822) are kept and
 walked as messages (never flattened into the parent), bodies are transfer-decoded and
-charset-decoded, HTML becomes text, attachments go to `content.extract` (sniffed by content).
+charset-decoded, HTML becomes text, attachments go to `content.extract` (sniffed by content),
+and a message found in one (an Outlook .msg) comes back here to be walked as an attached
+message (`Walker.attached`).
 Parsing uses the stdlib compat32 policy, which never raises on malformed headers and keeps
 raw bytes; `policy.default` is avoided because it drops recipients and raises (BRIEF.md).
 Well-formed messages get the same tree from `content.quickparse` (no feedparser).
@@ -20,7 +22,7 @@ from email.message import Message
 
 from tracecheck.content import headers as hdr
 from tracecheck.content.charset import decode_text
-from tracecheck.content.extract import extract_units
+from tracecheck.content.extract import Attached, Context, extract_units
 from tracecheck.content.header_block import HeaderFields, RawHeaders, fast_headers, header_bytes
 from tracecheck.content.html import html_to_text
 from tracecheck.content.quickparse import quick_parse
@@ -192,8 +194,25 @@ class Walker:
             yield TextUnit(part="header", where="subject", text=subject)
         yield from self._node(msg, "", "body", 0, root=True)
 
+    def attached(self, found: Attached, part: str, where: str, ctx: Context, depth: int, *,
+                 mime_depth: int = 0) -> Iterator[TextUnit | Skipped]:
+        """A message an extractor found in an attachment (an Outlook .msg), walked as an
+        attached message/rfc822 is: part paths under `PART/rfc822`, locators under the
+        attachment's `where`; its own attachments share the attachment's budget `ctx`, and
+        `depth` is their extraction depth."""
+        base = f"{part}/rfc822"
+        self.notes.extend((base, note) for note in found.notes)
+        for skip in found.skips:
+            yield Skipped(locator=Locator(within=where).inside(skip.locator.within), part=base,
+                          kind=skip.kind, reason=skip.reason)
+        subject = hdr.subject(found.message)
+        if subject:
+            yield TextUnit(part=f"{base}/header", where=where, text=subject)
+        yield from self._node(found.message, base, where, mime_depth + 1, budget=(ctx, depth))
+
     def _node(
-        self, part: Message, base: str, where: str, depth: int, *, root: bool = False
+        self, part: Message, base: str, where: str, depth: int, *, root: bool = False,
+        budget: tuple[Context, int] | None = None,
     ) -> Iterator[TextUnit | Skipped]:
         if depth > MAX_MIME_DEPTH:
             yield Skipped(locator=Locator(within=where), part=base or "1", kind=SkipKind.LIMIT,
@@ -201,7 +220,7 @@ class Walker:
             return
         ctype = part.get_content_type()
         if ctype in ("message/rfc822", "message/global"):
-            yield from self._attached_message(part, base or "1", _filename(part), depth)
+            yield from self._attached_message(part, base or "1", _filename(part), depth, budget)
             return
         if part.is_multipart():
             if ctype == "multipart/encrypted":
@@ -212,11 +231,12 @@ class Walker:
             payload = part.get_payload()
             children = payload if isinstance(payload, list) else []
             if ctype == "multipart/alternative":
-                yield from self._alternatives(children, base, where, depth)
+                yield from self._alternatives(children, base, where, depth, budget)
                 return
             for i, child in enumerate(children, 1):
                 if isinstance(child, Message):
-                    yield from self._node(child, _child(base, i), where, depth + 1)
+                    yield from self._node(child, _child(base, i), where, depth + 1,
+                                          budget=budget)
             return
         path = base or "1"
         if root and base == "":
@@ -254,12 +274,15 @@ class Walker:
         if not data:
             return
         notes = []
+        ctx, edepth = budget if budget is not None else (None, 0)
         yield from extract_units(data, part=path, where=here, declared_charset=charset,
-                                 limits=self.limits, notes=notes)
+                                 limits=self.limits, notes=notes, ctx=ctx, depth=edepth,
+                                 on_message=functools.partial(self.attached, mime_depth=depth))
         self.notes.extend((path, n) for n in notes)
 
     def _alternatives(
-        self, children: Sequence[object], base: str, where: str, depth: int
+        self, children: Sequence[object], base: str, where: str, depth: int,
+        budget: tuple[Context, int] | None = None,
     ) -> Iterator[TextUnit | Skipped]:
         """multipart/alternative: an HTML rendering whose visible text is already in a plain
         alternative adds nothing to scan, so it is not scanned twice (and its hits are not
@@ -267,7 +290,8 @@ class Walker:
         units: list[TextUnit | Skipped] = []
         for i, child in enumerate(children, 1):
             if isinstance(child, Message):
-                units.extend(self._node(child, _child(base, i), where, depth + 1))
+                units.extend(self._node(child, _child(base, i), where, depth + 1,
+                                        budget=budget))
         plain = [" ".join(u.text.split()) for u in units
                  if isinstance(u, TextUnit) and u.content_type == "text/plain"]
         for u in units:
@@ -279,7 +303,8 @@ class Walker:
             yield u
 
     def _attached_message(
-        self, part: Message, path: str, filename: str, depth: int
+        self, part: Message, path: str, filename: str, depth: int,
+        budget: tuple[Context, int] | None = None,
     ) -> Iterator[TextUnit | Skipped]:
         payload = part.get_payload()
         inner = payload[0] if isinstance(payload, list) and payload else None
@@ -296,4 +321,4 @@ class Walker:
         subject = hdr.subject(inner)
         if subject:
             yield TextUnit(part=f"{base}/header", where=here, text=subject)
-        yield from self._node(inner, base, here, depth + 1)
+        yield from self._node(inner, base, here, depth + 1, budget=budget)

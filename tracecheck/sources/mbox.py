@@ -5,7 +5,8 @@ file or follows a blank line *and* looks like a real separator (a sender token a
 time), so that "From time to time" in a body never splits a message (the stdlib `mailbox`
 module splits on any `From ` line). The stored bytes are never altered: mboxo/mboxrd `>From `
 quoting stays in `RawMessage.raw` (and so in its hash); the content layer undoes it for reading.
-Never parses MIME, never loads the whole file.
+`MboxSource` is the mbox entry of the sources registry. Never parses MIME, never loads the
+whole file.
 """
 
 from __future__ import annotations
@@ -16,7 +17,9 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import BinaryIO
 
-from tracecheck.model import Locator, RawMessage, SkipKind, Skipped
+from tracecheck.deps import Requirement
+from tracecheck.model import Locator, Note, RawMessage, SkipKind, Skipped
+from tracecheck.sources.base import Detected, InputFile, SourceType
 
 CHUNK = 1 << 20
 _FROM_LINE = re.compile(rb"From \S+[ \t]+[^\r\n]*?(?:\d{1,2}:\d{2}|\b\d{4}\b)")
@@ -227,3 +230,21 @@ def unquote_mboxrd(raw: bytes) -> bytes:
     if b">From " not in raw:
         return raw
     return _QUOTED_FROM.sub(rb"\1", raw)
+
+
+class MboxSource:
+    """An mbox file (mboxo, mboxrd, mboxcl): a `From ` separator line starts the file."""
+
+    type = SourceType.MBOX
+    gzip = True
+    requires: tuple[Requirement, ...] = ()
+
+    def sniff(self, head: bytes, path: str) -> Detected | None:
+        first_line = head[: head.find(b"\n") + 1] or head
+        if head.startswith(b"From ") and is_from_line(first_line):
+            return Detected(SourceType.MBOX)
+        return None
+
+    def read(self, inp: InputFile, stream: BinaryIO, *, hash_messages: bool = True
+             ) -> Iterator[RawMessage | Skipped | Note]:
+        return read_mbox(stream, inp.path, hash_messages=hash_messages)

@@ -4,8 +4,9 @@ an `email.message.Message` (compat32) from MAPI properties.
 Owns the recognition of Outlook files by content, the mail/non-mail decision by message class,
 and the assembly of a MIME message (transport headers when the item kept them, otherwise
 headers synthesised from properties; bodies; attachments; embedded messages as message/rfc822)
-with deterministic boundaries so that the same item always serialises to the same bytes. Never
-opens files (msg.py and pst.py do) and never scans text.
+with deterministic boundaries so that the same item always serialises to the same bytes, and
+the `Issue` record for what an item's message could not carry. Never opens files (msg.py and
+pst.py do) and never scans text.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import datetime as dt
 import mimetypes
 import struct
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
 from email import encoders, utils
 from email.header import Header
 from email.message import Message
@@ -23,6 +25,8 @@ from email.mime.multipart import MIMEMultipart
 from email.mime.text import MIMEText
 from email.parser import HeaderParser
 from email.policy import compat32
+
+from tracecheck.model import SkipKind
 
 CFB_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 PST_MAGIC = b"!BDN"
@@ -42,6 +46,88 @@ NON_MAIL_CLASSES = {
     "ipm.configuration": "configuration",
     "ipm.microsoft.fid.folderdesign": "folder design",
 }
+
+
+@dataclass(frozen=True, slots=True)
+class Issue:
+    """Something about an Outlook item that the built message does not carry, or says
+    differently (a Date taken from the creation time)."""
+
+    reason: str
+    kind: SkipKind | None = None
+    """None for an observation (everything was read); the kind of what was left out
+    otherwise (an unreadable or unsupported attachment, an embedding too deep)."""
+
+
+@dataclass(slots=True)
+class Attachment:
+    """One attachment of an item as plain values (what the reader library gave)."""
+
+    name: str
+    data: bytes | None = None
+    mimetype: str | None = None
+    inner: Item | None = None
+    """An embedded item, built as a message/rfc822 part."""
+    issue: Issue | None = None
+    """What to say about it: with a kind, the attachment is left out; without one (an
+    embedded item kept as raw data), `data` is still attached."""
+
+
+@dataclass(slots=True)
+class Item:
+    """One Outlook item as plain values: everything a message is built from, read from
+    extract-msg (msg.py) or libpff (pst.py) before any building starts."""
+
+    transport: str | None
+    """The transport headers Outlook kept (PR_TRANSPORT_MESSAGE_HEADERS), if any."""
+    sender: tuple[str, str] | None
+    to: list[tuple[str, str]]
+    cc: list[tuple[str, str]]
+    bcc: list[tuple[str, str]]
+    subject: str | None
+    date: dt.datetime | None
+    message_id: str | None
+    plain: str | None
+    html: bytes | None
+    rtf: bytes | None
+    attachments: list[Attachment] = field(default_factory=list)
+    issues: list[Issue] = field(default_factory=list)
+    """Found while reading (a damaged body stream)."""
+    date_issue: Issue | None = None
+    """Said when the headers are synthesised (a Date taken from the creation time)."""
+
+
+def build(item: Item, seed: str) -> tuple[Message, list[Issue]]:
+    """The item as a compat32 message (see `compose`), and what it could not carry, in
+    reading order: the item's own issues, then each attachment's (embedded items in place)."""
+    issues: list[Issue] = []
+    return _build(item, seed, issues), issues
+
+
+def _build(item: Item, seed: str, issues: list[Issue]) -> Message:
+    issues.extend(item.issues)
+    headers = transport_headers(item.transport)
+    if headers:
+        headers += missing_bcc(headers, item.bcc)
+    else:
+        if item.date_issue is not None:
+            issues.append(item.date_issue)
+        headers = synthesised_headers(sender=item.sender, to=item.to, cc=item.cc,
+                                      bcc=item.bcc, subject=item.subject, date=item.date,
+                                      message_id=item.message_id)
+    parts: list[Message] = []
+    for num, att in enumerate(item.attachments, start=1):
+        if att.issue is not None:
+            issues.append(att.issue)
+            if att.issue.kind is not None:
+                continue
+        if att.inner is not None:
+            parts.append(embedded_part(att.name, _build(att.inner, f"{seed}.{num}", issues)))
+        elif att.data is not None:
+            parts.append(attachment_part(att.name, att.data, att.mimetype))
+    rtf = item.rtf if not item.plain and not item.html else None
+    return compose(headers, plain=item.plain, html=item.html, rtf=rtf, attachments=parts,
+                   seed=seed)
 
 
 def sniff_container(head: bytes) -> str | None:
@@ -100,7 +186,16 @@ def address(name: str, addr: str) -> str:
         name = ""
     if not addr:
         return header_text(name)
-    return utils.formataddr((name, addr), charset="utf-8")
+    if addr.isascii():
+        return utils.formataddr((name, addr), charset="utf-8")
+    # An internationalised address (RFC 6532), or a damaged property: formataddr refuses a
+    # non-ASCII address, so it is kept as it is (line breaks folded away), the name quoted or
+    # encoded as formataddr would.
+    addr = addr.replace("\r", " ").replace("\n", " ")
+    if not name:
+        return addr
+    shown = header_text(name) if not name.isascii() else f'"{utils.quote(name)}"'
+    return f"{shown} <{addr}>"
 
 
 def transport_headers(text: str | None) -> list[tuple[str, str]]:
@@ -127,9 +222,9 @@ def synthesised_headers(
     out: list[tuple[str, str]] = []
     if sender is not None and (sender[0] or sender[1]):
         out.append(("From", address(*sender)))
-    for field, people in (("To", to), ("Cc", cc), ("Bcc", bcc)):
+    for name, people in (("To", to), ("Cc", cc), ("Bcc", bcc)):
         if people:
-            out.append((field, ", ".join(address(n, a) for n, a in people)))
+            out.append((name, ", ".join(address(n, a) for n, a in people)))
     if subject:
         out.append(("Subject", header_text(subject)))
     if date is not None:

@@ -2,7 +2,9 @@
 
 Owns the walk over every folder (depth first, in stored order) and every item in it, the
 locator `PATH:/Folder/Sub/#N` (N is the 0-based position of the item in its folder), and the
-building of each mail item into a compat32 `email.message.Message` (via `sources.outlook`).
+reading of each mail item from libpff into plain values (`read_item`: every libpff call is
+guarded, one damaged stream is noted and the rest read), which `sources.outlook.build` turns
+into a compat32 `email.message.Message` (our code, never guarded).
 Items that are not mail (contacts, appointments, distribution lists, free/busy data) come back
 as `Skipped(kind=SkipKind.NON_MAIL)`, so that every item is accounted for. A password-protected PST
 is read anyway, with a note: a PST password is only a flag checked by Outlook and does not
@@ -17,11 +19,14 @@ import datetime as dt
 import hashlib
 from collections.abc import Iterator
 from email.message import Message
-from typing import Any
+from typing import Any, BinaryIO
 
+from tracecheck.deps import Requirement
 from tracecheck.errors import InputError
 from tracecheck.model import Locator, Note, NoteKind, RawMessage, SkipKind, Skipped
 from tracecheck.sources import outlook
+from tracecheck.sources.base import Detected, InputFile, SourceType
+from tracecheck.sources.outlook import Attachment, Issue, Item
 
 PST_EXTRA = "PST support needs the 'pst' extra: pip install 'tracecheck[pst]'"
 MAX_EMBED_DEPTH = 16
@@ -61,7 +66,7 @@ def _entries(record_set: Any) -> dict[int, Any]:
     for entry in record_set.entries:
         try:
             out.setdefault(int(entry.entry_type), entry)
-        except Exception:  # an unreadable property entry is simply absent
+        except Exception:  # libpff: an unreadable property entry is simply absent
             continue
     return out
 
@@ -71,7 +76,7 @@ def _props(item: Any) -> dict[int, Any]:
     try:
         if item.number_of_record_sets:
             return _entries(item.get_record_set(0))
-    except Exception:  # damaged property context
+    except Exception:  # libpff: damaged property context
         pass
     return {}
 
@@ -82,7 +87,7 @@ def _text(props: dict[int, Any], tag: int) -> str:
         return ""
     try:
         value = entry.data_as_string
-    except Exception:  # not a string-typed property
+    except Exception:  # libpff: not a string-typed property
         return ""
     return str(value or "").strip("\x00")
 
@@ -93,14 +98,14 @@ def _int(props: dict[int, Any], tag: int) -> int | None:
         return None
     try:
         return int(entry.data_as_integer)
-    except Exception:  # not an integer-typed property
+    except Exception:  # libpff: not an integer-typed property
         return None
 
 
 def _subject(item: Any, props: dict[int, Any]) -> str:
     try:
         subject = str(item.subject or "")
-    except Exception:  # fall back to the raw property
+    except Exception:  # libpff: fall back to the raw property
         subject = _text(props, 0x0037)
     # MAPI prefixes a normalised subject with U+0001 and a length character.
     if subject.startswith("\x01") and len(subject) >= 2:
@@ -121,7 +126,7 @@ def _date(item: Any) -> dt.datetime | None:
     for attr in ("client_submit_time", "delivery_time"):
         try:
             value = getattr(item, attr)
-        except Exception:  # unset or malformed time property
+        except Exception:  # libpff: unset or malformed time property
             continue
         if isinstance(value, dt.datetime) and value.year > 1601:
             return value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value
@@ -133,7 +138,7 @@ def _recipients(item: Any) -> dict[str, list[tuple[str, str]]]:
     try:
         table = item.recipients
         sets = list(table.record_sets) if table is not None else []
-    except Exception:  # no recipient table
+    except Exception:  # libpff: no recipient table
         sets = []
     for record_set in sets:
         props = _entries(record_set)
@@ -155,81 +160,93 @@ def _sender(props: dict[int, Any]) -> tuple[str, str] | None:
     return None
 
 
-def _attachments(item: Any, seed: str, depth: int, notes: list[str]) -> list[Message]:
-    parts: list[Message] = []
+def _attachment_name(props: dict[int, Any], num: int) -> str:
+    return (_text(props, PR_ATTACH_LONG_FILENAME) or _text(props, PR_ATTACH_FILENAME)
+            or _text(props, PR_DISPLAY_NAME) or f"attachment-{num + 1}")
+
+
+def _attachment(att: Any, props: dict[int, Any], name: str, depth: int) -> Attachment:
+    """One pypff attachment as plain values; raises what libpff raises on damage."""
+    issue = None
+    if _int(props, PR_ATTACH_METHOD) == ATTACH_EMBEDDED_MSG:
+        if depth + 1 > MAX_EMBED_DEPTH:
+            return Attachment(name, issue=Issue(
+                f"pst: embedded item {name} deeper than {MAX_EMBED_DEPTH}", SkipKind.LIMIT))
+        inner = att.get_sub_item(0) if att.number_of_sub_items else None
+        if inner is not None:
+            return Attachment(name, inner=read_item(inner, depth + 1))
+        # libpff does not expose every embedded object (appointment exceptions, for one);
+        # its raw property data is attached so that it is listed, not lost.
+        issue = Issue(f"pst: embedded item {name} not opened; attached as raw data")
+    size = int(att.size or 0)
+    data = att.read_buffer(size) if size else b""
+    return Attachment(name, bytes(data), _text(props, PR_ATTACH_MIME_TAG) or None, issue=issue)
+
+
+def _attachments(item: Any, depth: int) -> list[Attachment]:
     try:
         count = int(item.number_of_attachments)
-    except Exception:  # no attachment table
-        return parts
+    except Exception:  # libpff: no attachment table
+        return []
+    out: list[Attachment] = []
     for num in range(count):
         label = f"attachment {num + 1}"
         try:
             att = item.get_attachment(num)
             props = _props(att)
-            name = (_text(props, PR_ATTACH_LONG_FILENAME) or _text(props, PR_ATTACH_FILENAME)
-                    or _text(props, PR_DISPLAY_NAME) or f"attachment-{num + 1}")
-            label = name
-            if _int(props, PR_ATTACH_METHOD) == ATTACH_EMBEDDED_MSG:
-                if depth + 1 > MAX_EMBED_DEPTH:
-                    notes.append(f"pst: embedded item {name} deeper than {MAX_EMBED_DEPTH}")
-                    continue
-                inner = att.get_sub_item(0) if att.number_of_sub_items else None
-                if inner is not None:
-                    built = build_message(inner, f"{seed}.{num + 1}", depth + 1, notes)
-                    parts.append(outlook.embedded_part(name, built))
-                    continue
-                # libpff does not expose every embedded object (appointment exceptions, for
-                # one); its raw property data is attached so that it is listed, not lost.
-                notes.append(f"pst: embedded item {name} not opened; attached as raw data")
-            size = int(att.size or 0)
-            data = att.read_buffer(size) if size else b""
-            parts.append(outlook.attachment_part(name, bytes(data),
-                                                 _text(props, PR_ATTACH_MIME_TAG) or None))
-        except Exception as exc:  # one broken attachment must not lose the message
-            notes.append(f"pst: {label} unreadable ({type(exc).__name__})")
-    return parts
+            label = _attachment_name(props, num)
+            out.append(_attachment(att, props, label, depth))
+        except Exception as exc:  # libpff: one broken attachment must not lose the message
+            out.append(Attachment(label, issue=Issue(
+                f"pst: {label} unreadable ({type(exc).__name__})", SkipKind.UNREADABLE)))
+    return out
 
 
-def build_message(item: Any, seed: str, depth: int = 0, notes: list[str] | None = None
-                  ) -> Message:
-    """One pypff message as a compat32 Message (headers, bodies, attachments)."""
-    notes = notes if notes is not None else []
+def _bytes(value: object) -> bytes | None:
+    return bytes(value) if isinstance(value, bytes | bytearray | memoryview) and value else None
+
+
+def read_item(item: Any, depth: int = 0) -> Item:
+    """Everything a pypff message is built from, asked of libpff. Each property, body and
+    attachment is read on its own, so one damaged stream is noted and the rest is read;
+    raises only what libpff raises outside those (the caller lists the item unreadable)."""
     props = _props(item)
     people = _recipients(item)
     try:
         raw_headers = item.transport_headers
-    except Exception:  # damaged header property
+    except Exception:  # libpff: damaged header property
         raw_headers = None
-    headers = outlook.transport_headers(raw_headers)
-    if headers:
-        headers += outlook.missing_bcc(headers, people["bcc"])
-    else:
-        headers = outlook.synthesised_headers(
-            sender=_sender(props), to=people["to"], cc=people["cc"], bcc=people["bcc"],
-            subject=_subject(item, props), date=_date(item),
-            message_id=_text(props, PR_INTERNET_MESSAGE_ID) or None)
-    plain = html = rtf = None
+    issues: list[Issue] = []
+    bodies: dict[str, object] = {}
     for attr in ("plain_text_body", "html_body", "rtf_body"):
         try:
-            value = getattr(item, attr)
-        except Exception:  # a damaged body stream is noted, the others still read
-            notes.append(f"pst: {attr.replace('_', ' ')} unreadable")
-            continue
-        if attr == "plain_text_body":
-            plain = _body(value)
-        elif attr == "html_body":
-            html = bytes(value) if value else None
-        else:
-            rtf = bytes(value) if value else None
-    return outlook.compose(headers, plain=plain, html=html,
-                           rtf=rtf if plain is None and html is None else None,
-                           attachments=_attachments(item, seed, depth, notes), seed=seed)
+            bodies[attr] = getattr(item, attr)
+        except Exception:  # libpff: a damaged body stream is noted, the others still read
+            issues.append(Issue(f"pst: {attr.replace('_', ' ')} unreadable",
+                                SkipKind.UNREADABLE))
+    return Item(
+        transport=str(raw_headers) if raw_headers else None, sender=_sender(props),
+        to=people["to"], cc=people["cc"], bcc=people["bcc"], subject=_subject(item, props),
+        date=_date(item), message_id=_text(props, PR_INTERNET_MESSAGE_ID) or None,
+        plain=_body(bodies.get("plain_text_body")),
+        html=_bytes(bodies.get("html_body")), rtf=_bytes(bodies.get("rtf_body")),
+        attachments=_attachments(item, depth), issues=issues)
+
+
+def build_message(item: Any, seed: str, depth: int = 0, notes: list[str] | None = None
+                  ) -> Message:
+    """One pypff message as a compat32 Message (headers, bodies, attachments); what could
+    not be carried over is appended to `notes`."""
+    message, issues = outlook.build(read_item(item, depth), seed)
+    if notes is not None:
+        notes.extend(i.reason for i in issues)
+    return message
 
 
 def _folder_name(folder: Any, index: int) -> str:
     try:
         name = folder.name
-    except Exception:  # undecodable folder name
+    except Exception:  # libpff: undecodable folder name
         name = None
     return str(name or f"(folder {index})").replace("%", "%25").replace("/", "%2F")
 
@@ -240,7 +257,7 @@ def _password_protected(pst: Any) -> bool:
         if store is None or not store.number_of_record_sets:
             return False
         return bool(_int(_entries(store.get_record_set(0)), PR_PST_PASSWORD))
-    except Exception:  # no message store: nothing to say about a password
+    except Exception:  # libpff: no message store, nothing to say about a password
         return False
 
 
@@ -266,7 +283,7 @@ def read_pst(path: str) -> Iterator[RawMessage | Skipped | Note]:
         yield from _walk(pst, path)
         try:
             orphans = int(pst.number_of_orphan_items)
-        except Exception:  # orphan index unreadable
+        except Exception:  # libpff: orphan index unreadable
             orphans = 0
         if orphans:
             yield Skipped(locator=Locator(path=path), kind=SkipKind.NOT_EXTRACTED,
@@ -282,7 +299,7 @@ def _walk(pst: Any, path: str) -> Iterator[RawMessage | Skipped | Note]:
         where = Locator(path=path, item=f"{folder_path}/")
         try:
             count = int(folder.number_of_sub_messages)
-        except Exception as exc:  # damaged folder contents table
+        except Exception as exc:  # libpff: damaged folder contents table
             yield Skipped(locator=where, kind=SkipKind.UNREADABLE,
                           reason=f"pst: folder contents unreadable ({type(exc).__name__})")
             count = 0
@@ -290,7 +307,7 @@ def _walk(pst: Any, path: str) -> Iterator[RawMessage | Skipped | Note]:
             yield from _item(folder, index, path, folder_path)
         try:
             subs = int(folder.number_of_sub_folders)
-        except Exception as exc:  # damaged hierarchy table
+        except Exception as exc:  # libpff: damaged hierarchy table
             yield Skipped(locator=where, kind=SkipKind.UNREADABLE,
                           reason=f"pst: sub-folders unreadable ({type(exc).__name__})")
             subs = 0
@@ -298,7 +315,7 @@ def _walk(pst: Any, path: str) -> Iterator[RawMessage | Skipped | Note]:
         for num in range(subs):
             try:
                 sub = folder.get_sub_folder(num)
-            except Exception as exc:  # one damaged folder must not hide its siblings
+            except Exception as exc:  # libpff: a damaged folder must not hide its siblings
                 yield Skipped(locator=Locator(path=path, item=f"{folder_path}/(folder {num})"),
                               kind=SkipKind.UNREADABLE,
                               reason=f"pst: folder unreadable ({type(exc).__name__})")
@@ -310,27 +327,48 @@ def _walk(pst: Any, path: str) -> Iterator[RawMessage | Skipped | Note]:
 def _item(folder: Any, index: int, path: str, folder_path: str
           ) -> Iterator[RawMessage | Skipped | Note]:
     locator = Locator(path=path, item=f"{folder_path}/#{index}")
+    found: Item | None = None
+    seed = ""
     try:
         item = folder.get_sub_message(index)
-        props = _props(item)
-        kind = outlook.non_mail_kind(_text(props, PR_MESSAGE_CLASS))
-        if kind is not None:
-            yield Skipped(locator=locator, kind=SkipKind.NON_MAIL, reason=f"non-mail item: {kind}")
-            return
-        if not hasattr(item, "get_plain_text_body"):
-            yield Skipped(locator=locator, kind=SkipKind.UNREADABLE,
-                          reason="pst: mail item without message data")
-            return
-        notes: list[str] = []
-        seed = f"pst{int(item.identifier)}"
-        message = build_message(item, seed, 0, notes)
+        kind = outlook.non_mail_kind(_text(_props(item), PR_MESSAGE_CLASS))
+        if kind is None and hasattr(item, "get_plain_text_body"):
+            seed = f"pst{int(item.identifier)}"
+            found = read_item(item)
     except Exception as exc:  # libpff raises on damaged items; the walk goes on
         yield Skipped(locator=locator, kind=SkipKind.UNREADABLE,
                       reason=f"pst: item unreadable ({type(exc).__name__})")
         return
+    if kind is not None:
+        yield Skipped(locator=locator, kind=SkipKind.NON_MAIL, reason=f"non-mail item: {kind}")
+        return
+    if found is None:
+        yield Skipped(locator=locator, kind=SkipKind.UNREADABLE,
+                      reason="pst: mail item without message data")
+        return
+    message, issues = outlook.build(found, seed)
     raw = message.as_bytes()
     yield RawMessage(source=path, locator=locator, raw=raw,
                      sha256=hashlib.sha256(raw).hexdigest(), container="pst",
                      folder=folder_path or "/", parsed=message)
-    for note in notes:
-        yield Note(locator=locator, kind=NoteKind.SOURCE, reason=note)
+    # A message-level Skipped would count as a message not scanned, so what could not be
+    # carried over into this one message is noted on it.
+    for issue in issues:
+        yield Note(locator=locator, kind=NoteKind.SOURCE, reason=issue.reason)
+
+
+class PstSource:
+    """An Outlook PST/OST store (`!BDN`), read with libpff (the optional `pst` extra)."""
+
+    type = SourceType.PST
+    gzip = False
+    requires: tuple[Requirement, ...] = (
+        Requirement("pypff", "libpff-python", optional=True, extra="pst"),)
+
+    def sniff(self, head: bytes, path: str) -> Detected | None:
+        return Detected(SourceType.PST) if outlook.sniff_container(head) == "pst" else None
+
+    def read(self, inp: InputFile, stream: BinaryIO, *, hash_messages: bool = True
+             ) -> Iterator[RawMessage | Skipped | Note]:
+        # libpff needs random access: it opens the file itself, read-only.
+        return read_pst(inp.path)

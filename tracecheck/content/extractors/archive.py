@@ -13,8 +13,16 @@ import tarfile
 import zipfile
 from collections.abc import Iterator
 
-from tracecheck.content.extract import Context, Extracted, Member, register
+from tracecheck.content.extract import (
+    Context,
+    Extracted,
+    Member,
+    Unreadable,
+    library,
+    register,
+)
 from tracecheck.content.extractors._budget import admit, read_bounded
+from tracecheck.deps import Requirement
 from tracecheck.model import Locator, SkipKind, Skipped
 
 ZIP_MIMES = frozenset({
@@ -40,6 +48,7 @@ class ZipExtractor:
     """ZIP members as `Member("zip:path", bytes)`."""
 
     name = "zip"
+    requires: tuple[Requirement, ...] = ()
 
     def accepts(self, mime: str, head: bytes) -> bool:
         # libmagic names some valid zips (an OOXML file whose first entry is not the one it
@@ -54,6 +63,8 @@ class ZipExtractor:
             yield Skipped(locator=Locator(), kind=SkipKind.UNREADABLE,
                           reason="zip: not a readable archive")
             return
+        except Exception as exc:  # zipfile: anything else it raises on a hostile directory
+            raise Unreadable(exc) from exc
         with zf:
             infos = [i for i in zf.infolist() if not i.is_dir()]
             delegate = _office_delegate({i.filename for i in infos})
@@ -85,6 +96,8 @@ class ZipExtractor:
                     yield Skipped(locator=Locator(within=loc), kind=SkipKind.UNREADABLE,
                                   reason=f"zip: member unreadable ({type(exc).__name__})")
                     continue
+                except Exception as exc:  # zipfile/zlib: anything else on a hostile member
+                    raise Unreadable(exc) from exc
                 if body is None:  # pragma: no cover - zipfile stops at the declared size
                     yield Skipped(locator=Locator(within=loc), kind=SkipKind.LIMIT,
                                   reason="limit: member larger than its declared size")
@@ -122,6 +135,7 @@ class TarExtractor:
     data and are not listed."""
 
     name = "tar"
+    requires: tuple[Requirement, ...] = ()
 
     def accepts(self, mime: str, head: bytes) -> bool:
         return mime in TAR_MIMES
@@ -133,6 +147,8 @@ class TarExtractor:
             yield Skipped(locator=Locator(), kind=SkipKind.UNREADABLE,
                           reason="tar: not a readable archive")
             return
+        except Exception as exc:  # tarfile: anything else it raises on a hostile header
+            raise Unreadable(exc) from exc
         with tf:
             try:
                 infos = [m for m in tf.getmembers() if m.isfile()]
@@ -140,6 +156,8 @@ class TarExtractor:
                 yield Skipped(locator=Locator(), kind=SkipKind.TRUNCATED,
                               reason="tar: archive truncated")
                 return
+            except Exception as exc:  # tarfile: anything else on hostile member headers
+                raise Unreadable(exc) from exc
             for pos, info in enumerate(infos):
                 loc = f"tar:{info.name}"
                 refused = admit(ctx, loc, info.size, None, "tar")
@@ -149,10 +167,11 @@ class TarExtractor:
                         yield from _rest_not_opened("tar", len(infos) - pos - 1, ctx)
                         return
                     continue
-                fh = tf.extractfile(info)
+                with library("tarfile"):
+                    fh = tf.extractfile(info)
+                    body = None if fh is None else read_bounded(fh, info.size)
                 if fh is None:  # pragma: no cover - isfile() members always have data
                     continue
-                body = read_bounded(fh, info.size)
                 if body is None or len(body) < info.size:
                     yield Skipped(locator=Locator(within=loc), kind=SkipKind.TRUNCATED,
                                   reason="tar: member truncated")

@@ -15,8 +15,9 @@ import struct
 from collections.abc import Iterator
 from typing import IO, cast
 
-from tracecheck.content.extract import Context, Extracted, Member, register
+from tracecheck.content.extract import Context, Extracted, Member, Unreadable, register
 from tracecheck.content.extractors._budget import admit, read_bounded
+from tracecheck.deps import Requirement
 from tracecheck.model import Locator, SkipKind, Skipped
 
 _KINDS = {
@@ -54,6 +55,7 @@ class CompressedExtractor:
     """gzip/bzip2/xz stream → `Member("gz:NAME", decompressed)`."""
 
     name = "compressed"
+    requires: tuple[Requirement, ...] = ()
 
     def accepts(self, mime: str, head: bytes) -> bool:
         return mime in _KINDS
@@ -80,6 +82,8 @@ class CompressedExtractor:
             yield Skipped(locator=Locator(within=loc), kind=SkipKind.UNREADABLE,
                           reason=f"{kind}: stream unreadable ({type(exc).__name__})")
             return
+        except Exception as exc:  # gzip/bz2/lzma (zlib.error...) failing on a hostile stream
+            raise Unreadable(exc) from exc
         if body is None:
             if cap == by_ratio:
                 reason = f"limit: {kind} bomb refused (ratio over {int(lim.max_ratio)})"

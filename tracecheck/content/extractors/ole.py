@@ -2,10 +2,11 @@
 and legacy Word/Excel documents.
 
 Owns the decision of what a compound file is: an `EncryptedPackage` stream means an encrypted
-OOXML document (listed `encrypted`); MSG streams mean an Outlook item, whose bodies become text
-and whose attachments become members (`msg:NAME`, embedded items `msg:NAME/...`); a legacy .doc
-or .xls with its encryption flag set is `encrypted`; other legacy documents are listed as not
-extracted (no maintained library reads their text). Never writes the file anywhere.
+OOXML document (listed `encrypted`); MSG streams mean an Outlook item, which the MSG source
+(`sources.msg.build_from_bytes`) builds into a message that goes back to the MIME walker, to
+be walked like an attached message/rfc822; a legacy .doc or .xls with its encryption flag set
+is `encrypted`; other legacy documents are listed as not extracted (no maintained library
+reads their text). Never writes the file anywhere.
 """
 
 from __future__ import annotations
@@ -13,11 +14,19 @@ from __future__ import annotations
 import io
 import struct
 from collections.abc import Iterator
-from email.message import Message
 
-from tracecheck.content.extract import Context, Extracted, Member, register
-from tracecheck.content.extractors._budget import admit
+from tracecheck.content.extract import (
+    Attached,
+    Context,
+    Extracted,
+    Member,
+    Unreadable,
+    library,
+    register,
+)
+from tracecheck.deps import Requirement
 from tracecheck.model import Locator, SkipKind, Skipped
+from tracecheck.sources.msg import MsgUnreadable, NotCompoundFileError, build_from_bytes
 
 CFB_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 ENCRYPTED_OFFICE = "encrypted: not scanned (password-protected Office file)"
@@ -47,11 +56,15 @@ class OleExtractor:
     """OLE2 compound documents."""
 
     name = "ole"
+    requires: tuple[Requirement, ...] = (Requirement("olefile", "olefile"),
+                                         Requirement("extract_msg", "extract-msg"))
 
     def accepts(self, mime: str, head: bytes) -> bool:
         return head.startswith(CFB_MAGIC)
 
-    def extract(self, data: bytes, ctx: Context) -> Iterator[Extracted | Member | Skipped]:
+    def extract(
+        self, data: bytes, ctx: Context
+    ) -> Iterator[Extracted | Member | Attached | Skipped]:
         import olefile
 
         try:
@@ -60,27 +73,37 @@ class OleExtractor:
             yield Skipped(locator=Locator(), kind=SkipKind.UNREADABLE,
                           reason=f"ole: not a readable compound file ({type(exc).__name__})")
             return
+        except Exception as exc:  # olefile: anything else it raises on a hostile header
+            raise Unreadable(exc) from exc
         with ole:
-            if ole.exists("EncryptedPackage"):
+            with library("olefile"):
+                streams = {name for name in ("EncryptedPackage", "__properties_version1.0",
+                                             "WordDocument", "Workbook", "Book",
+                                             "PowerPoint Document") if ole.exists(name)}
+            if "EncryptedPackage" in streams:
                 yield Skipped(locator=Locator(), kind=SkipKind.ENCRYPTED, reason=ENCRYPTED_OFFICE)
                 return
-            if ole.exists("__properties_version1.0"):
-                yield from _msg(data, ctx)
+            if "__properties_version1.0" in streams:
+                yield _outlook_item(data)
                 return
-            if ole.exists("WordDocument"):
-                if _word_encrypted(ole.openstream("WordDocument").read(64)):
+            if "WordDocument" in streams:
+                with library("olefile"):
+                    fib = ole.openstream("WordDocument").read(64)
+                if _word_encrypted(fib):
                     yield Skipped(locator=Locator(), kind=SkipKind.ENCRYPTED,
                                   reason=ENCRYPTED_OFFICE)
                     return
                 label = "legacy Word document (.doc)"
-            elif ole.exists("Workbook") or ole.exists("Book"):
-                stream = ole.openstream("Workbook" if ole.exists("Workbook") else "Book")
-                if _excel_encrypted(stream.read(1 << 16)):
+            elif "Workbook" in streams or "Book" in streams:
+                with library("olefile"):
+                    stream = ole.openstream("Workbook" if "Workbook" in streams else "Book")
+                    head = stream.read(1 << 16)
+                if _excel_encrypted(head):
                     yield Skipped(locator=Locator(), kind=SkipKind.ENCRYPTED,
                                   reason=ENCRYPTED_OFFICE)
                     return
                 label = "legacy Excel workbook (.xls)"
-            elif ole.exists("PowerPoint Document"):
+            elif "PowerPoint Document" in streams:
                 label = "legacy PowerPoint file (.ppt)"
             else:
                 label = "OLE compound file"
@@ -88,63 +111,21 @@ class OleExtractor:
                       reason=f"not extracted: {label}")
 
 
-def _msg(data: bytes, ctx: Context) -> Iterator[Extracted | Member | Skipped]:
-    from tracecheck.sources.msg import message_from_msg, open_msg
-    from tracecheck.sources.outlook import non_mail_kind
-
-    item = open_msg(data)
+def _outlook_item(data: bytes) -> Attached | Skipped:
+    """An attached Outlook item (mail, or a contact or appointment that travelled with the
+    mail) as a message for the MIME walker, built by the MSG source whatever its class."""
     try:
-        kind = non_mail_kind(getattr(item, "classType", None))
-        if kind is not None:
-            # An attached contact or appointment still travelled with the mail: its text
-            # is scanned, but no message structure is built for it.
-            body = getattr(item, "body", None)
-            if isinstance(body, str) and body.strip():
-                yield Extracted("msg:body", body)
-            return
-        message, notes = message_from_msg(item, "embedded")
-    finally:
-        item.close()
-    for note in notes:
-        yield Skipped(locator=Locator(within="msg:"), kind=SkipKind.UNREADABLE, reason=note)
-    yield from _walk(message, "msg:", ctx)
-
-
-def _leaves(message: Message) -> Iterator[Message]:
-    """Non-multipart parts in order, not descending into message/rfc822 parts."""
-    if message.get_content_maintype() == "multipart":
-        payload = message.get_payload()
-        for sub in payload if isinstance(payload, list) else []:
-            if isinstance(sub, Message):
-                yield from _leaves(sub)
-    else:
-        yield message
-
-
-def _walk(message: Message, prefix: str, ctx: Context) -> Iterator[Extracted | Member | Skipped]:
-    """A built message: subject and text/plain bodies as text, other parts as members,
-    embedded items recursively under `PREFIX/NAME/`."""
-    from email.header import decode_header, make_header
-
-    subject = message.get("Subject")
-    if subject:
-        yield Extracted(f"{prefix}subject", str(make_header(decode_header(str(subject)))))
-    for num, part in enumerate(_leaves(message), start=1):
-        filename = part.get_filename()
-        name = f"{prefix}{filename or f'part-{num}'}"
-        if part.get_content_type() == "message/rfc822":
-            inner = part.get_payload()
-            if isinstance(inner, list) and inner and isinstance(inner[0], Message):
-                yield from _walk(inner[0], f"{name}/", ctx)
-            continue
-        payload = part.get_payload(decode=True)
-        if not isinstance(payload, bytes):
-            continue
-        if filename is None and part.get_content_type() == "text/plain":
-            yield Extracted(f"{prefix}body", payload.decode("utf-8", errors="replace"))
-            continue
-        refused = admit(ctx, name, len(payload), None, "msg")
-        yield refused if refused is not None else Member(name, payload)
+        message, issues = build_from_bytes(data, "embedded")
+    except NotCompoundFileError:
+        return Skipped(locator=Locator(), kind=SkipKind.UNREADABLE,
+                       reason="msg: not an Outlook message (no OLE compound file signature)")
+    except MsgUnreadable as exc:
+        return Skipped(locator=Locator(), kind=SkipKind.UNREADABLE, reason=exc.reason)
+    return Attached(
+        message,
+        notes=tuple(i.reason for i in issues if i.kind is None),
+        skips=tuple(Skipped(locator=Locator(), kind=i.kind, reason=i.reason)
+                    for i in issues if i.kind is not None))
 
 
 register(OleExtractor())

@@ -12,8 +12,9 @@ import zipfile
 from collections.abc import Iterator
 from typing import Any
 
-from tracecheck.content.extract import Context, Extracted, Member, register
+from tracecheck.content.extract import Context, Extracted, Member, library, register
 from tracecheck.content.extractors._budget import zip_refusal
+from tracecheck.deps import Requirement
 from tracecheck.model import Locator, SkipKind, Skipped
 
 ODF_MIMES = frozenset({
@@ -34,19 +35,37 @@ def _text(el: Any) -> str:
     return str(teletype.extractText(el))
 
 
+def _cells(row: Any) -> list[tuple[str, str]]:
+    """(text, numbercolumnsrepeated) of each cell of a row, as odfpy gives them."""
+    out: list[tuple[str, str]] = []
+    for cell in row.childNodes:
+        if cell.qname[1] not in ("table-cell", "covered-table-cell"):
+            continue
+        paras = [_text(p) for p in cell.childNodes if p.qname[1] in ("p", "h")]
+        out.append((" ".join(paras), str(cell.getAttribute("numbercolumnsrepeated") or "")))
+    return out
+
+
+def _repeat(value: str) -> int:
+    """A repeat count from the file, at most MAX_REPEAT (1 when it is not a number)."""
+    try:
+        return min(int(value), MAX_REPEAT) if value else 1
+    except ValueError:
+        return 1
+
+
 def _sheet_rows(table: Any) -> list[str]:
     from odf.table import TableRow
 
     lines: list[str] = []
-    for row in table.getElementsByType(TableRow):
+    with library("odfpy"):
+        rows = table.getElementsByType(TableRow)
+    for row in rows:
+        with library("odfpy"):
+            found = _cells(row)
         cells: list[str] = []
-        for cell in row.childNodes:
-            if cell.qname[1] not in ("table-cell", "covered-table-cell"):
-                continue
-            paras = [_text(p) for p in cell.childNodes if p.qname[1] in ("p", "h")]
-            text = " ".join(paras)
-            rep = int(cell.getAttribute("numbercolumnsrepeated") or 1)
-            cells.extend([text] * min(rep, MAX_REPEAT))
+        for text, rep in found:
+            cells.extend([text] * _repeat(rep))
         while cells and not cells[-1]:
             cells.pop()
         if cells:
@@ -58,16 +77,19 @@ class OdfExtractor:
     """OpenDocument files: `body` for text documents, `sheet:NAME` per spreadsheet table."""
 
     name = "odf"
+    requires: tuple[Requirement, ...] = (Requirement("odf", "odfpy"),)
 
     def accepts(self, mime: str, head: bytes) -> bool:
         return mime in ODF_MIMES
 
     def extract(self, data: bytes, ctx: Context) -> Iterator[Extracted | Member | Skipped]:
-        with zipfile.ZipFile(io.BytesIO(data)) as zf:
-            try:
-                manifest = zf.read("META-INF/manifest.xml")
-            except KeyError:
-                manifest = b""
+        with library("zipfile"):
+            zf = zipfile.ZipFile(io.BytesIO(data))
+        with zf:
+            manifest = b""
+            if "META-INF/manifest.xml" in zf.namelist():
+                with library("zipfile"):
+                    manifest = zf.read("META-INF/manifest.xml")
             if b"encryption-data" in manifest:
                 yield Skipped(locator=Locator(), kind=SkipKind.ENCRYPTED,
                               reason="encrypted: not scanned (password-protected OpenDocument)")
@@ -79,15 +101,21 @@ class OdfExtractor:
         from odf import opendocument
         from odf.table import Table
 
-        doc = opendocument.load(io.BytesIO(data))
-        if "spreadsheet" in str(doc.mimetype or ""):
-            for table in doc.body.getElementsByType(Table):
+        with library("odfpy"):
+            doc = opendocument.load(io.BytesIO(data))
+            spreadsheet = "spreadsheet" in str(doc.mimetype or "")
+            tables = doc.body.getElementsByType(Table) if spreadsheet else []
+        if spreadsheet:
+            for table in tables:
                 lines = _sheet_rows(table)
                 if lines:
-                    yield Extracted(f"sheet:{table.getAttribute('name')}", "\n".join(lines))
+                    with library("odfpy"):
+                        name = table.getAttribute("name")
+                    yield Extracted(f"sheet:{name}", "\n".join(lines))
             return
         lines = []
-        _paragraphs(doc.body, lines)
+        with library("odfpy"):
+            _paragraphs(doc.body, lines)
         text = "\n".join(lines).strip("\n")
         if text.strip():
             yield Extracted("body", text)

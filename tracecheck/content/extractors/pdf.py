@@ -13,6 +13,7 @@ import logging
 from collections.abc import Iterator
 
 from tracecheck.content.extract import Context, Extracted, Member, register
+from tracecheck.deps import Requirement
 from tracecheck.model import Locator, SkipKind, Skipped
 
 
@@ -20,6 +21,7 @@ class PdfExtractor:
     """PDF documents."""
 
     name = "pdf"
+    requires: tuple[Requirement, ...] = (Requirement("pypdf", "pypdf"),)
 
     def accepts(self, mime: str, head: bytes) -> bool:
         return mime == "application/pdf"
@@ -53,7 +55,7 @@ class PdfExtractor:
         for num, page in enumerate(pages, start=1):
             try:
                 text = page.extract_text() or ""
-            except Exception as exc:  # one bad content stream should not lose the others
+            except Exception as exc:  # pypdf: one bad content stream must not lose the others
                 yield Skipped(locator=Locator(within=f"page:{num}"), kind=SkipKind.UNREADABLE,
                               reason=f"pdf: page unreadable ({type(exc).__name__})")
                 continue

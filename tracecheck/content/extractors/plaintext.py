@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from tracecheck.content.extract import Context, Extracted, Member, register, registered
+from tracecheck.deps import Requirement
 from tracecheck.model import Locator, SkipKind, Skipped
 
 SAMPLE = 8192
@@ -51,6 +52,7 @@ class OctetTextExtractor:
     """Unclassified bytes that turn out to be text."""
 
     name = "text"
+    requires: tuple[Requirement, ...] = ()
 
     def accepts(self, mime: str, head: bytes) -> bool:
         # The fallback for octet-stream: any extractor that recognises the bytes by their

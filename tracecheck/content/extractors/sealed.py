@@ -16,6 +16,7 @@ from tracecheck.content.encrypted import (
     pkcs7_kind,
 )
 from tracecheck.content.extract import Context, Extracted, Member, register
+from tracecheck.deps import Requirement
 from tracecheck.model import Locator, SkipKind, Skipped
 
 # libmagic names for binary OpenPGP packets (public-key/symmetric-key encrypted session keys).
@@ -34,6 +35,7 @@ class SealedExtractor:
     """Ciphertext attachments."""
 
     name = "encrypted"
+    requires: tuple[Requirement, ...] = ()
 
     def accepts(self, mime: str, head: bytes) -> bool:
         if mime in PGP_MIMES or mime in PKCS7_TYPES:

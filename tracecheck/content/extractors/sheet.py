@@ -13,8 +13,16 @@ import warnings
 import zipfile
 from collections.abc import Iterator
 
-from tracecheck.content.extract import Context, Extracted, Member, register
+from tracecheck.content.extract import (
+    Context,
+    Extracted,
+    Member,
+    library,
+    library_iter,
+    register,
+)
 from tracecheck.content.extractors._budget import zip_refusal
+from tracecheck.deps import Requirement
 from tracecheck.model import Skipped
 
 XLSX_MIMES = frozenset({
@@ -42,6 +50,7 @@ class XlsxExtractor:
     """Excel 2007+ workbooks; one unit per sheet named `sheet:NAME`."""
 
     name = "xlsx"
+    requires: tuple[Requirement, ...] = (Requirement("openpyxl", "openpyxl"),)
 
     def accepts(self, mime: str, head: bytes) -> bool:
         return mime in XLSX_MIMES
@@ -49,19 +58,22 @@ class XlsxExtractor:
     def extract(self, data: bytes, ctx: Context) -> Iterator[Extracted | Member | Skipped]:
         import openpyxl
 
-        with zipfile.ZipFile(io.BytesIO(data)) as zf:
+        with library("zipfile"):
+            zf = zipfile.ZipFile(io.BytesIO(data))
+        with zf:
             refused = zip_refusal(zf, ctx, "xlsx")
         if refused is not None:
             yield refused
             return
         with warnings.catch_warnings():  # openpyxl warns about every unknown extension
             warnings.simplefilter("ignore")
-            wb = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True,
-                                        keep_links=False)
+            with library("openpyxl"):
+                wb = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True,
+                                            keep_links=False)
         try:
-            for ws in wb.worksheets:
+            for ws in library_iter("openpyxl", wb.worksheets):
                 lines: list[str] = []
-                for row in ws.iter_rows(values_only=True):
+                for row in library_iter("openpyxl", ws.iter_rows(values_only=True)):
                     cells = [cell_text(v) for v in row]
                     while cells and not cells[-1]:
                         cells.pop()
@@ -70,7 +82,14 @@ class XlsxExtractor:
                 if lines:
                     yield Extracted(f"sheet:{ws.title}", "\n".join(lines))
         finally:
-            wb.close()
+            _close(wb)
+
+
+def _close(wb: object) -> None:
+    try:
+        wb.close()  # type: ignore[attr-defined]
+    except Exception:  # openpyxl closing the archive of a damaged workbook; all was read
+        pass
 
 
 register(XlsxExtractor())

@@ -13,6 +13,7 @@ from collections.abc import Iterator
 
 from tracecheck.content.extract import Context, Extracted, Member, register
 from tracecheck.content.extractors._budget import admit
+from tracecheck.deps import Requirement
 from tracecheck.model import Locator, SkipKind, Skipped
 
 TNEF_SIGNATURE = b"\x78\x9f\x3e\x22"
@@ -44,6 +45,7 @@ class TnefExtractor:
     """Outlook's Transport Neutral Encapsulation Format."""
 
     name = "tnef"
+    requires: tuple[Requirement, ...] = (Requirement("tnefparse", "tnefparse"),)
 
     def accepts(self, mime: str, head: bytes) -> bool:
         return mime in TNEF_MIMES or head.startswith(TNEF_SIGNATURE)
@@ -71,7 +73,7 @@ class TnefExtractor:
         if not body.strip() and not tnef.htmlbody:
             try:
                 rtf = tnef.rtfbody
-            except Exception:  # damaged compressed RTF
+            except Exception:  # tnefparse: damaged compressed RTF
                 rtf = None
                 yield Skipped(locator=Locator(within="tnef:body.rtf"), kind=SkipKind.UNREADABLE,
                               reason="tnef: compressed RTF body not readable")
@@ -81,7 +83,7 @@ class TnefExtractor:
         for num, att in enumerate(tnef.attachments, start=1):
             try:
                 name = att.long_filename() or att.name
-            except Exception:  # an undecodable name must not lose the data
+            except Exception:  # tnefparse: an undecodable name must not lose the data
                 name = ""
             name = str(name or f"attachment-{num}").replace("/", "_")
             seen[name] = seen.get(name, 0) + 1

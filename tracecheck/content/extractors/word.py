@@ -14,9 +14,10 @@ import zipfile
 from collections.abc import Iterator
 from typing import Any
 
-from tracecheck.content.extract import Context, Extracted, Member, register
+from tracecheck.content.extract import Context, Extracted, Member, library, register
 from tracecheck.content.extractors import _xml
 from tracecheck.content.extractors._budget import admit, zip_refusal
+from tracecheck.deps import Requirement
 from tracecheck.model import Locator, SkipKind, Skipped
 
 W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
@@ -83,10 +84,16 @@ def _part_label(path: str) -> str | None:
     return "body" if base == "document" else stem
 
 
+def _read(zf: zipfile.ZipFile, path: str) -> bytes:
+    with library("zipfile"):
+        return zf.read(path)
+
+
 class DocxExtractor:
     """Word 2007+ documents, read straight from their XML parts."""
 
     name = "docx"
+    requires: tuple[Requirement, ...] = (Requirement("lxml", "lxml"),)
 
     def accepts(self, mime: str, head: bytes) -> bool:
         return mime in DOCX_MIMES
@@ -94,7 +101,9 @@ class DocxExtractor:
     def extract(self, data: bytes, ctx: Context) -> Iterator[Extracted | Member | Skipped]:
         # The parts are walked directly rather than through python-docx: it exposes neither
         # text boxes nor tracked deletions, and it refuses macro-enabled (.docm) packages.
-        with zipfile.ZipFile(io.BytesIO(data)) as zf:
+        with library("zipfile"):
+            zf = zipfile.ZipFile(io.BytesIO(data))
+        with zf:
             refused = zip_refusal(zf, ctx, "docx")
             if refused is not None:
                 yield refused
@@ -104,14 +113,14 @@ class DocxExtractor:
             for path in names:
                 label = _part_label(path)
                 if label is not None:
-                    text = part_text(zf.read(path))
+                    text = part_text(_read(zf, path))
                     if text.strip():
                         yield Extracted(label, text)
                 elif path.startswith("word/embeddings/"):
                     loc = f"embedded:{posixpath.basename(path)}"
                     info = zf.getinfo(path)
                     refused = admit(ctx, loc, info.file_size, info.compress_size, "zip")
-                    yield refused if refused is not None else Member(loc, zf.read(path))
+                    yield refused if refused is not None else Member(loc, _read(zf, path))
                 elif path.startswith("word/media/"):
                     images += 1
             if images:
