@@ -135,3 +135,16 @@ def test_a_bug_outside_any_message_is_one_line_and_exit_3(tmp_path: Path,
     assert proc.returncode == 3
     assert proc.stderr.count("\n") == 1 and "internal error: KeyError" in proc.stderr
     assert "Traceback" not in proc.stderr and PLANTED not in proc.stderr
+
+
+@pytest.mark.usefixtures("lenient")
+def test_an_error_the_user_must_fix_stops_the_run_instead_of_being_recorded(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    from tracecheck.deps import MissingDependencyError
+
+    def scan(self, unit, bulk=False):  # type: ignore[no-untyped-def]
+        raise MissingDependencyError("openpyxl is not installed")
+
+    monkeypatch.setattr(Matcher, "scan", scan)
+    with pytest.raises(MissingDependencyError):
+        api.scan(SAMPLE_DIRS)

@@ -193,6 +193,9 @@ def _scan(paths: Sequence[str], opts: ScanOptions, progress: ProgressSink | None
           checkpoint: Checkpoint | None, executor: Executor | None) -> ScanResult:
     if not paths:
         raise UsageError("give at least one file or folder to scan")
+    from tracecheck.content.extract import load_extractors
+
+    load_extractors()  # a package missing from the install stops the run here, exit 2
     packs = resolve_packs(opts.rules)
     extra = tuple(sorted({*opts.extra_consumer, *(d for p in packs
                                                   for d in p.extra_consumer_domains)}))

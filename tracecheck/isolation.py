@@ -21,6 +21,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TypeVar
 
+from tracecheck.errors import TracecheckError
 from tracecheck.model import Locator, SkipKind, Skipped
 
 T = TypeVar("T")
@@ -60,6 +61,8 @@ def isolated(work: Callable[[], T], locator: Locator) -> T | Skipped:
     (strict mode: the exception propagates)."""
     try:
         return work()
+    except TracecheckError:
+        raise  # something the user must fix (a broken install, a bad option): stop the run
     except Exception as exc:  # a bug in tracecheck: input problems were listed where they arose
         if strict():
             raise
