@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from tracecheck.isolation import STRICT_ENV
-from tracecheck.model import Locator
+from tracecheck.model import Locator, RawMessage
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLES = ROOT / "samples"
@@ -98,3 +99,17 @@ def validate_sarif(doc: dict[str, object]) -> None:
     schema = json.loads(shared("schemas", "sarif-schema-2.1.0.json").read_text(encoding="utf-8"))
     jsonschema.Draft7Validator(
         schema, format_checker=jsonschema.Draft7Validator.FORMAT_CHECKER).validate(doc)
+
+
+def raw_messages(*roots: Path) -> Iterator[RawMessage]:
+    """Every message of every mbox or one-message file under `roots`, as the scanner reads
+    them (discovery, sniffing, the mbox splitter)."""
+    from tracecheck.sources.files import InputFile, discover, open_stream, read_messages
+
+    for inp in discover([str(r) for r in roots]):
+        if not isinstance(inp, InputFile) or inp.kind not in ("mbox", "eml"):
+            continue
+        with open_stream(inp) as (stream, _):
+            for raw in read_messages(inp, stream):
+                if isinstance(raw, RawMessage):
+                    yield raw

@@ -7,32 +7,20 @@ import email
 import email.parser
 import email.policy
 import io
-from collections.abc import Iterator
 from email.message import Message
-from pathlib import Path
 from typing import cast
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from tests.conftest import SAMPLES, corpus, eml, mbox_of
+from tests.conftest import SAMPLES, corpus, eml, mbox_of, raw_messages
 from tracecheck.content.header_block import fast_headers
 from tracecheck.content.headers import received_hops
 from tracecheck.content.mime import header_fields as triage_headers
 from tracecheck.content.mime import message_info, parse_full, parse_headers
 from tracecheck.model import Locator, RawMessage
-from tracecheck.sources.files import InputFile, discover, open_stream, read_messages
-
-
-def _messages(paths: list[Path]) -> Iterator[RawMessage]:
-    for item in discover([str(p) for p in paths]):
-        if not isinstance(item, InputFile) or item.kind not in ("mbox", "eml"):
-            continue
-        with open_stream(item) as (stream, _):
-            for msg in read_messages(item, stream):
-                if isinstance(msg, RawMessage):
-                    yield msg
+from tracecheck.sources.files import InputFile, read_messages
 
 
 def _stdlib_items(data: bytes) -> list[tuple[str, str]]:
@@ -56,13 +44,13 @@ def _check(raw: RawMessage) -> bool:
 
 
 def test_triage_facts_equal_message_info_on_the_samples() -> None:
-    used = [_check(raw) for raw in _messages([SAMPLES])]
+    used = [_check(raw) for raw in raw_messages(SAMPLES)]
     assert len(used) >= 60
     assert any(used) and not all(used)  # both the fast split and the stdlib fallback ran
 
 
 def test_triage_facts_equal_message_info_on_real_messy_mail() -> None:
-    used = [_check(raw) for raw in _messages([corpus("email-real")])]
+    used = [_check(raw) for raw in raw_messages(corpus("email-real"))]
     assert len(used) >= 100
 
 

@@ -7,32 +7,20 @@ path ran: an EML with no addresses was `non-consumer` alone and `unknown` beside
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from hypothesis import Phase, find, given, settings
 
 from tests import mime_gen
-from tests.conftest import SAMPLES, corpus, eml
+from tests.conftest import SAMPLES, corpus, eml, raw_messages
 from tracecheck import api
 from tracecheck.content.mime import Unparseable, header_fields, message_info, parse_full
 from tracecheck.domains import ConsumerDomains
 from tracecheck.model import Flow, Locator, RawMessage
-from tracecheck.sources.files import InputFile, discover, open_stream, read_messages
 from tracecheck.triage import full_verdict, quick_verdict
 
 CONSUMER = ConsumerDomains.load_default()
-
-
-def _raws(root: Path) -> Iterator[RawMessage]:
-    for inp in discover([str(root)]):
-        if not isinstance(inp, InputFile) or inp.kind not in ("mbox", "eml"):
-            continue
-        with open_stream(inp) as (stream, _):
-            for raw in read_messages(inp, stream):
-                if isinstance(raw, RawMessage):
-                    yield raw
 
 
 def same_verdict_or_declined(raw: RawMessage) -> bool:
@@ -53,14 +41,14 @@ def same_verdict_or_declined(raw: RawMessage) -> bool:
 
 
 def test_samples_fast_verdicts_equal_the_full_path() -> None:
-    answered = [same_verdict_or_declined(r) for r in _raws(SAMPLES)]
+    answered = [same_verdict_or_declined(r) for r in raw_messages(SAMPLES)]
     assert len(answered) > 150
     # both paths run: the samples are mostly consumer mail, which the fast path declines
     assert any(answered) and not all(answered)
 
 
 def test_real_corpora_fast_verdicts_equal_the_full_path() -> None:
-    answered = [same_verdict_or_declined(r) for r in _raws(corpus("email-real"))]
+    answered = [same_verdict_or_declined(r) for r in raw_messages(corpus("email-real"))]
     assert len(answered) > 100 and any(answered)
 
 
