@@ -51,10 +51,13 @@ eval: install
 
 # 120,000+ generated hostile inputs across the mbox splitter, headers, charsets, MIME walking,
 # extractors, the matcher and every log parser (tests/fuzz: 9 targets x 15,000 cases), and
-# quick_parse against the stdlib parser (20,000 generated messages).
+# the fast paths against their slow twins: quick_parse against the stdlib parser and triage's
+# raw-header verdict against the parsed one (20,000 generated messages each, from
+# tests/mime_gen.py, whose build rate is checked first).
 # Then, where atheris installs (wheels for CPython on Linux x86_64), 100,000 coverage-guided runs.
 fuzz: install
-	HYPOTHESIS_PROFILE=fuzz $(BIN)/python -m pytest -q tests/fuzz tests/content/test_quickparse.py
+	$(BIN)/python scripts/generator_rate.py
+	HYPOTHESIS_PROFILE=fuzz $(BIN)/python -m pytest -q tests/fuzz tests/content/test_quickparse.py tests/test_triage.py
 	@if $(BIN)/python -m pip install -q 'atheris>=2.3' >/dev/null 2>&1; then \
 	  mkdir -p .fuzz-corpus && $(BIN)/python scripts/fuzz_atheris.py -runs=100000 -max_len=4096 .fuzz-corpus; \
 	else echo "atheris does not install on this platform: coverage-guided fuzzing skipped"; fi

@@ -108,8 +108,8 @@ def test_ranges_merged_in_any_order_give_the_report_of_joined_files(big_mbox: Pa
     assert _json(result) == _scan(paths, Joined()) == _scan(paths, executor_for(workers=1))
 
 
-def test_real_messy_mail_gives_the_same_report_with_ranges() -> None:
-    folder = corpus("email-real")
+def test_every_shared_corpus_gives_the_same_report_with_ranges() -> None:
+    folder = corpus()
     one = _scan([str(folder)], executor_for(workers=1))
     assert _scan([str(folder)], LocalExecutor(workers=2, target_bytes=64)) == one
 

@@ -56,7 +56,7 @@ def decode_words(value: str) -> str:
         return value
     try:
         return str(make_header(decode_header(value)))
-    except Exception:  # malformed encoded words: keep the raw text
+    except Exception:  # stdlib email.header on malformed encoded words: keep the raw text
         return value
 
 
@@ -91,7 +91,7 @@ def parse_address_field(
             norm = normalise_address(addr)
             if norm and norm not in std:
                 std[norm] = decode_words(name).strip()
-    except Exception:  # the stdlib parser raising is one of the reasons for the second parse
+    except Exception:  # stdlib email.utils.getaddresses raising: one reason for the regex parse
         if notes is not None:
             notes.append(f"{field}: stdlib address parser failed")
     found: dict[str, str] = {}
@@ -217,12 +217,12 @@ def received_hops(msg: HeaderFields) -> tuple[Hop, ...]:
     raw = [header_text(v) for v in raw_values(msg, "received")]
     if not raw:
         return ()
+    import logging
+
+    from mailparser.utils import receiveds_parsing
+
+    logging.getLogger("mailparser").setLevel(logging.CRITICAL)
     try:
-        import logging
-
-        from mailparser.utils import receiveds_parsing
-
-        logging.getLogger("mailparser").setLevel(logging.CRITICAL)
         parsed = receiveds_parsing(raw)
     except Exception:  # mail-parser failing on hostile Received text is not fatal
         return ()

@@ -142,7 +142,7 @@ def _filename(part: Message) -> str:
         return ""  # neither filename= nor name= (nor their RFC 2231 forms)
     try:
         name = part.get_filename() or part.get_param("name")
-    except Exception:  # broken RFC 2231 parameters
+    except Exception:  # stdlib email.message on broken RFC 2231 parameters
         name = None
     if isinstance(name, tuple):  # RFC 2231 triple
         name = email.utils.collapse_rfc2231_value(name)
@@ -244,7 +244,7 @@ class Walker:
         filename = _filename(part)
         try:
             data = part.get_payload(decode=True)
-        except Exception:  # compat32 decoders are lenient, but never trust hostile input
+        except Exception:  # stdlib email (compat32) transfer decoding: lenient, but hostile input
             data = None
         if not isinstance(data, bytes):
             raw_payload = part.get_payload()
