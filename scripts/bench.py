@@ -26,7 +26,7 @@ Every measured process runs with Python's bytecode cached (`.bench/pycache`), as
 package has it, and after an unmeasured warm-up run.
 
 Usage: python scripts/bench.py [--quick] [--size-mb N] [--seed S] [--shape both|gib|mixed]
-       [--repeats N]
+       [--repeats N]     (BENCH_TRACECHECK=/path/to/tracecheck measures another build)
 Never writes outside `.bench/` and never scans anything but its own corpora.
 """
 
@@ -50,7 +50,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 BENCH = ROOT / ".bench"
 PY = ROOT / ".venv" / "bin" / "python"
-TRACECHECK = ROOT / ".venv" / "bin" / "tracecheck"
+TRACECHECK = Path(os.environ.get("BENCH_TRACECHECK") or ROOT / ".venv" / "bin" / "tracecheck")
+"""The command measured; BENCH_TRACECHECK names another (an A/B run against an older tree)."""
 GEN_VERSION = 2
 MB = 1024 * 1024
 ORG = "tracecall.co.uk"
@@ -345,7 +346,7 @@ def write_corpus(path: Path, size_mb: int, seed: int,
 # ---------------------------------------------------------------------------------------------
 # the second shape: 20,000 mixed messages in one mbox of about 190 MB
 
-MIXED_VERSION = 1
+MIXED_VERSION = 2
 MIXED_MESSAGES = 20_000
 CONSUMER = ("gmail.com", "hotmail.co.uk", "outlook.com", "yahoo.co.uk", "btinternet.com",
             "icloud.com")
@@ -360,6 +361,18 @@ def _words_text(rng: random.Random, words: int) -> list[str]:
         paras.append(_para(rng, n, n))
         words -= n
     return paras
+
+
+def _html_alternative(paras: list[str], name: str) -> str:
+    """The HTML rendering of a plain body (what a mail client sends beside it), quoted-
+    printable: the same paragraphs and signature."""
+    ps = "".join(f"<p style=\"font-family:Calibri,sans-serif;font-size:11pt\">{p}</p>"
+                 for p in paras)
+    doc = (f"<html><head><meta charset=\"utf-8\"></head><body>{ps}<p>--<br>{name}</p>"
+           "</body></html>")
+    qp = quopri.encodestring(doc.encode()).decode()
+    return ("Content-Type: text/html; charset=utf-8\n"
+            f"Content-Transfer-Encoding: quoted-printable\n\n{qp}")
 
 
 def _patient_csv(rng: random.Random, gen) -> str:  # type: ignore[no-untyped-def]
@@ -404,9 +417,10 @@ def mixed_message(rng: random.Random, n: int, gen, consumer: bool  # type: ignor
     head = _headers(rng, n, sender, to, subject, date, cc)
     # 80-1,500 words, most of them short (median about 435 words): x² of a uniform draw
     paras = _words_text(rng, 80 + int(1420 * rng.random() ** 2))
-    text = "\n\n".join(paras) + f"\n\n--\n{sender.split('@')[0].title()}\n"
-    body = _alt(rng, [_text_part(text), _html(rng, paras)]) if rng.random() < 0.30 \
-        else _text_part(text)
+    name = sender.split("@")[0].title()
+    text = "\n\n".join(paras) + f"\n\n--\n{name}\n"
+    body = _alt(rng, [_text_part(text), _html_alternative(paras, name)]) \
+        if rng.random() < 0.30 else _text_part(text)
     attachments = []
     if rng.random() < 0.15:
         csv = _b64(_patient_csv(rng, gen).encode())
