@@ -570,6 +570,9 @@ class Run:
     peak_tree_mb: float
     peak_proc_mb: float
     returncode: int
+    other_cpu: float = 0.0
+    """CPU seconds the rest of the machine used meanwhile (other jobs: on a shared machine
+    they slow the parallel runs far more than the one-process baseline)."""
 
 
 def run_env() -> dict[str, str]:
@@ -591,6 +594,8 @@ def measure(name: str, cmd: list[str], ok: tuple[int, ...] = (0,)) -> Run:
     import psutil
 
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    me0 = resource.getrusage(resource.RUSAGE_SELF)
+    busy0 = _busy_seconds()
     t0 = time.perf_counter()
     proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
                             env=run_env())
@@ -616,11 +621,25 @@ def measure(name: str, cmd: list[str], ok: tuple[int, ...] = (0,)) -> Run:
     seconds = time.perf_counter() - t0
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     cpu = (after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime)
+    me1 = resource.getrusage(resource.RUSAGE_SELF)
+    sampling = (me1.ru_utime + me1.ru_stime) - (me0.ru_utime + me0.ru_stime)
+    other = max(0.0, _busy_seconds() - busy0 - cpu - sampling)
     err = proc.stderr.read().decode(errors="replace") if proc.stderr else ""
     if proc.returncode not in ok:
         print(f"  {name}: exit {proc.returncode}\n{err[-2000:]}", file=sys.stderr)
     return Run(name, seconds, cpu, peak_tree / MB, peak_proc / MB,
-               0 if proc.returncode in ok else proc.returncode)
+               0 if proc.returncode in ok else proc.returncode, other)
+
+
+def _busy_seconds() -> float:
+    """CPU seconds the whole machine has been busy (all cores, from /proc/stat)."""
+    try:
+        fields = Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]
+    except OSError:
+        return 0.0
+    ticks = [int(f) for f in fields]
+    idle = ticks[3] + (ticks[4] if len(ticks) > 4 else 0)  # idle + iowait
+    return (sum(ticks[:8]) - idle) / os.sysconf("SC_CLK_TCK")
 
 
 def _row(run: Run, size: int, messages: int, base_mbs: float | None) -> str:
@@ -628,7 +647,7 @@ def _row(run: Run, size: int, messages: int, base_mbs: float | None) -> str:
     ratio = f"{mbs / base_mbs if base_mbs else 1.0:5.2f}x"
     return (f"| {run.name:<38} | {run.seconds:6.1f} | {run.cpu_seconds:6.1f} | {mbs:6.1f} "
             f"| {messages / run.seconds:6.0f} | {ratio} | {run.peak_proc_mb:8.0f} "
-            f"| {run.peak_tree_mb:8.0f} |")
+            f"| {run.peak_tree_mb:8.0f} | {run.other_cpu:7.1f} |")
 
 
 def warm_up(commands: list[list[str]]) -> None:
@@ -673,7 +692,7 @@ def bench_mixed(seed: int, repeats: int) -> bool:
     warm_up([cmd for _, cmd in startup] + [[str(PY), str(Path(__file__).resolve()),
                                            "_baseline", str(one)]])
     header = ("| run (whole process)                    | wall s |  CPU s |   MB/s | msgs/s "
-              "| ratio  | RSS proc | PSS tree |")
+              "| ratio  | RSS proc | PSS tree | others |")
     print(f"each run {repeats}x in turn; ratio = baseline median wall / run median wall\n")
     print(header)
     print("|" + "|".join("-" * (len(c)) for c in header.split("|")[1:-1]) + "|")
@@ -690,7 +709,8 @@ def bench_mixed(seed: int, repeats: int) -> bool:
                 print(_row(run, size, messages, size / MB / base), flush=True)
             else:  # start-up: one message, no ratio
                 print(f"| {name:<38} | {run.seconds:6.2f} | {run.cpu_seconds:6.2f} |      - "
-                      f"|      - |     -  | {run.peak_proc_mb:8.0f} | {run.peak_tree_mb:8.0f} |",
+                      f"|      - |     -  | {run.peak_proc_mb:8.0f} | {run.peak_tree_mb:8.0f} "
+                      f"| {run.other_cpu:7.1f} |",
                       flush=True)
     base = statistics.median(r.seconds for r in measured[runs[0][0]])
     print("\nmedians:")
@@ -700,7 +720,8 @@ def bench_mixed(seed: int, repeats: int) -> bool:
         ratio = f", {base / mid:.2f}x the baseline" if name in whole else ""
         print(f"  {name:<38} wall {mid:6.2f} s (runs {', '.join(f'{w:.2f}' for w in walls)}), "
               f"CPU {statistics.median(r.cpu_seconds for r in measured[name]):6.2f} s, RSS "
-              f"{max(r.peak_proc_mb for r in measured[name]):.0f} MB{ratio}")
+              f"{max(r.peak_proc_mb for r in measured[name]):.0f} MB{ratio}; other jobs used "
+              f"{', '.join(f'{r.other_cpu:.1f}' for r in measured[name])} CPU s")
     return failed
 
 
@@ -780,7 +801,7 @@ def main(argv: list[str] | None = None) -> int:
                                               use_cli=use_cli)),
     ]
     header = ("| run                                    | wall s |  CPU s |   MB/s | msgs/s "
-              "| ratio  | RSS proc | PSS tree |")
+              "| ratio  | RSS proc | PSS tree | others |")
     print()
     print(header)
     print("|" + "|".join("-" * (len(c)) for c in header.split("|")[1:-1]) + "|")
