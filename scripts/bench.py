@@ -1,20 +1,33 @@
 #!/usr/bin/env python3
 """`make bench`: throughput and memory of `tracecheck scan` against a stdlib baseline.
 
-Owns the benchmark corpus (a generated mbox in `.bench/`, git-ignored, reused when its
-parameters match) and the measurements, all in one run on the same corpus: the baseline
-(one process, stdlib `BytesParser(policy=compat32)`, every part decoded, one regex — the
-"Measured baselines" line of the product brief), then `tracecheck scan` in the default
-(triage) mode, `--all-messages`, `--workers 1` and `--workers 2`, each as a subprocess whose
-process tree is sampled for peak RSS; then peak RSS for a 200 MB and (full mode) a 2 GB input.
+Owns the benchmark corpora (generated mboxes in `.bench/`, git-ignored, reused when their
+parameters match) and the measurements, each shape in one run on the same corpus against the
+baseline (one process, stdlib `BytesParser(policy=compat32)`, every part decoded, one regex —
+the "Measured baselines" line of the product brief):
 
-The corpus mixes about 90% organisational mail of many shapes (plain memos, quoted reply
+* the second shape first (`mixed-20000.mbox`, about 195 MB): 20,000 messages, 10% with a
+  consumer address; bodies of 80-1,500 words (most of them short), 30% with an HTML
+  alternative, 15% with a CSV of 5-60 patient rows, 8% with a 2-60 KB binary attachment.
+  Whole processes, start-up included (what a user waits for): `tracecheck scan FILE`,
+  `--all-messages` and `--workers 1`, each run three times in turn with the baseline, the
+  ratios from the medians; then the start-up alone (`--version`, a one-message mbox);
+* the first shape (1 GiB, 137,674 messages): the baseline, then `tracecheck scan` in the
+  default (triage) mode, `--all-messages`, `--workers 1` and `--workers 2`, each as a
+  subprocess whose process tree is sampled for peak RSS; then peak RSS for a 200 MB and
+  (full mode) a 2 GB input.
+
+The first corpus mixes about 90% organisational mail of many shapes (plain memos, quoted reply
 threads, HTML newsletters, quoted-printable and base64 bodies, Latin-1, calendar invites,
 CSV/PNG/PDF attachments, forwarded messages) with about 10% consumer-flow mail taken from the
 labelled sample generator (`samples/generate.py`: positives and hard negatives).
 
-Usage: python scripts/bench.py [--quick] [--size-mb N] [--seed S] [--keep-going]
-Never writes outside `.bench/` and never scans anything but its own corpus.
+Every measured process runs with Python's bytecode cached (`.bench/pycache`), as an installed
+package has it, and after an unmeasured warm-up run.
+
+Usage: python scripts/bench.py [--quick] [--size-mb N] [--seed S] [--shape both|gib|mixed]
+       [--repeats N]     (BENCH_TRACECHECK=/path/to/tracecheck measures another build)
+Never writes outside `.bench/` and never scans anything but its own corpora.
 """
 
 from __future__ import annotations
@@ -37,7 +50,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 BENCH = ROOT / ".bench"
 PY = ROOT / ".venv" / "bin" / "python"
-TRACECHECK = ROOT / ".venv" / "bin" / "tracecheck"
+TRACECHECK = Path(os.environ.get("BENCH_TRACECHECK") or ROOT / ".venv" / "bin" / "tracecheck")
+"""The command measured; BENCH_TRACECHECK names another (an A/B run against an older tree)."""
 GEN_VERSION = 2
 MB = 1024 * 1024
 ORG = "tracecall.co.uk"
@@ -330,6 +344,134 @@ def write_corpus(path: Path, size_mb: int, seed: int,
 
 
 # ---------------------------------------------------------------------------------------------
+# the second shape: 20,000 mixed messages in one mbox of about 190 MB
+
+MIXED_VERSION = 2
+MIXED_MESSAGES = 20_000
+CONSUMER = ("gmail.com", "hotmail.co.uk", "outlook.com", "yahoo.co.uk", "btinternet.com",
+            "icloud.com")
+RESULTS = ("positive", "negative", "inconclusive", "void")
+
+
+def _words_text(rng: random.Random, words: int) -> list[str]:
+    """Paragraphs of about `words` words in total."""
+    paras = []
+    while words > 0:
+        n = min(words, rng.randint(30, 120))
+        paras.append(_para(rng, n, n))
+        words -= n
+    return paras
+
+
+def _html_alternative(paras: list[str], name: str) -> str:
+    """The HTML rendering of a plain body (what a mail client sends beside it), quoted-
+    printable: the same paragraphs and signature."""
+    ps = "".join(f"<p style=\"font-family:Calibri,sans-serif;font-size:11pt\">{p}</p>"
+                 for p in paras)
+    doc = (f"<html><head><meta charset=\"utf-8\"></head><body>{ps}<p>--<br>{name}</p>"
+           "</body></html>")
+    qp = quopri.encodestring(doc.encode()).decode()
+    return ("Content-Type: text/html; charset=utf-8\n"
+            f"Content-Transfer-Encoding: quoted-printable\n\n{qp}")
+
+
+def _patient_csv(rng: random.Random, gen) -> str:  # type: ignore[no-untyped-def]
+    """A CSV of 5-60 patient rows (NHS number, date of birth, test date and result)."""
+    rows = ["Surname,Forename,NHS Number,Date of Birth,Test Date,COVID-19 PCR Result"]
+    for _ in range(rng.randint(5, 60)):
+        rows.append(f"{rng.choice(gen.SURNAMES)},{rng.choice(gen.FEMALE + gen.MALE)},"
+                    f"{gen.nhs_number(rng)},{gen.dob(rng)},"
+                    f"2021-0{rng.randint(1, 3)}-{rng.randint(10, 28)},{rng.choice(RESULTS)}")
+    return "\r\n".join(rows) + "\r\n"
+
+
+def _binary(rng: random.Random) -> tuple[bytes, str, str]:
+    """A 2-60 KB binary attachment: (data, content type, file name)."""
+    size = rng.randint(2, 60) * 1024
+    kind = rng.choice(("png", "jpeg", "octet"))
+    if kind == "png":
+        return b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + rng.randbytes(size), "image/png", \
+            "photo.png"
+    if kind == "jpeg":
+        return b"\xff\xd8\xff\xe0\x00\x10JFIF\x00" + rng.randbytes(size), "image/jpeg", \
+            "scan.jpg"
+    return rng.randbytes(size), "application/octet-stream", "export.dat"
+
+
+def mixed_message(rng: random.Random, n: int, gen, consumer: bool  # type: ignore[no-untyped-def]
+                  ) -> tuple[str, str]:
+    """(envelope sender, message text) of one message of the second shape: a body of 80-1,500
+    words; 30% with an HTML alternative, 15% with a CSV of patient rows, 8% with a binary
+    attachment; a consumer address on the message when `consumer`."""
+    date, _ = _date(rng)
+    sender = _addr(rng) if rng.random() < 0.85 else _addr(rng, rng.choice(PARTNERS))
+    to, cc = _recipients(rng)
+    if consumer:
+        personal = f"{rng.choice(STAFF).replace('.', rng.choice(('.', '_', '')))}" \
+                   f"{rng.randint(1, 99)}@{rng.choice(CONSUMER)}"
+        if rng.random() < 0.5:
+            to[0] = personal  # to-consumer
+        else:
+            sender = personal  # from-consumer
+    subject = " ".join(rng.choices(WORDS, k=rng.randint(3, 8))).capitalize()
+    head = _headers(rng, n, sender, to, subject, date, cc)
+    # 80-1,500 words, most of them short (median about 435 words): x² of a uniform draw
+    paras = _words_text(rng, 80 + int(1420 * rng.random() ** 2))
+    name = sender.split("@")[0].title()
+    text = "\n\n".join(paras) + f"\n\n--\n{name}\n"
+    body = _alt(rng, [_text_part(text), _html_alternative(paras, name)]) \
+        if rng.random() < 0.30 else _text_part(text)
+    attachments = []
+    if rng.random() < 0.15:
+        csv = _b64(_patient_csv(rng, gen).encode())
+        attachments.append("Content-Type: text/csv; name=\"patients.csv\"\n"
+                           "Content-Transfer-Encoding: base64\n"
+                           f"Content-Disposition: attachment; filename=\"patients.csv\"\n\n{csv}")
+    if rng.random() < 0.08:
+        data, ctype, name = _binary(rng)
+        attachments.append(f"Content-Type: {ctype}; name=\"{name}\"\n"
+                           "Content-Transfer-Encoding: base64\n"
+                           f"Content-Disposition: attachment; filename=\"{name}\"\n\n"
+                           f"{_b64(data)}")
+    if attachments:
+        return sender, _mixed(rng, head, [body, *attachments])
+    return sender, "\n".join(head) + "\n" + body + "\n"
+
+
+def write_mixed_corpus(path: Path, messages: int, seed: int,
+                       consumer_share: float = 0.10) -> dict[str, int]:
+    """Write the second shape's mbox (`messages` messages); returns its facts (cached in a
+    sidecar like `write_corpus`)."""
+    meta_path = path.with_suffix(".json")
+    want = {"version": MIXED_VERSION, "messages": messages, "seed": seed}
+    if path.exists() and meta_path.exists():
+        meta = json.loads(meta_path.read_text())
+        if all(meta.get(k) == v for k, v in want.items()) and path.stat().st_size == meta["bytes"]:
+            return meta  # type: ignore[no-any-return]
+    rng = random.Random(seed)
+    gen = _load_samples_generator()
+    written = consumer = 0
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".tmp")
+    with open(tmp, "wb", buffering=8 * MB) as f:
+        for n in range(messages):
+            _, asc = _date(rng)
+            is_consumer = rng.random() < consumer_share
+            consumer += is_consumer
+            env, text = mixed_message(rng, n, gen, is_consumer)
+            data = f"From {env} {asc}\n{_mbox_quote(text)}".encode()
+            if not data.endswith(b"\n"):
+                data += b"\n"
+            data += b"\n"
+            f.write(data)
+            written += len(data)
+    tmp.replace(path)
+    meta = {**want, "bytes": written, "consumer_messages": consumer}
+    meta_path.write_text(json.dumps(meta))
+    return meta
+
+
+# ---------------------------------------------------------------------------------------------
 # the baseline: stdlib compat32, decode every part, one regex
 
 
@@ -428,18 +570,35 @@ class Run:
     peak_tree_mb: float
     peak_proc_mb: float
     returncode: int
+    other_cpu: float = 0.0
+    """CPU seconds the rest of the machine used meanwhile (other jobs: on a shared machine
+    they slow the parallel runs far more than the one-process baseline)."""
 
 
-def measure(name: str, cmd: list[str]) -> Run:
+def run_env() -> dict[str, str]:
+    """The environment every measured process runs in: Python's bytecode cached (in
+    `.bench/pycache`) as it is for an installed package, even where the machine sets
+    PYTHONDONTWRITEBYTECODE (this project's does): otherwise every run would compile
+    tracecheck's sources again, which no installed copy does."""
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+    env["PYTHONPYCACHEPREFIX"] = str(BENCH / "pycache")
+    return env
+
+
+def measure(name: str, cmd: list[str], ok: tuple[int, ...] = (0,)) -> Run:
     """Run `cmd`; sample its process tree every 50 ms for the largest process's RSS and the
-    tree's total PSS (proportional set size: shared pages counted once)."""
+    tree's total PSS (proportional set size: shared pages counted once). `ok`: the exit
+    codes of a good run (`tracecheck scan` exits 1 when it has findings)."""
     import resource
 
     import psutil
 
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    me0 = resource.getrusage(resource.RUSAGE_SELF)
+    busy0 = _busy_seconds()
     t0 = time.perf_counter()
-    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                            env=run_env())
     peak_tree = peak_proc = 0
     ps = psutil.Process(proc.pid)
     while proc.poll() is None:
@@ -462,10 +621,25 @@ def measure(name: str, cmd: list[str]) -> Run:
     seconds = time.perf_counter() - t0
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     cpu = (after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime)
+    me1 = resource.getrusage(resource.RUSAGE_SELF)
+    sampling = (me1.ru_utime + me1.ru_stime) - (me0.ru_utime + me0.ru_stime)
+    other = max(0.0, _busy_seconds() - busy0 - cpu - sampling)
     err = proc.stderr.read().decode(errors="replace") if proc.stderr else ""
-    if proc.returncode != 0:
+    if proc.returncode not in ok:
         print(f"  {name}: exit {proc.returncode}\n{err[-2000:]}", file=sys.stderr)
-    return Run(name, seconds, cpu, peak_tree / MB, peak_proc / MB, proc.returncode)
+    return Run(name, seconds, cpu, peak_tree / MB, peak_proc / MB,
+               0 if proc.returncode in ok else proc.returncode, other)
+
+
+def _busy_seconds() -> float:
+    """CPU seconds the whole machine has been busy (all cores, from /proc/stat)."""
+    try:
+        fields = Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]
+    except OSError:
+        return 0.0
+    ticks = [int(f) for f in fields]
+    idle = ticks[3] + (ticks[4] if len(ticks) > 4 else 0)  # idle + iowait
+    return (sum(ticks[:8]) - idle) / os.sysconf("SC_CLK_TCK")
 
 
 def _row(run: Run, size: int, messages: int, base_mbs: float | None) -> str:
@@ -473,7 +647,82 @@ def _row(run: Run, size: int, messages: int, base_mbs: float | None) -> str:
     ratio = f"{mbs / base_mbs if base_mbs else 1.0:5.2f}x"
     return (f"| {run.name:<38} | {run.seconds:6.1f} | {run.cpu_seconds:6.1f} | {mbs:6.1f} "
             f"| {messages / run.seconds:6.0f} | {ratio} | {run.peak_proc_mb:8.0f} "
-            f"| {run.peak_tree_mb:8.0f} |")
+            f"| {run.peak_tree_mb:8.0f} | {run.other_cpu:7.1f} |")
+
+
+def warm_up(commands: list[list[str]]) -> None:
+    """Run each command once, unmeasured: the bytecode cache and the page cache are filled
+    before anything is timed."""
+    for cmd in commands:
+        subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                       env=run_env(), check=False)
+
+
+def bench_mixed(seed: int, repeats: int) -> bool:
+    """The second shape, whole processes: `tracecheck scan FILE` as a user types it (table
+    on stdout, start-up included) against the baseline as a process of its own, each run
+    `repeats` times in turn; the ratio uses the medians. True when a run failed."""
+    import statistics
+
+    path = BENCH / f"mixed-{MIXED_MESSAGES}.mbox"
+    t0 = time.perf_counter()
+    meta = write_mixed_corpus(path, MIXED_MESSAGES, seed)
+    size, messages = int(meta["bytes"]), int(meta["messages"])
+    print(f"\nsecond shape: {path.relative_to(ROOT)}  {size / 1e6:.0f} MB ({size / MB:.0f} MiB), "
+          f"{messages} messages, {meta['consumer_messages']} with a consumer address "
+          f"({100 * meta['consumer_messages'] / messages:.1f}%), ready in "
+          f"{time.perf_counter() - t0:.0f} s")
+    one = BENCH / "one-message.mbox"
+    with open(path, "rb") as f:
+        head = f.read(1 << 20)
+    cut = head.find(b"\n\nFrom ", 1)
+    one.write_bytes(head[: cut + 2] if cut > 0 else head)
+    tc = str(TRACECHECK)
+    runs = [
+        ("baseline (compat32, decode all, regex)",
+         [str(PY), str(Path(__file__).resolve()), "_baseline", str(path)]),
+        ("tracecheck scan FILE", [tc, "scan", str(path)]),
+        ("tracecheck scan FILE --all-messages", [tc, "scan", str(path), "--all-messages"]),
+        ("tracecheck scan FILE --workers 1", [tc, "scan", str(path), "--workers", "1"]),
+    ]
+    startup = [
+        ("tracecheck --version", [tc, "--version"]),
+        ("tracecheck scan ONE-MESSAGE-MBOX", [tc, "scan", str(one)]),
+    ]
+    warm_up([cmd for _, cmd in startup] + [[str(PY), str(Path(__file__).resolve()),
+                                           "_baseline", str(one)]])
+    header = ("| run (whole process)                    | wall s |  CPU s |   MB/s | msgs/s "
+              "| ratio  | RSS proc | PSS tree | others |")
+    print(f"each run {repeats}x in turn; ratio = baseline median wall / run median wall\n")
+    print(header)
+    print("|" + "|".join("-" * (len(c)) for c in header.split("|")[1:-1]) + "|")
+    measured: dict[str, list[Run]] = {name: [] for name, _ in runs + startup}
+    whole = {name for name, _ in runs}
+    failed = False
+    for _ in range(repeats):
+        for name, cmd in runs + startup:
+            run = measure(name, cmd, ok=(0, 1))
+            failed |= run.returncode != 0
+            measured[name].append(run)
+            base = statistics.median(r.seconds for r in measured[runs[0][0]])
+            if name in whole:
+                print(_row(run, size, messages, size / MB / base), flush=True)
+            else:  # start-up: one message, no ratio
+                print(f"| {name:<38} | {run.seconds:6.2f} | {run.cpu_seconds:6.2f} |      - "
+                      f"|      - |     -  | {run.peak_proc_mb:8.0f} | {run.peak_tree_mb:8.0f} "
+                      f"| {run.other_cpu:7.1f} |",
+                      flush=True)
+    base = statistics.median(r.seconds for r in measured[runs[0][0]])
+    print("\nmedians:")
+    for name, _ in runs + startup:
+        walls = [r.seconds for r in measured[name]]
+        mid = statistics.median(walls)
+        ratio = f", {base / mid:.2f}x the baseline" if name in whole else ""
+        print(f"  {name:<38} wall {mid:6.2f} s (runs {', '.join(f'{w:.2f}' for w in walls)}), "
+              f"CPU {statistics.median(r.cpu_seconds for r in measured[name]):6.2f} s, RSS "
+              f"{max(r.peak_proc_mb for r in measured[name]):.0f} MB{ratio}; other jobs used "
+              f"{', '.join(f'{r.other_cpu:.1f}' for r in measured[name])} CPU s")
+    return failed
 
 
 def machine() -> str:
@@ -515,12 +764,21 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--size-mb", type=int, default=None,
                     help="main corpus size in MiB (default 1024; 200 with --quick)")
     ap.add_argument("--seed", type=int, default=2021)
+    ap.add_argument("--shape", choices=("both", "gib", "mixed"), default="both",
+                    help="gib: the 1 GiB corpus only; mixed: the 20,000-message one only")
+    ap.add_argument("--repeats", type=int, default=None,
+                    help="runs of each command on the second shape (default 3; 1 with --quick)")
     ns = ap.parse_args(args)
     size_mb = ns.size_mb or (200 if ns.quick else 1024)
     use_cli = cli_has_flags()
     print(f"machine: {machine()}")
+    failed = False
+    if ns.shape in ("both", "mixed"):
+        failed |= bench_mixed(ns.seed, ns.repeats or (1 if ns.quick else 3))
+    if ns.shape == "mixed":
+        return 1 if failed else 0
     how = "the CLI" if use_cli else "api.scan in a subprocess (CLI flags not wired yet)"
-    print(f"tracecheck invoked via {how}")
+    print(f"\nfirst shape: tracecheck invoked via {how}")
     t0 = time.perf_counter()
     main_path = BENCH / f"corpus-{size_mb}.mbox"
     meta = write_corpus(main_path, size_mb, ns.seed)
@@ -543,12 +801,12 @@ def main(argv: list[str] | None = None) -> int:
                                               use_cli=use_cli)),
     ]
     header = ("| run                                    | wall s |  CPU s |   MB/s | msgs/s "
-              "| ratio  | RSS proc | PSS tree |")
+              "| ratio  | RSS proc | PSS tree | others |")
     print()
     print(header)
     print("|" + "|".join("-" * (len(c)) for c in header.split("|")[1:-1]) + "|")
+    warm_up([[str(TRACECHECK), "--version"]] if use_cli else [])
     base_mbs: float | None = None
-    failed = False
     for name, cmd in runs:
         run = measure(name, cmd)
         failed |= run.returncode != 0

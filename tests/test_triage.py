@@ -65,12 +65,33 @@ def test_generated_messages_fast_verdicts_equal_the_full_path(data: bytes) -> No
     b"From: a@org.example\nTo: b@ gmail.com\n\nhi\n",
     b"From: a@org.example\nTo: b@gmail(c).com\n\nhi\n",
     b"From : a@gmail.com\nTo: b@org.example\n\nhi\n",
+    b"From\t: a@gmail.com\nTo: b@org.example\n\nhi\n",
     b"Message-ID: <x@org.example>\nSubject: no addresses\n\nhi\n",
+    b"From: a@org.example\nTo: b @gmail.com\n\nhi\n",
+    b"From: a@org.example\nTo: b\t@gmail.com\n\nhi\n",
+    b"From: a@org.example\nTo: b@\n gmail.com\n\nhi\n",
+    b"From: a@org.example\nTo: b@gmail.com(c)\n\nhi\n",
+    b"From: a@org.example\nTo: b@org.example\x7f, c@gmail.com\n\nhi\n",
+    b"From: a@org.example\nTo: b@org.example\rc@gmail.com\n\nhi\n",
+    b"From: a@org.example\nTo: \xc3\xa9 <b@gmail.com>\n\nhi\n",
 ])
 def test_shapes_that_could_hide_a_consumer_address_are_declined(data: bytes) -> None:
     raw = RawMessage(source="t", locator=Locator("t"), raw=data, sha256="")
     assert quick_verdict(raw, CONSUMER, {}) is None
     same_verdict_or_declined(raw)
+
+
+@pytest.mark.parametrize("data", [
+    b"FROM: a@org.example\nTo: b@org.example\n\nhi\n",
+    b"from: A <a@org.example>\nTO: b@org.example\n\nhi\n",
+    b"From: A\n <a@org.example>\nTo: b@org.example\n\nhi\n",
+    b"From: a@org.example\r\nTo: b@org.example\r\n\r\nhi\r\n",
+    b"Received: from x (x [1.2.3.4])\n\tby mx.org.example; Mon, 11 Jan 2021\nFrom: a@org.example,"
+    b"\n\tb@partner.example\nTo: c@org.example\n\nhi\n",
+])
+def test_plain_non_consumer_shapes_are_answered_with_the_full_verdict(data: bytes) -> None:
+    raw = RawMessage(source="t", locator=Locator("t"), raw=data, sha256="")
+    assert same_verdict_or_declined(raw)
 
 
 def _flows(paths: list[str]) -> dict[str, int]:

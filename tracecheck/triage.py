@@ -65,11 +65,13 @@ def full_verdict(info: MessageInfo, consumer: ConsumerDomains) -> Verdict:
 # the domain check below must see every domain either parser could find.
 _DOMAIN_CHARS = rb"[^\s<>(),;:\"'\[\]@\\]"
 _BLOCK_DOMAIN = re.compile(rb"@(" + _DOMAIN_CHARS + rb"+)")
-_AT_COMMENT = re.compile(rb"@" + _DOMAIN_CHARS + rb"*\(")
-_SPACED_ATS = (b" @", b"@ ", b"\t@", b"@\t", b"\n@", b"@\n", b"\r@", b"@\r")
-_CONTROL = re.compile(rb"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
-_FROM_FIELD = re.compile(rb"(?im)^from:([^\r\n]*(?:\r?\n[ \t][^\r\n]*)*)")
-_FROM_SPACED = re.compile(rb"(?im)^from[ \t]+:")
+# An `@` beside white space (`x @y`, `x@ y`) or before a comment (`x@gmail(c).com`): forms the
+# address parsers may read differently. One search that starts only at an `@`.
+_ODD_AT = re.compile(rb"@(?:(?<=[ \t\r\n]@)|[ \t\r\n]|" + _DOMAIN_CHARS + rb"*\()")
+# Bytes a header block may hold here: printable ASCII, tab, CR and LF (no 8-bit, no control).
+_PLAIN = bytes([9, 10, 13, *range(0x20, 0x7F)])
+# `From:` fields, found in the lower-cased block after a line break (one is put in front).
+_FROM_FIELD = re.compile(rb"\nfrom:([^\r\n]*(?:\r?\n[ \t][^\r\n]*)*)")
 
 
 def quick_verdict(raw: RawMessage, consumer: ConsumerDomains,
@@ -84,18 +86,22 @@ def quick_verdict(raw: RawMessage, consumer: ConsumerDomains,
     if end < 0:
         return None
     block = raw.raw[: end + 1]
-    if (not block.isascii() or _CONTROL.search(block) or any(s in block for s in _SPACED_ATS)
-            or _AT_COMMENT.search(block) or _FROM_SPACED.search(block)
-            or block.count(b"\r") != block.count(b"\r\n")
+    if (block.translate(None, _PLAIN) or _ODD_AT.search(block)
+            or (b"\r" in block and block.count(b"\r") != block.count(b"\r\n"))
             or not is_field_block(block.decode("ascii"))):
-        return None  # the stdlib would end the fields early, or read them differently
+        # 8-bit or control bytes, odd `@`s, a bare CR, or a line that is neither a field nor
+        # a fold (such as `From :`): the stdlib would end the fields early, or read them
+        # differently.
+        return None
     for domain in _BLOCK_DOMAIN.findall(block):
         verdict = seen.get(domain)
         if verdict is None:
             verdict = seen[domain] = consumer.is_consumer_domain(domain.decode("ascii"))
         if verdict:
             return None
-    values = [("from", m.group(1).decode("ascii").strip()) for m in _FROM_FIELD.finditer(block)]
+    # Every line is a field or a fold, so a line starting `from:` (any case) is a From field.
+    values = [("from", block[m.start(1) - 1:m.end(1) - 1].decode("ascii").strip())
+              for m in _FROM_FIELD.finditer(b"\n" + block.lower())]
     senders = hdr.addresses_in(values, [])
     if not senders:
         return None  # unknown, or recipients only: the full path decides

@@ -5,8 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+import yaml
 
 from tracecheck.errors import RulePackError
+from tracecheck.rules import pack as pack_module
 from tracecheck.rules.matcher import Matcher, detector_hits
 from tracecheck.rules.pack import Detector, load_pack, load_packs
 from tracecheck.shipped_rules import default_pack_paths
@@ -102,3 +104,36 @@ def test_a_pack_is_parsed_once_per_content_and_again_when_edited(tmp_path: Path)
     edited = load_pack(path)
     assert edited is not first and edited.sha256 != first.sha256
     assert (edited.id, first.id) == ("edited", "mine")
+
+
+YAML_SHAPES = [
+    GOOD,
+    GOOD.replace("pack: {id: mine, version: \"1\"}",
+                 "base: &b {id: mine}\npack:\n  <<: *b\n  version: \"1\""),  # a merge key
+    GOOD.replace("description: a word", "description: >-\n      a folded\n      word"),
+    GOOD.replace("severity: low", "severity: [low"),  # invalid
+    GOOD.replace("    category: other", "\tcategory: other"),  # a tab: invalid
+    "? " + "k" * 1100 + "\n: v\n",  # a long explicit key
+    "a: 1\na: 2\n",
+    "",
+]
+
+
+@pytest.mark.parametrize("text", [*YAML_SHAPES,
+                                  *(p.read_text(encoding="utf-8") for p in default_pack_paths())])
+def test_the_fast_yaml_parser_reads_packs_as_the_pure_python_one_does(
+        text: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Packs are parsed with libyaml when PyYAML has it: same document, same line of every
+    key and item, and for a document either rejects, the pure-Python parser's error."""
+    def read(loaders: tuple[type[yaml.SafeLoader], ...]) -> object:
+        monkeypatch.setattr(pack_module, "_LOADERS", loaders)
+        try:
+            obj, lines = pack_module._compose(text)
+        except yaml.YAMLError as exc:
+            return ("error", str(exc))
+        return obj, lines.table
+
+    fast = pack_module._LOADERS
+    if hasattr(yaml, "CSafeLoader"):
+        assert fast[0] is yaml.CSafeLoader
+    assert read(fast) == read((yaml.SafeLoader,))

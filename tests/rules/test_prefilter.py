@@ -1,4 +1,4 @@
-"""The matcher's prefilter (one keyword regex, a digit count) changes speed, never results.
+"""The matcher's prefilter (one keyword search, a digit count) changes speed, never results.
 
 Each check is held to the plain definition it replaces: a keyword condition is substring `in`
 on the lower-cased text, and a detector skipped for too few digits could not have hit.
@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 from tracecheck.model import TextUnit
 from tracecheck.rules.matcher import (
     DEFAULT_TIMEOUT,
+    KeywordSearch,
     Matcher,
     Text,
     _hits,
@@ -92,6 +93,25 @@ def test_keyword_pattern_is_exactly_substring_in(keywords: list[str], text: str)
     pattern = keyword_pattern(keywords)
     found = pattern is not None and pattern.search(text) is not None
     assert found == any(k in text for k in keywords if k)
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(st.text(alphabet="abc &(.*İi̇K\n\udcff\U0001f600", max_size=5), max_size=8),
+       st.text(alphabet="abcABC &(.*İi̇K\n\udcff\U0001f600", max_size=40))
+def test_keyword_search_is_exactly_substring_in(keywords: list[str], text: str) -> None:
+    """The Aho-Corasick search, and its regex fallback for texts with lone surrogates."""
+    assert KeywordSearch(keywords).found_in(text) == any(k in text for k in keywords if k)
+
+
+def test_keyword_search_on_the_shipped_keywords() -> None:
+    search = KeywordSearch(k for d in SHIPPED.detectors for k in d.keywords)
+    texts = [ex.lower() for d in SHIPPED.detectors
+             for ex in (*d.examples_match, *d.examples_no_match)]
+    texts += ["", "the rota for next week", "covi", "her \udcff covid test", "\U0001f600 pcr"]
+    words = [k for d in SHIPPED.detectors for k in d.keywords if k]
+    assert any(search.found_in(t) for t in texts) and not all(search.found_in(t) for t in texts)
+    for text in texts:
+        assert search.found_in(text) == any(k in text for k in words), text
 
 
 @settings(max_examples=600, deadline=None)

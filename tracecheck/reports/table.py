@@ -10,10 +10,6 @@ from __future__ import annotations
 from collections import Counter
 from typing import TextIO
 
-from rich.console import Console
-from rich.table import Table
-from rich.text import Text
-
 from tracecheck.model import Finding, ScanResult
 from tracecheck.reports.base import Reporter
 from tracecheck.rules.mask import mask_address
@@ -47,6 +43,11 @@ class TableReporter(Reporter[ScanResult]):
         """Write the findings and the summary."""
         findings = sorted(result.findings, key=_sort_key)
         if self.color:
+            # rich only for a terminal: piped output (most runs) does not load it
+            from rich.console import Console
+            from rich.table import Table
+            from rich.text import Text
+
             console = Console(file=out, force_terminal=True, width=self.width, highlight=False)
             if findings:
                 table = Table(title="Findings", pad_edge=False)
