@@ -13,8 +13,8 @@ import atheris
 
 with atheris.instrument_imports():
     from tracecheck.content.extract import ExtractLimits
-    from tracecheck.content.header_block import fast_headers
     from tracecheck.content.mime import Walker, message_info, parse_full
+    from tracecheck.header_block import fast_headers
     from tracecheck.model import RawMessage, TextUnit
     from tracecheck.rules.matcher import Matcher
     from tracecheck.rules.pack import load_packs

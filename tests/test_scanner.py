@@ -15,10 +15,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from tests.conftest import SAMPLES, corpus, eml, mbox_of, raw_messages
-from tracecheck.content.header_block import fast_headers
 from tracecheck.content.headers import received_hops
 from tracecheck.content.mime import header_fields as triage_headers
 from tracecheck.content.mime import message_info, parse_full, parse_headers
+from tracecheck.header_block import fast_headers
 from tracecheck.model import Locator, RawMessage
 from tracecheck.sources.files import InputFile, read_messages
 

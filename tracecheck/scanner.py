@@ -23,7 +23,6 @@ from dataclasses import dataclass, field
 from typing import BinaryIO
 
 from tracecheck.content import headers as hdr
-from tracecheck.content.header_block import HeaderFields, RawHeaders, body_start, header_end
 from tracecheck.content.mime import (
     Unparseable,
     Walker,
@@ -33,6 +32,7 @@ from tracecheck.content.mime import (
     parse_full,
 )
 from tracecheck.domains import ConsumerDomains
+from tracecheck.header_block import HeaderFields, RawHeaders, body_start, header_end
 from tracecheck.isolation import isolated
 from tracecheck.model import (
     ExtractLimits,

@@ -23,8 +23,8 @@ import re
 from dataclasses import dataclass
 
 from tracecheck.content import headers as hdr
-from tracecheck.content.header_block import header_end, is_field_block
 from tracecheck.domains import ConsumerDomains, classify, registrable
+from tracecheck.header_block import header_end, is_field_block
 from tracecheck.model import Flow, MessageInfo, RawMessage
 
 NON_CONSUMER = "non-consumer"

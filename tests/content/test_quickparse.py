@@ -122,7 +122,7 @@ def test_generated_nested_mime_is_built_exactly_or_declined(data: bytes) -> None
 
 
 def test_the_triage_split_gives_the_same_tree() -> None:
-    from tracecheck.content.header_block import fast_headers
+    from tracecheck.header_block import fast_headers
 
     used = 0
     for raw in _messages(ROOT / "samples"):

@@ -26,7 +26,8 @@ from tracecheck.sources.mbox import split_pieces
 MATCHER = Matcher(load_packs(default_pack_paths()), timeout=2.0)
 
 MBOX_ATOMS = [b"From ", b"From a@b Mon Jan 1 10:00:00 2020\n", b"\n", b"\r\n", b">From ",
-              b"Subject: s\n", b"x", b"\x00", b"\xff", b"From time to time\n"]
+              b"Subject: s\n", b"x", b"\x00", b"\xff", b"From time to time\n", b"From - \n",
+              b"\xef\xbb\xbf", b"Content-Length: 3\n", b"Content-Length: 12\n", b"abc"]
 HEADER_ATOMS = ["From: ", "To: ", "Cc: ", "Bcc: ", "Subject: ", "Content-Type: ",
                 "multipart/mixed; boundary=b", "text/html; charset=", "utf-8", "x-unknown",
                 "Content-Transfer-Encoding: ", "base64", "quoted-printable", "\n", "\n\n", "--b",
@@ -37,7 +38,9 @@ HEADER_ATOMS = ["From: ", "To: ", "Cc: ", "Bcc: ", "Subject: ", "Content-Type: "
 @given(st.lists(st.sampled_from(MBOX_ATOMS), max_size=60), st.integers(1, 64))
 def test_mbox_split_join(parts: list[bytes], chunk: int) -> None:
     data = b"".join(parts)
-    assert b"".join(p.joined() for p in split_pieces(io.BytesIO(data), chunk)) == data
+    for by_length in (False, True):
+        pieces = split_pieces(io.BytesIO(data), chunk, content_length=by_length)
+        assert b"".join(p.joined() for p in pieces) == data
 
 
 @given(st.text(max_size=300))

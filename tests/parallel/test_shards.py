@@ -24,10 +24,12 @@ from tracecheck.sources.shards import (
 
 SEPARATORS = [b"From a@x.com Mon Jan 11 09:30:00 2021\n",
               b"From b@y.org  Tue Jan 12 10:00:00 2021\r\n",
-              b"From 12345@xxx Wed Jan 13 08:00:00 +0000 2021\n"]
+              b"From 12345@xxx Wed Jan 13 08:00:00 +0000 2021\n",
+              b"From - \n", b"From 1844347792267117879@xxx\n"]  # no date: a header must follow
 BODY_LINES = [b"hello\n", b"\n", b"From time to time we meet.\n", b">From the archive\n",
               b"From here on\n", b"From someone Mon Jan 11 09:30:00 2021\n", b"\r\n",
-              b"NHS 943 476 5919\n", b"From: not a header in a body\n"]
+              b"NHS 943 476 5919\n", b"From: not a header in a body\n", b"Year: 1963\n",
+              b"From Russia with love\n", b"From  : obsolete header syntax\n"]
 
 
 def _mbox(draw_msgs: list[tuple[int, list[int], bool]], junk: bool) -> bytes:

@@ -4,12 +4,26 @@ from __future__ import annotations
 
 import hashlib
 import io
+from pathlib import Path
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from tracecheck.model import RawMessage, Skipped
-from tracecheck.sources.mbox import is_from_line, read_mbox, split_pieces, unquote_mboxrd
+from tests.conftest import corpus
+from tracecheck import api
+from tracecheck.model import Note, NoteKind, RawMessage, Skipped
+from tracecheck.sources.base import Detected, InputFile, SourceType
+from tracecheck.sources.files import discover
+from tracecheck.sources.mbox import (
+    BOM,
+    MboxSource,
+    is_from_line,
+    read_mbox,
+    split_pieces,
+    unquote_mboxrd,
+)
+from tracecheck.sources.shards import can_cut, plan_shards, whole
 
 M1 = b"From: a@x.com\nSubject: one\n\nbody one\n\nFrom time to time we meet.\n"
 M2 = b"From: b@x.com\nSubject: two\n\n>From the archive\n>>From deeper\n"
@@ -94,3 +108,95 @@ def test_split_then_join_gives_the_original_bytes(parts: list[bytes], chunk: int
     assert [p.offset for p in pieces] == [
         p.offset for p in split_pieces(io.BytesIO(data))
     ]
+
+
+# --- mbox as exporters write it: no date on the separator, a byte-order mark, Content-Length
+
+MIMEKIT = {"content-length": 29, "issue1189": 4, "simple": 3, "unmunged": 3}
+"""Messages in the four real MimeKit files: 29, 4 and 3 as MimeKit's own tests count them;
+unmunged.mbox.txt holds two Thunderbird messages whose bodies say "From Russia with love", and
+the second is followed by "Year: 1963", a header-shaped line, so the one separator rule splits
+there too (MimeKit, which splits on every `From ` line after an empty line, counts 4)."""
+
+
+@pytest.mark.parametrize(("name", "count"), sorted(MIMEKIT.items()))
+def test_the_real_mimekit_files_are_read_whole(name: str, count: int) -> None:
+    path = corpus("email-real", "mimekit-mbox", f"{name}.mbox.txt")
+    result = api.scan([str(path)])
+    assert result.messages_found == result.messages_scanned == count
+    assert not result.skipped
+    (source,) = result.sources
+    assert source.type == ("mboxcl" if name == "content-length" else "mbox")
+
+
+def _messages(data: bytes, *, content_length: bool = False) -> list[bytes]:
+    out = read_mbox(io.BytesIO(data), "box.mbox", content_length=content_length)
+    return [m.raw for m in out if isinstance(m, RawMessage)]
+
+
+def test_separators_without_a_date_and_without_an_empty_line_before() -> None:
+    data = (b"From - \nFrom: a@x.com\nSubject: one\n\nbody\n"
+            b"From - \nFrom: b@x.com\nSubject: two\n\nbody two\n"
+            b"From 1844347792267117879@xxx\nMIME-Version: 1.0\nFrom: c@x.com\n\nthree\n")
+    assert [m.split(b"\n", 2)[1] for m in _messages(data)] == [
+        b"Subject: one", b"Subject: two", b"From: c@x.com"]
+    assert MboxSource().sniff(data, "box.txt") is not None  # detected by content, any name
+
+
+def test_body_lines_that_are_not_separators() -> None:
+    data = (b"From - \nFrom: a@x.com\n\nFrom Russia with love\n\nFrom here on\nno header\n"
+            b"From  : obsolete header syntax is a field, not a separator\n")
+    assert len(_messages(data)) == 1
+
+
+def test_a_byte_order_mark_before_the_first_separator() -> None:
+    data = BOM + b"From - \nFrom: a@x.com\n\none\n\nFrom - \nFrom: b@x.com\n\ntwo\n"
+    out = list(read_mbox(io.BytesIO(data), "box.mbox"))
+    assert [m.offset for m in out if isinstance(m, RawMessage)] == [3,
+                                                                    data.index(b"From - \nFrom: b")]
+    assert not [s for s in out if isinstance(s, Skipped)]  # the mark is not junk
+    assert MboxSource().sniff(data, "box.mbox") is not None
+
+
+CL_BODY = b"line one\nFrom the desk of the manager\nFrom: not a header\n"
+
+
+def _mboxcl(length: int, gap: bytes = b"\n") -> bytes:
+    return (b"From a@x.com Mon Jan 11 09:30:00 2021\nFrom: a@x.com\nContent-Length: "
+            + str(length).encode() + b"\n\n" + CL_BODY + gap
+            + b"From b@x.com Mon Jan 11 09:31:00 2021\nFrom: b@x.com\nContent-Length: 3\n\nend")
+
+
+def test_content_length_keeps_unquoted_from_lines_in_the_body() -> None:
+    data = _mboxcl(len(CL_BODY))
+    assert MboxSource().sniff(data, "x") == Detected(SourceType.MBOX, container="mboxcl")
+    first, second = _messages(data, content_length=True)
+    assert first.endswith(CL_BODY) and second.endswith(b"end")
+    assert b"".join(p.joined() for p in split_pieces(io.BytesIO(data), 7,
+                                                     content_length=True)) == data
+
+
+def test_a_content_length_that_does_not_fit_falls_back_to_separators_with_a_note() -> None:
+    data = _mboxcl(len(CL_BODY) - 5)
+    out = list(read_mbox(io.BytesIO(data), "box.mbox", content_length=True))
+    assert len([m for m in out if isinstance(m, RawMessage)]) == 3  # the body's From line split
+    (note,) = [n for n in out if isinstance(n, Note)]
+    assert note.kind is NoteKind.SOURCE and "did not fit" in note.reason
+
+
+def test_an_mboxcl_body_is_never_mboxrd_unquoted() -> None:
+    body = b">From the archive\n"
+    data = (b"From a@x.com Mon Jan 11 09:30:00 2021\nFrom: a@x.com\nContent-Length: "
+            + str(len(body)).encode() + b"\n\n" + body)
+    (msg,) = [m for m in read_mbox(io.BytesIO(data), "b", content_length=True)
+              if isinstance(m, RawMessage)]
+    assert msg.raw.endswith(body) and not msg.mbox_quoted
+
+
+def test_mboxcl_files_are_never_cut_into_byte_ranges(tmp_path: Path) -> None:
+    path = tmp_path / "cl.mbox"
+    path.write_bytes(_mboxcl(len(CL_BODY)) * 50)
+    (found,) = discover([str(path)])
+    assert isinstance(found, InputFile) and found.container == "mboxcl"
+    assert not can_cut(found)
+    assert plan_shards([found], 64) == [whole(found)]

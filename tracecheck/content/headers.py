@@ -20,7 +20,7 @@ from email.header import decode_header, make_header
 import regex
 
 from tracecheck.content.charset import header_text
-from tracecheck.content.header_block import HeaderFields
+from tracecheck.header_block import HeaderFields
 from tracecheck.model import Address, Hop
 
 SENDER_FIELDS = ("from", "sender")

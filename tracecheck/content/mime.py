@@ -23,9 +23,9 @@ from email.message import Message
 from tracecheck.content import headers as hdr
 from tracecheck.content.charset import decode_text
 from tracecheck.content.extract import Attached, Context, extract_units
-from tracecheck.content.header_block import HeaderFields, RawHeaders, fast_headers, header_bytes
 from tracecheck.content.html import html_to_text
 from tracecheck.content.quickparse import quick_parse
+from tracecheck.header_block import HeaderFields, RawHeaders, fast_headers, header_bytes
 from tracecheck.model import (
     ExtractLimits,
     Locator,

@@ -27,7 +27,7 @@ from __future__ import annotations
 
 from email.message import Message
 
-from tracecheck.content.header_block import RawHeaders, body_start, header_end, split_fields
+from tracecheck.header_block import RawHeaders, body_start, header_end, split_fields
 
 _MAX_DEPTH = 60
 

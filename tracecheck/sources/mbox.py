@@ -1,30 +1,47 @@
 """Streaming mbox splitter: exact bytes, byte offsets, constant memory beyond one message.
 
-Owns the rule for where one message ends and the next begins: a `From ` line that starts the
-file or follows a blank line *and* looks like a real separator (a sender token and a date or
-time), so that "From time to time" in a body never splits a message (the stdlib `mailbox`
-module splits on any `From ` line). The stored bytes are never altered: mboxo/mboxrd `>From `
-quoting stays in `RawMessage.raw` (and so in its hash); the content layer undoes it for reading.
-`MboxSource` is the mbox entry of the sources registry. Never parses MIME, never loads the
-whole file.
+Owns the one rule for where one message ends and the next begins (`is_separator`), used by the
+splitter here and by the byte-range cutter (`sources.shards`). A `From ` line is a separator
+when it starts the file (after a UTF-8 byte-order mark, if any) or follows an empty line and
+looks like a real envelope line (a sender token and a date or time), or, wherever it is, when
+the line after it is a header field: Netscape, Thunderbird and Outlook Express write `From - `
+with no date, some exporters `From <id>@xxx`, and some write the next separator without an
+empty line before it. "From time to time" in a body therefore never splits a message (the
+stdlib `mailbox` module splits on any `From ` line).
+
+A file whose first message carries `Content-Length:` is read as mboxcl (Solaris/SysV mailers,
+whose bodies keep `From ` lines unquoted): a message ends where its Content-Length says when
+that is consistent with the bytes (the file ends there, or a separator starts there, after at
+most one line break), and at the next separator when it is not; each fallback is noted. The
+stored bytes are never altered: mboxo/mboxrd `>From ` quoting stays in `RawMessage.raw` (and
+so in its hash); the content layer undoes it for reading (never for mboxcl, which does not
+quote). `MboxSource` is the mbox entry of the sources registry. Never parses MIME, never loads
+the whole file.
 """
 
 from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import BinaryIO
 
 from tracecheck.deps import Requirement
-from tracecheck.model import Locator, Note, RawMessage, SkipKind, Skipped
+from tracecheck.header_block import body_start, header_end
+from tracecheck.model import Locator, Note, NoteKind, RawMessage, SkipKind, Skipped
 from tracecheck.sources.base import Detected, InputFile, SourceType
 
 CHUNK = 1 << 20
+BOM = b"\xef\xbb\xbf"
+MBOXCL = "mboxcl"
+"""`InputFile.container` (and coverage type) of an mbox read by Content-Length."""
 _FROM_LINE = re.compile(rb"From \S+[ \t]+[^\r\n]*?(?:\d{1,2}:\d{2}|\b\d{4}\b)")
 _HEADER_LINE = re.compile(rb"[!-9;-~]+[ \t]*:")
+_CONTENT_LENGTH = re.compile(rb"(?im)^content-length:[ \t]*(\d{1,15})[ \t]*\r?$")
 MAX_FROM_LINE = 4096
+MAX_HEADER = 1 << 20
+"""Bytes of a header section searched for Content-Length (an mboxcl file only)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,8 +55,11 @@ class Piece:
     raw: bytes
     """Message bytes (or junk bytes)."""
     trailer: bytes
-    """The line ending of the blank separator line that followed the message, if any."""
+    """The line ending of the empty separator line that followed the message, if any."""
     junk: bool = False
+    by_length: bool | None = None
+    """mboxcl only: True when the message ended where its Content-Length said, False when
+    that did not fit the bytes and the next separator ended it; None otherwise."""
 
     def joined(self) -> bytes:
         """The exact bytes this piece covers in the file."""
@@ -47,22 +67,44 @@ class Piece:
 
 
 def is_from_line(line: bytes) -> bool:
-    """True when `line` (without requiring a line ending) is a plausible mbox separator."""
+    """True when `line` (without requiring a line ending) is a plausible mbox envelope line:
+    `From `, a sender token, and a date or a time."""
     return line.startswith(b"From ") and _FROM_LINE.match(line) is not None
 
 
-def _blank_before(buf: bytes, nl: int) -> bool:
-    """True when the line that ends at `buf[nl]` (a newline) is empty."""
-    if nl == 0:
+def is_separator(line: bytes, next_line: bytes | Callable[[], bytes], *,
+                 after_empty: bool) -> bool:
+    """The one rule for a message separator: `line` is a `From ` line (not an obsolete-syntax
+    `From :` header field) that either follows an empty line (or starts the file) and is a
+    plausible envelope line, or is followed by a header field. `next_line` is the whole next
+    line (or as much as there is), or a function that reads it: it is needed only when the
+    envelope test fails."""
+    if not line.startswith(b"From ") or line[4:].lstrip(b" \t").startswith(b":"):
+        return False
+    if after_empty and _FROM_LINE.match(line) is not None:
         return True
-    prev = buf[nl - 1 : nl]
+    following = next_line() if callable(next_line) else next_line
+    return _HEADER_LINE.match(following) is not None
+
+
+def empty_line_before(data: bytes, p: int, start: int = 0) -> bool:
+    """True when `p` (the start of a line in `data`) is the start of the stream (`start`), or
+    the line before it is empty (`\\n` or `\\r\\n` alone)."""
+    if p <= start:
+        return True
+    j = p - 1  # the line break that ends the previous line
+    if j == start:
+        return True
+    prev = data[j - 1 : j]
     if prev == b"\n":
         return True
-    return prev == b"\r" and (nl == 1 or buf[nl - 2 : nl - 1] == b"\n")
+    if prev != b"\r":
+        return False
+    return j - 1 == start or data[j - 2 : j - 1] == b"\n"
 
 
 def _split_trailer(chunk: bytes) -> tuple[bytes, bytes]:
-    """Take the blank separator line's ending off the end of a message chunk."""
+    """Take the empty separator line's ending off the end of a message chunk."""
     for tail in (b"\r\n\r\n", b"\n\r\n"):
         if chunk.endswith(tail):
             return chunk[:-2], b"\r\n"
@@ -71,89 +113,193 @@ def _split_trailer(chunk: bytes) -> tuple[bytes, bytes]:
     return chunk, b""
 
 
-class _Window:
-    """A growing byte window over a stream; `keep` marks the first byte still needed."""
+class Window:
+    """A byte stream seen through a window, addressed by absolute offsets; bytes before the
+    window's start are dropped once no longer needed."""
 
     def __init__(self, stream: BinaryIO, chunk_size: int) -> None:
         self.stream = stream
         self.chunk_size = chunk_size
         self.buf = b""
-        self.base = 0  # stream offset of buf[0]
+        self.base = 0
+        self.keep = 0
         self.eof = False
+        self.line = (-1, -1)
+        """(start, end) of the last whole line measured."""
 
-    def refill(self, keep: int) -> int:
-        """Drop bytes before `keep`, read one more chunk; return how far indices shifted."""
-        shift = 0
-        if keep > 0:
-            self.buf = self.buf[keep:]
-            self.base += keep
-            shift = keep
+    @property
+    def end(self) -> int:
+        """Absolute offset just past the bytes read so far."""
+        return self.base + len(self.buf)
+
+    def more(self) -> bool:
+        """Read one more chunk (first forgetting what `drop` released); False at the end."""
+        if self.eof:
+            return False
         data = self.stream.read(self.chunk_size)
-        if data:
-            self.buf += data
-        else:
+        if not data:
             self.eof = True
-        return shift
+            return False
+        if self.keep > self.base:
+            self.buf = self.buf[self.keep - self.base:] + data
+            self.base = self.keep
+        else:
+            self.buf += data
+        return True
 
+    def ensure(self, upto: int) -> None:
+        """Read until `upto` bytes are available or the stream ends."""
+        while self.end < upto and self.more():
+            pass
 
-def split_pieces(stream: BinaryIO, chunk_size: int = CHUNK) -> Iterator[Piece]:
-    """Yield the pieces of an mbox stream in order; their bytes concatenate to the input."""
-    w = _Window(stream, chunk_size)
-    w.refill(0)
-    cur = 0  # index in w.buf where the current piece starts
+    def drop(self, keep: int) -> None:
+        """Release the bytes before absolute offset `keep` (forgotten at the next read, so
+        that many small messages do not each copy the window)."""
+        self.keep = max(self.keep, keep)
 
-    def next_separator(pos: int) -> int:
-        """Index of the next separator line at or after `pos` (may refill; shifts `cur`)."""
-        nonlocal cur
-        if pos == 0 and w.base == 0:
-            while not w.eof and b"\n" not in w.buf and len(w.buf) < MAX_FROM_LINE:
-                w.refill(0)
-            nl = w.buf.find(b"\n")
-            if is_from_line(w.buf if nl < 0 else w.buf[: nl + 1]):
-                return 0
-        search = max(pos - 1, 0)
+    def __getitem__(self, sl: slice) -> bytes:
+        return self.buf[sl.start - self.base : sl.stop - self.base]
+
+    def line_end(self, p: int, limit: int | None = None) -> int:
+        """Offset just past the line that starts at `p` (after its `\\n`), reading as
+        needed: the end of the stream for a last line without one, and at most `p + limit`
+        when a limit is given (a look at the next line needs only its start)."""
+        if limit is None and self.line[0] == p:
+            return self.line[1]  # the separator test has just measured this line
+        end = self._line_end(p, limit)
+        if limit is None:
+            self.line = (p, end)
+        return end
+
+    def _line_end(self, p: int, limit: int | None) -> int:
         while True:
-            j = w.buf.find(b"\nFrom ", search)
-            if j >= 0:
-                nl = w.buf.find(b"\n", j + 1)
-                if nl >= 0 or w.eof:
-                    line = w.buf[j + 1 :] if nl < 0 else w.buf[j + 1 : nl + 1]
-                    if _blank_before(w.buf, j) and is_from_line(line):
-                        return j + 1
-                    search = j + 1
-                    continue
-            elif w.eof:
-                return -1
-            else:
-                search = max(len(w.buf) - 6, search)
-            shift = w.refill(cur)
-            cur -= shift
-            search -= shift
+            stop = len(self.buf) if limit is None else p + limit - self.base
+            nl = self.buf.find(b"\n", p - self.base, stop)
+            if nl >= 0:
+                return self.base + nl + 1
+            if limit is not None and self.end >= p + limit:
+                return p + limit
+            if not self.more():
+                return self.end
 
-    first = next_separator(0)
-    if first != 0:
-        while first < 0 and not w.eof:
-            w.refill(0)
-        end = len(w.buf) if first < 0 else first
-        if end:
-            yield Piece(offset=0, from_line=b"", raw=w.buf[:end], trailer=b"", junk=True)
+    def find(self, sub: bytes, p: int) -> int:
+        """Absolute offset of `sub` at or after `p`, reading as needed; -1 at the end."""
+        search = p
+        while True:
+            i = self.buf.find(sub, search - self.base)
+            if i >= 0:
+                return self.base + i
+            search = max(self.end - len(sub) + 1, p)
+            if not self.more():
+                return -1
+
+
+def separator_line(w: Window, p: int, start: int) -> bool:
+    """Is the line that starts at absolute offset `p` of `w` a separator (`is_separator`)?
+    `start` is where the stream's content starts (after a byte-order mark)."""
+    line_end = w.line_end(p)
+    return is_separator(w[p:line_end], lambda: w[line_end:w.line_end(line_end, MAX_FROM_LINE)],
+                        after_empty=empty_line_before(w.buf, p - w.base, start - w.base))
+
+
+def next_separator_line(w: Window, p: int, start: int, *, forget: bool = False) -> int:
+    """Absolute offset of the first separator line that starts after the line break at or
+    after `p - 1`; -1 at the end of the stream. `forget`: drop what is behind the search as
+    it goes (a caller that keeps none of the bytes: the byte-range cutter)."""
+    search = max(p - 1, start)
+    while True:
+        if forget:
+            w.drop(search - 3)
+        j = w.find(b"\nFrom ", search)
+        if j < 0:
+            return -1
+        if separator_line(w, j + 1, start):
+            return j + 1
+        search = j + 1
+
+
+def split_pieces(stream: BinaryIO, chunk_size: int = CHUNK, *, content_length: bool = False
+                 ) -> Iterator[Piece]:
+    """Yield the pieces of an mbox stream in order; their bytes concatenate to the input.
+    `content_length`: read as mboxcl (see the module docstring)."""
+    w = Window(stream, chunk_size)
+    w.ensure(len(BOM))
+    start = len(BOM) if w.buf.startswith(BOM) else 0
+    if start:
+        yield Piece(offset=0, from_line=b"", raw=BOM, trailer=b"", junk=True)
+
+    def separator_at(p: int) -> bool:
+        return separator_line(w, p, start)
+
+    def next_separator(p: int) -> int:
+        return next_separator_line(w, p, start)
+
+    first = start if separator_at(start) else next_separator(start + 1)
+    if first != start:
+        end = w.end if first < 0 else first
+        if first < 0:
+            while w.more():
+                pass
+            end = w.end
+        if end > start:
+            yield Piece(offset=start, from_line=b"", raw=w[start:end], trailer=b"",
+                        junk=True)
         if first < 0:
             return
-        cur = first
+    cur = first
     while True:
-        nl = w.buf.find(b"\n", cur)
-        from_end = len(w.buf) if nl < 0 else nl + 1
-        rel_from = from_end - cur
-        nxt = next_separator(from_end)
-        from_end = cur + rel_from
-        offset = w.base + cur
+        from_end = w.line_end(cur)
+        by_length: bool | None = None
+        nxt = -1
+        raw = trailer = b""
+        if content_length:
+            fit = _length_end(w, from_end)
+            by_length = False
+            if fit is not None:
+                end, nxt = fit
+                if nxt < 0 or separator_at(nxt):
+                    by_length = True
+                    raw, trailer = w[from_end:end], w[end:w.end if nxt < 0 else nxt]
+        if not by_length:
+            nxt = next_separator(from_end)
+            if nxt < 0:
+                while w.more():
+                    pass
+            raw, trailer = _split_trailer(w[from_end:w.end if nxt < 0 else nxt])
+        yield Piece(cur, w[cur:from_end], raw, trailer, by_length=by_length)
         if nxt < 0:
-            raw, trailer = _split_trailer(w.buf[from_end:])
-            yield Piece(offset, w.buf[cur:from_end], raw, trailer)
             return
-        raw, trailer = _split_trailer(w.buf[from_end:nxt])
-        yield Piece(offset, w.buf[cur:from_end], raw, trailer)
+        w.drop(nxt)
         cur = nxt
+
+
+def _length_end(w: Window, p: int) -> tuple[int, int] | None:
+    """mboxcl: where the message whose header section starts at `p` ends by its
+    Content-Length, and where the next message starts (-1: the stream ends there), when the
+    header section states one and the bytes fit it (the stream ends, or a `From ` line starts
+    at most one line break later); else None."""
+    limit = p + MAX_HEADER
+    w.ensure(p + 1)
+    end_of_headers = header_end(w.buf, p - w.base, min(limit, w.end) - w.base)
+    while end_of_headers < 0 and w.end < limit and w.more():
+        end_of_headers = header_end(w.buf, p - w.base, min(limit, w.end) - w.base)
+    if end_of_headers < 0:
+        return None
+    m = _CONTENT_LENGTH.search(w.buf, p - w.base, end_of_headers + 1)
+    if m is None:
+        return None
+    end = w.base + body_start(w.buf, end_of_headers) + int(m.group(1))
+    w.ensure(end + 2 + len(b"From "))
+    if end > w.end:
+        return None
+    if end == w.end and w.eof:
+        return end, -1
+    for gap in (b"", b"\n", b"\r\n"):
+        if w[end:end + len(gap) + 5] == gap + b"From ":
+            return end, end + len(gap)
+    if w.eof and w[end:w.end] in (b"\n", b"\r\n"):
+        return end, -1
+    return None
 
 
 def looks_like_message(raw: bytes) -> bool:
@@ -168,29 +314,38 @@ def headers_terminated(raw: bytes) -> bool:
 
 
 def read_mbox(
-    stream: BinaryIO, source: str, *, hash_messages: bool = True
-) -> Iterator[RawMessage | Skipped]:
+    stream: BinaryIO, source: str, *, hash_messages: bool = True, content_length: bool = False
+) -> Iterator[RawMessage | Skipped | Note]:
     """Split an mbox stream into messages; junk and truncated pieces become `Skipped`.
 
     `hash_messages=False` leaves `RawMessage.sha256` empty for the caller to fill when it
-    needs it (the scanner hashes only the messages it keeps a record of).
+    needs it (the scanner hashes only the messages it keeps a record of). `content_length`:
+    an mboxcl file (messages end where their Content-Length says, when the bytes fit it);
+    a note at the end says how many did not fit and were split at separators instead.
     """
-    pieces = split_pieces(stream)
     prev: Piece | None = None
-    for piece in pieces:
+    fallbacks = 0
+    for piece in split_pieces(stream, content_length=content_length):
+        fallbacks += piece.by_length is False
         if prev is not None:
-            yield from _emit(prev, source, last=False, hash_messages=hash_messages)
+            yield from _emit(prev, source, last=False, hash_messages=hash_messages,
+                             quoted=not content_length)
         prev = piece
     if prev is not None:
-        yield from _emit(prev, source, last=True, hash_messages=hash_messages)
+        yield from _emit(prev, source, last=True, hash_messages=hash_messages,
+                         quoted=not content_length)
+    if fallbacks:
+        yield Note(locator=Locator(path=source), kind=NoteKind.SOURCE,
+                   reason=f"mboxcl: {fallbacks} message(s) whose Content-Length did not fit "
+                          "the bytes were split at From lines instead")
 
 
 def _emit(
-    piece: Piece, source: str, *, last: bool, hash_messages: bool = True
+    piece: Piece, source: str, *, last: bool, hash_messages: bool = True, quoted: bool = True
 ) -> Iterator[RawMessage | Skipped]:
     locator = Locator(path=source, offset=piece.offset)
     if piece.junk:
-        if piece.raw.strip():
+        if piece.raw.strip() and piece.raw != BOM:  # a byte-order mark is not content
             yield Skipped(
                 locator=locator,
                 reason=f"junk: {len(piece.raw)} bytes that are not an mbox message",
@@ -218,7 +373,7 @@ def _emit(
         sha256=hashlib.sha256(piece.raw).hexdigest() if hash_messages else "",
         offset=piece.offset,
         container="mbox",
-        mbox_quoted=True,
+        mbox_quoted=quoted,
     )
 
 
@@ -233,18 +388,29 @@ def unquote_mboxrd(raw: bytes) -> bytes:
 
 
 class MboxSource:
-    """An mbox file (mboxo, mboxrd, mboxcl): a `From ` separator line starts the file."""
+    """An mbox file (mboxo, mboxrd, mboxcl), recognised by content: its first line (after a
+    byte-order mark, if any) is a separator by `is_separator`. A Content-Length field in the
+    first message's header section makes it mboxcl (`container`)."""
 
     type = SourceType.MBOX
     gzip = True
     requires: tuple[Requirement, ...] = ()
 
     def sniff(self, head: bytes, path: str) -> Detected | None:
-        first_line = head[: head.find(b"\n") + 1] or head
-        if head.startswith(b"From ") and is_from_line(first_line):
-            return Detected(SourceType.MBOX)
-        return None
+        if head.startswith(BOM):
+            head = head[len(BOM):]
+        if not head.startswith(b"From "):
+            return None
+        first_end = head.find(b"\n") + 1 or len(head)
+        second_end = head.find(b"\n", first_end) + 1 or len(head)
+        if not is_separator(head[:first_end], head[first_end:second_end], after_empty=True):
+            return None
+        end_of_headers = header_end(head, first_end)
+        block = head[first_end:end_of_headers + 1] if end_of_headers >= 0 else b""
+        return Detected(SourceType.MBOX,
+                        container=MBOXCL if _CONTENT_LENGTH.search(block) else "")
 
     def read(self, inp: InputFile, stream: BinaryIO, *, hash_messages: bool = True
              ) -> Iterator[RawMessage | Skipped | Note]:
-        return read_mbox(stream, inp.path, hash_messages=hash_messages)
+        return read_mbox(stream, inp.path, hash_messages=hash_messages,
+                         content_length=inp.container == MBOXCL)

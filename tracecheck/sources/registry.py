@@ -6,9 +6,12 @@ installed. The order is the registry's (insertion) order, and it matters:
 
 1. `pst`, 2. `msg`: binary signatures (`!BDN`; an OLE compound file whose directory holds MSG
    streams) that no text format can start with. Never looked for inside gzip.
-3. `mbox`: a `From ` separator line with a sender and a date starts the file.
-4. `eml`: an RFC 5322 header block. After mbox, because an eml may begin with an envelope
-   `From sender` line too (mbox needs the date on it).
+3. `mbox`: the first line (after a byte-order mark) is a separator by `mbox.is_separator`: a
+   `From ` line with a sender and a date, or any `From ` line followed by a header field
+   (`From - `, `From <id>@xxx`). A one-message file that starts with an envelope `From sender`
+   line is therefore read as an mbox of one message.
+4. `eml`: an RFC 5322 header block. After mbox, so that an envelope line never hides the
+   messages after it.
 5. `log`: mail-server and audit logs (`tracecheck.logs.sniff_log`). Last, because the log
    sniffer refuses mail itself but a header block can hold text that looks like a log line.
 

@@ -1,11 +1,12 @@
 """Shards: the units of parallel work — whole files, or byte ranges of large mbox files.
 
-Owns where a large uncompressed mbox may be cut (only at a real message separator, by the
-same rule `sources.mbox` splits on: a plausible `From ` line that starts the file or follows
-a blank line, so a cut never falls inside a message) and reading one byte range so that it
-yields exactly the messages, offsets, locators and hashes a whole-file read yields for that
-range. Compressed files and single-message files are never cut. Never parses MIME and never
-holds a file whole: cut points are found by reading small windows around each target offset.
+Owns where a large uncompressed mbox may be cut (only at a real message separator, found by
+the splitter's own rule, `sources.mbox.next_separator_line`, so a cut never falls inside a
+message) and reading one byte range so that it yields exactly the messages, offsets, locators
+and hashes a whole-file read yields for that range. Compressed files, single-message files and
+mboxcl files (where a message ends depends on its Content-Length) are never cut. Never parses
+MIME and never holds a file whole: cut points are found by reading windows around each target
+offset.
 """
 
 from __future__ import annotations
@@ -15,17 +16,15 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import BinaryIO, Protocol, cast
 
-from tracecheck.model import Locator, RawMessage, Skipped
+from tracecheck.model import Locator, Note, RawMessage, Skipped
 from tracecheck.sources.files import InputFile, open_evidence
-from tracecheck.sources.mbox import is_from_line, read_mbox
+from tracecheck.sources.mbox import MBOXCL, Window, next_separator_line, read_mbox
 
 DEFAULT_TARGET = 64 * 1024 * 1024
 """Default shard size: big enough that per-shard overhead is noise, small enough to balance."""
 MIN_TARGET = 1024 * 1024
 """Smallest target that `choose_target` picks (tests may pass smaller ones explicitly)."""
 _WINDOW = 1 << 20
-_LINE_LIMIT = 1 << 20
-"""A candidate separator line longer than this is not accepted as a cut point."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,8 +65,9 @@ def whole(inp: InputFile) -> Shard:
 
 
 def can_cut(inp: InputFile) -> bool:
-    """True for inputs that may be split into byte ranges (plain, uncompressed mbox)."""
-    return inp.kind == "mbox" and not inp.gz
+    """True for inputs that may be split into byte ranges: plain, uncompressed mbox (an
+    mboxcl file is not, because where its messages end depends on each Content-Length)."""
+    return inp.kind == "mbox" and not inp.gz and inp.container != MBOXCL
 
 
 def choose_target(inputs: Sequence[InputFile], workers: int) -> int:
@@ -118,53 +118,16 @@ def find_cuts(path: str, size: int, target_bytes: int) -> list[int]:
     return cuts
 
 
-def _blank_line_ends_at(buf: bytes, nl: int, at_file_start: bool) -> bool:
-    """True when the line ending at `buf[nl]` (a newline) is empty (mbox.py's rule)."""
-    if nl == 0:
-        return at_file_start
-    prev = buf[nl - 1 : nl]
-    if prev == b"\n":
-        return True
-    if prev != b"\r":
-        return False
-    if nl == 1:
-        return at_file_start
-    return buf[nl - 2 : nl - 1] == b"\n"
-
-
 def next_separator(f: BinaryIO, pos: int) -> int | None:
-    """Offset of the first message separator at or after `pos` (> 0), or None at EOF."""
-    # a few bytes of context before `pos` decide whether the line before it is blank
+    """Offset of the first message separator at or after `pos` (> 0), or None at EOF: the
+    splitter's own rule (`mbox.next_separator_line`), read from a few bytes before `pos` (they
+    decide whether the line before it is empty)."""
     base = max(pos - 3, 0)
     f.seek(base)
-    buf = f.read(_WINDOW)
-    search = pos - 1 - base  # a separator at p follows the newline at p - 1
-    while True:
-        j = buf.find(b"\nFrom ", search)
-        if j < 0:
-            more = f.read(_WINDOW)
-            if not more:
-                return None
-            keep = max(len(buf) - 16, 0)  # a tail, in case "\nFrom " straddles the edge
-            base += keep
-            buf = buf[keep:] + more
-            search = max(search - keep, 0)
-            continue
-        nl = buf.find(b"\n", j + 1)
-        while nl < 0 and len(buf) - j < _LINE_LIMIT:
-            more = f.read(_WINDOW)
-            if not more:
-                break
-            buf += more
-            nl = buf.find(b"\n", j + 1)
-        line = buf[j + 1 :] if nl < 0 else buf[j + 1 : nl + 1]
-        if _blank_line_ends_at(buf, j, base == 0) and is_from_line(line):
-            return base + j + 1
-        search = j + 1
-        if j > _WINDOW:  # drop what is behind us so the window stays small
-            base += j - 3
-            buf = buf[j - 3 :]
-            search = 4
+    w = Window(f, _WINDOW)
+    w.base = base
+    found = next_separator_line(w, pos, 0, forget=True)
+    return None if found < 0 else found
 
 
 class Readable(Protocol):
@@ -202,7 +165,7 @@ class RangeReader:
 
 def read_range(
     stream: Readable, source: str, start: int, *, hash_messages: bool = True
-) -> Iterator[RawMessage | Skipped]:
+) -> Iterator[RawMessage | Skipped | Note]:
     """Messages of an mbox byte range that starts at a separator (or at 0), with offsets and
     locators relative to the whole file, exactly as a whole-file read gives them."""
     for item in read_mbox(cast(BinaryIO, stream), source, hash_messages=hash_messages):
