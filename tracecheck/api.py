@@ -202,6 +202,8 @@ def _scan(paths: Sequence[str], opts: ScanOptions, progress: ProgressSink | None
     consumer = ConsumerDomains.load_default(extra).with_allowed(
         a.lower() for a in opts.allow_addresses)
     mail_inputs, log_inputs, top_skips = _discovered(paths)
+    if not mail_inputs and not log_inputs:
+        raise nothing_to_scan(paths, top_skips, "holds no mailbox, message or log file it can read")
     if progress is not None:
         progress.set_total(sum(i.size for i in mail_inputs))
     cfg = ScanConfig(
@@ -251,6 +253,10 @@ def _scan(paths: Sequence[str], opts: ScanOptions, progress: ProgressSink | None
     merged = merger.result(org_domains=opts.org_domains)
 
     log_events, log_skips, log_sources = _read_logs(log_inputs, opts)
+    everything_skipped = (*top_skips, *merged.skipped, *log_skips)
+    if not merged.scanned and not log_events and not any(
+            s.kind.incomplete for s in everything_skipped):
+        raise nothing_to_scan(paths, everything_skipped, "held nothing that could be read")
     sources = list(merged.sources)
     for inp, n_events, n_skips in log_sources:
         sources.append(SourceSummary(path=inp.path, type=f"log:{inp.log_format}",
@@ -308,6 +314,20 @@ def read_log_events(
     _, logs, skips = _discovered(paths, logs_only=True)
     events, log_skips, _ = _read_logs(logs, opts)
     return events, skips + log_skips
+
+
+def nothing_to_scan(paths: Sequence[str], skipped: Sequence[Skipped], what: str) -> InputError:
+    """The error of a scan that found nothing it could read: never "no findings". It names
+    the paths, counts what was skipped by kind, and shows the first skip."""
+    where = ", ".join(paths[:3]) + (f" and {len(paths) - 3} more" if len(paths) > 3 else "")
+    message = f"nothing to scan: {where} {what}"
+    if skipped:
+        kinds = Counter(s.kind.value for s in skipped)
+        first = skipped[0]
+        message += (f" ({len(skipped)} skipped: "
+                    + ", ".join(f"{n} {k}" for k, n in sorted(kinds.items()))
+                    + f"; first: {first.locator}: {first.reason})")
+    return InputError(message)
 
 
 def _discovered(paths: Sequence[str], *, logs_only: bool = False

@@ -7,8 +7,11 @@ import json
 import os
 from pathlib import Path
 
+import pytest
+
 from tests.conftest import eml, mbox_of
 from tracecheck import api
+from tracecheck.errors import InputError
 from tracecheck.model import ScanResult
 
 LEAK_BODY = "NHS no 401 023 2137, PCR came back positive."
@@ -30,10 +33,15 @@ def test_thousand_deep_multipart_is_a_listed_limit(tmp_path: Path) -> None:
     for i in reversed(range(1000)):
         parts.append(f"--b{i}--\n".encode())
     (tmp_path / "deep.eml").write_bytes(b"".join(parts))
+    (tmp_path / "plain.eml").write_bytes(eml())  # so the scan read something
     result = scan(tmp_path)
-    assert result.messages_found == 1
+    assert result.messages_found == 2 and result.messages_scanned == 1
     assert "limit" in kinds(result)
     assert any("nest" in s.reason for s in result.skipped)
+    # alone, the deep message leaves nothing read: an error naming why, not "no findings"
+    (tmp_path / "plain.eml").unlink()
+    with pytest.raises(InputError, match="nothing to scan: .* 1 limit; first: .*deep.eml: limit"):
+        scan(tmp_path)
 
 
 def test_nul_bytes_do_not_hide_recipients_or_content(tmp_path: Path) -> None:

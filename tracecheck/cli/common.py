@@ -12,13 +12,25 @@ from typing import TextIO
 import typer
 
 from tracecheck.errors import TracecheckError
-from tracecheck.model import ScanResult
+from tracecheck.model import ScanResult, SkipKind
 
 
 def fail(message: str, code: int = 2) -> typer.Exit:
     """Print a one-line error and return the Exit to raise."""
     typer.echo(f"tracecheck: error: {message}", err=True)
     return typer.Exit(code)
+
+
+def report_unreadable(result: ScanResult, limit: int = 20) -> None:
+    """On stderr: every file that could not be read, or only in part, so that a terminal user
+    sees them whatever the output format (the report lists them too)."""
+    files = [s for s in result.skipped
+             if s.kind in (SkipKind.UNREADABLE, SkipKind.TRUNCATED) and not s.locator.within
+             and s.locator.offset is None and not s.locator.item and s.locator.line is None]
+    for s in files[:limit]:
+        typer.echo(f"tracecheck: {s.kind.value}: {s.locator}: {s.reason}", err=True)
+    if len(files) > limit:
+        typer.echo(f"tracecheck: ... and {len(files) - limit} more files not read", err=True)
 
 
 def report_incomplete(result: ScanResult, limit: int = 20) -> None:

@@ -13,7 +13,14 @@ import typer
 from tracecheck import api
 from tracecheck.cli import options as o
 from tracecheck.cli.app import app
-from tracecheck.cli.common import Progress, fail, output_stream, report_incomplete, use_color
+from tracecheck.cli.common import (
+    Progress,
+    fail,
+    output_stream,
+    report_incomplete,
+    report_unreadable,
+    use_color,
+)
 from tracecheck.errors import TracecheckError
 from tracecheck.model import Severity
 
@@ -76,5 +83,6 @@ def scan(
         api.write_result(result, fmt, out, reveal=reveal,
                          color=to_stdout and use_color(sys.stdout))
     threshold = None if fail_on is FailOn.NEVER else Severity.parse(fail_on.value)
+    report_unreadable(result)
     report_incomplete(result)
     raise typer.Exit(api.exit_code(result, threshold, exit_zero=exit_zero))
