@@ -131,7 +131,7 @@ class NoteKind(enum.StrEnum):
     an HTML alternative that repeats the plain text."""
     SOURCE = "note"
     """What a container reader says about a file or item it read (a password-protected PST
-    read anyway, a damaged property)."""
+    read anyway, a damaged property, the year of a year-less log and what it rests on)."""
     SUPPRESSED = "suppressed"
     """Quoted reply text already counted in another message to the same addresses."""
 
