@@ -40,7 +40,9 @@ from tracecheck.model import (
     LogEvent,
     LogFinding,
     LogSummary,
+    LogYear,
     MessageRef,
+    Note,
     RunOptions,
     ScanResult,
     Severity,
@@ -59,6 +61,7 @@ from tracecheck.sources.files import InputFile, discover
 if TYPE_CHECKING:
     from tracecheck.baseline import Baseline
     from tracecheck.case import CaseStore
+    from tracecheck.logs.join import ExportIndex
 
 
 @dataclass(frozen=True)
@@ -252,32 +255,32 @@ def _scan(paths: Sequence[str], opts: ScanOptions, progress: ProgressSink | None
     top_skips.extend(_changed_during_scan(stats))
     merged = merger.result(org_domains=opts.org_domains)
 
-    log_events, log_skips, log_sources = _read_logs(log_inputs, opts)
-    everything_skipped = (*top_skips, *merged.skipped, *log_skips)
-    if not merged.scanned and not log_events and not any(
+    logs = _read_logs(log_inputs, opts, export=merged.refs)
+    everything_skipped = (*top_skips, *merged.skipped, *logs.skipped)
+    if not merged.scanned and not logs.events and not any(
             s.kind.incomplete for s in everything_skipped):
         raise nothing_to_scan(paths, everything_skipped, "held nothing that could be read")
     sources = list(merged.sources)
-    for inp, n_events, n_skips in log_sources:
+    for inp, n_events, n_skips in logs.sources:
         sources.append(SourceSummary(path=inp.path, type=f"log:{inp.log_format}",
                                      bytes=inp.size, sha256=_file_sha256(inp.path),
                                      messages=n_events, skipped=n_skips))
     log_summary = None
     log_findings: tuple[LogFinding, ...] = ()
-    if log_sources:
-        log_summary, log_findings = _log_analysis(log_events, merged.refs, consumer, packs)
+    if logs.sources:
+        log_summary, log_findings = _log_analysis(logs, consumer, packs)
     return ScanResult(
         tool_version=__version__,
         packs=tuple(p.ref for p in packs),
         sources=tuple(sources),
         messages_found=merged.found,
         messages_scanned=merged.scanned,
-        skipped=tuple(top_skips) + merged.skipped + tuple(log_skips),
+        skipped=tuple(top_skips) + merged.skipped + logs.skipped,
         findings=merged.findings,
         org=merged.org,
         flow_counts=merged.flow_counts,
-        notes=merged.notes,
-        log_events=tuple(log_events),
+        notes=merged.notes + logs.notes,
+        log_events=logs.events,
         log_findings=log_findings,
         log_summary=log_summary,
         refs=merged.refs,
@@ -311,9 +314,9 @@ def read_log_events(
     """Only the log files under `paths`: their events, and skips (malformed lines, files
     that are not logs). Mail containers under `paths` are listed as skipped here."""
     opts = options or ScanOptions()
-    _, logs, skips = _discovered(paths, logs_only=True)
-    events, log_skips, _ = _read_logs(logs, opts)
-    return events, skips + log_skips
+    _, inputs, skips = _discovered(paths, logs_only=True)
+    logs = _read_logs(inputs, opts)
+    return list(logs.events), skips + list(logs.skipped)
 
 
 def nothing_to_scan(paths: Sequence[str], skipped: Sequence[Skipped], what: str) -> InputError:
@@ -366,21 +369,37 @@ def _changed_during_scan(before: dict[str, tuple[int, int]]) -> list[Skipped]:
     return out
 
 
-def _read_logs(
-    inputs: Sequence[InputFile], opts: ScanOptions
-) -> tuple[list[LogEvent], list[Skipped], list[tuple[InputFile, int, int]]]:
-    """Read log files into events, skips and per-file counts, through the logs package's one
-    reading path (`logs.read_log_files`: rotation order, guarded year planning, damage as
-    skips)."""
+@dataclass(frozen=True)
+class _Logs:
+    """The log files of a scan as read (`logs.read_log_files`), with their inputs."""
+
+    events: tuple[LogEvent, ...] = ()
+    skipped: tuple[Skipped, ...] = ()
+    notes: tuple[Note, ...] = ()
+    """Per file with year-less stamps, the year and what it rests on; gaps in rotated sets."""
+    sources: tuple[tuple[InputFile, int, int], ...] = ()
+    """(input, events, skips) per file, in reading order."""
+    years: tuple[LogYear, ...] = ()
+    export: ExportIndex | None = None
+    """The export's messages by Message-ID and queue id, built once for both uses."""
+
+
+def _read_logs(inputs: Sequence[InputFile], opts: ScanOptions,
+               export: Sequence[MessageRef] = ()) -> _Logs:
+    """Read log files into events, skips, notes and per-file counts, through the logs
+    package's one reading path (`logs.read_log_files`: rotation order, the year of year-less
+    stamps from the `export`'s matched messages before the mtime, damage as skips)."""
     if not inputs:
-        return [], [], []
+        return _Logs()
     from tracecheck.logs import read_log_files
+    from tracecheck.logs.join import ExportIndex
 
     by_path = {i.path: i for i in inputs}
+    index = ExportIndex(export)
     read = read_log_files(list(by_path), formats={p: i.log_format for p, i in by_path.items()},
-                          year=opts.log_year, tz=opts.log_tz)
-    counted = [(by_path[c.path], c.events, c.skips) for c in read.files]
-    return list(read.events), list(read.skipped), counted
+                          year=opts.log_year, tz=opts.log_tz, export=index)
+    counted = tuple((by_path[c.path], c.events, c.skips) for c in read.files)
+    return _Logs(read.events, read.skipped, read.notes, counted, read.years, index)
 
 
 def _file_sha256(path: str) -> str:
@@ -397,8 +416,7 @@ def _file_sha256(path: str) -> str:
 
 
 def _log_analysis(
-    events: Sequence[LogEvent],
-    refs: Sequence[MessageRef],
+    logs: _Logs,
     consumer: ConsumerDomains,
     packs: Sequence[Pack],
 ) -> tuple[LogSummary, tuple[LogFinding, ...]]:
@@ -412,9 +430,9 @@ def _log_analysis(
         found, _ = matcher.scan(TextUnit(part="header", where="subject", text=subject))
         return sorted({m.rule for m in found})
 
-    summary = correlate(events, refs, consumer.is_consumer)
-    found = log_findings(events, consumer.is_consumer, subject_hits)
-    return summary, tuple(found)
+    summary = correlate(logs.events, logs.export or (), consumer.is_consumer)
+    found = log_findings(logs.events, consumer.is_consumer, subject_hits)
+    return dataclasses.replace(summary, years=logs.years), tuple(found)
 
 
 # --- options as commands take them ----------------------------------------------------------

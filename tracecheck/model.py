@@ -131,7 +131,7 @@ class NoteKind(enum.StrEnum):
     an HTML alternative that repeats the plain text."""
     SOURCE = "note"
     """What a container reader says about a file or item it read (a password-protected PST
-    read anyway, a damaged property)."""
+    read anyway, a damaged property, the year of a year-less log and what it rests on)."""
     SUPPRESSED = "suppressed"
     """Quoted reply text already counted in another message to the same addresses."""
 
@@ -630,6 +630,90 @@ class NotInExport:
         )
 
 
+class LogYearBasis(enum.StrEnum):
+    """What the year of a log file's year-less syslog stamps rests on (`LogYear.basis`),
+    strongest evidence first. docs/logs.md documents each."""
+
+    GIVEN = "given"
+    """Given with `--log-year`."""
+    MATCHED = "matched-messages"
+    """The dates of the export's messages that the file's events match (Message-ID or queue
+    id)."""
+    ROTATION = "rotation-order"
+    """Chained through its rotated set from a file whose year the matched messages show."""
+    MTIME = "mtime"
+    """The file's modification time: the weakest evidence (a copy gets the date it was made).
+    Dates that rest on it are marked inferred and never set the breach window."""
+    STAMPED = "stamped"
+    """The stamps carry their year: nothing to infer."""
+
+    @property
+    def label(self) -> str:
+        """How the reports say it."""
+        return _YEAR_BASIS_LABELS[self]
+
+    @property
+    def inferred(self) -> bool:
+        """True when the year rests on no evidence but the file's mtime."""
+        return self is LogYearBasis.MTIME
+
+
+_YEAR_BASIS_LABELS = {
+    LogYearBasis.GIVEN: "given with --log-year",
+    LogYearBasis.MATCHED: "matched messages in the export",
+    LogYearBasis.ROTATION: "rotation order",
+    LogYearBasis.MTIME: "INFERRED from the file's modification time",
+    LogYearBasis.STAMPED: "written in the log's stamps",
+}
+_YEAR_BASIS_VALUES = frozenset(b.value for b in LogYearBasis)
+
+
+@dataclass(frozen=True, slots=True)
+class LogYear:
+    """The year of one log file's year-less stamps and what it rests on."""
+
+    path: str
+    log_format: str
+    basis: LogYearBasis
+    first_year: int | None = None
+    """Year of the file's first year-less stamp (None when its stamps carry the year)."""
+    last_year: int | None = None
+    """Year of its last year-less stamp (later than `first_year` across a Dec → Jan turn)."""
+    detail: str = ""
+    """What the basis rests on, e.g. `the dates of 3 messages of the export it matches (3 of
+    3 agree)` or `chained from mail.log.1 (...) through the rotated set`."""
+
+    @property
+    def years(self) -> str:
+        """`2021`, `2020-2021`, or empty when the stamps carry the year."""
+        if self.first_year is None:
+            return ""
+        if self.last_year is None or self.last_year == self.first_year:
+            return str(self.first_year)
+        return f"{self.first_year}-{self.last_year}"
+
+    def as_dict(self) -> dict[str, object]:
+        """The record as written in `logs.years` (keys in contract order)."""
+        return {"path": self.path, "log_format": self.log_format, "basis": self.basis.value,
+                "first_year": self.first_year, "last_year": self.last_year,
+                "detail": self.detail}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> LogYear:
+        """A record from its `as_dict` form (as a case store keeps it)."""
+        first, last = data.get("first_year"), data.get("last_year")
+        basis = str(data.get("basis") or "")
+        return cls(
+            path=str(data.get("path") or ""),
+            log_format=str(data.get("log_format") or ""),
+            # A basis this version does not know is taken as the weakest one.
+            basis=LogYearBasis(basis) if basis in _YEAR_BASIS_VALUES else LogYearBasis.MTIME,
+            first_year=first if isinstance(first, int) else None,
+            last_year=last if isinstance(last, int) else None,
+            detail=str(data.get("detail") or ""),
+        )
+
+
 @dataclass(frozen=True)
 class LogSummary:
     """The join of log events with the mailbox export (`logs.analysis.correlate`)."""
@@ -647,6 +731,13 @@ class LogSummary:
     delivery: dict[str, str]
     """Normalised Message-ID (or locator) of each exported message found in the logs → the
     overall status of its logged copies, sorted by key."""
+    years: tuple[LogYear, ...] = ()
+    """One per log file read, in reading order: the year of its year-less stamps and what it
+    rests on (empty in cases scanned before it was recorded)."""
+
+    def year_of(self, path: str) -> LogYear | None:
+        """The year record of the log file `path`, if one was recorded."""
+        return next((y for y in self.years if y.path == path), None)
 
     @property
     def not_in_export(self) -> int:
@@ -663,6 +754,7 @@ class LogSummary:
             "forwarding_rules": self.forwarding_rules,
             "not_in_export_list": [m.as_dict() for m in self.not_in_export_list],
             "delivery": dict(self.delivery),
+            "years": [y.as_dict() for y in self.years],
         }
 
     @classmethod
@@ -678,6 +770,8 @@ class LogSummary:
                                      for m in data.get("not_in_export_list") or ()
                                      if isinstance(m, dict)),
             delivery={str(k): str(v) for k, v in (data.get("delivery") or {}).items()},
+            years=tuple(LogYear.from_dict(y) for y in data.get("years") or ()
+                        if isinstance(y, dict)),
         )
 
 

@@ -78,7 +78,7 @@ def test_gzip_detected_by_magic_not_name(tmp_path: Path) -> None:
 def test_read_log_files_over_a_folder(tmp_path: Path) -> None:
     from tracecheck.logs import read_log_files, sniff_path
 
-    paths = _copy_set(tmp_path, datetime(2021, 1, 2, 9, 0, tzinfo=UTC))
+    _copy_set(tmp_path, datetime(2021, 1, 2, 9, 0, tzinfo=UTC))
     shutil.copy(FIXTURES / "MSGTRK20210201-1.LOG", tmp_path / "MSGTRK20210201-1.LOG")
     (tmp_path / "notes.txt").write_text("From: a@example.org\nSubject: hi\n\nbody\n")
     all_paths = sorted(str(p) for p in tmp_path.iterdir())
@@ -99,5 +99,13 @@ def test_read_log_files_over_a_folder(tmp_path: Path) -> None:
         ("mail.log.1", "postfix", 1, 0),
         ("mail.log", "postfix", 1, 0),
     ]
-    assert read.notes == ()
-    assert paths  # the set was copied
+    # No export to match: the set's years rest on the newest file's mtime, and each says so.
+    assert [(Path(n.locator.path).name, n.reason.split(",")[0]) for n in read.notes] == [
+        ("mail.log.2.gz", "year of year-less stamps: 2020"),
+        ("mail.log.1", "year of year-less stamps: 2021"),
+        ("mail.log", "year of year-less stamps: 2021"),
+    ]
+    assert all("INFERRED from the file's modification time" in n.reason for n in read.notes)
+    assert [(Path(y.path).name, y.basis.value) for y in read.years] == [
+        ("MSGTRK20210201-1.LOG", "stamped"), ("mail.log.2.gz", "mtime"),
+        ("mail.log.1", "mtime"), ("mail.log", "mtime")]

@@ -2,11 +2,12 @@
 
 Re-exports the one reading path (`reading`: the reader registry, `read_log` for one file and
 `read_log_files` for a set, which is how the scan and `tracecheck logs` read logs), sniffing
-and rotation. One module per format does the parsing, `message` builds the events, `analysis`
-turns events into findings and the correlation with a mailbox export, and `tables` writes the
-`tracecheck logs` tables. Names are imported when first used, so that importing one module
-of the package (the sniffer while discovering files, the table enums for the command line)
-does not load every reader. Never prints.
+and rotation. One module per format does the parsing, `message` builds the events, `join`
+matches events to a mailbox export's messages, `years` dates year-less stamps from those
+matches, `analysis` turns events into findings and the correlation with the export, and
+`tables` writes the `tracecheck logs` tables. Names are imported when first used, so that
+importing one module of the package (the sniffer while discovering files, the table enums for
+the command line) does not load every reader. Never prints.
 """
 
 from __future__ import annotations

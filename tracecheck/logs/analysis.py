@@ -5,7 +5,8 @@ Owns two views of `LogEvent`s, both typed records of `tracecheck.model`: `log_fi
 `LogSubjectMatch` for subjects that match health rules - reported by rule id and a masked form,
 never the subject text) and `correlate` (a `LogSummary`: which consumer-bound messages in the
 logs the export holds, which it does not - "content unknown" - and the delivery status of
-exported messages, joined by normalised Message-ID and by queue id), plus the flow and status
+exported messages, joined by normalised Message-ID and by queue id through `join`, the one
+join), plus the flow and status
 of one event that the tables share. Output order is deterministic. Never reads files, never
 formats output (`tables` does) and never decides what a consumer domain is (the caller's
 `is_consumer` does).
@@ -18,6 +19,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 from tracecheck.logs.base import norm_message_id, status_rank
+from tracecheck.logs.join import ExportIndex
 from tracecheck.model import (
     Flow,
     Locator,
@@ -38,15 +40,6 @@ SubjectHits = Callable[[str], list[str]]
 
 MAX_LOCATORS = 20
 """Locators listed per aggregated finding (the count is always complete)."""
-
-def event_queue_ids(event: LogEvent) -> list[str]:
-    """The event's queue id plus any joined ones (content-filter re-injection, forwarding)."""
-    ids = [event.queue_id] if event.queue_id else []
-    for note in event.notes:
-        if note.startswith("queue-ids: "):
-            ids.extend(q for q in note[len("queue-ids: "):].split() if q not in ids)
-    return ids
-
 
 def consumer_address(is_consumer: IsConsumer, addr: str) -> bool:
     """True for an address (it has an `@`) at a consumer domain."""
@@ -200,9 +193,11 @@ def log_findings(
 
 
 def correlate(
-    events: Iterable[LogEvent], export_refs: Iterable[MessageRef], is_consumer: IsConsumer
+    events: Iterable[LogEvent], export_refs: Iterable[MessageRef] | ExportIndex,
+    is_consumer: IsConsumer,
 ) -> LogSummary:
-    """Join log events to the mailbox export by Message-ID and queue id.
+    """Join log events to the mailbox export by Message-ID and queue id (`join.ExportIndex`;
+    pass one already built to save a second pass over the references).
 
     The summary counts the events, the consumer-bound messages, those the export holds and
     those it does not (listed: their content is unknown), and the audit events that forward
@@ -210,13 +205,7 @@ def correlate(
     its normalised Message-ID (or locator when it has none), the overall status of its logged
     copies (consumer recipients only when it had any).
     """
-    by_mid: dict[str, list[MessageRef]] = defaultdict(list)
-    by_qid: dict[str, list[MessageRef]] = defaultdict(list)
-    for ref in export_refs:
-        if ref.message_id:
-            by_mid[norm_message_id(ref.message_id)].append(ref)
-        for q in ref.queue_ids:
-            by_qid[q].append(ref)
+    index = export_refs if isinstance(export_refs, ExportIndex) else ExportIndex(export_refs)
     n_events = consumer_bound = matched = forwarding = 0
     missing: list[NotInExport] = []
     delivery_statuses: dict[str, list[str]] = defaultdict(list)
@@ -225,11 +214,7 @@ def correlate(
         if ev.kind == "forwarding-rule":
             forwarding += consumer_address(is_consumer, ev.forwarding)
             continue
-        refs: list[MessageRef] = []
-        if ev.message_id:
-            refs.extend(by_mid.get(norm_message_id(ev.message_id), []))
-        for q in event_queue_ids(ev):
-            refs.extend(r for r in by_qid.get(q, []) if r not in refs)
+        refs = index.refs_for(ev)
         status = _message_status(ev, is_consumer)
         for ref in refs:
             key = norm_message_id(ref.message_id) if ref.message_id else ref.locator

@@ -16,18 +16,32 @@ import csv
 import os
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
+from datetime import timezone
+from zoneinfo import ZoneInfo
 
 from tracecheck.logs.audit import GmailAuditReader, O365AuditReader
 from tracecheck.logs.base import DAMAGE, LogReader, LogSource, read_head, zone
 from tracecheck.logs.exchange import ExchangeReader
 from tracecheck.logs.exim import EximReader
 from tracecheck.logs.google import GoogleReader
+from tracecheck.logs.join import ExportIndex
 from tracecheck.logs.m365 import M365Reader
 from tracecheck.logs.postfix import PostfixReader
 from tracecheck.logs.rotation import YearPlan, plan_years, rotation_order
 from tracecheck.logs.sendmail import SendmailReader
 from tracecheck.logs.sniff import sniff_log
-from tracecheck.model import Locator, LogEvent, Note, NoteKind, SkipKind, Skipped
+from tracecheck.logs.years import MatchedYear, chained_detail, describe, disagreement, match_years
+from tracecheck.model import (
+    Locator,
+    LogEvent,
+    LogYear,
+    LogYearBasis,
+    MessageRef,
+    Note,
+    NoteKind,
+    SkipKind,
+    Skipped,
+)
 
 READERS: dict[str, LogReader] = {
     r.name: r
@@ -72,9 +86,13 @@ class LogRead:
     skipped: tuple[Skipped, ...]
     """Paths that are not logs first, then each file's malformed lines and damage."""
     notes: tuple[Note, ...]
-    """Files whose year was chained across a damaged file of their set (inferred)."""
+    """Per file with year-less stamps, its year and what that rests on (`years.describe`);
+    a `--log-year` the export's matched messages contradict; files whose year was chained
+    across a damaged file of their set (inferred)."""
     files: tuple[FileCount, ...]
     """One per log file read, in reading order."""
+    years: tuple[LogYear, ...] = ()
+    """One per log file read, in reading order: what the year of its stamps rests on."""
 
 
 def sniff_path(path: str) -> str | None:
@@ -132,15 +150,19 @@ def read_log_files(
     formats: Mapping[str, str] | None = None,
     year: int | None = None,
     tz: str = "Europe/London",
+    export: Iterable[MessageRef] | ExportIndex | None = None,
 ) -> LogRead:
     """Read a set of log files: the one reading path (the scan and `tracecheck logs` use it).
 
     `formats` gives the format of paths already sniffed (as `discover` does); other paths are
     sniffed, and one that is not a log this package reads is a `Skipped(kind=unsupported)`.
-    Rotated sets are read oldest first; `year` is the first year of the oldest file of each
-    set (else the newest file's mtime anchors the chain, see `plan_years`). A damaged file is
-    read up to the damage and listed; the other files of its set are read whole, and each
-    gets a note that its year was inferred across the gap.
+    Rotated sets are read oldest first. The year of year-less stamps: `year` is the first year
+    of the oldest file of each set; without it, the dates of the `export`'s messages that a
+    file's events match give its year (files read again when that moves them), the other files
+    of its set are chained from it, and only a set with no such match is anchored by its newest
+    file's mtime (`plan_years`). `LogRead.years` and one note per file say which. A damaged
+    file is read up to the damage and listed; the other files of its set are read whole, and
+    each gets a note that its year was inferred across the gap.
     """
     known = dict(formats or {})
     skipped: list[Skipped] = []
@@ -153,32 +175,97 @@ def read_log_files(
         else:
             fmts[p] = fmt
     ordered = rotation_order(list(fmts))
-    plan = plan_years([p for p in ordered if fmts[p] in SYSLOG_FORMATS], year=year, tz=tz)
+    syslog = [p for p in ordered if fmts[p] in SYSLOG_FORMATS]
+    plan = plan_years(syslog, year=year, tz=tz)
     zi = zone(tz)
+    read = {p: _read_file(p, fmts[p], plan.years.get(p, year), zi) for p in ordered}
+    index = export if isinstance(export, ExportIndex) else ExportIndex(export or ())
+    matched: dict[str, MatchedYear] = {}
+    if index:
+        undated = {p: plan.years[p] for p in syslog
+                   if plan.basis.get(p, LogYearBasis.STAMPED) is not LogYearBasis.STAMPED}
+        matched = match_years({p: got.events for p in undated if (got := read[p])},
+                              undated, index)
+    if matched and year is None:
+        provisional = plan
+        plan = plan_years(syslog, tz=tz, matched={p: m.first_year for p, m in matched.items()})
+        for p in syslog:
+            if plan.years.get(p) != provisional.years.get(p):
+                read[p] = _read_file(p, fmts[p], plan.years.get(p), zi)
     events: list[LogEvent] = []
     notes: list[Note] = []
     files: list[FileCount] = []
+    years: list[LogYear] = []
     for p in ordered:
-        reader = READERS.get(fmts[p])
-        if reader is None:
+        got = read[p]
+        if got is None:
             skipped.append(_unknown(p, fmts[p]))
             continue
-        src = LogSource(path=p, tz=zi, year=plan.years.get(p, year))
-        n_events = n_skips = 0
-        for item in _read(src, reader):
-            if isinstance(item, Skipped):
-                skipped.append(item)
-                n_skips += 1
-            else:
-                events.append(item)
-                n_events += 1
-        for damage in src.damage:
-            skipped.append(_with_gap(damage, p, plan))
-            n_skips += 1
-        files.append(FileCount(p, fmts[p], n_events, n_skips))
+        events.extend(got.events)
+        skipped.extend(got.skips)
+        skipped.extend(_with_gap(damage, p, plan) for damage in got.damage)
+        files.append(FileCount(p, fmts[p], len(got.events), len(got.skips) + len(got.damage)))
+        record = _year_record(p, fmts[p], plan, matched, bool(index))
+        if record is not None:
+            years.append(record)
+            if record.basis is not LogYearBasis.STAMPED:
+                notes.append(Note(locator=Locator(path=p), kind=NoteKind.SOURCE,
+                                  reason=describe(record)))
+        if year is not None and p in matched and matched[p].first_year != plan.years.get(p):
+            notes.append(Note(locator=Locator(path=p), kind=NoteKind.SOURCE,
+                              reason=disagreement(matched[p])))
         if p in plan.inferred:
             notes.append(_inferred_note(p, plan.inferred[p]))
-    return LogRead(tuple(events), tuple(skipped), tuple(notes), tuple(files))
+    return LogRead(tuple(events), tuple(skipped), tuple(notes), tuple(files), tuple(years))
+
+
+@dataclass(frozen=True, slots=True)
+class _FileRead:
+    """What the reader of one file gave, before it is put in reading order."""
+
+    events: list[LogEvent]
+    skips: list[Skipped]
+    """Malformed lines."""
+    damage: list[Skipped]
+
+
+def _read_file(path: str, fmt: str, year: int | None, zi: ZoneInfo | timezone
+               ) -> _FileRead | None:
+    """One file read in full by its format's reader (None when no reader has that name)."""
+    reader = READERS.get(fmt)
+    if reader is None:
+        return None
+    src = LogSource(path=path, tz=zi, year=year)
+    events: list[LogEvent] = []
+    skips: list[Skipped] = []
+    for item in _read(src, reader):
+        if isinstance(item, Skipped):
+            skips.append(item)
+        else:
+            events.append(item)
+    return _FileRead(events, skips, list(src.damage))
+
+
+def _year_record(path: str, fmt: str, plan: YearPlan, matched: Mapping[str, MatchedYear],
+                 have_export: bool) -> LogYear | None:
+    """What the year of `path`'s stamps rests on; None for a year-less format's file that
+    could not be opened to plan it (it was not read either)."""
+    if fmt not in SYSLOG_FORMATS:
+        return LogYear(path, fmt, LogYearBasis.STAMPED)
+    basis = plan.basis.get(path)
+    if basis is None:
+        return None
+    if basis is LogYearBasis.STAMPED:
+        return LogYear(path, fmt, basis)
+    detail = ""
+    if basis is LogYearBasis.MATCHED:
+        detail = matched[path].detail
+    elif basis is LogYearBasis.ROTATION:
+        detail = chained_detail(plan.chained_from[path])
+    elif basis is LogYearBasis.MTIME:
+        detail = ("no dated message of the export matches it" if have_export
+                  else "no mailbox export to match it against")
+    return LogYear(path, fmt, basis, plan.years[path], plan.last_years.get(path), detail)
 
 
 def _with_gap(damage: Skipped, path: str, plan: YearPlan) -> Skipped:

@@ -144,6 +144,11 @@ def result_layout(result: ScanResult, *, reveal: bool = False) -> dict[str, Any]
     if result.incomplete:  # only then, so a complete run's document is unchanged
         doc["summary"]["incomplete"] = len(result.incomplete)
     if result.log_summary is not None:
+        for src in doc["coverage"]["sources"]:  # what the year of a log's stamps rests on
+            if src["type"].startswith("log:"):
+                year = result.log_summary.year_of(src["path"])
+                if year is not None:
+                    src["year_basis"] = year.basis.value
         logs = result.log_summary.as_dict()
         logs["event_list"] = [log_event_dict(e, reveal=reveal) for e in result.log_events]
         logs["findings"] = [f.as_dict() for f in result.log_findings]

@@ -103,6 +103,12 @@ def summary_lines(result: ScanResult, reveal: bool = False) -> list[str]:
             f"consumer-bound, {ls.not_in_export} not in the export, "
             f"{ls.forwarding_rules} forwarding rules."
         )
+        guessed = [y for y in ls.years if y.basis.inferred]
+        if guessed:
+            lines.append(
+                f"Logs: the year of {len(guessed)} log file{'s' if len(guessed) != 1 else ''} "
+                "is INFERRED from the file's modification time alone; pass --log-year if "
+                "it is known (see coverage.notes).")
     if result.incomplete:
         lines.append(incomplete_line(result))
     return lines

@@ -4,8 +4,9 @@ Owns the counting rules: which findings count (consumer flows only; false positi
 reserved test-range values left out; confirmed and unreviewed kept apart), copies of one
 message counted once, the data-subject estimate (distinct identifier values plus flagged
 messages that carry health data but no identifier), records (each flagged message and each
-flagged attachment), first/last flagged times from mail and logs, and the log correlation
-figures. Never formats text and never exposes an unmasked value unless asked to reveal.
+flagged attachment), first/last flagged times from mail and logs (log times whose year rests on
+a file's mtime alone kept apart and marked inferred), and the log correlation figures. Never
+formats text and never exposes an unmasked value unless asked to reveal.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from dataclasses import dataclass
 from tracecheck.case import dedup
 from tracecheck.case.review import Status, counted
 from tracecheck.case.snapshot import CaseSnapshot
-from tracecheck.model import Finding, LogEvent, LogSummary, MessageRef
+from tracecheck.model import Finding, LogEvent, LogSummary, LogYear, MessageRef
 from tracecheck.rules.mask import mask_address
 
 IDENTIFIER_CATEGORIES = frozenset(
@@ -102,6 +103,8 @@ class UnknownContent:
     status: str
     ref: str
     """Log locator (`path:line`) or Message-ID, whichever is known."""
+    year_inferred: bool = False
+    """The year of `time` rests on the log file's mtime alone."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -122,6 +125,16 @@ class LogNumbers:
     """First log time of consumer-bound mail the export does not hold."""
     unknown_last: str | None
     unknown: tuple[UnknownContent, ...]
+    inferred_first_flagged: str | None = None
+    """First log time of a flagged message in a log whose year rests on the file's mtime
+    alone: marked inferred, and not in `first_flagged` (nor in the breach window)."""
+    inferred_last_flagged: str | None = None
+    unknown_first_inferred: bool = False
+    """`unknown_first` comes from a log whose year rests on the file's mtime alone."""
+    unknown_last_inferred: bool = False
+    years: tuple[LogYear, ...] = ()
+    """Per log file with year-less stamps, its year and what it rests on (empty for a case
+    scanned before this was recorded)."""
 
 
 @dataclass(frozen=True)
@@ -196,7 +209,8 @@ def _lookup_delivery(delivery: Mapping[str, str], disclosure: dedup.Disclosure) 
 
 
 def _unknown_items(
-    summary: LogSummary, events: Iterable[LogEvent], consumer: set[str], reveal: bool
+    summary: LogSummary, events: Iterable[LogEvent], consumer: set[str], reveal: bool,
+    inferred: frozenset[str],
 ) -> list[UnknownContent]:
     by_key: dict[str, LogEvent] = {}
     for event in events:
@@ -208,6 +222,8 @@ def _unknown_items(
         ref = str(item.locator) or item.message_id
         ev = by_key.get(ref) or by_key.get(_norm_id(ref))
         time, sender, status = item.time, item.sender, item.status
+        # the event's own locator: a stored summary keeps its locators as written
+        path = ev.locator.path if ev is not None else item.locator.path
         rcpts = list(item.consumer_recipients)
         known_consumer = {r.rpartition("@")[2] for r in rcpts}
         if ev is not None:
@@ -231,6 +247,7 @@ def _unknown_items(
                 recipients=shown,
                 status=status or "unknown",
                 ref=ref,
+                year_inferred=path in inferred,
             )
         )
     return sorted(out, key=lambda u: (u.time or "", u.ref))
@@ -416,16 +433,22 @@ def _log_numbers(
     for ev in events:
         if ev.message_id:
             by_id.setdefault(_norm_id(ev.message_id), []).append(ev)
-    flagged_times = sorted(
-        ev.time
+    inferred = frozenset(y.path for y in summary.years if y.basis.inferred)
+    flagged_events = [
+        ev
         for m in flagged
         if m.message_id
         for ev in by_id.get(_norm_id(m.message_id), [])
         if ev.time
-    )
+    ]
+    # A year that rests on a file's mtime alone never sets the breach window: kept apart.
+    flagged_times = sorted(str(ev.time) for ev in flagged_events
+                           if ev.locator.path not in inferred)
+    guessed_times = sorted(str(ev.time) for ev in flagged_events if ev.locator.path in inferred)
     delivery = Counter(m.delivery or "no log record" for m in flagged)
-    unknown = _unknown_items(summary, events, consumer_domains, reveal)
+    unknown = _unknown_items(summary, events, consumer_domains, reveal, inferred)
     unknown_times = sorted(u.time for u in unknown if u.time)
+    guessed_unknown = {u.time for u in unknown if u.time and u.year_inferred}
     return LogNumbers(
         events=summary.events,
         consumer_bound_messages=summary.consumer_bound_messages,
@@ -438,4 +461,9 @@ def _log_numbers(
         unknown_first=unknown_times[0] if unknown_times else None,
         unknown_last=unknown_times[-1] if unknown_times else None,
         unknown=tuple(unknown),
+        inferred_first_flagged=guessed_times[0] if guessed_times else None,
+        inferred_last_flagged=guessed_times[-1] if guessed_times else None,
+        unknown_first_inferred=bool(unknown_times) and unknown_times[0] in guessed_unknown,
+        unknown_last_inferred=bool(unknown_times) and unknown_times[-1] in guessed_unknown,
+        years=tuple(y for y in summary.years if y.first_year is not None),
     )

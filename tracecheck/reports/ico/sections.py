@@ -26,6 +26,23 @@ def _fmt_time(value: str | None) -> str:
     return value if value else "unknown"
 
 
+INFERRED_YEAR = "(year inferred from the log file's modification time)"
+"""The mark on a log time whose year rests on nothing but the file's mtime."""
+
+
+def _log_time(value: str | None, inferred: bool) -> str:
+    return f"{_fmt_time(value)} {INFERRED_YEAR}" if value and inferred else _fmt_time(value)
+
+
+YEARS_METHOD = (
+    "Syslog-style mail-server logs (Postfix, Sendmail, Exim) write no year. The year of each "
+    "such log is taken from the dates of the exported messages its lines match, else from the "
+    "rotation order of its set, and from the file's modification time only as a last resort "
+    "(unless given with --log-year). Dates whose year rests on the modification time alone "
+    "are marked inferred and left out of the breach window (the started and stopped dates)."
+)
+
+
 def about(c: IcoConfig) -> Section:
     """About this report (ICO form Q1, Q2, Q22)."""
     fields = (
@@ -148,23 +165,40 @@ def timeline(n: Numbers) -> Section:
                 f"{_fmt_time(logs.first_flagged)} / {_fmt_time(logs.last_flagged)}",
             )
         )
+        if logs.inferred_first_flagged:
+            fields.append(
+                Field(
+                    "Flagged messages in logs dated by the file's modification time only "
+                    "(not in the breach window)",
+                    f"{_log_time(logs.inferred_first_flagged, True)} / "
+                    f"{_log_time(logs.inferred_last_flagged, True)}",
+                )
+            )
         if logs.unknown_first:
             fields.append(
                 Field(
                     "Consumer-bound mail of unknown content in the logs",
-                    f"{_fmt_time(logs.unknown_first)} to {_fmt_time(logs.unknown_last)}",
+                    f"{_log_time(logs.unknown_first, logs.unknown_first_inferred)} to "
+                    f"{_log_time(logs.unknown_last, logs.unknown_last_inferred)}",
                 )
             )
-    paragraphs = (
+    paragraphs = [
         "Times are UTC. The breach may have started earlier or continued later than the "
         "evidence examined shows; see Coverage.",
-    )
+    ]
+    tables: tuple[Table, ...] = ()
+    if logs is not None and logs.years:
+        paragraphs.append(YEARS_METHOD)
+        tables = (Table(("Log file", "Year", "How the year was decided"), tuple(
+            (y.path, y.years, f"{y.basis.label}: {y.detail}" if y.detail else y.basis.label)
+            for y in logs.years)),)
     return Section(
         "timeline",
         "When the breach happened",
         "ICO form Q8 · Art. 33(5)",
-        paragraphs=paragraphs,
+        paragraphs=tuple(paragraphs),
         fields=tuple(fields),
+        tables=tables,
         data={
             "started": started,
             "stopped": stopped,
@@ -175,6 +209,11 @@ def timeline(n: Numbers) -> Section:
             "unknown_content_first": logs.unknown_first if logs else None,
             "unknown_content_last": logs.unknown_last if logs else None,
             "by_day": [{"day": d, "messages": k} for d, k in n.by_day],
+            "logs_inferred_first": logs.inferred_first_flagged if logs else None,
+            "logs_inferred_last": logs.inferred_last_flagged if logs else None,
+            "unknown_content_first_inferred": logs.unknown_first_inferred if logs else False,
+            "unknown_content_last_inferred": logs.unknown_last_inferred if logs else False,
+            "log_years": [y.as_dict() for y in logs.years] if logs else [],
         },
     )
 
@@ -404,7 +443,8 @@ def unknown_content(n: Numbers) -> Section:
             data={"logs_in_case": False, "count": None, "messages": []},
         )
     rows = [
-        (u.time or "unknown", u.sender, ", ".join(u.recipients), u.status) for u in logs.unknown
+        (_log_time(u.time, u.year_inferred), u.sender, ", ".join(u.recipients), u.status)
+        for u in logs.unknown
     ]
     return Section(
         "unknown_content",
@@ -429,6 +469,7 @@ def unknown_content(n: Numbers) -> Section:
                     "recipients": list(u.recipients),
                     "status": u.status,
                     "ref": u.ref,
+                    "year_inferred": u.year_inferred,
                 }
                 for u in logs.unknown
             ],
