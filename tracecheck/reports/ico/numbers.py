@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from tracecheck.case import dedup
 from tracecheck.case.review import Status, counted
 from tracecheck.case.snapshot import CaseSnapshot
+from tracecheck.findings import counts
 from tracecheck.model import Finding, LogEvent, LogSummary, MessageRef
 from tracecheck.rules.mask import mask_address
 
@@ -246,8 +247,10 @@ def compute(snapshot: CaseSnapshot, reveal: bool = False) -> Numbers:
     findings = list(unique.values())
     consumer_findings = [f for f in findings if f.flow.is_consumer]
     other_flows = len(findings) - len(consumer_findings)
-    test_data = [f for f in consumer_findings if f.test_data]
-    live = [f for f in consumer_findings if not f.test_data]
+    # counted as every output counts them (findings.counts); the rest of the consumer-flow
+    # findings are reserved test data (info)
+    live = [f for f in consumer_findings if counts(f)]
+    test_data = [f for f in consumer_findings if not counts(f)]
     kept = counted(live, decisions)
     statuses = Counter(status for _, status in kept)
     needs_review = sum(
