@@ -528,10 +528,12 @@ def write_log_table(table: LogTable, options: ScanOptions, view: LogView,
 # --- the case: review and the ICO report ----------------------------------------------------
 
 
-def _open_case(case: str | Path) -> CaseStore:
+def _open_case(case: str | Path, *, readonly: bool = False) -> CaseStore:
+    """An existing case; `readonly` for commands that only read it (they never write to it,
+    and work on a case the user cannot write)."""
     from tracecheck.case import CaseStore
 
-    return CaseStore.open(case, create=False)
+    return CaseStore.open(case, create=False, readonly=readonly)
 
 
 def review_list(case: str | Path, *, rule: str | None = None, sender: str | None = None,
@@ -540,7 +542,7 @@ def review_list(case: str | Path, *, rule: str | None = None, sender: str | None
     `reveal`, each with its current decision."""
     from tracecheck.case.review import review_rows
 
-    store = _open_case(case)
+    store = _open_case(case, readonly=True)
     try:
         return review_rows(store.findings(), store.decisions(), rule=rule, sender=sender,
                            status=status, reveal=reveal)
@@ -577,7 +579,7 @@ def review_mark(case: str | Path, decision: str, *, fingerprints: Sequence[str] 
 
 def review_history(case: str | Path, fingerprint: str | None = None) -> list[DecisionRecord]:
     """Every decision recorded in the case, oldest first (optionally for one finding)."""
-    store = _open_case(case)
+    store = _open_case(case, readonly=True)
     try:
         return store.decision_history(fingerprint)
     finally:
@@ -590,7 +592,7 @@ def report(case: str | Path, *, config: str | Path | None = None,
     from tracecheck.reports.ico import load_config, render
 
     settings = load_config(config)
-    store = _open_case(case)
+    store = _open_case(case, readonly=True)
     try:
         snapshot = store.snapshot()
     finally:
