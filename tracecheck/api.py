@@ -24,6 +24,7 @@ from tracecheck import __version__
 from tracecheck.baseline import DEFAULT_BASELINE
 from tracecheck.case.review import Decision, DecisionRecord, ReviewRow
 from tracecheck.case.review import Status as ReviewStatus
+from tracecheck.case.review import StatusFilter as ReviewFilter
 from tracecheck.config import ScanSettings, load_scan_settings
 from tracecheck.domains import ConsumerDomains
 from tracecheck.errors import InputError, UsageError
@@ -537,9 +538,11 @@ def _open_case(case: str | Path, *, readonly: bool = False) -> CaseStore:
 
 
 def review_list(case: str | Path, *, rule: str | None = None, sender: str | None = None,
-                status: ReviewStatus | None = None, reveal: bool = False) -> list[ReviewRow]:
-    """The case's findings as a review listing shows them: filtered, masked unless
-    `reveal`, each with its current decision."""
+                status: ReviewFilter | ReviewStatus | None = None, reveal: bool = False
+                ) -> list[ReviewRow]:
+    """The case's findings as a review listing shows them: filtered (by rule, sender, and a
+    report status or `needs-review`), masked unless `reveal`, each with its current
+    decision."""
     from tracecheck.case.review import review_rows
 
     store = _open_case(case, readonly=True)
@@ -757,6 +760,7 @@ __all__ = [
     "LogView",
     "ProgressSink",
     "ReportFormat",
+    "ReviewFilter",
     "ReviewRow",
     "ReviewStatus",
     "ScanOptions",

@@ -49,8 +49,9 @@ def review(
         "--reason", help="Why (required with mark).")] = None,
     who: Annotated[str | None, typer.Option(
         "--who", help="Reviewer (default: $TRACECHECK_USER or the login name).")] = None,
-    status: Annotated[api.ReviewStatus | None, typer.Option(
-        "--status", help="With list: only findings with this review status.")] = None,
+    status: Annotated[api.ReviewFilter | None, typer.Option(
+        "--status", help="With list: only findings with this review status (unreviewed: no "
+        "decision or needs-review, as reports count them; needs-review: marked so).")] = None,
     fmt: Annotated[ListFormat, typer.Option("--format", "-f", help="List format.")] = (
         ListFormat.TABLE
     ),
