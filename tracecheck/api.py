@@ -503,27 +503,53 @@ def write_result(result: ScanResult, fmt: ReportFormat, out: TextIO, *, reveal: 
 
 @dataclass(frozen=True)
 class LogTable:
-    """The log events `tracecheck logs` read, and what it skipped, by kind."""
+    """The log events `tracecheck logs` read, and what it skipped (each entry, and counts by
+    kind)."""
 
     events: tuple[LogEvent, ...]
     skipped: dict[str, int]
+    skips: tuple[Skipped, ...] = ()
 
 
 def read_log_table(paths: Sequence[str], options: ScanOptions) -> LogTable:
-    """The log files under `paths`, read for `tracecheck logs`."""
-    events, skips = read_log_events(paths, options)
-    return LogTable(tuple(events), dict(sorted(Counter(s.kind.value for s in skips).items())))
+    """The log files under `paths`, read for `tracecheck logs`. No log file under them is an
+    `InputError`: nothing to read is never an empty table."""
+    _, logs, skips = _discovered(paths, logs_only=True)
+    if not logs:
+        raise InputError(f"no mail-server log file under {', '.join(paths)}: nothing to read"
+                         f"{_found_instead(skips)}")
+    events, log_skips, _ = _read_logs(logs, options)
+    skips += log_skips
+    return LogTable(tuple(events), dict(sorted(Counter(s.kind.value for s in skips).items())),
+                    tuple(skips))
+
+
+def _found_instead(skips: Sequence[Skipped]) -> str:
+    return f" ({len(skips)} other file(s) found, none a log)" if skips else ""
 
 
 def write_log_table(table: LogTable, options: ScanOptions, view: LogView,
                     fmt: LogTableFormat, out: TextIO) -> None:
     """One table of the events (one row per recipient, or totals per sender, domain, day or
-    month) to `out`, subjects masked. Consumer domains are the shipped list plus
-    `options.extra_consumer`."""
+    month) to `out`, subjects masked. CSV is the rows only; JSON is one document,
+    `{view, rows, skipped}`, whose `skipped` lists every line and file not read (as the scan's
+    coverage does). Consumer domains are the shipped list plus `options.extra_consumer`."""
+    import io
+    import json
+
     from tracecheck.logs.tables import write_view
+    from tracecheck.reports.records import skipped_dict
 
     consumer = ConsumerDomains.load_default(options.extra_consumer)
-    write_view(table.events, view, fmt, out, consumer.is_consumer)
+    if fmt is not LogTableFormat.JSON:
+        write_view(table.events, view, fmt, out, consumer.is_consumer)
+        return
+    rows = io.StringIO()
+    write_view(table.events, view, fmt, rows, consumer.is_consumer)
+    doc = {"view": view.value, "rows": json.loads(rows.getvalue()),
+           "skipped": [skipped_dict(s) for s in table.skips]}
+    json.dump(doc, out, indent=2, ensure_ascii=False)
+    out.write("\n")
 
 
 # --- the case: review and the ICO report ----------------------------------------------------
