@@ -14,6 +14,7 @@ import dataclasses
 import gc
 import hashlib
 import os
+import re
 from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -88,6 +89,14 @@ class ScanOptions:
     dask: str | None = None
     """A Dask scheduler address, or `local` for a LocalCluster (overrides `workers`)."""
 
+    def __post_init__(self) -> None:
+        # Every way in (flags, config file, library callers) is checked here, once: a value
+        # that is not a domain name would silently match nothing.
+        for name, what in (("org_domains", "organisation domain"),
+                           ("extra_consumer", "consumer domain")):
+            given = getattr(self, name)
+            object.__setattr__(self, name, tuple(domain_name(d, what) for d in given))
+
     @classmethod
     def from_settings(cls, settings: ScanSettings, **overrides: object) -> ScanOptions:
         """Options from a config `[scan]` table; explicit overrides (CLI flags) win when set."""
@@ -108,6 +117,24 @@ class ScanOptions:
                 given[key] = tuple(dict.fromkeys((*getattr(base, key),
                                                   *given[key])))  # type: ignore[misc]
         return dataclasses.replace(base, **given)  # type: ignore[arg-type]
+
+
+_LABEL = re.compile(r"(?!-)[a-z0-9-]{1,63}(?<!-)")
+
+
+def domain_name(text: str, what: str = "domain") -> str:
+    """`text` as a domain name the way addresses are compared (lower case, IDNA/punycode, no
+    trailing dot), or a `UsageError` naming it when it is not one (`not a domain`,
+    `tracecall`, `a@tracecall.co.uk`)."""
+    name = text.strip().rstrip(".").lower()
+    try:
+        name = name.encode("idna").decode("ascii")
+    except UnicodeError:
+        name = ""
+    labels = name.split(".")
+    if len(labels) < 2 or len(name) > 253 or not all(_LABEL.fullmatch(x) for x in labels):
+        raise UsageError(f"{what} {text!r} is not a domain name (give it as example.org)")
+    return name
 
 
 class Checkpoint(Protocol):
@@ -795,6 +822,7 @@ __all__ = [
     "baseline_create",
     "baseline_update",
     "check_paths",
+    "domain_name",
     "executor_for",
     "exit_code",
     "failing",
