@@ -562,10 +562,11 @@ class CaseStore:
         flow_counts: dict[str, int] = json.loads(flow_row[0]) if flow_row else {}
         org = json.loads(flow_row[1]) if flow_row else {}
         sources = self.sources()
-        if sources:
-            found = sum(s.messages for s in sources)
-        else:
-            found = (complete[-1].messages_found or 0) if complete else 0
+        # Mail sources only (a log file's count is of log events); the last run's count also
+        # holds the messages it found but could not read.
+        found = max(sum(s.messages for s in sources if not s.is_log),
+                    (complete[-1].messages_found or 0) if complete else 0)
+        mode = complete[-1].options.get("all_messages") if complete else None
         return CaseSnapshot(
             runs=tuple(runs),
             sources=tuple(sources),
@@ -581,6 +582,7 @@ class CaseStore:
             flow_counts=flow_counts,
             org_domains=tuple(org.get("domains", ())),
             org_inferred=bool(org.get("inferred", False)),
+            all_messages=mode if isinstance(mode, bool) else None,
         )
 
 

@@ -18,7 +18,7 @@ from tracecheck.case import dedup
 from tracecheck.case.review import Status, counted
 from tracecheck.case.snapshot import CaseSnapshot
 from tracecheck.findings import counts
-from tracecheck.model import Finding, LogEvent, LogSummary, MessageRef
+from tracecheck.model import CONSUMER_FLOWS, Finding, Flow, LogEvent, LogSummary, MessageRef
 from tracecheck.rules.mask import mask_address
 
 IDENTIFIER_CATEGORIES = frozenset(
@@ -158,7 +158,12 @@ class Numbers:
     consumer_addresses: tuple[tuple[str, str, int], ...]
     """(address as shown, domain, flagged messages)."""
     senders: tuple[tuple[str, int], ...]
-    """(sender account as shown, flagged messages)."""
+    """(sender account as shown, flagged messages), consumer mailboxes included (masked)."""
+    staff_senders: tuple[tuple[str, int], ...]
+    """The senders that are not consumer mailboxes: (account, flagged messages)."""
+    consumer_sent: int
+    """Flagged messages sent from a consumer mailbox (a member of the public, or staff using
+    a personal account): never counted as staff accounts."""
     by_day: tuple[tuple[str, int], ...]
     flagged: tuple[FlaggedMessage, ...]
     copies: tuple[tuple[str, tuple[str, ...]], ...]
@@ -168,6 +173,14 @@ class Numbers:
     logs: LogNumbers | None
     has_identifiers: bool
     has_health_content: bool
+    log_files: int = 0
+    """Mail-server and audit log files in the case."""
+    log_events_read: int = 0
+    """Log events read from them (not messages: counted apart)."""
+    all_messages: bool | None = None
+    """The scan mode (`CaseSnapshot.all_messages`)."""
+    headers_only: int = 0
+    """In the default mode, messages whose headers only were read (no consumer address)."""
 
 
 def _ranked(counter: Mapping[str, int]) -> tuple[tuple[str, int], ...]:
@@ -283,6 +296,8 @@ def compute(snapshot: CaseSnapshot, reveal: bool = False) -> Numbers:
     dom_msgs: Counter[str] = Counter()
     addr_msgs: Counter[tuple[str, str]] = Counter()
     sender_msgs: Counter[str] = Counter()
+    staff_msgs: Counter[str] = Counter()
+    consumer_sent = 0
     day_msgs: Counter[str] = Counter()
     for key in sorted(per_msg):
         items = per_msg[key]
@@ -322,8 +337,14 @@ def compute(snapshot: CaseSnapshot, reveal: bool = False) -> Numbers:
             addr_msgs[(mask_address(a, reveal), a.rpartition("@")[2])] += 1
         first = min(items, key=lambda fs: (fs[0].date or "", fs[0].fingerprint))[0]
         sender_raw = first.sender.lower()
-        sender = mask_address(sender_raw, reveal) if sender_raw in consumer_addrs else sender_raw
+        from_consumer = (sender_raw in consumer_addrs
+                         or first.flow in (Flow.FROM_CONSUMER, Flow.CONSUMER_TO_CONSUMER))
+        sender = mask_address(sender_raw, reveal) if from_consumer else sender_raw
         sender_msgs[sender] += 1
+        if from_consumer:
+            consumer_sent += 1
+        else:
+            staff_msgs[sender] += 1
         dates = sorted(f.date for f, _ in items if f.date)
         date = dates[0] if dates else disclosure.date
         if date:
@@ -364,6 +385,8 @@ def compute(snapshot: CaseSnapshot, reveal: bool = False) -> Numbers:
     n_confirmed = sum(1 for m in flagged if m.status == "confirmed")
     skipped_kinds = Counter(s.kind.value for s in snapshot.skipped)
     flows = Counter(snapshot.flow_counts)
+    log_sources = [s for s in snapshot.sources if s.is_log]
+    consumer_flows = {f.value for f in CONSUMER_FLOWS}
     return Numbers(
         messages_found=max(snapshot.messages_found, snapshot.messages_scanned),
         messages_scanned=snapshot.messages_scanned,
@@ -396,6 +419,8 @@ def compute(snapshot: CaseSnapshot, reveal: bool = False) -> Numbers:
             (a, d, n) for (a, d), n in sorted(addr_msgs.items(), key=lambda kv: (-kv[1], kv[0]))
         ),
         senders=_ranked(sender_msgs),
+        staff_senders=_ranked(staff_msgs),
+        consumer_sent=consumer_sent,
         by_day=tuple(sorted(day_msgs.items())),
         flagged=tuple(flagged),
         copies=tuple((m.key, m.locators) for m in flagged if len(m.locators) > 1),
@@ -404,6 +429,12 @@ def compute(snapshot: CaseSnapshot, reveal: bool = False) -> Numbers:
         logs=logs,
         has_identifiers=bool(ids_all),
         has_health_content=any(not is_identifier(f) for f, _ in kept),
+        log_files=len(log_sources),
+        log_events_read=sum(s.messages for s in log_sources),
+        all_messages=snapshot.all_messages,
+        # The default mode reads only the headers of a message with no consumer address.
+        headers_only=0 if snapshot.all_messages else sum(
+            k for flow, k in flows.items() if flow not in consumer_flows),
     )
 
 
