@@ -19,6 +19,7 @@ from tracecheck.case.review import Status, counted
 from tracecheck.case.snapshot import CaseSnapshot
 from tracecheck.findings import counts
 from tracecheck.model import CONSUMER_FLOWS, Finding, Flow, LogEvent, LogSummary, MessageRef
+from tracecheck.reports.ico.names import SourceNames
 from tracecheck.rules.mask import mask_address
 
 IDENTIFIER_CATEGORIES = frozenset(
@@ -173,6 +174,8 @@ class Numbers:
     logs: LogNumbers | None
     has_identifiers: bool
     has_health_content: bool
+    names: SourceNames
+    """How the report names files and places (ids and masked names unless revealed)."""
     log_files: int = 0
     """Mail-server and audit log files in the case."""
     log_events_read: int = 0
@@ -210,7 +213,8 @@ def _lookup_delivery(delivery: Mapping[str, str], disclosure: dedup.Disclosure) 
 
 
 def _unknown_items(
-    summary: LogSummary, events: Iterable[LogEvent], consumer: set[str], reveal: bool
+    summary: LogSummary, events: Iterable[LogEvent], consumer: set[str], reveal: bool,
+    names: SourceNames,
 ) -> list[UnknownContent]:
     by_key: dict[str, LogEvent] = {}
     for event in events:
@@ -244,7 +248,7 @@ def _unknown_items(
                 sender=sender_text,
                 recipients=shown,
                 status=status or "unknown",
-                ref=ref,
+                ref=names.place(ref) if str(item.locator) else ref,
             )
         )
     return sorted(out, key=lambda u: (u.time or "", u.ref))
@@ -287,7 +291,8 @@ def compute(snapshot: CaseSnapshot, reveal: bool = False) -> Numbers:
     if snapshot.log_summary is not None:
         delivery_map = snapshot.log_summary.delivery
 
-    flagged: list[FlaggedMessage] = []
+    names = SourceNames(snapshot, reveal)
+    flagged: list[tuple[str, FlaggedMessage]] = []
     ids_all: set[str] = set()
     ids_confirmed: set[str] = set()
     no_id = no_id_confirmed = records = records_confirmed = 0
@@ -352,10 +357,9 @@ def compute(snapshot: CaseSnapshot, reveal: bool = False) -> Numbers:
         delivery = None
         if delivery_map is not None:
             delivery = _lookup_delivery(delivery_map, disclosure) or "no log record"
-        flagged.append(
-            FlaggedMessage(
-                key=key,
-                locators=disclosure.locators,
+        flagged.append((key, FlaggedMessage(
+                key=names.place(key),
+                locators=tuple(names.place(loc) for loc in disclosure.locators),
                 message_id=disclosure.message_ids[0] if disclosure.message_ids else "",
                 date=date,
                 sender=sender,
@@ -371,18 +375,19 @@ def compute(snapshot: CaseSnapshot, reveal: bool = False) -> Numbers:
                 fingerprints=tuple(sorted({f.fingerprint for f, _ in items})),
                 evidence=tuple(sorted({f.evidence for f, _ in items})) if reveal else (),
                 values=tuple(sorted({f.value for f, _ in items})) if reveal else (),
-            )
-        )
-    flagged.sort(key=lambda m: (m.date or "~", m.key))
-    dates_all = [m.date for m in flagged if m.date]
+            )))
+    # ordered by the stored locator, whatever the report shows for it
+    flagged.sort(key=lambda km: (km[1].date or "~", km[0]))
+    shown = [m for _, m in flagged]
+    dates_all = [m.date for m in shown if m.date]
 
     logs = None
     if snapshot.log_summary is not None:
-        logs = _log_numbers(snapshot.log_summary, snapshot, flagged, consumer_domains_all,
-                            reveal)
+        logs = _log_numbers(snapshot.log_summary, snapshot, shown, consumer_domains_all,
+                            reveal, names)
 
     categories = tuple((c, category_label(c), n, cat_findings[c]) for c, n in _ranked(cat_msgs))
-    n_confirmed = sum(1 for m in flagged if m.status == "confirmed")
+    n_confirmed = sum(1 for m in shown if m.status == "confirmed")
     skipped_kinds = Counter(s.kind.value for s in snapshot.skipped)
     flows = Counter(snapshot.flow_counts)
     log_sources = [s for s in snapshot.sources if s.is_log]
@@ -394,9 +399,9 @@ def compute(snapshot: CaseSnapshot, reveal: bool = False) -> Numbers:
             {where[m.locator].key for m in snapshot.messages if m.locator in where}
         ),
         duplicate_copies=sum(d.copies - 1 for d in disclosures),
-        messages_flagged=len(flagged),
+        messages_flagged=len(shown),
         messages_confirmed=n_confirmed,
-        messages_unreviewed=len(flagged) - n_confirmed,
+        messages_unreviewed=len(shown) - n_confirmed,
         findings_confirmed=statuses[Status.CONFIRMED],
         findings_unreviewed=statuses[Status.UNREVIEWED],
         findings_needs_review=needs_review,
@@ -422,13 +427,14 @@ def compute(snapshot: CaseSnapshot, reveal: bool = False) -> Numbers:
         staff_senders=_ranked(staff_msgs),
         consumer_sent=consumer_sent,
         by_day=tuple(sorted(day_msgs.items())),
-        flagged=tuple(flagged),
-        copies=tuple((m.key, m.locators) for m in flagged if len(m.locators) > 1),
+        flagged=tuple(shown),
+        copies=tuple((m.key, m.locators) for m in shown if len(m.locators) > 1),
         flows=_ranked(flows),
         skipped_by_kind=_ranked(skipped_kinds),
         logs=logs,
         has_identifiers=bool(ids_all),
         has_health_content=any(not is_identifier(f) for f, _ in kept),
+        names=names,
         log_files=len(log_sources),
         log_events_read=sum(s.messages for s in log_sources),
         all_messages=snapshot.all_messages,
@@ -444,6 +450,7 @@ def _log_numbers(
     flagged: list[FlaggedMessage],
     consumer_domains: set[str],
     reveal: bool,
+    names: SourceNames,
 ) -> LogNumbers:
     events = list(snapshot.log_events)
     by_id: dict[str, list[LogEvent]] = {}
@@ -458,7 +465,7 @@ def _log_numbers(
         if ev.time
     )
     delivery = Counter(m.delivery or "no log record" for m in flagged)
-    unknown = _unknown_items(summary, events, consumer_domains, reveal)
+    unknown = _unknown_items(summary, events, consumer_domains, reveal, names)
     unknown_times = sorted(u.time for u in unknown if u.time)
     return LogNumbers(
         events=summary.events,

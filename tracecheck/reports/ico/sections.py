@@ -642,9 +642,11 @@ def _mode_text(n: Numbers) -> str:
 
 def coverage(s: CaseSnapshot, n: Numbers) -> Section:
     """What was and was not examined: sources, gaps, copies, runs, finding counts."""
+    names = n.names
     source_rows = tuple(
         (
-            src.path,
+            names.id(src.path),
+            names.name(src.path),
             src.type,
             str(src.size),
             src.sha256[:16],
@@ -655,7 +657,8 @@ def coverage(s: CaseSnapshot, n: Numbers) -> Section:
         for src in s.sources
     )
     kinds = tuple((k, str(c)) for k, c in n.skipped_by_kind)
-    gap_rows = [(str(sk.locator), sk.part or "", sk.kind.value, sk.reason) for sk in s.skipped]
+    gap_rows = [(names.locator(sk.locator), sk.part or "", sk.kind.value, names.text(sk.reason))
+                for sk in s.skipped]
     paragraphs = [
         f"{n.messages_scanned} message(s) scanned of {n.messages_found} found in the mailbox "
         f"exports ({n.unique_messages} distinct after merging {n.duplicate_copies} duplicate "
@@ -687,6 +690,7 @@ def coverage(s: CaseSnapshot, n: Numbers) -> Section:
         Table(
             (
                 "Source",
+                "Name" if not names.reveal else "Path",
                 "Type",
                 "Bytes",
                 "SHA-256 (first 16)",
@@ -730,7 +734,9 @@ def coverage(s: CaseSnapshot, n: Numbers) -> Section:
             "headers_only": n.headers_only,
             "sources": [
                 {
-                    "path": src.path,
+                    "id": names.id(src.path),
+                    "name": names.name(src.path),
+                    "path": src.path if names.reveal else None,
                     "type": src.type,
                     "bytes": src.size,
                     "sha256": src.sha256,
@@ -743,8 +749,8 @@ def coverage(s: CaseSnapshot, n: Numbers) -> Section:
             ],
             "skipped_by_kind": dict(n.skipped_by_kind),
             "skipped": [
-                {"locator": str(sk.locator), "part": sk.part, "kind": sk.kind.value,
-                 "reason": sk.reason}
+                {"locator": names.locator(sk.locator), "part": sk.part, "kind": sk.kind.value,
+                 "reason": names.text(sk.reason)}
                 for sk in s.skipped
             ],
             "notes": len(s.notes),
