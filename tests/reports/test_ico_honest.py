@@ -95,7 +95,7 @@ def test_consumer_senders_are_not_staff(case: Path, no_config: None) -> None:
     assert [s["sender"] for s in staff["senders"]] == ["agent@tracecall.co.uk"]
     assert staff["consumer_senders"] == 1
     md = _report(case)
-    section = md.split("Staff accounts involved", 1)[1].split("\n## ", 1)[0]
+    section = md.split("Staff accounts involved\n", 1)[1].split("\n## ", 1)[0]
     assert "hotmail" not in section and "m***" not in section
     assert "1 flagged message(s) were sent from a consumer mailbox" in section
 
@@ -158,3 +158,10 @@ def test_a_report_built_from_a_scan_has_no_guessed_answers(tmp_path: Path) -> No
     answered = {f.label: f.value for f in fields if not f.missing}
     assert "Cyber incident" not in answered
     assert "Spoken to ICO staff about this breach" not in answered
+
+
+def test_the_summary_counts_staff_and_consumer_senders_apart(case: Path,
+                                                             no_config: None) -> None:
+    md = _report(case)
+    assert "| Staff accounts involved | 1 |" in md
+    assert "| Flagged messages sent from consumer mailboxes | 1 |" in md
