@@ -162,3 +162,33 @@ def test_every_format_maps_to_a_reporter() -> None:
 
     for fmt in ReportFormat:
         assert hasattr(reporter_for(fmt), "write")
+
+
+@pytest.mark.parametrize(("flag", "value"), [
+    ("--org-domain", "not a domain"), ("--org-domain", "tracecall"),
+    ("--org-domain", "-bad-.co.uk"), ("--consumer-domain", "gmail com"),
+    ("--org-domain", "a@tracecall.co.uk"),
+])
+def test_a_domain_flag_that_is_not_a_domain_is_one_line(box: Path, flag: str,
+                                                        value: str) -> None:
+    code, out = run("scan", str(box), flag, value)
+    assert code == 2
+    (line,) = out.strip().splitlines()
+    assert line.startswith("tracecheck: error: ") and "is not a domain name" in line
+    assert repr(value) in line
+
+
+def test_a_domain_in_the_config_is_checked_too(box: Path, tmp_path: Path) -> None:
+    cfg = tmp_path / "tracecheck.toml"
+    cfg.write_text('[scan]\norg_domains = ["tracecall co uk"]\n', encoding="utf-8")
+    code, out = run("scan", str(box), "--config", str(cfg))
+    assert code == 2 and "is not a domain name" in out
+    code, out = run("logs", str(box), "--consumer-domain", "not a domain")
+    assert code == 2 and "is not a domain name" in out
+
+
+def test_domains_in_other_spellings_are_accepted(box: Path) -> None:
+    code, out = run("scan", str(box), "--org-domain", "TraceCall.co.uk.", "--format", "json",
+                    "--consumer-domain", "bücher.example")
+    assert code == 1, out
+    assert json.loads(out)["org_domains"]["domains"] == ["tracecall.co.uk"]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -45,6 +46,22 @@ def test_command_has_help(command: tuple[str, ...]) -> None:
     result = CliRunner().invoke(app, [*command, "--help"])
     assert result.exit_code == 0
     assert "Usage:" in result.output and len(result.output.split()) > 20
+
+
+@pytest.mark.parametrize("command", [(), *_commands()], ids=lambda c: " ".join(c) or "root")
+def test_help_names_values_in_words(command: tuple[str, ...]) -> None:
+    """Options that take a value show what to give (`DOMAIN`, `FILE`, a list of choices);
+    flags show nothing: never a Python type such as `<list[str]>` or `<bool>`."""
+    result = CliRunner().invoke(app, [*command, "--help"], terminal_width=200)
+    assert result.exit_code == 0
+    shown = re.findall(r"<[^<>\n]*>", result.output)
+    assert all("|" in s for s in shown), shown  # only choices, `<a|b|c>`
+    assert "{" not in result.output.splitlines()[0], result.output.splitlines()[0]
+    for line in result.output.splitlines():
+        flag = re.match(r"\s+(?:-\w, )?(--(?:reveal|exit-zero|all-messages|force|help|version))"
+                        r"\b(.*)", line)
+        if flag:
+            assert not flag.group(2).strip().startswith(("<", "[", "BOOL")), line
 
 
 @pytest.mark.parametrize("command", _commands(), ids=" ".join)

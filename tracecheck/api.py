@@ -14,6 +14,7 @@ import dataclasses
 import gc
 import hashlib
 import os
+import re
 from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -24,6 +25,7 @@ from tracecheck import __version__
 from tracecheck.baseline import DEFAULT_BASELINE
 from tracecheck.case.review import Decision, DecisionRecord, ReviewRow
 from tracecheck.case.review import Status as ReviewStatus
+from tracecheck.case.review import StatusFilter as ReviewFilter
 from tracecheck.config import ScanSettings, load_scan_settings
 from tracecheck.domains import ConsumerDomains
 from tracecheck.errors import InputError, UsageError
@@ -90,6 +92,14 @@ class ScanOptions:
     dask: str | None = None
     """A Dask scheduler address, or `local` for a LocalCluster (overrides `workers`)."""
 
+    def __post_init__(self) -> None:
+        # Every way in (flags, config file, library callers) is checked here, once: a value
+        # that is not a domain name would silently match nothing.
+        for name, what in (("org_domains", "organisation domain"),
+                           ("extra_consumer", "consumer domain")):
+            given = getattr(self, name)
+            object.__setattr__(self, name, tuple(domain_name(d, what) for d in given))
+
     @classmethod
     def from_settings(cls, settings: ScanSettings, **overrides: object) -> ScanOptions:
         """Options from a config `[scan]` table; explicit overrides (CLI flags) win when set."""
@@ -110,6 +120,24 @@ class ScanOptions:
                 given[key] = tuple(dict.fromkeys((*getattr(base, key),
                                                   *given[key])))  # type: ignore[misc]
         return dataclasses.replace(base, **given)  # type: ignore[arg-type]
+
+
+_LABEL = re.compile(r"(?!-)[a-z0-9-]{1,63}(?<!-)")
+
+
+def domain_name(text: str, what: str = "domain") -> str:
+    """`text` as a domain name the way addresses are compared (lower case, IDNA/punycode, no
+    trailing dot), or a `UsageError` naming it when it is not one (`not a domain`,
+    `tracecall`, `a@tracecall.co.uk`)."""
+    name = text.strip().rstrip(".").lower()
+    try:
+        name = name.encode("idna").decode("ascii")
+    except UnicodeError:
+        name = ""
+    labels = name.split(".")
+    if len(labels) < 2 or len(name) > 253 or not all(_LABEL.fullmatch(x) for x in labels):
+        raise UsageError(f"{what} {text!r} is not a domain name (give it as example.org)")
+    return name
 
 
 class Checkpoint(Protocol):
@@ -540,45 +568,75 @@ def write_result(result: ScanResult, fmt: ReportFormat, out: TextIO, *, reveal: 
 
 @dataclass(frozen=True)
 class LogTable:
-    """The log events `tracecheck logs` read, and what it skipped, by kind."""
+    """The log events `tracecheck logs` read, and what it skipped (each entry, and counts by
+    kind)."""
 
     events: tuple[LogEvent, ...]
     skipped: dict[str, int]
+    skips: tuple[Skipped, ...] = ()
 
 
 def read_log_table(paths: Sequence[str], options: ScanOptions) -> LogTable:
-    """The log files under `paths`, read for `tracecheck logs`."""
-    events, skips = read_log_events(paths, options)
-    return LogTable(tuple(events), dict(sorted(Counter(s.kind.value for s in skips).items())))
+    """The log files under `paths`, read for `tracecheck logs`. No log file under them is an
+    `InputError`: nothing to read is never an empty table."""
+    _, logs, skips = _discovered(paths, logs_only=True)
+    if not logs:
+        raise InputError(f"no mail-server log file under {', '.join(paths)}: nothing to read"
+                         f"{_found_instead(skips)}")
+    read = _read_logs(logs, options)
+    skips += read.skipped
+    return LogTable(tuple(read.events),
+                    dict(sorted(Counter(s.kind.value for s in skips).items())), tuple(skips))
+
+
+def _found_instead(skips: Sequence[Skipped]) -> str:
+    return f" ({len(skips)} other file(s) found, none a log)" if skips else ""
 
 
 def write_log_table(table: LogTable, options: ScanOptions, view: LogView,
                     fmt: LogTableFormat, out: TextIO) -> None:
     """One table of the events (one row per recipient, or totals per sender, domain, day or
-    month) to `out`, subjects masked. Consumer domains are the shipped list plus
-    `options.extra_consumer`."""
+    month) to `out`, subjects masked. CSV is the rows only; JSON is one document,
+    `{view, rows, skipped}`, whose `skipped` lists every line and file not read (as the scan's
+    coverage does). Consumer domains are the shipped list plus `options.extra_consumer`."""
+    import io
+    import json
+
     from tracecheck.logs.tables import write_view
+    from tracecheck.reports.records import skipped_dict
 
     consumer = ConsumerDomains.load_default(options.extra_consumer)
-    write_view(table.events, view, fmt, out, consumer.is_consumer)
+    if fmt is not LogTableFormat.JSON:
+        write_view(table.events, view, fmt, out, consumer.is_consumer)
+        return
+    rows = io.StringIO()
+    write_view(table.events, view, fmt, rows, consumer.is_consumer)
+    doc = {"view": view.value, "rows": json.loads(rows.getvalue()),
+           "skipped": [skipped_dict(s) for s in table.skips]}
+    json.dump(doc, out, indent=2, ensure_ascii=False)
+    out.write("\n")
 
 
 # --- the case: review and the ICO report ----------------------------------------------------
 
 
-def _open_case(case: str | Path) -> CaseStore:
+def _open_case(case: str | Path, *, readonly: bool = False) -> CaseStore:
+    """An existing case; `readonly` for commands that only read it (they never write to it,
+    and work on a case the user cannot write)."""
     from tracecheck.case import CaseStore
 
-    return CaseStore.open(case, create=False)
+    return CaseStore.open(case, create=False, readonly=readonly)
 
 
 def review_list(case: str | Path, *, rule: str | None = None, sender: str | None = None,
-                status: ReviewStatus | None = None, reveal: bool = False) -> list[ReviewRow]:
-    """The case's findings as a review listing shows them: filtered, masked unless
-    `reveal`, each with its current decision."""
+                status: ReviewFilter | ReviewStatus | None = None, reveal: bool = False
+                ) -> list[ReviewRow]:
+    """The case's findings as a review listing shows them: filtered (by rule, sender, and a
+    report status or `needs-review`), masked unless `reveal`, each with its current
+    decision."""
     from tracecheck.case.review import review_rows
 
-    store = _open_case(case)
+    store = _open_case(case, readonly=True)
     try:
         return review_rows(store.findings(), store.decisions(), rule=rule, sender=sender,
                            status=status, reveal=reveal)
@@ -615,7 +673,7 @@ def review_mark(case: str | Path, decision: str, *, fingerprints: Sequence[str] 
 
 def review_history(case: str | Path, fingerprint: str | None = None) -> list[DecisionRecord]:
     """Every decision recorded in the case, oldest first (optionally for one finding)."""
-    store = _open_case(case)
+    store = _open_case(case, readonly=True)
     try:
         return store.decision_history(fingerprint)
     finally:
@@ -628,7 +686,7 @@ def report(case: str | Path, *, config: str | Path | None = None,
     from tracecheck.reports.ico import load_config, render
 
     settings = load_config(config)
-    store = _open_case(case)
+    store = _open_case(case, readonly=True)
     try:
         snapshot = store.snapshot()
     finally:
@@ -793,6 +851,7 @@ __all__ = [
     "LogView",
     "ProgressSink",
     "ReportFormat",
+    "ReviewFilter",
     "ReviewRow",
     "ReviewStatus",
     "ScanOptions",
@@ -801,6 +860,7 @@ __all__ = [
     "baseline_create",
     "baseline_update",
     "check_paths",
+    "domain_name",
     "executor_for",
     "exit_code",
     "failing",

@@ -18,6 +18,7 @@ from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from tracecheck.findings import counts
 from tracecheck.model import ScanResult
 from tracecheck.rules.validators import mod11_valid
 
@@ -202,7 +203,7 @@ def evaluate(result: ScanResult, labels: list[dict[str, object]]) -> Evaluation:
     for f in result.findings:
         rules[f.message_id].add(f.rule)
         flows[f.message_id].add(f.flow.value)
-        if f.flow.is_consumer and not f.test_data:
+        if counts(f):
             consumer_hit.add(f.message_id)
     for ref in result.refs:
         if ref.message_id not in flows and ref.flow:

@@ -1,9 +1,11 @@
 """Findings: matches joined to their message and flow, with a stable identity.
 
 Owns how detector matches in one message become `Finding`s (one per message, part, rule and
-normalised value; occurrences counted, the highest confidence kept), the fingerprint that
-identifies a finding across reruns, tools and offsets, and which findings make a run fail.
-Never scans and never decides flows (it is given the flow).
+normalised value; occurrences counted, the highest confidence kept; a reserved test-range value
+is `info`), the fingerprint that identifies a finding across reruns, tools and offsets, and the
+one definition of a counted finding and a flagged message (`counts`, `flagged_messages`) that
+the scan summary, the exit code, SARIF, JUnit and the ICO report all use. Never scans and never
+decides flows (it is given the flow).
 """
 
 from __future__ import annotations
@@ -45,7 +47,8 @@ def findings_for(
             consumer_addresses=consumer_addrs,
             rule=rule,
             category=first.category,
-            severity=first.severity,
+            # A reserved test-range value is test data whatever the detector's severity.
+            severity=Severity.INFO if first.test_data else first.severity,
             evidence=first.evidence,
             value=value,
             confidence=max(m.confidence for m in group),
@@ -57,11 +60,24 @@ def findings_for(
         )
 
 
+def counts(f: Finding) -> bool:
+    """The one definition of a counted finding: health data carried to or from a consumer
+    mailbox. Its flow involves a consumer address, and it is neither reserved test data nor
+    `info`. A message with at least one counted finding is a flagged message; nothing else
+    is, in any output or exit code."""
+    return f.flow.is_consumer and not f.test_data and f.severity > Severity.INFO
+
+
+def flagged_messages(findings: Iterable[Finding]) -> set[str]:
+    """Locators of the flagged messages: those with at least one counted finding."""
+    return {f.locator for f in findings if counts(f)}
+
+
 def failing(findings: Iterable[Finding], fail_on: Severity | None) -> Iterator[Finding]:
-    """Findings that fail a run: consumer flows, at or above `fail_on`, not reserved test
-    data. `fail_on=None` means never fail."""
+    """Findings that fail a run: counted findings (`counts`) at or above `fail_on`.
+    `fail_on=None` means never fail."""
     if fail_on is None:
         return
     for f in findings:
-        if f.flow.is_consumer and f.severity >= fail_on and not f.test_data:
+        if counts(f) and f.severity >= fail_on:
             yield f

@@ -59,8 +59,11 @@ CONSUMER_FLOWS = frozenset({Flow.TO_CONSUMER, Flow.FROM_CONSUMER, Flow.CONSUMER_
 
 
 class Severity(enum.IntEnum):
-    """Ordered severities; `--fail-on` compares against these."""
+    """Ordered severities; `--fail-on` compares against these (`low` and up)."""
 
+    INFO = 0
+    """Informational, below low: never counted as health data carried and never the exit code
+    (a finding whose value is reserved test data gets it, `findings.counts`)."""
     LOW = 1
     MEDIUM = 2
     HIGH = 3
@@ -73,11 +76,12 @@ class Severity(enum.IntEnum):
 
     @classmethod
     def parse(cls, text: str) -> Severity:
-        """Parse `low|medium|high|critical` (case-insensitive)."""
+        """Parse `info|low|medium|high|critical` (case-insensitive)."""
         try:
             return cls[text.strip().upper()]
         except KeyError:
-            raise ValueError(f"unknown severity {text!r} (low, medium, high, critical)") from None
+            raise ValueError(
+                f"unknown severity {text!r} (info, low, medium, high, critical)") from None
 
 
 class SkipKind(enum.StrEnum):

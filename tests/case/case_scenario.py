@@ -30,6 +30,7 @@ from tracecheck.model import (
     MessageRef,
     OrgDomains,
     PackRef,
+    RunOptions,
     ScanResult,
     Severity,
     SkipKind,
@@ -218,6 +219,8 @@ def scan_result(*, with_logs: bool = True, findings: tuple[Finding, ...] = FINDI
         log_events=LOG_EVENTS if with_logs else (),
         log_summary=LOG_SUMMARY if with_logs else None,
         refs=refs,
+        # findings on internal flows: the content of every message was read
+        options=RunOptions(all_messages=True),
     )
 
 

@@ -6,7 +6,7 @@ import json
 import stat
 
 import pytest
-from case_scenario import FP_M1_NHS, JANE, NHS1, build_case
+from case_scenario import FP_M1_NHS, FP_M2, JANE, NHS1, build_case
 from typer.testing import CliRunner
 
 from tracecheck.case import CaseStore, Decision
@@ -107,3 +107,23 @@ def test_report_with_a_broken_config_names_the_key(case, tmp_path):
 def test_commands_have_help(command):
     res = run(command, "--help")
     assert res.exit_code == 0 and "--case" in res.output
+
+
+def test_list_by_status_takes_every_decision_name(tmp_path):
+    build_case(tmp_path / "case").close()  # one confirmed, one false positive, one needs-review
+
+    def listed(status: str) -> list[dict[str, object]]:
+        res = run("review", "--case", str(tmp_path / "case"), "list", "--status", status,
+                  "--format", "json")
+        assert res.exit_code == 0, res.output
+        return json.loads(res.output)
+
+    needs = listed("needs-review")
+    assert [(r["fingerprint"], r["decision"], r["status"]) for r in needs] == [
+        (FP_M2, "needs-review", "unreviewed")]
+    unreviewed = listed("unreviewed")  # as reports count them: no decision, or needs-review
+    assert FP_M2 in {r["fingerprint"] for r in unreviewed} and len(unreviewed) > 1
+    assert [r["fingerprint"] for r in listed("confirmed")] == [FP_M1_NHS]
+    assert [r["decision"] for r in listed("false-positive")] == ["false-positive"]
+    bad = run("review", "--case", str(tmp_path / "case"), "list", "--status", "maybe")
+    assert bad.exit_code == 2 and "needs-review" in bad.output

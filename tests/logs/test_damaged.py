@@ -102,10 +102,11 @@ def test_logs_command_over_the_same_set_lists_the_damage(tmp_path: Path) -> None
     logs = damaged_set(tmp_path / "logs")
     run = _cli("logs", str(logs), "--format", "json")
     assert run.returncode == 0, run.stderr
-    rows = json.loads(run.stdout)
-    sources = {r["source"] for r in rows}
+    doc = json.loads(run.stdout)
+    sources = {r["source"] for r in doc["rows"]}
     assert sources == {str(logs / n) for n in ("mail.log", "mail.log.1.gz", "mail.log.2.gz")}
     assert "1 truncated" in run.stderr
+    assert [s["kind"] for s in doc["skipped"]].count("truncated") == 1
 
 
 def test_one_reading_path_counts_per_file_and_says_the_years_were_inferred(

@@ -132,7 +132,8 @@ def golden_result() -> ScanResult:
                  message_id="=HYPERLINK(\"http://x\")", where="subject", part="header",
                  evidence="[943 *** ****] results", severity=Severity.LOW),
         _finding(7, at=f"{MBOX}@4096", flow=Flow.TO_CONSUMER, consumer=("t.t@gmail.com",),
-                 value="9991234560", test_data=True, evidence="…test patient [999 *** ****]…"),
+                 value="9991234560", test_data=True, severity=Severity.INFO,
+                 evidence="…test patient [999 *** ****]…"),
     )
     event = LogEvent(
         log_format="postfix", source=LOG, locator=Locator(LOG, line=12),

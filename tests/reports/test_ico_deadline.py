@@ -43,7 +43,7 @@ def test_within_the_deadline_as_of_the_last_run(snapshot, tmp_path):
     assert (d["status"], d["hours_elapsed"], d["delay_reason"]) == ("within", 25.1, None)
     assert "end of the case's last complete scan run" in d["as_of_source"]
     md = render(snapshot, cfg, "md")
-    assert "within the deadline (46.9 hours left)" in md
+    assert "within the deadline (1 day and 23 hours left)" in md
     assert "Reason for the delay" not in md
 
 
@@ -53,7 +53,7 @@ def test_past_the_deadline_asks_for_the_reason(snapshot, tmp_path):
     assert d["status"] == "late" and d["hours_elapsed"] == 170.1
     assert d["delay_reason"] == ""
     md = render(snapshot, cfg, "md")
-    assert "PAST the deadline by 98.1 hours" in md
+    assert "PAST the deadline by 4 days and 2 hours" in md
     assert "- **Reason for the delay:** [TO COMPLETE: REQUIRED" in md
 
 

@@ -35,7 +35,8 @@ def test_counts_from_an_in_memory_scan_before_review():
 
 def test_counts_after_review_exclude_false_positives_and_split_confirmed(tmp_path):
     store = sc.build_case(tmp_path / "case")
-    n = compute(store.snapshot())
+    snap = store.snapshot()
+    n = compute(snap)
     store.close()
     assert n.messages_flagged == 3
     assert (n.messages_confirmed, n.messages_unreviewed) == (1, 2)
@@ -48,7 +49,12 @@ def test_counts_after_review_exclude_false_positives_and_split_confirmed(tmp_pat
     assert (n.first_seen, n.last_seen) == ("2021-03-01T09:15:00Z", "2021-03-05T16:30:00Z")
     assert n.consumer_domains == (("gmail.com", 2), ("hotmail.co.uk", 1))
     assert [a for a, _, _ in n.consumer_addresses] == ["j***@gmail.com", "b***@hotmail.co.uk"]
-    assert [(m.key, len(m.locators)) for m in n.flagged] == [
+    # sources in path order: c2.eml S1, m1.eml S2, m3.eml S3, m4.eml S4, the mbox S5
+    assert [(m.key.split("-")[0], len(m.locators)) for m in n.flagged] == [
+        ("S2", 2), ("S5", 1), ("S3", 2)]
+    assert n.flagged[1].key == f"S5-{sc.sha('mbox file')[:8]}@2048"
+    revealed = compute(snap, reveal=True)
+    assert [(m.key, len(m.locators)) for m in revealed.flagged] == [
         (f"{sc.EML}m1.eml", 2), (f"{sc.MBOX}@2048", 1), (f"{sc.EML}m3.eml", 2)]
     assert dict(n.skipped_by_kind) == {"encrypted": 1, "image": 1, "truncated": 1}
 

@@ -51,9 +51,16 @@ def test_one_testcase_per_source_with_a_failure_per_finding() -> None:
     assert first.get("type") == "golden-nhs:high"
     assert "consumer addresses: sam.j@gmail.com" in (first.text or "")
     assert f"fingerprint: {'1' * 64}" in (first.text or "")
-    # `failures` counts failed testcases (4 sources, all with findings), as CI viewers expect.
-    assert suite.get("tests") == "7" and suite.get("failures") == "4"
+    # `failures` counts failed testcases, as CI viewers expect: the 2 sources with counted
+    # findings (findings.counts). An internal-flow finding and reserved test data are listed
+    # in their testcase's system-out and never fail it.
+    assert suite.get("tests") == "7" and suite.get("failures") == "2"
     assert suite.get("errors") == "0" and suite.get("skipped") == "3"
+    for name in (EML, "/scan/exports/older.mbox.gz"):
+        assert by_name[name].find("failure") is None
+        assert "not counted: golden-nhs" in (by_name[name].findtext("system-out") or "")
+    assert "test data: yes" in (by_name["/scan/exports/older.mbox.gz"].findtext("system-out")
+                                or "")
 
 
 def test_clean_sources_pass_and_skipped_inputs_are_skipped_testcases() -> None:

@@ -81,7 +81,7 @@ def test_a_subject_masks_the_same_in_the_scan_json_and_the_log_tables(outputs):
     assert [e["subject"] for e in logs["event_list"]] == [masked]
     assert [f["subject_masked"] for f in logs["findings"]
             if f["type"] == "log-subject-match"] == [masked]
-    assert [row["subject_masked"] for row in outputs["logs"]] == [masked]
+    assert [row["subject_masked"] for row in outputs["logs"]["rows"]] == [masked]
 
 
 def test_an_address_masks_the_same_in_scan_report_review_and_table(outputs):

@@ -38,3 +38,33 @@ def test_exit_code_3_is_in_the_exit_code_table() -> None:
     row = next(line for line in text.splitlines() if line.startswith("| 3 |"))
     assert "internal-error" in row and "worker-lost" in row
     assert "never hide exit code 3" in text
+
+
+def test_messages_skipped_counts_messages_only(tmp_path) -> None:
+    """`coverage.messages_skipped` is messages found but not scanned (docs/output.md): never a
+    file that is not mail, nor a log line (issue 14, item 12)."""
+    import json
+
+    from typer.testing import CliRunner
+
+    from tests.conftest import eml, mbox_of
+    from tracecheck.cli import app
+
+    good = eml(to="sam.j@gmail.com", body="Hello")
+    # the second message's headers run into the end of the file: a truncated message
+    (tmp_path / "box.mbox").write_bytes(mbox_of(good) + b"From x@y Mon Jan 11 09:30:00 2021\n"
+                                        b"From: a@b.example\nSubject: cut")
+    (tmp_path / "notes.bin").write_bytes(bytes(range(256)) * 4)
+    (tmp_path / "mail.log").write_text(
+        "Jan 11 09:30:01 mx1 postfix/qmgr[211]: 4F2A1B: from=<a@tracecall.co.uk>, size=9, "
+        "nrcpt=1 (queue active)\nnot a log line at all\n", encoding="utf-8")
+    res = CliRunner().invoke(app, ["scan", str(tmp_path), "--format", "json", "--fail-on",
+                                   "never", "--log-year", "2021"])
+    assert res.exit_code == 0, res.output
+    cov = json.loads(res.stdout)["coverage"]
+    kinds = sorted(s["kind"] for s in cov["skipped"])
+    assert "unsupported" in kinds and "malformed-log-line" in kinds
+    assert cov["messages_skipped"] == cov["messages"] - cov["messages_scanned"]
+    message_gaps = [s for s in cov["skipped"] if s["kind"] in ("truncated", "unreadable", "junk")
+                    and s["part"] is None]
+    assert cov["messages_skipped"] == len(message_gaps)

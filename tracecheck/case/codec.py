@@ -41,8 +41,17 @@ def to_jsonable(obj: object) -> Any:
 
 
 def dumps(obj: object) -> str:
-    """Compact, key-sorted JSON text of a dataclass tree."""
-    return json.dumps(to_jsonable(obj), sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    """Compact, key-sorted JSON text of a dataclass tree. Text that is not valid Unicode (the
+    surrogate escapes of a file name that is not UTF-8) is written as `\\udcXX` escapes,
+    which SQLite can store and `loads` turns back into the exact same text."""
+    value = to_jsonable(obj)
+    text = json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    if not text.isascii():
+        try:
+            text.encode("utf-8")
+        except UnicodeEncodeError:
+            text = json.dumps(value, sort_keys=True, separators=(",", ":"))
+    return text
 
 
 def _hints(cls: type) -> dict[str, Any]:

@@ -54,6 +54,24 @@ class Status(enum.StrEnum):
     FALSE_POSITIVE = "false-positive"
 
 
+class StatusFilter(enum.StrEnum):
+    """What `review list --status` selects: a report status, or the findings marked
+    needs-review (which reports count as unreviewed)."""
+
+    CONFIRMED = "confirmed"
+    UNREVIEWED = "unreviewed"
+    """No decision, or marked needs-review: as reports count them."""
+    NEEDS_REVIEW = "needs-review"
+    """Marked needs-review."""
+    FALSE_POSITIVE = "false-positive"
+
+    def selects(self, status: Status, decision: Decision | None) -> bool:
+        """True when a finding with this report status and decision is listed."""
+        if self is StatusFilter.NEEDS_REVIEW:
+            return decision is Decision.NEEDS_REVIEW
+        return status.value == self.value
+
+
 def status_of(finding: Finding, decisions: Mapping[str, DecisionRecord]) -> Status:
     """The report status of one finding given the case's decisions."""
     record = decisions.get(finding.fingerprint)
@@ -121,10 +139,11 @@ def review_rows(
     *,
     rule: str | None = None,
     sender: str | None = None,
-    status: Status | None = None,
+    status: StatusFilter | Status | None = None,
     reveal: bool = False,
 ) -> list[ReviewRow]:
     """The findings a review listing shows (filtered by rule, sender and status), masked."""
+    wanted = None if status is None else StatusFilter(status.value)
     rows: list[ReviewRow] = []
     for f in findings:
         if rule is not None and f.rule != rule:
@@ -132,9 +151,9 @@ def review_rows(
         if sender is not None and f.sender.lower() != sender.strip().lower():
             continue
         st = status_of(f, decisions)
-        if status is not None and st is not status:
-            continue
         rec = decisions.get(f.fingerprint)
+        if wanted is not None and not wanted.selects(st, rec.decision if rec else None):
+            continue
         consumer = {a.lower() for a in f.consumer_addresses}
         rows.append(ReviewRow(
             fingerprint=f.fingerprint, date=f.date, flow=f.flow.value, rule=f.rule,

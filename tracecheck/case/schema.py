@@ -180,15 +180,20 @@ def current_version(conn: sqlite3.Connection) -> int:
     return int(version or 0)
 
 
-def migrate(conn: sqlite3.Connection, target: int = CURRENT_VERSION) -> int:
-    """Apply every missing migration up to `target`, each in one transaction; return the
-    version reached. The connection must be in autocommit mode (isolation_level=None)."""
-    version = current_version(conn)
+def check_version(version: int) -> None:
+    """Refuse a case written by a newer tracecheck rather than misread it."""
     if version > CURRENT_VERSION:
         raise CaseStoreError(
             f"case schema version {version} is newer than this tracecheck supports "
             f"({CURRENT_VERSION}); upgrade tracecheck"
         )
+
+
+def migrate(conn: sqlite3.Connection, target: int = CURRENT_VERSION) -> int:
+    """Apply every missing migration up to `target`, each in one transaction; return the
+    version reached. The connection must be in autocommit mode (isolation_level=None)."""
+    version = current_version(conn)
+    check_version(version)
     if version == 0:
         conn.execute(
             "CREATE TABLE schema_version (version INTEGER PRIMARY KEY, description TEXT NOT NULL)"

@@ -37,6 +37,12 @@ class SourceRecord:
     skipped: int
 
     @property
+    def is_log(self) -> bool:
+        """True for a mail-server or audit log (type `log:FORMAT`): its `messages` are log
+        events, not messages."""
+        return self.type.startswith("log:")
+
+    @property
     def changed(self) -> bool:
         """True when the file's hash at the end of the run differs from the one at ingest."""
         return self.sha256_end is not None and self.sha256_end != self.sha256
@@ -56,10 +62,14 @@ class CaseSnapshot:
     log_events: tuple[LogEvent, ...]
     log_summary: LogSummary | None
     messages_found: int
+    """Messages found in the mail sources (log events are not messages)."""
     packs: tuple[PackRef, ...] = ()
     flow_counts: dict[str, int] = field(default_factory=dict)
     org_domains: tuple[str, ...] = ()
     org_inferred: bool = False
+    all_messages: bool | None = None
+    """The scan mode of the last complete run: True when every message's content was read,
+    False in the default mode (content of consumer mail only), None when not recorded."""
 
     @property
     def messages_scanned(self) -> int:
@@ -106,4 +116,5 @@ class CaseSnapshot:
             flow_counts=dict(result.flow_counts),
             org_domains=result.org.domains,
             org_inferred=result.org.inferred,
+            all_messages=result.options.all_messages,
         )

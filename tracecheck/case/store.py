@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import os
 import sqlite3
+import urllib.parse
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
@@ -63,19 +64,36 @@ class CaseStore:
     # -- opening -------------------------------------------------------------------------
 
     @classmethod
-    def open(cls, path: str | Path, *, create: bool = True) -> CaseStore:
+    def open(cls, path: str | Path, *, create: bool = True, readonly: bool = False
+             ) -> CaseStore:
         """Open the case at `path` (a directory, or a `.sqlite` file), creating and migrating
-        it as needed. With `create=False` a missing case is an error."""
+        it as needed. With `create=False` a missing case is an error. With `readonly` the case
+        is only read (`report`, `review list`): nothing in it is written, migrated or created,
+        and a case on read-only media or in a folder the user cannot write still opens."""
+        p = Path(path)
+        if p.exists() and not p.is_dir() and p.suffix != ".sqlite":
+            raise CaseStoreError(f"{path} is a file, not a case folder; give a folder for the "
+                                 "case (it is created when missing)")
         db = db_path(path)
+        if db.is_dir():
+            raise CaseStoreError(f"{db} is a directory, not a case database")
+        if readonly:
+            if not db.exists():
+                raise CaseStoreError(f"no case at {path} ({db.name} not found)")
+            return cls(_read_only(db), db)
         if not db.exists():
             if not create:
                 raise CaseStoreError(f"no case at {path} ({db.name} not found)")
-            db.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-            # create the file ourselves so it is never world-readable, even for an instant
-            fd = os.open(db, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
+            try:
+                db.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+                # create the file ourselves so it is never world-readable, even for an instant
+                fd = os.open(db, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
+            except OSError as exc:
+                raise CaseStoreError(f"cannot create the case at {path}: "
+                                     f"{exc.strerror or exc}") from None
             os.close(fd)
-        elif db.is_dir():
-            raise CaseStoreError(f"{db} is a directory, not a case database")
+        elif not (os.access(db, os.W_OK) and os.access(db.parent, os.W_OK)):
+            raise _read_only_error(path)
         try:
             conn = sqlite3.connect(db, isolation_level=None, timeout=10.0)
             conn.execute("PRAGMA journal_mode=WAL")
@@ -83,6 +101,8 @@ class CaseStore:
             conn.execute("PRAGMA foreign_keys=ON")
             schema.migrate(conn)
         except sqlite3.DatabaseError as exc:
+            if "readonly" in str(exc):  # e.g. read-only media, whatever the file modes say
+                raise _read_only_error(path) from None
             raise CaseStoreError(f"{db}: not a usable case database ({exc})") from None
         return cls(conn, db)
 
@@ -159,7 +179,7 @@ class CaseStore:
                 return None
             compat = str(row[0])
         row = self._conn.execute(
-            "SELECT size, mtime_ns, compat, codec, data FROM shards WHERE key=?", (key,)
+            "SELECT size, mtime_ns, compat, codec, data FROM shards WHERE key=?", (_text(key),)
         ).fetchone()
         if row is None:
             return None
@@ -180,7 +200,7 @@ class CaseStore:
                 " VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT(key) DO UPDATE SET"
                 " size=excluded.size, mtime_ns=excluded.mtime_ns, compat=excluded.compat,"
                 " codec=excluded.codec, run_id=excluded.run_id, data=excluded.data",
-                (shard.key, size, mtime_ns, compat, codec.CODEC_VERSION, run_id, data),
+                (_text(shard.key), size, mtime_ns, compat, codec.CODEC_VERSION, run_id, data),
             )
 
     def checkpoint(self, run_id: int) -> RunCheckpoint:
@@ -217,7 +237,7 @@ class CaseStore:
                     " skipped=excluded.skipped, last_run=excluded.last_run,"
                     " sha256_end=excluded.sha256_end",
                     (
-                        s.path,
+                        _text(s.path),
                         s.type,
                         s.bytes,
                         s.sha256,
@@ -238,20 +258,20 @@ class CaseStore:
                     " consumer=excluded.consumer, flow=excluded.flow, source=excluded.source,"
                     " ref=excluded.ref, last_run=excluded.last_run",
                     (
-                        ref.locator,
+                        _text(ref.locator),
                         ref.sha256,
-                        ref.message_id,
+                        _text(ref.message_id),
                         ref.date,
                         int(ref.consumer),
                         flows.get(ref.locator) or ref.flow or None,
-                        source,
+                        None if source is None else _text(source),
                         codec.dumps(ref),
                         run_id,
                         run_id,
                     ),
                 )
             found = {f.fingerprint for f in result.findings}
-            rescanned = {ref.locator for ref in result.refs}
+            rescanned = {_text(ref.locator) for ref in result.refs}
             stale = [
                 fp
                 for fp, loc in conn.execute("SELECT fingerprint, locator FROM findings")
@@ -271,11 +291,11 @@ class CaseStore:
                     (
                         f.fingerprint,
                         f.message_sha256,
-                        f.locator,
+                        _text(f.locator),
                         f.rule,
                         f.category,
                         int(f.severity),
-                        f.sender.lower(),
+                        _text(f.sender.lower()),
                         f.flow.value,
                         f.date,
                         codec.dumps(f),
@@ -292,11 +312,11 @@ class CaseStore:
                     " message_id=excluded.message_id, kind=excluded.kind,"
                     " record=excluded.record, last_run=excluded.last_run",
                     (
-                        str(ev.locator),
+                        _text(str(ev.locator)),
                         ev.log_format,
                         ev.time,
-                        ev.sender,
-                        ev.message_id,
+                        _text(ev.sender),
+                        _text(ev.message_id),
                         ev.kind,
                         codec.dumps(ev),
                         run_id,
@@ -310,7 +330,8 @@ class CaseStore:
                     " VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT(locator, part, reason, note)"
                     " DO UPDATE SET kind=excluded.kind, last_run=excluded.last_run,"
                     " record=excluded.record",
-                    (str(sk.locator), sk.part or "", sk.reason, sk.kind.value, note, run_id,
+                    (_text(str(sk.locator)), _text(sk.part or ""), _text(sk.reason),
+                     sk.kind.value, note, run_id,
                      codec.dumps(sk)),
                 )
             # a manifest written before the packs were resolved gets them from the result
@@ -482,7 +503,7 @@ class CaseStore:
                 params.append(rule)
             if sender is not None:
                 clauses.append("sender = ?")
-                params.append(sender.strip().lower())
+                params.append(_text(sender.strip().lower()))
             rows = self._conn.execute(
                 f"SELECT fingerprint FROM findings WHERE {' AND '.join(clauses)}", params
             )
@@ -541,10 +562,11 @@ class CaseStore:
         flow_counts: dict[str, int] = json.loads(flow_row[0]) if flow_row else {}
         org = json.loads(flow_row[1]) if flow_row else {}
         sources = self.sources()
-        if sources:
-            found = sum(s.messages for s in sources)
-        else:
-            found = (complete[-1].messages_found or 0) if complete else 0
+        # Mail sources only (a log file's count is of log events); the last run's count also
+        # holds the messages it found but could not read.
+        found = max(sum(s.messages for s in sources if not s.is_log),
+                    (complete[-1].messages_found or 0) if complete else 0)
+        mode = complete[-1].options.get("all_messages") if complete else None
         return CaseSnapshot(
             runs=tuple(runs),
             sources=tuple(sources),
@@ -560,7 +582,64 @@ class CaseStore:
             flow_counts=flow_counts,
             org_domains=tuple(org.get("domains", ())),
             org_inferred=bool(org.get("inferred", False)),
+            all_messages=mode if isinstance(mode, bool) else None,
         )
+
+
+def _text(value: str) -> str:
+    """`value` as SQLite can store it in a text column: a name that is not UTF-8 (Python keeps
+    its bytes as surrogate escapes, which SQLite refuses) is kept as `\\xNN` escapes, the way
+    every output shows it; any other text is unchanged. Records (JSON) keep the exact text
+    (`codec.dumps`). Used on every text written or looked up, so both sides agree."""
+    try:
+        value.encode("utf-8")
+        return value
+    except UnicodeEncodeError:
+        pass
+    try:
+        raw = value.encode("utf-8", "surrogateescape")
+    except UnicodeEncodeError:  # a lone surrogate that no byte came from
+        return value.encode("utf-8", "backslashreplace").decode("utf-8")
+    return raw.decode("utf-8", "backslashreplace")
+
+
+def _read_only_error(path: str | Path) -> CaseStoreError:
+    return CaseStoreError(f"the case at {path} is read-only: `scan` and `review mark` write to "
+                          "it (`report` and `review list` only read it)")
+
+
+def _read_only(db: Path) -> sqlite3.Connection:
+    """A connection that can only read `db`. With no `-wal` file beside it, no process has the
+    case open for writing and every committed page is in the file: it is opened `immutable`,
+    so SQLite creates no `-wal`/`-shm` file (it could not in a read-only folder, and must not
+    leave them in a case that is only read). With a `-wal` file (a scan running, or one that
+    was killed), it is opened `mode=ro`, which reads the pending pages through the existing
+    WAL files. A case of an older schema is read through an in-memory migrated copy: opening
+    it to read never migrates it."""
+    uri = "file:" + urllib.parse.quote(str(db.resolve()))
+    wal = db.with_name(db.name + "-wal")
+    mode = "mode=ro" if wal.exists() else "mode=ro&immutable=1"
+    try:
+        conn = sqlite3.connect(f"{uri}?{mode}", uri=True, isolation_level=None, timeout=10.0)
+        conn.execute("PRAGMA query_only=ON")
+        version = schema.current_version(conn)
+    except sqlite3.DatabaseError as exc:
+        hint = (f"; its {wal.name} holds changes that SQLite cannot read without writing "
+                "beside it: copy the case folder somewhere writable and read the copy"
+                if wal.exists() and not os.access(db.parent, os.W_OK) else "")
+        raise CaseStoreError(f"{db}: cannot be read ({exc}){hint}") from None
+    try:
+        schema.check_version(version)
+    except CaseStoreError:
+        conn.close()
+        raise
+    if version < schema.CURRENT_VERSION:
+        copy = sqlite3.connect(":memory:", isolation_level=None)
+        conn.backup(copy)
+        conn.close()
+        schema.migrate(copy)
+        conn = copy
+    return conn
 
 
 class RunCheckpoint:

@@ -14,13 +14,14 @@ import typer
 
 from tracecheck import api
 from tracecheck.cli import options as o
-from tracecheck.cli.app import app
+from tracecheck.cli.app import Command, app
 from tracecheck.cli.common import fail, report_incomplete
 from tracecheck.errors import TracecheckError
 
 DEFAULT_BASELINE = Path(api.DEFAULT_BASELINE)
 
 baseline_app = typer.Typer(
+    rich_markup_mode=None,
     help="Create, update and audit a baseline of accepted findings (fingerprints only, never "
     "values), so `tracecheck scan --baseline FILE` fails only on new findings.",
     no_args_is_help=True,
@@ -28,9 +29,11 @@ baseline_app = typer.Typer(
 app.add_typer(baseline_app, name="baseline")
 
 ReasonOpt = Annotated[str, typer.Option(
-    "--reason", help="Why these findings are accepted (stored with each new entry).")]
+    "--reason", metavar="TEXT",
+    help="Why these findings are accepted (stored with each new entry).")]
 WhoOpt = Annotated[str | None, typer.Option(
-    "--who", help="Who accepts them (default: $TRACECHECK_USER or the login name).")]
+    "--who", metavar="NAME",
+    help="Who accepts them (default: $TRACECHECK_USER or the login name).")]
 
 
 def _done(run: api.BaselineRun, summary: str) -> None:
@@ -42,13 +45,14 @@ def _done(run: api.BaselineRun, summary: str) -> None:
         raise typer.Exit(api.EXIT_INCOMPLETE)
 
 
-@baseline_app.command("create")
+@baseline_app.command("create", cls=Command)
 @o.scan_flags
 def create(
-    paths: Annotated[list[str], typer.Argument(help="Mailbox files/folders to scan.")],
+    paths: Annotated[list[str], typer.Argument(
+        metavar="PATH", help="Mailbox files/folders to scan.")],
     options: api.ScanOptions,
     output: Annotated[Path, typer.Option(
-        "--output", "-o", help="Baseline file to write.")] = DEFAULT_BASELINE,
+        "--output", "-o", metavar="FILE", help="Baseline file to write.")] = DEFAULT_BASELINE,
     reason: ReasonOpt = "",
     who: WhoOpt = None,
     force: Annotated[bool, typer.Option(
@@ -62,14 +66,15 @@ def create(
     _done(run, f"{run.added} findings accepted from {run.result.messages_scanned} messages")
 
 
-@baseline_app.command("update")
+@baseline_app.command("update", cls=Command)
 @o.scan_flags
 def update(
     options: api.ScanOptions,
     paths: Annotated[list[str] | None, typer.Argument(
+        metavar="PATH",
         help="Mailbox files/folders to scan (default: the baseline's generated_from).")] = None,
     baseline_file: Annotated[Path, typer.Option(
-        "--baseline", "--output", "-o", "-b",
+        "--baseline", "--output", "-o", "-b", metavar="FILE",
         help="Baseline file to update.")] = DEFAULT_BASELINE,
     reason: ReasonOpt = "",
     who: WhoOpt = None,
@@ -82,10 +87,10 @@ def update(
     _done(run, f"{run.added} added, {run.removed} removed, {run.kept} kept")
 
 
-@baseline_app.command("audit")
+@baseline_app.command("audit", cls=Command)
 def audit(
     baseline_file: Annotated[Path, typer.Argument(
-        help="Baseline file to list.")] = DEFAULT_BASELINE,
+        metavar="FILE", help="Baseline file to list.")] = DEFAULT_BASELINE,
 ) -> None:
     """List what a baseline accepts, who accepted it, when and why."""
     try:

@@ -13,7 +13,7 @@ from typing import Annotated
 import typer
 
 from tracecheck import api
-from tracecheck.cli.app import app
+from tracecheck.cli.app import Command, app
 from tracecheck.cli.common import fail, output_stream
 from tracecheck.errors import TracecheckError
 
@@ -33,24 +33,30 @@ class ListFormat(StrEnum):
     JSON = "json"
 
 
-@app.command()
+@app.command(cls=Command)
 def review(
-    case: Annotated[Path, typer.Option("--case", help="Case directory.")],
+    case: Annotated[Path, typer.Option("--case", metavar="DIR", help="Case directory.")],
     action: Annotated[ReviewAction, typer.Argument(
-        help="list findings, mark them, or show the decision history.")] = ReviewAction.LIST,
+        metavar="ACTION",
+        help="list, mark or history: list findings, mark them, or show the decision "
+        "history.")] = ReviewAction.LIST,
     decision: Annotated[str | None, typer.Argument(
-        help="With mark: confirmed, false-positive or needs-review.")] = None,
+        metavar="DECISION", help="With mark: confirmed, false-positive or needs-review.")] = None,
     fingerprint: Annotated[list[str] | None, typer.Option(
-        "--fingerprint", help="A finding's fingerprint or a unique prefix (repeatable).")] = None,
-    rule: Annotated[str | None, typer.Option("--rule", help="Every finding of this rule.")] = None,
+        "--fingerprint", metavar="FINGERPRINT",
+        help="A finding's fingerprint or a unique prefix (repeatable).")] = None,
+    rule: Annotated[str | None, typer.Option(
+        "--rule", metavar="RULE", help="Every finding of this rule.")] = None,
     sender: Annotated[str | None, typer.Option(
-        "--sender", help="Every finding sent by this address.")] = None,
+        "--sender", metavar="ADDRESS", help="Every finding sent by this address.")] = None,
     reason: Annotated[str | None, typer.Option(
-        "--reason", help="Why (required with mark).")] = None,
+        "--reason", metavar="TEXT", help="Why (required with mark).")] = None,
     who: Annotated[str | None, typer.Option(
-        "--who", help="Reviewer (default: $TRACECHECK_USER or the login name).")] = None,
-    status: Annotated[api.ReviewStatus | None, typer.Option(
-        "--status", help="With list: only findings with this review status.")] = None,
+        "--who", metavar="NAME",
+        help="Reviewer (default: $TRACECHECK_USER or the login name).")] = None,
+    status: Annotated[api.ReviewFilter | None, typer.Option(
+        "--status", help="With list: only findings with this review status (unreviewed: no "
+        "decision or needs-review, as reports count them; needs-review: marked so).")] = None,
     fmt: Annotated[ListFormat, typer.Option("--format", "-f", help="List format.")] = (
         ListFormat.TABLE
     ),
@@ -96,17 +102,19 @@ def review(
     typer.echo(f"{len(rows)} finding(s)")
 
 
-@app.command()
+@app.command(cls=Command)
 def report(
-    case: Annotated[Path, typer.Option("--case", help="Case directory.")],
+    case: Annotated[Path, typer.Option("--case", metavar="DIR", help="Case directory.")],
     fmt: Annotated[api.IcoFormat, typer.Option("--format", "-f", help="Report format.")] = (
         api.IcoFormat.MD
     ),
     config: Annotated[Path | None, typer.Option(
-        "--config", help="Report settings TOML (default: ./tracecheck.toml, else the "
+        "--config", metavar="FILE",
+        help="Report settings TOML (default: ./tracecheck.toml, else the "
         "tool.tracecheck table of ./pyproject.toml).")] = None,
     output: Annotated[str | None, typer.Option(
-        "--output", "-o", help="Write to FILE (mode 0600) instead of stdout.")] = None,
+        "--output", "-o", metavar="FILE",
+        help="Write to FILE (mode 0600) instead of stdout.")] = None,
     reveal: Annotated[bool, typer.Option(
         "--reveal", help="Include unmasked identifiers, addresses and evidence (never file "
         "this copy with the ICO).")] = False,

@@ -9,20 +9,22 @@ import typer
 
 from tracecheck import api
 from tracecheck.cli import options as o
-from tracecheck.cli.app import app
+from tracecheck.cli.app import Command, app
 from tracecheck.cli.common import fail, output_stream
 from tracecheck.errors import TracecheckError
 
 
-@app.command()
+@app.command(cls=Command)
 def logs(
-    paths: Annotated[list[str], typer.Argument(help="Log files or folders (rotated .gz too).")],
+    paths: Annotated[list[str], typer.Argument(
+        metavar="PATH", help="Log files or folders (rotated .gz too).")],
     view: Annotated[api.LogView, typer.Option("--view", help="The table to print.")
                     ] = api.LogView.EVENTS,
     fmt: Annotated[api.LogTableFormat, typer.Option("--format", "-f", help="Output format.")
                    ] = api.LogTableFormat.CSV,
     output: Annotated[str | None, typer.Option(
-        "--output", "-o", help="Write to FILE (mode 0600) instead of stdout.")] = None,
+        "--output", "-o", metavar="FILE",
+        help="Write to FILE (mode 0600) instead of stdout.")] = None,
     consumer_domain: o.ConsumerDomain = None,
     log_year: o.LogYear = None,
     log_tz: o.LogTz = o.LOG_TZ,

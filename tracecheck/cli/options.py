@@ -20,44 +20,51 @@ from tracecheck.cli.common import fail
 from tracecheck.errors import TracecheckError
 
 Rules = Annotated[list[Path] | None, typer.Option(
-    "--rules", "-r", help="Rule pack YAML (repeatable); default: the shipped packs. A pack "
+    "--rules", "-r", metavar="PACK",
+    help="Rule pack YAML (repeatable); default: the shipped packs. A pack "
     "with `extends: default` adds to the shipped packs.")]
 OrgDomain = Annotated[list[str] | None, typer.Option(
-    "--org-domain", help="An organisation domain (repeatable); default: inferred.")]
+    "--org-domain", metavar="DOMAIN",
+    help="An organisation domain (repeatable); default: inferred.")]
 Config = Annotated[Path | None, typer.Option(
-    "--config", help="Organisation config (default: ./tracecheck.toml, else the "
+    "--config", metavar="FILE", help="Organisation config (default: ./tracecheck.toml, else the "
     "tool.tracecheck table of ./pyproject.toml).")]
 MinConfidence = Annotated[float | None, typer.Option(
-    "--min-confidence", min=0.0, max=1.0,
+    "--min-confidence", min=0.0, max=1.0, metavar="0..1",
     help="Report matches at or above this confidence (default: the packs' threshold).")]
 ConsumerDomain = Annotated[list[str] | None, typer.Option(
-    "--consumer-domain", help="Extra consumer mailbox domain (repeatable).")]
+    "--consumer-domain", metavar="DOMAIN", help="Extra consumer mailbox domain (repeatable).")]
 Disable = Annotated[list[str] | None, typer.Option(
-    "--disable", help="Detector id to switch off (repeatable).")]
+    "--disable", metavar="DETECTOR", help="Detector id to switch off (repeatable).")]
 AllMessages = Annotated[bool, typer.Option(
     "--all-messages", help="Scan the content of every message, not only messages with a "
     "consumer address (auditors looking for health data anywhere).")]
 Workers = Annotated[int | None, typer.Option(
-    "--workers", "-j", min=1, help="Worker processes (default: all cores).")]
+    "--workers", "-j", min=1, metavar="N", help="Worker processes (default: all cores).")]
 Dask = Annotated[str | None, typer.Option(
-    "--dask", help="Run shards on a Dask cluster: a scheduler address, or `local` for a "
+    "--dask", metavar="ADDRESS",
+    help="Run shards on a Dask cluster: a scheduler address, or `local` for a "
     "LocalCluster on this machine.")]
 MaxDepth = Annotated[int | None, typer.Option(
-    "--max-depth", min=1, help="Nesting depth limit for archives in attachments.")]
+    "--max-depth", min=1, metavar="N", help="Nesting depth limit for archives in attachments.")]
 MaxMembers = Annotated[int | None, typer.Option(
-    "--max-members", min=1, help="Archive members opened per attachment.")]
+    "--max-members", min=1, metavar="N", help="Archive members opened per attachment.")]
 MaxExpandedMb = Annotated[int | None, typer.Option(
-    "--max-expanded-mb", min=1, help="Expanded megabytes allowed per attachment.")]
+    "--max-expanded-mb", min=1, metavar="MB", help="Expanded megabytes allowed per attachment.")]
 MaxRatio = Annotated[float | None, typer.Option(
-    "--max-ratio", min=1.0, help="Largest compression ratio accepted (zip bombs).")]
+    "--max-ratio", min=1.0, metavar="RATIO",
+    help="Largest compression ratio accepted (zip bombs).")]
 MaxMessageMb = Annotated[int | None, typer.Option(
-    "--max-message-mb", min=1, help="Messages larger than this are scanned as raw text "
+    "--max-message-mb", min=1, metavar="MB",
+    help="Messages larger than this are scanned as raw text "
     "instead of being MIME-parsed (memory bound); listed in coverage.")]
 RegexTimeout = Annotated[float, typer.Option(
-    "--regex-timeout", min=0.01, help="Seconds a detector may spend on one text part.")]
+    "--regex-timeout", min=0.01, metavar="SECONDS",
+    help="Seconds a detector may spend on one text part.")]
 LogYear = Annotated[int | None, typer.Option(
-    "--log-year", help="Year for year-less syslog time stamps.")]
-LogTz = Annotated[str, typer.Option("--log-tz", help="Time zone of local-time log stamps.")]
+    "--log-year", metavar="YEAR", help="Year for year-less syslog time stamps.")]
+LogTz = Annotated[str, typer.Option("--log-tz", metavar="ZONE",
+help="Time zone of local-time log stamps.")]
 
 REGEX_TIMEOUT = 5.0
 LOG_TZ = "Europe/London"

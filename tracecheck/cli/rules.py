@@ -9,18 +9,19 @@ from typing import Annotated
 import typer
 
 from tracecheck import api
-from tracecheck.cli.app import app
+from tracecheck.cli.app import Command, app
 from tracecheck.cli.common import fail
 from tracecheck.errors import RulePackError
 
-rules_app = typer.Typer(help="List, validate and test rule packs.", no_args_is_help=True)
+rules_app = typer.Typer(help="List, validate and test rule packs.", no_args_is_help=True,
+                        rich_markup_mode=None)
 app.add_typer(rules_app, name="rules")
 
 
-@rules_app.command("list")
+@rules_app.command("list", cls=Command)
 def list_rules(
     packs: Annotated[list[Path] | None, typer.Argument(
-        help="Packs to list (default: the shipped packs).")] = None,
+        metavar="PACK", help="Packs to list (default: the shipped packs).")] = None,
 ) -> None:
     """List detectors: id, category, severity, pack and description."""
     try:
@@ -34,9 +35,10 @@ def list_rules(
                        f"{' '.join(det.description.split())[:70]}")
 
 
-@rules_app.command("validate")
+@rules_app.command("validate", cls=Command)
 def validate(
-    packs: Annotated[list[Path], typer.Argument(help="Pack files to validate.")],
+    packs: Annotated[list[Path], typer.Argument(
+        metavar="PACK", help="Pack files to validate.")],
 ) -> None:
     """Check packs load: schema, patterns, validators and examples. Errors name file:line."""
     bad = 0
@@ -52,9 +54,10 @@ def validate(
         raise typer.Exit(2)
 
 
-@rules_app.command("test")
+@rules_app.command("test", cls=Command)
 def test(
-    packs: Annotated[list[Path], typer.Argument(help="Pack files whose examples to run.")],
+    packs: Annotated[list[Path], typer.Argument(
+        metavar="PACK", help="Pack files whose examples to run.")],
 ) -> None:
     """Run every detector's match / no-match examples and report each result."""
     failed = 0

@@ -12,7 +12,7 @@ import typer
 
 from tracecheck import api
 from tracecheck.cli import options as o
-from tracecheck.cli.app import app
+from tracecheck.cli.app import Command, app
 from tracecheck.cli.common import (
     Progress,
     fail,
@@ -35,15 +35,17 @@ class FailOn(StrEnum):
     NEVER = "never"
 
 
-@app.command()
+@app.command(cls=Command)
 @o.scan_flags
 def scan(
-    paths: Annotated[list[str], typer.Argument(help="Mailbox files/folders and log files.")],
+    paths: Annotated[list[str], typer.Argument(
+        metavar="PATH", help="Mailbox files/folders and log files.")],
     options: api.ScanOptions,
     fmt: Annotated[api.ReportFormat, typer.Option(
         "--format", "-f", help="Output format.")] = api.ReportFormat.TABLE,
     output: Annotated[str | None, typer.Option(
-        "--output", "-o", help="Write the report to FILE (mode 0600) instead of stdout.")] = None,
+        "--output", "-o", metavar="FILE",
+        help="Write the report to FILE (mode 0600) instead of stdout.")] = None,
     reveal: Annotated[bool, typer.Option(
         "--reveal", help="Include unmasked matched values (health data!) in the output.")] = False,
     fail_on: Annotated[FailOn, typer.Option(
@@ -52,10 +54,12 @@ def scan(
     exit_zero: Annotated[bool, typer.Option(
         "--exit-zero", help="Exit 0 even when findings would fail the run.")] = False,
     baseline: Annotated[Path | None, typer.Option(
-        "--baseline", help="Baseline file of accepted findings; only new findings count.")
+        "--baseline", metavar="FILE",
+        help="Baseline file of accepted findings; only new findings count.")
     ] = None,
     case: Annotated[Path | None, typer.Option(
-        "--case", help="Case folder: store sources, messages, findings and the run manifest "
+        "--case", metavar="DIR",
+        help="Case folder: store sources, messages, findings and the run manifest "
         "in its SQLite case store (an interrupted scan resumes).")] = None,
 ) -> None:
     """Scan mailbox exports and mail logs for health data sent to or from consumer domains.

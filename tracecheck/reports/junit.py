@@ -1,10 +1,12 @@
 """`--format junit`: JUnit XML for CI test-report views (GitLab, Jenkins, Azure, CircleCI).
 
 Owns the mapping from a `ScanResult` to one `<testsuite>`: one `<testcase>` per scanned source
-(a file that carries findings fails, with one `<failure>` per finding), then one `<testcase>`
-per coverage gap, marked `<skipped>` with its reason, so a CI view shows what was not scanned;
-a gap that is tracecheck's own failure (internal-error, worker-lost) is an `<error>` instead,
-so CI marks an incomplete run red.
+(a file that carries counted findings fails, with one `<failure>` per counted finding; findings
+that are not counted, `findings.counts`, such as reserved test data or other flows, are listed
+in its `<system-out>` and never fail it), then one `<testcase>` per coverage gap, marked
+`<skipped>` with its reason, so a CI view shows what was not scanned; a gap that is
+tracecheck's own failure (internal-error, worker-lost) is an `<error>` instead, so CI marks an
+incomplete run red.
 Output is deterministic (no timestamps, host names or timings), XML 1.0-safe (characters XML
 cannot carry become U+FFFD) and always masked: JUnit reports are published by CI servers, so
 matched values never appear, even when the caller asks for `reveal`. Never decides exit codes.
@@ -16,6 +18,7 @@ import re
 import xml.etree.ElementTree as ET
 from typing import TextIO
 
+from tracecheck.findings import counts
 from tracecheck.model import Finding, ScanResult, Skipped
 from tracecheck.reports.base import Reporter
 
@@ -79,7 +82,7 @@ def junit_tree(result: ScanResult) -> ET.Element:
     listed += [p for p in by_source if p not in known]
     for path in listed:
         case = ET.Element("testcase", {"classname": SUITE_NAME, "name": _xml_text(path)})
-        found = by_source.get(path, [])
+        found = [f for f in by_source.get(path, []) if counts(f)]
         # `failures` counts failed testcases, as CI viewers expect, not failure elements.
         failures += 1 if found else 0
         for f in found:
@@ -88,6 +91,11 @@ def junit_tree(result: ScanResult) -> ET.Element:
                 "type": f"{f.rule}:{f.severity.label}",
             })
             fail.text = _xml_text(_failure_body(f))
+        others = [f for f in by_source.get(path, []) if not counts(f)]
+        if others:  # reported, never failing: reserved test data, non-consumer flows
+            out = ET.SubElement(case, "system-out")
+            out.text = _xml_text("\n\n".join(
+                f"not counted: {failure_message(f)}\n{_failure_body(f)}" for f in others))
         cases.append(case)
     for s in result.skipped:
         cases.append(_skipped_case(s))

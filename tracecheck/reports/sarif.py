@@ -25,8 +25,8 @@ from typing import Any, TextIO
 from urllib.parse import quote
 
 from tracecheck.errors import RulePackError
+from tracecheck.findings import counts
 from tracecheck.model import (
-    CONSUMER_FLOWS,
     Finding,
     Flow,
     PackRef,
@@ -48,8 +48,9 @@ LEVELS: dict[Severity, str] = {
     Severity.HIGH: "error",
     Severity.MEDIUM: "warning",
     Severity.LOW: "note",
+    Severity.INFO: "note",
 }
-"""SARIF level of a consumer-flow finding by severity; other flows and test data are notes."""
+"""SARIF level of a counted finding by severity; any finding not counted is a note."""
 
 # GitHub code scanning ranks alerts by this number (critical >= 9.0, high >= 7.0, ...).
 SECURITY_SEVERITY: dict[Severity, str] = {
@@ -57,6 +58,7 @@ SECURITY_SEVERITY: dict[Severity, str] = {
     Severity.HIGH: "8.0",
     Severity.MEDIUM: "5.5",
     Severity.LOW: "2.0",
+    Severity.INFO: "0.0",
 }
 
 _ADVICE = (
@@ -72,10 +74,9 @@ _SEVERITY_NAME = {sev: sev.label for sev in Severity}
 
 
 def result_level(f: Finding) -> str:
-    """SARIF level: consumer flows by severity, any other flow (or reserved test data) a note."""
-    if f.test_data or f.flow not in CONSUMER_FLOWS:
-        return "note"
-    return LEVELS[f.severity]
+    """SARIF level: a counted finding (`findings.counts`) by severity; any other (another
+    flow, reserved test data, `info`) a note."""
+    return LEVELS[f.severity] if counts(f) else "note"
 
 
 class SarifReporter(Reporter[ScanResult]):

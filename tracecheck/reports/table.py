@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections import Counter
 from typing import TextIO
 
+from tracecheck.findings import counts
 from tracecheck.model import Finding, ScanResult
 from tracecheck.reports.base import Reporter
 from tracecheck.rules.mask import mask_address
@@ -75,10 +76,18 @@ class TableReporter(Reporter[ScanResult]):
 
 
 def summary_lines(result: ScanResult, reveal: bool = False) -> list[str]:
-    """The closing summary: coverage, org domains, consumer exposure, logs."""
-    consumer_msgs = {f.locator for f in result.findings if f.flow.is_consumer}
-    addrs = sorted({a for f in result.findings if f.flow.is_consumer
-                    for a in f.consumer_addresses})
+    """The closing summary: coverage, org domains, consumer exposure (flagged messages as
+    `findings.counts` defines them), logs."""
+    flagged: set[str] = set()
+    addr_set: set[str] = set()
+    test_data = 0
+    for f in result.findings:  # one pass: packed findings are decoded as they are read
+        if counts(f):
+            flagged.add(f.locator)
+            addr_set.update(f.consumer_addresses)
+        elif f.test_data:
+            test_data += 1
+    addrs = sorted(addr_set)
     shown = list(dict.fromkeys(mask_address(a, reveal=reveal) for a in addrs))
     org = ", ".join(result.org.domains) or "(none)"
     how = "inferred from senders" if result.org.inferred else "given"
@@ -87,10 +96,12 @@ def summary_lines(result: ScanResult, reveal: bool = False) -> list[str]:
         f"{len(result.sources)} sources; {len(result.skipped)} coverage entries "
         f"(files, messages or parts not scanned; see --format json).",
         f"Organisation domains ({how}): {org}",
-        f"{len(result.findings)} findings; {len(consumer_msgs)} messages carried health data "
+        f"{len(result.findings)} findings; {len(flagged)} messages carried health data "
         f"to or from {len(addrs)} consumer addresses"
         + (f": {', '.join(shown[:8])}{', …' if len(shown) > 8 else ''}" if shown else "")
-        + ".",
+        + "."
+        + (f" {test_data} findings are reserved test data (info), not counted."
+           if test_data else ""),
     ]
     base = result.options.baseline
     if base is not None:

@@ -11,7 +11,11 @@ the log tables alike (docs/output.md, "Masking", states the same rules):
   whole, `R****** f** ******** ****` (subjects are not run through the detectors, so any
   number in one may be an identifier or a date of birth);
 - an evidence snippet is a window of context around a match in which every detector hit,
-  every long digit run and every email local part are masked.
+  every long digit run and every email local part are masked;
+- a file name or a place inside a locator (exports are often named after a message's subject)
+  is masked like a subject, keeping what tracecheck itself wrote: extensions (`.eml`), its
+  labels (`attachment:`, `zip:`, `page:`, `body`) and positions (`@512`, `#12`, `:40`),
+  `L**-r*****-f**-J***.eml`.
 Every function that takes `reveal` returns its input unchanged when it is set. Never logs
 anything.
 """
@@ -67,6 +71,38 @@ def mask_subject(subject: str, reveal: bool = False) -> str:
 def _subject_word(m: re.Match[str]) -> str:
     w = m.group()
     return "*" * len(w) if w[0].isdigit() else w[0] + "*" * (len(w) - 1)
+
+
+_LABELS = frozenset({"attachment", "zip", "tar", "page", "tnef", "sheet", "embedded"})
+"""Labels tracecheck writes before a name in a locator (`attachment:NAME`, `zip:MEMBER`)."""
+_PLACES = frozenset({"body", "subject", "header", "media"})
+"""Places tracecheck writes as a whole segment of a locator."""
+_EXTENSION = re.compile(r"[A-Za-z0-9]{1,5}")
+
+
+def mask_place(text: str, reveal: bool = False) -> str:
+    """A file name, or a place in a locator, without its content: each word masked as in a
+    subject, except the extension, tracecheck's own labels and positions (a number after
+    `@`, `#` or `:` that ends a segment)."""
+    if reveal:
+        return text
+
+    def word(m: re.Match[str]) -> str:
+        w, start, end = m.group(), m.start(), m.end()
+        before = text[start - 1] if start else ""
+        after = text[end] if end < len(text) else ""
+        segment_start = before in ("", "/", "#")
+        if w.isdigit() and before in ("@", "#", ":") and after in ("", "#", "/", "@", ":"):
+            return w
+        if w in _LABELS and segment_start and after == ":":
+            return w
+        if w in _PLACES and segment_start and after in ("", "/", "#"):
+            return w
+        if before == "." and after in ("", "/", "#") and _EXTENSION.fullmatch(w):
+            return w
+        return _subject_word(m)
+
+    return _WORD.sub(word, text)
 
 
 def mask_span(text: str, kind: str) -> str:

@@ -64,14 +64,15 @@ class IcoConfig:
     address: str = ""
     reporter: Contact = field(default_factory=Contact)
     dpo: Contact = field(default_factory=Contact)
-    report_type: str = "initial"
+    report_type: str = ""
+    """`initial` or `follow-up`; empty when not given (the report prompts for it)."""
     ico_case_ref: str = ""
     spoken_to_ico: str = ""
     discovered_at: datetime | None = None
     """Aware datetime when the organisation became aware (starts the 72-hour clock)."""
     discovery_method: str = ""
     description: str = ""
-    cyber_incident: str = "no"
+    cyber_incident: str = ""
     delay_reason: str = ""
     reported_at: datetime | None = None
     """When the report is (to be) submitted; the deadline check is made as of this time, or
@@ -220,8 +221,8 @@ def from_mapping(data: Mapping[str, Any], source: str = "") -> IcoConfig:
                 )
             fields[key] = _text(value, f"{source}: {table}.{key}")
         values[table] = Contact(**fields)
-    report_type = str(values.get("report_type", "initial")).lower()
-    if report_type not in ("initial", "follow-up"):
+    report_type = str(values.get("report_type", "")).lower()
+    if report_type not in ("", "initial", "follow-up"):
         raise ConfigError(f"{source}: incident.report_type must be 'initial' or 'follow-up'")
     values["report_type"] = report_type
     for key, allowed in (("likelihood", LIKELIHOODS), ("severity", SEVERITIES)):

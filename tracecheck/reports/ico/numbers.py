@@ -18,7 +18,17 @@ from dataclasses import dataclass
 from tracecheck.case import dedup
 from tracecheck.case.review import Status, counted
 from tracecheck.case.snapshot import CaseSnapshot
-from tracecheck.model import Finding, LogEvent, LogSummary, LogYear, MessageRef
+from tracecheck.findings import counts
+from tracecheck.model import (
+    CONSUMER_FLOWS,
+    Finding,
+    Flow,
+    LogEvent,
+    LogSummary,
+    LogYear,
+    MessageRef,
+)
+from tracecheck.reports.ico.names import SourceNames
 from tracecheck.rules.mask import mask_address
 
 IDENTIFIER_CATEGORIES = frozenset(
@@ -170,7 +180,12 @@ class Numbers:
     consumer_addresses: tuple[tuple[str, str, int], ...]
     """(address as shown, domain, flagged messages)."""
     senders: tuple[tuple[str, int], ...]
-    """(sender account as shown, flagged messages)."""
+    """(sender account as shown, flagged messages), consumer mailboxes included (masked)."""
+    staff_senders: tuple[tuple[str, int], ...]
+    """The senders that are not consumer mailboxes: (account, flagged messages)."""
+    consumer_sent: int
+    """Flagged messages sent from a consumer mailbox (a member of the public, or staff using
+    a personal account): never counted as staff accounts."""
     by_day: tuple[tuple[str, int], ...]
     flagged: tuple[FlaggedMessage, ...]
     copies: tuple[tuple[str, tuple[str, ...]], ...]
@@ -180,6 +195,16 @@ class Numbers:
     logs: LogNumbers | None
     has_identifiers: bool
     has_health_content: bool
+    names: SourceNames
+    """How the report names files and places (ids and masked names unless revealed)."""
+    log_files: int = 0
+    """Mail-server and audit log files in the case."""
+    log_events_read: int = 0
+    """Log events read from them (not messages: counted apart)."""
+    all_messages: bool | None = None
+    """The scan mode (`CaseSnapshot.all_messages`)."""
+    headers_only: int = 0
+    """In the default mode, messages whose headers only were read (no consumer address)."""
 
 
 def _ranked(counter: Mapping[str, int]) -> tuple[tuple[str, int], ...]:
@@ -210,7 +235,7 @@ def _lookup_delivery(delivery: Mapping[str, str], disclosure: dedup.Disclosure) 
 
 def _unknown_items(
     summary: LogSummary, events: Iterable[LogEvent], consumer: set[str], reveal: bool,
-    inferred: frozenset[str],
+    inferred: frozenset[str], names: SourceNames,
 ) -> list[UnknownContent]:
     by_key: dict[str, LogEvent] = {}
     for event in events:
@@ -246,7 +271,7 @@ def _unknown_items(
                 sender=sender_text,
                 recipients=shown,
                 status=status or "unknown",
-                ref=ref,
+                ref=names.place(ref) if str(item.locator) else ref,
                 year_inferred=path in inferred,
             )
         )
@@ -263,8 +288,10 @@ def compute(snapshot: CaseSnapshot, reveal: bool = False) -> Numbers:
     findings = list(unique.values())
     consumer_findings = [f for f in findings if f.flow.is_consumer]
     other_flows = len(findings) - len(consumer_findings)
-    test_data = [f for f in consumer_findings if f.test_data]
-    live = [f for f in consumer_findings if not f.test_data]
+    # counted as every output counts them (findings.counts); the rest of the consumer-flow
+    # findings are reserved test data (info)
+    live = [f for f in consumer_findings if counts(f)]
+    test_data = [f for f in consumer_findings if not counts(f)]
     kept = counted(live, decisions)
     statuses = Counter(status for _, status in kept)
     needs_review = sum(
@@ -288,7 +315,8 @@ def compute(snapshot: CaseSnapshot, reveal: bool = False) -> Numbers:
     if snapshot.log_summary is not None:
         delivery_map = snapshot.log_summary.delivery
 
-    flagged: list[FlaggedMessage] = []
+    names = SourceNames(snapshot, reveal)
+    flagged: list[tuple[str, FlaggedMessage]] = []
     ids_all: set[str] = set()
     ids_confirmed: set[str] = set()
     no_id = no_id_confirmed = records = records_confirmed = 0
@@ -297,6 +325,8 @@ def compute(snapshot: CaseSnapshot, reveal: bool = False) -> Numbers:
     dom_msgs: Counter[str] = Counter()
     addr_msgs: Counter[tuple[str, str]] = Counter()
     sender_msgs: Counter[str] = Counter()
+    staff_msgs: Counter[str] = Counter()
+    consumer_sent = 0
     day_msgs: Counter[str] = Counter()
     for key in sorted(per_msg):
         items = per_msg[key]
@@ -336,8 +366,14 @@ def compute(snapshot: CaseSnapshot, reveal: bool = False) -> Numbers:
             addr_msgs[(mask_address(a, reveal), a.rpartition("@")[2])] += 1
         first = min(items, key=lambda fs: (fs[0].date or "", fs[0].fingerprint))[0]
         sender_raw = first.sender.lower()
-        sender = mask_address(sender_raw, reveal) if sender_raw in consumer_addrs else sender_raw
+        from_consumer = (sender_raw in consumer_addrs
+                         or first.flow in (Flow.FROM_CONSUMER, Flow.CONSUMER_TO_CONSUMER))
+        sender = mask_address(sender_raw, reveal) if from_consumer else sender_raw
         sender_msgs[sender] += 1
+        if from_consumer:
+            consumer_sent += 1
+        else:
+            staff_msgs[sender] += 1
         dates = sorted(f.date for f, _ in items if f.date)
         date = dates[0] if dates else disclosure.date
         if date:
@@ -345,10 +381,9 @@ def compute(snapshot: CaseSnapshot, reveal: bool = False) -> Numbers:
         delivery = None
         if delivery_map is not None:
             delivery = _lookup_delivery(delivery_map, disclosure) or "no log record"
-        flagged.append(
-            FlaggedMessage(
-                key=key,
-                locators=disclosure.locators,
+        flagged.append((key, FlaggedMessage(
+                key=names.place(key),
+                locators=tuple(names.place(loc) for loc in disclosure.locators),
                 message_id=disclosure.message_ids[0] if disclosure.message_ids else "",
                 date=date,
                 sender=sender,
@@ -364,20 +399,23 @@ def compute(snapshot: CaseSnapshot, reveal: bool = False) -> Numbers:
                 fingerprints=tuple(sorted({f.fingerprint for f, _ in items})),
                 evidence=tuple(sorted({f.evidence for f, _ in items})) if reveal else (),
                 values=tuple(sorted({f.value for f, _ in items})) if reveal else (),
-            )
-        )
-    flagged.sort(key=lambda m: (m.date or "~", m.key))
-    dates_all = [m.date for m in flagged if m.date]
+            )))
+    # ordered by the stored locator, whatever the report shows for it
+    flagged.sort(key=lambda km: (km[1].date or "~", km[0]))
+    shown = [m for _, m in flagged]
+    dates_all = [m.date for m in shown if m.date]
 
     logs = None
     if snapshot.log_summary is not None:
-        logs = _log_numbers(snapshot.log_summary, snapshot, flagged, consumer_domains_all,
-                            reveal)
+        logs = _log_numbers(snapshot.log_summary, snapshot, shown, consumer_domains_all,
+                            reveal, names)
 
     categories = tuple((c, category_label(c), n, cat_findings[c]) for c, n in _ranked(cat_msgs))
-    n_confirmed = sum(1 for m in flagged if m.status == "confirmed")
+    n_confirmed = sum(1 for m in shown if m.status == "confirmed")
     skipped_kinds = Counter(s.kind.value for s in snapshot.skipped)
     flows = Counter(snapshot.flow_counts)
+    log_sources = [s for s in snapshot.sources if s.is_log]
+    consumer_flows = {f.value for f in CONSUMER_FLOWS}
     return Numbers(
         messages_found=max(snapshot.messages_found, snapshot.messages_scanned),
         messages_scanned=snapshot.messages_scanned,
@@ -385,9 +423,9 @@ def compute(snapshot: CaseSnapshot, reveal: bool = False) -> Numbers:
             {where[m.locator].key for m in snapshot.messages if m.locator in where}
         ),
         duplicate_copies=sum(d.copies - 1 for d in disclosures),
-        messages_flagged=len(flagged),
+        messages_flagged=len(shown),
         messages_confirmed=n_confirmed,
-        messages_unreviewed=len(flagged) - n_confirmed,
+        messages_unreviewed=len(shown) - n_confirmed,
         findings_confirmed=statuses[Status.CONFIRMED],
         findings_unreviewed=statuses[Status.UNREVIEWED],
         findings_needs_review=needs_review,
@@ -410,14 +448,23 @@ def compute(snapshot: CaseSnapshot, reveal: bool = False) -> Numbers:
             (a, d, n) for (a, d), n in sorted(addr_msgs.items(), key=lambda kv: (-kv[1], kv[0]))
         ),
         senders=_ranked(sender_msgs),
+        staff_senders=_ranked(staff_msgs),
+        consumer_sent=consumer_sent,
         by_day=tuple(sorted(day_msgs.items())),
-        flagged=tuple(flagged),
-        copies=tuple((m.key, m.locators) for m in flagged if len(m.locators) > 1),
+        flagged=tuple(shown),
+        copies=tuple((m.key, m.locators) for m in shown if len(m.locators) > 1),
         flows=_ranked(flows),
         skipped_by_kind=_ranked(skipped_kinds),
         logs=logs,
         has_identifiers=bool(ids_all),
         has_health_content=any(not is_identifier(f) for f, _ in kept),
+        names=names,
+        log_files=len(log_sources),
+        log_events_read=sum(s.messages for s in log_sources),
+        all_messages=snapshot.all_messages,
+        # The default mode reads only the headers of a message with no consumer address.
+        headers_only=0 if snapshot.all_messages else sum(
+            k for flow, k in flows.items() if flow not in consumer_flows),
     )
 
 
@@ -427,6 +474,7 @@ def _log_numbers(
     flagged: list[FlaggedMessage],
     consumer_domains: set[str],
     reveal: bool,
+    names: SourceNames,
 ) -> LogNumbers:
     events = list(snapshot.log_events)
     by_id: dict[str, list[LogEvent]] = {}
@@ -446,7 +494,7 @@ def _log_numbers(
                            if ev.locator.path not in inferred)
     guessed_times = sorted(str(ev.time) for ev in flagged_events if ev.locator.path in inferred)
     delivery = Counter(m.delivery or "no log record" for m in flagged)
-    unknown = _unknown_items(summary, events, consumer_domains, reveal, inferred)
+    unknown = _unknown_items(summary, events, consumer_domains, reveal, inferred, names)
     unknown_times = sorted(u.time for u in unknown if u.time)
     guessed_unknown = {u.time for u in unknown if u.time and u.year_inferred}
     return LogNumbers(

@@ -23,8 +23,10 @@ from tracecheck.reports.ico.document import Section, Table
 from tracecheck.reports.ico.numbers import Numbers, compute
 from tracecheck.reports.ico.risk import Risk, assess
 
-REPORT_SCHEMA_VERSION = 1
-"""Bumped when a key of the JSON report changes meaning or goes away (additions keep it)."""
+REPORT_SCHEMA_VERSION = 2
+"""Bumped when a key of the JSON report changes meaning or goes away (additions keep it).
+2: files are named by id and masked name (`coverage.sources[].path` only with reveal) and
+locators carry the id in place of the path (`tracecheck.reports.ico.names`)."""
 
 
 @dataclass(frozen=True)

@@ -8,11 +8,11 @@ cannot answer. Never computes a count (numbers.py does) and never formats for an
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from tracecheck.case.snapshot import CaseSnapshot
 from tracecheck.reports.ico.config import Contact, IcoConfig
-from tracecheck.reports.ico.deadline import DEADLINE_HOURS, Deadline
+from tracecheck.reports.ico.deadline import Deadline
 from tracecheck.reports.ico.document import Field, Section, Table, limit, or_prompt, prompt
 from tracecheck.reports.ico.numbers import Numbers
 from tracecheck.reports.ico.risk import Risk
@@ -50,9 +50,12 @@ def about(c: IcoConfig) -> Section:
         or_prompt("ICO registration number", c.ico_registration, "data protection fee ref"),
         or_prompt("Sector", c.sector, "sector"),
         or_prompt("Address", c.address, "registered address"),
-        Field("Report type", c.report_type),
-        Field("ICO case reference", c.ico_case_ref or "none (initial report)"),
-        Field("Spoken to ICO staff about this breach", c.spoken_to_ico or "no"),
+        or_prompt("Report type", c.report_type,
+                  "initial or follow-up (incident.report_type)"),
+        _case_ref(c),
+        or_prompt("Spoken to ICO staff about this breach", c.spoken_to_ico,
+                  "whether you have already spoken to ICO staff about this breach, and to "
+                  "whom (incident.spoken_to_ico)"),
     )
     return Section(
         "about_report",
@@ -69,6 +72,14 @@ def about(c: IcoConfig) -> Section:
             "spoken_to_ico": c.spoken_to_ico,
         },
     )
+
+
+def _case_ref(c: IcoConfig) -> Field:
+    """The ICO case reference: none for an initial report, else given or asked for."""
+    if not c.ico_case_ref and c.report_type == "initial":
+        return Field("ICO case reference", "none (initial report)")
+    return or_prompt("ICO case reference", c.ico_case_ref,
+                     "the ICO's case reference, for a follow-up report (incident.ico_case_ref)")
 
 
 def what_happened(n: Numbers, c: IcoConfig) -> Section:
@@ -89,26 +100,23 @@ def what_happened(n: Numbers, c: IcoConfig) -> Section:
             "The scan found no message carrying health data to or from a consumer mailbox "
             "(after excluding findings marked as false positives)."
         )
-    paragraphs = [story]
-    if c.description:
-        paragraphs.append(c.description)
-    else:
-        paragraphs.append(
-            prompt(
-                "how it happened, in the organisation's words (e.g. staff "
-                "were told to send case details to managers' personal email)"
-            )
-        )
+    fields = (
+        or_prompt("How it happened", c.description,
+                  "how it happened, in the organisation's words, e.g. staff were told to "
+                  "send case details to managers' personal email (incident.description)"),
+        or_prompt("Cyber incident", c.cyber_incident,
+                  "yes, no or don't know (incident.cyber_incident)"),
+    )
     return Section(
         "what_happened",
         "What happened",
         "ICO form Q4, Q5 · Art. 33(3)(a)",
-        paragraphs=tuple(paragraphs),
-        fields=(Field("Cyber incident", c.cyber_incident or "no"),),
+        paragraphs=(story,),
+        fields=fields,
         data={
             "summary": story,
             "description": c.description,
-            "cyber_incident": c.cyber_incident or "no",
+            "cyber_incident": c.cyber_incident,
         },
     )
 
@@ -218,6 +226,17 @@ def timeline(n: Numbers) -> Section:
     )
 
 
+def _days_hours(span: timedelta) -> str:
+    """A span as a reader counts it: `2071 days and 1 hour`, `5 hours`, to the nearest hour."""
+    total = round(span.total_seconds() / 3600)
+    if total < 1:
+        return "less than an hour"
+    days, hours = divmod(total, 24)
+    parts = [f"{k} {unit}{'s' if k != 1 else ''}"
+             for k, unit in ((days, "day"), (hours, "hour")) if k]
+    return " and ".join(parts)
+
+
 def deadline_section(dl: Deadline, c: IcoConfig) -> Section:
     """The 72-hour deadline and, when past it, the reason for the delay (Q9)."""
     fields: list[Field] = []
@@ -235,12 +254,12 @@ def deadline_section(dl: Deadline, c: IcoConfig) -> Section:
             fields.append(Field("Checked as of", f"{dl.as_of.isoformat()} ({dl.as_of_source})"))
             if dl.late:
                 status = "late"
-                over = round((dl.hours_elapsed or 0) - DEADLINE_HOURS, 1)
-                fields.append(Field("Status", f"PAST the deadline by {over} hours"))
+                over = _days_hours(dl.as_of - dl.deadline)
+                fields.append(Field("Status", f"PAST the deadline by {over}"))
             else:
                 status = "within"
-                left = round(DEADLINE_HOURS - (dl.hours_elapsed or 0), 1)
-                fields.append(Field("Status", f"within the deadline ({left} hours left)"))
+                left = _days_hours(dl.deadline - dl.as_of)
+                fields.append(Field("Status", f"within the deadline ({left} left)"))
     if status == "late":
         fields.append(
             or_prompt(
@@ -374,12 +393,18 @@ def recipients(n: Numbers, reveal: bool) -> Section:
 
 
 def staff(n: Numbers, c: IcoConfig) -> Section:
-    """Staff accounts involved, training and guidance (Q17)."""
-    rows = [(s, str(k)) for s, k in n.senders]
+    """Staff accounts involved, training and guidance (Q17). A consumer mailbox that sent a
+    flagged message is not a staff account: it is counted apart, never listed here."""
+    rows = [(s, str(k)) for s, k in n.staff_senders]
+    paragraphs = (
+        f"{n.consumer_sent} flagged message(s) were sent from a consumer mailbox (a member of "
+        "the public, or staff using a personal account); those senders are not counted as "
+        "staff accounts (see Consumer mailboxes involved).",) if n.consumer_sent else ()
     return Section(
         "staff",
         "Staff accounts involved",
         "ICO form Q17",
+        paragraphs=paragraphs,
         fields=(
             or_prompt(
                 "Data protection training in the last two years",
@@ -392,9 +417,10 @@ def staff(n: Numbers, c: IcoConfig) -> Section:
                 "instructions given to staff (incident.staff_guidance)",
             ),
         ),
-        tables=(limit(rows, ("Sending account", "Flagged messages")),),
+        tables=(limit(rows, ("Staff account", "Flagged messages sent")),),
         data={
-            "senders": [{"sender": s, "messages": k} for s, k in n.senders],
+            "senders": [{"sender": s, "messages": k} for s, k in n.staff_senders],
+            "consumer_senders": n.consumer_sent,
             "staff_trained": c.staff_trained,
             "staff_guidance": c.staff_guidance,
         },
@@ -571,7 +597,7 @@ def measures(c: IcoConfig, n: Numbers) -> Section:
             "containment": list(c.containment),
             "mitigation": list(c.mitigation),
             "preventive": list(c.preventive),
-            "senders_to_contact": len(n.senders),
+            "senders_to_contact": len(n.staff_senders),
         },
     )
 
@@ -640,11 +666,28 @@ def contacts(c: IcoConfig) -> Section:
     )
 
 
+def _mode_text(n: Numbers) -> str:
+    """What the scan mode read, said plainly (the default mode reads only the headers of mail
+    that involves no consumer address)."""
+    if n.all_messages:
+        return "The content of every message was read (--all-messages)."
+    if n.all_messages is None:
+        return ("The scan mode is not recorded: whether the content of internal mail was read "
+                "is unknown.")
+    return (f"Default mode: every message's headers (senders, recipients, dates) were read, "
+            f"but the content only of messages to or from a consumer mailbox. For internal "
+            f"mail only its headers were read: the content of {n.headers_only} message(s) with "
+            "no consumer address (internal and other business mail) was not read, so health "
+            "data in it is not counted here. Scan again with --all-messages to read it.")
+
+
 def coverage(s: CaseSnapshot, n: Numbers) -> Section:
     """What was and was not examined: sources, gaps, copies, runs, finding counts."""
+    names = n.names
     source_rows = tuple(
         (
-            src.path,
+            names.id(src.path),
+            names.name(src.path),
             src.type,
             str(src.size),
             src.sha256[:16],
@@ -655,12 +698,20 @@ def coverage(s: CaseSnapshot, n: Numbers) -> Section:
         for src in s.sources
     )
     kinds = tuple((k, str(c)) for k, c in n.skipped_by_kind)
-    gap_rows = [(str(sk.locator), sk.part or "", sk.kind.value, sk.reason) for sk in s.skipped]
+    gap_rows = [(names.locator(sk.locator), sk.part or "", sk.kind.value, names.text(sk.reason))
+                for sk in s.skipped]
     paragraphs = [
-        f"{n.messages_scanned} message(s) scanned of {n.messages_found} found "
-        f"({n.unique_messages} distinct after merging {n.duplicate_copies} duplicate "
+        f"{n.messages_scanned} message(s) scanned of {n.messages_found} found in the mailbox "
+        f"exports ({n.unique_messages} distinct after merging {n.duplicate_copies} duplicate "
         f"cop{'y' if n.duplicate_copies == 1 else 'ies'} found in several exports); "
         f"{len(s.skipped)} item(s) could not be scanned in full.",
+    ]
+    if n.log_files:
+        paragraphs.append(
+            f"{n.log_events_read} log event(s) read from {n.log_files} log file(s); a log "
+            "event is a logged message or rule, counted apart from the messages above.")
+    paragraphs.append(_mode_text(n))
+    paragraphs += [
         f"Findings: {n.findings_confirmed} confirmed, {n.findings_unreviewed} unreviewed "
         f"(of which {n.findings_needs_review} marked needs-review), "
         f"{n.findings_false_positive} false positive(s) excluded, "
@@ -680,11 +731,12 @@ def coverage(s: CaseSnapshot, n: Numbers) -> Section:
         Table(
             (
                 "Source",
+                "Name" if not names.reveal else "Path",
                 "Type",
                 "Bytes",
                 "SHA-256 (first 16)",
                 "End-of-run hash",
-                "Messages",
+                "Messages (logs: events)",
                 "Skipped",
             ),
             source_rows,
@@ -717,9 +769,15 @@ def coverage(s: CaseSnapshot, n: Numbers) -> Section:
             "messages_scanned": n.messages_scanned,
             "unique_messages": n.unique_messages,
             "duplicate_copies": n.duplicate_copies,
+            "log_files": n.log_files,
+            "log_events": n.log_events_read,
+            "all_messages": n.all_messages,
+            "headers_only": n.headers_only,
             "sources": [
                 {
-                    "path": src.path,
+                    "id": names.id(src.path),
+                    "name": names.name(src.path),
+                    "path": src.path if names.reveal else None,
                     "type": src.type,
                     "bytes": src.size,
                     "sha256": src.sha256,
@@ -732,8 +790,8 @@ def coverage(s: CaseSnapshot, n: Numbers) -> Section:
             ],
             "skipped_by_kind": dict(n.skipped_by_kind),
             "skipped": [
-                {"locator": str(sk.locator), "part": sk.part, "kind": sk.kind.value,
-                 "reason": sk.reason}
+                {"locator": names.locator(sk.locator), "part": sk.part, "kind": sk.kind.value,
+                 "reason": names.text(sk.reason)}
                 for sk in s.skipped
             ],
             "notes": len(s.notes),
