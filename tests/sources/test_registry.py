@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import eml, mbox_of
-from tests.sources import pstkit
+from tests.sources import pstkit, tnefkit
 from tests.sources.msgkit import msg_bytes
 from tracecheck import api
 from tracecheck.deps import MissingDependencyError
@@ -43,6 +43,7 @@ SAMPLES: dict[SourceType, Callable[[pytest.MonkeyPatch], bytes]] = {
     SourceType.EML: lambda mp: eml(subject="from the eml"),
     SourceType.MSG: lambda mp: msg_bytes(subject="from the msg"),
     SourceType.PST: _pst,
+    SourceType.TNEF: lambda mp: tnefkit.tnef(subject="from the tnef"),
     SourceType.LOG: lambda mp: LOG,
 }
 """A small sample of every input type, made here (the PST is read through a stand-in for
@@ -51,8 +52,8 @@ libpff: nothing writes PST files)."""
 
 def test_every_input_type_is_registered_in_the_documented_order() -> None:
     assert set(SAMPLES) == set(SourceType) == set(registry.REGISTRY)
-    assert list(registry.REGISTRY) == [SourceType.PST, SourceType.MSG, SourceType.MBOX,
-                                       SourceType.EML, SourceType.LOG]
+    assert list(registry.REGISTRY) == [SourceType.PST, SourceType.MSG, SourceType.TNEF,
+                                       SourceType.MBOX, SourceType.EML, SourceType.LOG]
     assert all(registry.REGISTRY[t].type == t for t in SourceType)
     # every type but logs reads messages; logs are read by tracecheck.logs
     assert {t for t, d in registry.REGISTRY.items() if isinstance(d, Source)} == (
@@ -86,8 +87,9 @@ def test_every_registered_type_is_sniffed_and_read(
     assert first.container == str(kind)
 
 
-@pytest.mark.parametrize("kind", [SourceType.MBOX, SourceType.EML, SourceType.LOG], ids=str)
-def test_text_types_are_recognised_inside_gzip(kind: SourceType, tmp_path: Path,
+@pytest.mark.parametrize("kind", [SourceType.MBOX, SourceType.EML, SourceType.TNEF,
+                                  SourceType.LOG], ids=str)
+def test_types_read_from_a_stream_are_recognised_inside_gzip(kind: SourceType, tmp_path: Path,
                                                monkeypatch: pytest.MonkeyPatch) -> None:
     path = tmp_path / "input.gz"
     path.write_bytes(gzip.compress(SAMPLES[kind](monkeypatch)))
@@ -175,7 +177,7 @@ def test_a_scan_reads_every_type_through_the_registry(
     result = api.scan([str(tmp_path)])
     assert sorted((Path(s.path).name, s.type, s.messages) for s in result.sources) == [
         ("input.eml", "eml", 1), ("input.log", "log:postfix", 1), ("input.mbox", "mbox", 2),
-        ("input.msg", "msg", 1), ("input.pst", "pst", 1)]
+        ("input.msg", "msg", 1), ("input.pst", "pst", 1), ("input.tnef", "tnef", 1)]
     assert result.skipped == ()
 
 

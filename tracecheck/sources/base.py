@@ -29,6 +29,9 @@ class SourceType(enum.StrEnum):
     """An Outlook item (OLE compound file)."""
     PST = "pst"
     """An Outlook PST/OST store."""
+    TNEF = "tnef"
+    """A standalone TNEF file (`winmail.dat`): one Outlook message in Transport Neutral
+    Encapsulation Format."""
     LOG = "log"
     """A mail-server or audit log (read by `tracecheck.logs`, not as messages)."""
 

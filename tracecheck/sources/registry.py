@@ -6,10 +6,11 @@ installed. The order is the registry's (insertion) order, and it matters:
 
 1. `pst`, 2. `msg`: binary signatures (`!BDN`; an OLE compound file whose directory holds MSG
    streams) that no text format can start with. Never looked for inside gzip.
-3. `mbox`: a `From ` separator line with a sender and a date starts the file.
-4. `eml`: an RFC 5322 header block. After mbox, because an eml may begin with an envelope
+3. `tnef`: the TNEF signature (`winmail.dat`), binary too.
+4. `mbox`: a `From ` separator line with a sender and a date starts the file.
+5. `eml`: an RFC 5322 header block. After mbox, because an eml may begin with an envelope
    `From sender` line too (mbox needs the date on it).
-5. `log`: mail-server and audit logs (`tracecheck.logs.sniff_log`). Last, because the log
+6. `log`: mail-server and audit logs (`tracecheck.logs.sniff_log`). Last, because the log
    sniffer refuses mail itself but a header block can hold text that looks like a log line.
 
 A file no detector claims is listed as unsupported by `files.sniff_file`. A type with no
@@ -29,6 +30,7 @@ from tracecheck.sources.eml import EmlSource
 from tracecheck.sources.mbox import MboxSource
 from tracecheck.sources.msg import MsgSource
 from tracecheck.sources.pst import PstSource
+from tracecheck.sources.tnef import TnefSource
 
 
 class NoReaderError(LookupError):
@@ -51,7 +53,8 @@ class LogFiles:
 
 
 REGISTRY: dict[SourceType, Detector] = {
-    d.type: d for d in (PstSource(), MsgSource(), MboxSource(), EmlSource(), LogFiles())
+    d.type: d for d in (PstSource(), MsgSource(), TnefSource(), MboxSource(), EmlSource(),
+                        LogFiles())
 }
 """Every input type's detector, in precedence order (see the module docstring)."""
 
