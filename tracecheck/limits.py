@@ -80,11 +80,17 @@ def further_members(rest: int, limits: ExtractLimits) -> str:
     return f"limit: {rest} further members not opened (max_members {limits.max_members})"
 
 
+def ratio_cap(limits: ExtractLimits, packed: int) -> int:
+    """How many bytes a compressed stream of `packed` bytes may expand to by `max_ratio`
+    (at least `ratio_floor_bytes`)."""
+    return max(int(limits.max_ratio * packed), limits.ratio_floor_bytes)
+
+
 def expansion_cap(budget: Budget, packed: int, label: str) -> tuple[int, str]:
     """How many bytes a compressed stream of `packed` bytes may expand to (the ratio limit,
     the budget left), and the reason to give when it holds more."""
     lim = budget.limits
-    by_ratio = max(int(lim.max_ratio * packed), lim.ratio_floor_bytes)
+    by_ratio = ratio_cap(lim, packed)
     by_budget = lim.max_total_bytes - budget.total_bytes
     if by_ratio <= by_budget:
         return by_ratio, f"limit: {label} bomb refused (ratio over {int(lim.max_ratio)})"
