@@ -11,6 +11,7 @@ import builtins
 import gzip
 import hashlib
 import os
+import struct
 import zipfile
 from pathlib import Path
 
@@ -207,6 +208,17 @@ def test_damaged_archives_are_listed_and_what_can_be_read_is(tmp_path: Path) -> 
     assert skips(result) == [(f"{bad}:a.eml", "unreadable",
                               "archive member damaged (BadZipFile); what came before the "
                               "damage was read")]
+    # a gzipped member cut short (its last bytes read as a plausible size): the messages
+    # before the cut are read
+    plain = mbox_of(health("<1@x>"), os.urandom(300_000).hex().encode(), health("<2@x>"))
+    box = gzip.compress(plain)
+    gz = tmp_path / "gz.zip"
+    gz.write_bytes(make_zip([("box.mbox.gz",
+                              box[: len(box) // 2] + struct.pack("<II", 0, len(plain)))]))
+    result = scan(gz)
+    assert finding_locators(result) == [f"{gz}:box.mbox.gz@0"]
+    assert skips(result)[-1] == (f"{gz}:box.mbox.gz", "truncated",
+                                 "truncated or corrupt gzip; messages after this point not read")
     # a tar.gz cut short: the members before the cut are read
     whole = make_tar([("a.eml", health()), ("pad.bin", os.urandom(200_000)),
                       ("b.eml", health("<b@x>"))], gz=True)

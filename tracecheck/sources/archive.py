@@ -162,6 +162,19 @@ class _Rejoined(io.RawIOBase):
         return len(data)
 
 
+class _UpToDamage(io.RawIOBase):
+    """What a gzip stream held before it was cut short or damaged, then its end."""
+
+    def __init__(self, inner: SalvagingGzip) -> None:
+        self.inner = inner
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, b: bytearray | memoryview) -> int:  # type: ignore[override]
+        return 0 if self.inner.error is not None else self.inner.readinto(b)
+
+
 @dataclasses.dataclass
 class _Walk:
     """One archive given as input: its path, its budget, and how its members are read."""
@@ -364,8 +377,8 @@ class _Walk:
         cap, over = expansion_cap(self.budget, len(data), "gz")
         salvage = SalvagingGzip(gzip.GzipFile(fileobj=io.BytesIO(data), mode="rb"))
         try:
-            body = read_bounded(cast(IO[bytes], salvage), cap)
-        except (OSError, EOFError, zlib.error) as exc:
+            body = read_bounded(cast(IO[bytes], _UpToDamage(salvage)), cap)
+        except (OSError, EOFError, zlib.error) as exc:  # nothing could be expanded
             yield self.skip(item, SkipKind.UNREADABLE,
                             f"corrupt or truncated gzip ({type(exc).__name__})")
             return
