@@ -208,6 +208,15 @@ def test_damaged_archives_are_listed_and_what_can_be_read_is(tmp_path: Path) -> 
     assert skips(result) == [(f"{bad}:a.eml", "unreadable",
                               "archive member damaged (BadZipFile); what came before the "
                               "damage was read")]
+    # a member in a compression method zipfile cannot read (Windows writes Deflate64)
+    stored = make_zip([("a.eml", health())], method=zipfile.ZIP_STORED)
+    deflate64 = tmp_path / "d64.zip"
+    patched = bytearray(stored)
+    for signature, at in ((b"PK\x03\x04", 8), (b"PK\x01\x02", 10)):  # method fields
+        struct.pack_into("<H", patched, stored.index(signature) + at, 9)
+    deflate64.write_bytes(bytes(patched))
+    assert skips(scan(deflate64)) == [(f"{deflate64}:a.eml", "unreadable",
+                                       "zip: compression method 9 not supported")]
     # a gzipped member cut short (its last bytes read as a plausible size): the messages
     # before the cut are read
     plain = mbox_of(health("<1@x>"), os.urandom(300_000).hex().encode(), health("<2@x>"))

@@ -216,8 +216,8 @@ class _Walk:
                 continue
             try:
                 fh = zf.open(info)
-            except NotImplementedError:
-                yield self.skip(item, SkipKind.UNSUPPORTED,
+            except NotImplementedError:  # Deflate64, say: what it holds is unknown
+                yield self.skip(item, SkipKind.UNREADABLE,
                                 f"zip: compression method {info.compress_type} not supported")
                 continue
             except Exception as exc:  # zipfile: a damaged or hostile local header
@@ -271,7 +271,12 @@ class _Walk:
                                         f"opened (max_members {self.limits.max_members})")
                         return
                     continue
-                fh = tf.extractfile(info)
+                try:
+                    fh = tf.extractfile(info)
+                except tarfile.TarError as exc:  # a member stream mode cannot give
+                    yield self.skip(item, SkipKind.UNREADABLE,
+                                    f"tar: member unreadable ({type(exc).__name__})")
+                    continue
                 if fh is None:  # pragma: no cover - isfile() members always have data
                     continue
                 outcome: list[BaseException] = []
