@@ -146,3 +146,16 @@ def test_the_real_tnef_files_are_each_one_message() -> None:
     assert subjects["mimekit_body.tnef"] == "Bill of Rights"
     assert subjects["mimekit_two-files.tnef"] == "two files"
     assert subjects["mimekit_unicode-mapi-attr.tnef"] == "example"
+
+
+def test_a_property_tnefparse_cannot_decode_is_noted_and_the_rest_read(tmp_path: Path) -> None:
+    # found by mutating archives: a submit time out of range made tnefparse raise when the
+    # value was read, and the whole scan stopped
+    path = tmp_path / "winmail.dat"
+    path.write_bytes(tnefkit.tnef(submitted=None, subject="Results", extra={
+        tnefkit.PR_CLIENT_SUBMIT_TIME: (tnefkit.PT_SYSTIME, b"\xff" * 8)}))
+    items = _read(path)
+    _, msg = _message(items)
+    assert (msg["Subject"], msg["Date"]) == ("Results", None)
+    assert [i.reason for i in items if not isinstance(i, RawMessage)] == [
+        "tnef: 1 property value(s) not readable; the rest was read"]

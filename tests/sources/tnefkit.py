@@ -89,9 +89,10 @@ def tnef(
     received_by: tuple[str, str] | None = None,
     attachments: Sequence[tuple[str, bytes]] = (),
     embedded: Sequence[tuple[str, bytes]] = (),
+    extra: dict[int, tuple[int, bytes]] | None = None,
 ) -> bytes:
     """A TNEF stream; `recipients` are (type, name, address); `embedded` are (name, TNEF
-    stream of an embedded message)."""
+    stream of an embedded message); `extra` are more MAPI properties (tag: (type, value))."""
     out = SIGNATURE + struct.pack("<H", 0x0100)
     out += attribute(MESSAGE, ATT_VERSION, DWORD, struct.pack("<I", 0x00010000))
     out += attribute(MESSAGE, ATT_CODEPAGE, BYTE, struct.pack("<II", 1252, 0))
@@ -123,6 +124,7 @@ def tnef(
         props[PR_RECEIVED_BY_EMAIL] = unicode(received_by[1])
     if body is not None:
         props[PR_BODY] = unicode(body)
+    props.update(extra or {})
     out += attribute(MESSAGE, ATT_MAPI_PROPS, BYTE, mapi(props))
     for name, data in attachments:
         out += attribute(ATTACHMENT, ATT_ATTACH_REND, BYTE, bytes(14))

@@ -120,13 +120,30 @@ def parse(data: bytes) -> Any:
         raise TnefUnreadable(f"tnef: not readable ({type(exc).__name__})") from exc
 
 
-def _props(tnef: Any) -> dict[int, object]:
-    """MAPI properties of the message (named properties, which share ids, left out)."""
+class _Damaged:
+    """Counts MAPI property values tnefparse could not decode (noted on the message)."""
+
+    def __init__(self) -> None:
+        self.count = 0
+
+
+def _mapi(props: Any, damaged: _Damaged) -> dict[int, object]:
+    """MAPI properties as plain values, by tag (named properties, which share ids, left
+    out); a value tnefparse fails to decode is counted and left out, the rest is read."""
     out: dict[int, object] = {}
-    for prop in getattr(tnef, "mapiprops", None) or ():
-        if prop.name < 0x8000:
-            out.setdefault(prop.name, prop.data)
+    for prop in props or ():
+        if prop.name >= 0x8000 or prop.name in out:
+            continue
+        try:
+            out[prop.name] = prop.data
+        except Exception:  # tnefparse decodes values lazily: a bad time or string raises
+            damaged.count += 1
     return out
+
+
+def _props(tnef: Any, damaged: _Damaged | None = None) -> dict[int, object]:
+    """MAPI properties of the message."""
+    return _mapi(getattr(tnef, "mapiprops", None), damaged or _Damaged())
 
 
 def _attributes(tnef: Any) -> dict[int, object]:
@@ -182,12 +199,12 @@ def _address(smtp: object, other: object, codepage: str | None) -> str:
     return addr if "@" in addr else ""
 
 
-def _recipients(attrs: dict[int, object], codepage: str | None
+def _recipients(attrs: dict[int, object], codepage: str | None, damaged: _Damaged
                 ) -> dict[str, list[tuple[str, str]]]:
     out: dict[str, list[tuple[str, str]]] = {"to": [], "cc": [], "bcc": []}
     rows = attrs.get(ATT_RECIPIENT_TABLE)
     for row in rows if isinstance(rows, list) else ():
-        props = {p.name: p.data for p in row if getattr(p, "name", 0x8000) < 0x8000}
+        props = _mapi(row, damaged)
         kind = props.get(PR_RECIPIENT_TYPE)
         field = _RECIPIENT_FIELDS.get(kind if isinstance(kind, int) else 1, "to")
         name = _str(props.get(PR_DISPLAY_NAME), codepage)
@@ -228,8 +245,9 @@ def read_item(tnef: Any, depth: int = 0) -> Item:
     """Everything the message is built from, from a parsed TNEF (plain values; tnefparse
     has decoded everything when `parse` returned, except the compressed RTF body)."""
     codepage = _codepage(tnef)
-    attrs, props = _attributes(tnef), _props(tnef)
-    people = _recipients(attrs, codepage)
+    damaged = _Damaged()
+    attrs, props = _attributes(tnef), _props(tnef, damaged)
+    people = _recipients(attrs, codepage, damaged)
     issues: list[Issue] = []
     if not any(people.values()):
         people["to"] = _received_by(props, codepage)
@@ -253,11 +271,14 @@ def read_item(tnef: Any, depth: int = 0) -> Item:
         message_id=_str(props.get(PR_INTERNET_MESSAGE_ID), codepage) or None,
         plain=plain, html=html, rtf=rtf, issues=issues, date_issue=date_issue)
     for num, att in enumerate(tnef.attachments, start=1):
-        item.attachments.append(_attachment(att, num, depth))
+        item.attachments.append(_attachment(att, num, depth, damaged))
+    if damaged.count:
+        item.issues.append(Issue(f"tnef: {damaged.count} property value(s) not readable; "
+                                 "the rest was read"))
     return item
 
 
-def _attachment(att: Any, num: int, depth: int) -> Attachment:
+def _attachment(att: Any, num: int, depth: int, damaged: _Damaged) -> Attachment:
     try:
         name = str(att.long_filename() or att.name or "")
     except Exception:  # tnefparse: an undecodable name must not lose the data
@@ -268,10 +289,9 @@ def _attachment(att: Any, num: int, depth: int) -> Attachment:
         if depth + 1 > MAX_EMBED_DEPTH:
             return Attachment(name, issue=Issue(
                 f"tnef: embedded message {name} deeper than {MAX_EMBED_DEPTH}", SkipKind.LIMIT))
-        return Attachment(name, inner=read_item(embedded, depth + 1))
-    mime = next((a.data for a in getattr(att, "mapi_attrs", ())
-                 if a.name == PR_ATTACH_MIME_TAG and isinstance(a.data, str)), None)
-    return Attachment(name, as_bytes(att.data), mime or None)
+        return Attachment(name, inner=read_item(embedded, depth + 1))  # notes its own damage
+    mime = _mapi(getattr(att, "mapi_attrs", None), damaged).get(PR_ATTACH_MIME_TAG)
+    return Attachment(name, as_bytes(att.data), mime if isinstance(mime, str) and mime else None)
 
 
 def _read(path: str, data: bytes) -> Iterator[RawMessage | Skipped | Note]:
