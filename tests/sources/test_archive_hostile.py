@@ -53,13 +53,15 @@ def _mutated(rng: random.Random, data: bytes) -> bytes:
 @pytest.mark.parametrize("seed", range(4))
 def test_mutated_exports_never_stop_a_scan(seed: int, tmp_path: Path) -> None:
     rng = random.Random(seed)
+    readable = tmp_path / "other.eml"  # so that the scan always has something to read
+    readable.write_bytes(eml())
     for n in range(40):
         name, data = rng.choice(sorted(SEEDS.items()))
         path = tmp_path / f"{name}-{n}"
         path.write_bytes(_mutated(rng, data))
-        result = api.scan([str(path)], api.ScanOptions(all_messages=True))
+        result = api.scan([str(path), str(readable)], api.ScanOptions(all_messages=True))
         # the file is a source or is listed; what it held is scanned or listed under it
-        assert {s.path for s in result.sources} | {s.locator.path for s in result.skipped} \
-            == {str(path)}, name
-        assert result.messages_found >= result.messages_scanned
+        assert str(path) in ({s.path for s in result.sources}
+                             | {s.locator.path for s in result.skipped}), name
+        assert result.messages_found >= result.messages_scanned >= 1
         os.unlink(path)

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import corpus
+from tests.conftest import corpus, eml
 from tests.sources import tnefkit
 from tracecheck import api
 from tracecheck.model import Flow, NoteKind, RawMessage, SkipKind, Skipped
@@ -125,11 +125,13 @@ def test_damaged_tnef_is_listed_unreadable(tmp_path: Path) -> None:
     # an attachment attribute before the attribute that opens an attachment: tnefparse fails
     path.write_bytes(tnefkit.SIGNATURE + b"\x01\x00" + tnefkit.attribute(
         tnefkit.ATTACHMENT, tnefkit.ATT_ATTACH_TITLE, tnefkit.STRING, b"cases.csv\x00"))
-    result = api.scan([str(path)])
+    readable = tmp_path / "other.eml"  # so that the scan has something to read
+    readable.write_bytes(eml())
+    result = api.scan([str(path), str(readable)])
     skip, = result.skipped
     assert (skip.kind, str(skip.locator)) == (SkipKind.UNREADABLE, str(path))
     assert skip.reason.startswith("tnef: not readable (")
-    assert result.messages_found == 1 and result.messages_scanned == 0
+    assert result.messages_found == 2 and result.messages_scanned == 1
 
 
 def test_the_real_tnef_files_are_each_one_message() -> None:
