@@ -122,6 +122,13 @@ class SkipKind(enum.StrEnum):
     exits 3."""
 
     @property
+    def not_a_message(self) -> bool:
+        """True for the kinds that say what was skipped is no message (a file that is not
+        mail, an Outlook item that is not mail, a folder loop): such entries are listed but
+        never counted among the messages found."""
+        return self in (SkipKind.UNSUPPORTED, SkipKind.NON_MAIL, SkipKind.SYMLINK_LOOP)
+
+    @property
     def incomplete(self) -> bool:
         """True for the kinds that make a run incomplete (tracecheck failed, not the input)."""
         return self in (SkipKind.INTERNAL_ERROR, SkipKind.WORKER_LOST)
@@ -147,15 +154,21 @@ class Locator:
 
     `str()` gives the one written form: `path` (a file, or a one-message file), `path@offset`
     (an mbox message), `path:/Folder/#N` (a PST item), `path:line` (a log line), each with
-    `#where` for a place inside a message (`attachment:cases.zip/zip:a.csv`). A locator with
-    no path is relative: `within` is a place inside whatever holds it (`Locator.under`)."""
+    `#where` for a place inside a message (`attachment:cases.zip/zip:a.csv`). In an archive,
+    `item` names the member (`export.zip:Export/0001.eml`, nested archives joined by `:`, a
+    PST item after its member's name) and `offset` is inside that member:
+    `export.zip:inbox.mbox@120` (`sources.archive` escapes member names so that no two
+    members render alike). A locator with no path is relative: `within` is a place inside
+    whatever holds it (`Locator.under`)."""
 
     path: str = ""
     """The file as the user named it (or as found by walking)."""
     offset: int | None = None
-    """Byte offset of an mbox message's `From ` line (decompressed stream for .gz)."""
+    """Byte offset of an mbox message's `From ` line (decompressed stream for .gz; in the
+    archive member named by `item` when there is one)."""
     item: str = ""
-    """An item inside a container file (`/Folder/#N` in a PST)."""
+    """An item inside a container file (`/Folder/#N` in a PST; a member of an archive,
+    `Export/0001.eml`, `inner.zip:a.eml`, `box.pst:/Inbox/#3`)."""
     line: int | None = None
     """A line of a log file, from 1."""
     within: str = ""
@@ -163,10 +176,12 @@ class Locator:
 
     def __str__(self) -> str:
         text = self.path
-        if self.offset is not None:
-            text = f"{text}@{self.offset}"
         if self.item:
             text = f"{text}:{self.item}"
+        # After the item: the offset of a message in an mbox held by an archive member
+        # (`export.zip:mail/inbox.mbox@120`) counts bytes of that member, not of the file.
+        if self.offset is not None:
+            text = f"{text}@{self.offset}"
         if self.line is not None:
             text = f"{text}:{self.line}"
         if self.within:

@@ -256,7 +256,7 @@ class _Shard:
             self.notes.append(item)  # e.g. "password-protected PST; read anyway"
             return
         if isinstance(item, Skipped):
-            if item.kind is not SkipKind.NON_MAIL:  # PST contacts etc. are not messages
+            if not item.kind.not_a_message:  # PST contacts, archive members that are no mail
                 self.found += 1
             self.skipped.append(item)
             return
@@ -324,7 +324,7 @@ def _read(shard: Shard, cfg: ScanConfig, st: _Shard, progress: Callable[[int], N
     counter: Callable[[], int] = _nothing_read
     size, sha = 0, ""
     try:
-        with _open_shard(shard) as (items, counter, finish):
+        with _open_shard(shard, cfg.limits) as (items, counter, finish):
             for item in items:
                 st.take(item, cfg)
                 if progress is not None and counter() - last >= 1 << 20:
@@ -350,12 +350,12 @@ _Opened = tuple[Iterable[RawMessage | Skipped | Note], Callable[[], int], Callab
 
 
 @contextlib.contextmanager
-def _open_shard(shard: Shard) -> Iterator[_Opened]:
+def _open_shard(shard: Shard, limits: ExtractLimits) -> Iterator[_Opened]:
     """The shard's messages, a bytes-read counter, and `finish()` → (file bytes, sha256)."""
     inp = shard.input
     if not shard.ranged:
         with open_stream(inp) as (stream, hasher):
-            yield _messages(inp, stream), lambda: hasher.count, hasher.finish
+            yield _messages(inp, stream, limits), lambda: hasher.count, hasher.finish
         return
     with open_evidence(inp.path) as f:
         if shard.start == 0 and shard.hash_file:
@@ -376,7 +376,8 @@ def source_type(inp: InputFile) -> str:
     return f"{name}+gzip" if inp.gz else name
 
 
-def _messages(inp: InputFile, stream: BinaryIO) -> Iterator[RawMessage | Skipped | Note]:
-    """The input's messages, read by the source registered for its type (sources.registry);
-    a type with no message reader raises `NoReaderError`."""
-    return read_messages(inp, stream, hash_messages=False)
+def _messages(inp: InputFile, stream: BinaryIO, limits: ExtractLimits
+              ) -> Iterator[RawMessage | Skipped | Note]:
+    """The input's messages, read by the source registered for its type (sources.registry;
+    an archive within `limits`); a type with no message reader raises `NoReaderError`."""
+    return read_messages(inp, stream, hash_messages=False, limits=limits)

@@ -180,6 +180,12 @@ class Pst(_Object):
             raise self._open_error
         self._attrs["opened"] = path
 
+    def open_file_object(self, stream: Any) -> None:
+        """libpff's open of a file-like object (a PST inside an archive): records its bytes."""
+        if self._open_error is not None:
+            raise self._open_error
+        self._attrs["opened"] = stream.read()
+
     def close(self) -> None:
         self._attrs["closed"] = True
 

@@ -12,7 +12,8 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import eml, mbox_of
-from tests.sources import pstkit
+from tests.sources import pstkit, tnefkit
+from tests.sources.archivekit import make_tar, make_zip
 from tests.sources.msgkit import msg_bytes
 from tracecheck import api
 from tracecheck.deps import MissingDependencyError
@@ -43,15 +44,21 @@ SAMPLES: dict[SourceType, Callable[[pytest.MonkeyPatch], bytes]] = {
     SourceType.EML: lambda mp: eml(subject="from the eml"),
     SourceType.MSG: lambda mp: msg_bytes(subject="from the msg"),
     SourceType.PST: _pst,
+    SourceType.TNEF: lambda mp: tnefkit.tnef(subject="from the tnef"),
+    SourceType.ZIP: lambda mp: make_zip([("Export/0001.eml", eml(subject="from the zip"))]),
+    SourceType.TAR: lambda mp: make_tar([("mail/0001.eml", eml(subject="from the tar"))]),
     SourceType.LOG: lambda mp: LOG,
 }
 """A small sample of every input type, made here (the PST is read through a stand-in for
 libpff: nothing writes PST files)."""
+MEMBER_TYPE = {SourceType.ZIP: "eml", SourceType.TAR: "eml"}
+"""What the message in an archive sample is (archives hold files of the other types)."""
 
 
 def test_every_input_type_is_registered_in_the_documented_order() -> None:
     assert set(SAMPLES) == set(SourceType) == set(registry.REGISTRY)
-    assert list(registry.REGISTRY) == [SourceType.PST, SourceType.MSG, SourceType.MBOX,
+    assert list(registry.REGISTRY) == [SourceType.PST, SourceType.MSG, SourceType.TNEF,
+                                       SourceType.ZIP, SourceType.TAR, SourceType.MBOX,
                                        SourceType.EML, SourceType.LOG]
     assert all(registry.REGISTRY[t].type == t for t in SourceType)
     # every type but logs reads messages; logs are read by tracecheck.logs
@@ -83,11 +90,12 @@ def test_every_registered_type_is_sniffed_and_read(
     subject = first.parsed["Subject"] if first.parsed is not None else (  # type: ignore[index]
         first.raw.split(b"Subject: ")[1].split(b"\n")[0].decode())
     assert subject == f"from the {kind}"
-    assert first.container == str(kind)
+    assert first.container == MEMBER_TYPE.get(kind, str(kind))
 
 
-@pytest.mark.parametrize("kind", [SourceType.MBOX, SourceType.EML, SourceType.LOG], ids=str)
-def test_text_types_are_recognised_inside_gzip(kind: SourceType, tmp_path: Path,
+@pytest.mark.parametrize("kind", [SourceType.MBOX, SourceType.EML, SourceType.TNEF,
+                                  SourceType.TAR, SourceType.LOG], ids=str)
+def test_types_read_from_a_stream_are_recognised_inside_gzip(kind: SourceType, tmp_path: Path,
                                                monkeypatch: pytest.MonkeyPatch) -> None:
     path = tmp_path / "input.gz"
     path.write_bytes(gzip.compress(SAMPLES[kind](monkeypatch)))
@@ -95,8 +103,8 @@ def test_text_types_are_recognised_inside_gzip(kind: SourceType, tmp_path: Path,
     assert isinstance(inp, InputFile) and (inp.kind, inp.gz) == (kind, True)
 
 
-@pytest.mark.parametrize("kind", [SourceType.MSG, SourceType.PST], ids=str)
-def test_outlook_files_are_not_looked_for_inside_gzip(kind: SourceType, tmp_path: Path,
+@pytest.mark.parametrize("kind", [SourceType.MSG, SourceType.PST, SourceType.ZIP], ids=str)
+def test_random_access_files_are_not_looked_for_inside_gzip(kind: SourceType, tmp_path: Path,
                                                       monkeypatch: pytest.MonkeyPatch) -> None:
     path = tmp_path / "input.gz"
     path.write_bytes(gzip.compress(SAMPLES[kind](monkeypatch)))
@@ -175,7 +183,8 @@ def test_a_scan_reads_every_type_through_the_registry(
     result = api.scan([str(tmp_path)])
     assert sorted((Path(s.path).name, s.type, s.messages) for s in result.sources) == [
         ("input.eml", "eml", 1), ("input.log", "log:postfix", 1), ("input.mbox", "mbox", 2),
-        ("input.msg", "msg", 1), ("input.pst", "pst", 1)]
+        ("input.msg", "msg", 1), ("input.pst", "pst", 1), ("input.tar", "tar", 1),
+        ("input.tnef", "tnef", 1), ("input.zip", "zip", 1)]
     assert result.skipped == ()
 
 

@@ -23,6 +23,7 @@ from typing import Protocol, TypeVar
 
 from tracecheck.content.charset import decode_text
 from tracecheck.deps import MissingDependencyError, Requirement, check
+from tracecheck.limits import Budget
 from tracecheck.model import ExtractLimits, Locator, SkipKind, Skipped, TextUnit
 from tracecheck.sniff import sniff
 
@@ -64,13 +65,8 @@ class Attached:
     """What the built message could not carry (an unreadable attachment), relative locators."""
 
 
-class Context:
-    """Mutable per-attachment budget shared by the recursion."""
-
-    def __init__(self, limits: ExtractLimits) -> None:
-        self.limits = limits
-        self.members = 0
-        self.total_bytes = 0
+class Context(Budget):
+    """Mutable per-attachment budget shared by the recursion (`tracecheck.limits`)."""
 
 
 class Unreadable(Exception):

@@ -2,10 +2,11 @@
 source implements.
 
 Owns `SourceType` (every kind of input file tracecheck recognises), `InputFile` (one file and
-its detected type), `Detected` (what a sniffer found) and the two protocols: a `Detector`
+its detected type), `Detected` (what a sniffer found) and the protocols: a `Detector`
 recognises its type from a file's first bytes; a `Source` is a detector that also reads the
-file's messages. The registry that puts them in order is `tracecheck.sources.registry`. Never
-opens a file and never parses anything.
+file's messages; a `NestingSource` reads the files held in its file (archives) within limits.
+The registry that puts them in order is `tracecheck.sources.registry`. Never opens a file
+and never parses anything.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from dataclasses import dataclass
 from typing import BinaryIO, Protocol, runtime_checkable
 
 from tracecheck.deps import Requirement
-from tracecheck.model import Note, RawMessage, Skipped
+from tracecheck.model import ExtractLimits, Note, RawMessage, Skipped
 
 
 class SourceType(enum.StrEnum):
@@ -29,6 +30,13 @@ class SourceType(enum.StrEnum):
     """An Outlook item (OLE compound file)."""
     PST = "pst"
     """An Outlook PST/OST store."""
+    TNEF = "tnef"
+    """A standalone TNEF file (`winmail.dat`): one Outlook message in Transport Neutral
+    Encapsulation Format."""
+    ZIP = "zip"
+    """A zip archive (an eDiscovery export): every member read by its own type's source."""
+    TAR = "tar"
+    """A tar archive, gzipped or not (`.tar`, `.tar.gz`, `.tgz`): as zip."""
     LOG = "log"
     """A mail-server or audit log (read by `tracecheck.logs`, not as messages)."""
 
@@ -57,6 +65,10 @@ class InputFile:
     """For eml files: `maildir` when the file sits in a Maildir's cur/new/tmp."""
     size: int = 0
     order: int = 0
+    member: str = ""
+    """Set when this is a member of an archive (`sources.archive`): its escaped name there,
+    `path` being the archive's. Its bytes are then only in the `stream` a source is given
+    (seekable for the types that need random access); a source never opens `path` for it."""
 
     def __post_init__(self) -> None:
         # An unknown type is an error here, where it is made, not a silent skip later.
@@ -75,7 +87,8 @@ class Detector(Protocol):
     def sniff(self, head: bytes, path: str) -> Detected | None:
         """What the file is, from its first 64 KiB (decompressed for gzip), or None.
 
-        `path` only places the file (a Maildir folder); the type comes from the bytes."""
+        `path` only places the file (a Maildir folder; empty for a member of an archive);
+        the type comes from the bytes."""
         ...
 
 
@@ -90,4 +103,15 @@ class Source(Detector, Protocol):
         `stream` is the file's (decompressed) content; a source that needs random access
         (MSG, PST) opens `inp.path` read-only itself. `hash_messages=False` lets a source
         whose hashing is costly (mbox) leave `RawMessage.sha256` empty for the caller."""
+        ...
+
+
+@runtime_checkable
+class NestingSource(Source, Protocol):
+    """A source whose file holds other files (an archive), read within `ExtractLimits`."""
+
+    def read_nested(self, inp: InputFile, stream: BinaryIO, limits: ExtractLimits, *,
+                    hash_messages: bool = True) -> Iterator[RawMessage | Skipped | Note]:
+        """As `read`, applying `limits` (depth, members, expanded size, ratio) to everything
+        in the file; `read` applies the default limits."""
         ...

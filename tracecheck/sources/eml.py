@@ -1,9 +1,11 @@
 """One-message files (`.eml`, Maildir messages) as a source.
 
 Owns the recognition of a file that starts with an RFC 5322 header block holding mail header
-fields (an exporter's leading `From sender` envelope line allowed), the `maildir` label for a
-file that sits in a Maildir's cur/new/tmp, and the reading of the file as one `RawMessage`
-with its bytes unaltered and hashed. Never parses MIME.
+fields (an exporter's leading `From sender` envelope line allowed; a byte-order mark or blank
+lines before the block too), the `maildir` label for a file that sits in a Maildir's
+cur/new/tmp, and the reading of the file as one `RawMessage`: the bytes from the header block
+on, unaltered and hashed (a note says when a byte-order mark or blank lines came first).
+Never parses MIME.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ from pathlib import Path
 from typing import BinaryIO
 
 from tracecheck.deps import Requirement
-from tracecheck.model import Locator, Note, RawMessage, Skipped
+from tracecheck.model import Locator, Note, NoteKind, RawMessage, Skipped
 from tracecheck.sources.base import Detected, InputFile, SourceType
 
 _MAIL_HEADERS = frozenset(
@@ -23,10 +25,27 @@ _MAIL_HEADERS = frozenset(
 )
 
 
+BOM = b"\xef\xbb\xbf"
+
+
+def lead_length(data: bytes) -> int:
+    """How many bytes before the first line that holds something: a UTF-8 byte-order mark
+    and lines that are empty or only spaces and tabs (exporters and hand-saved files put
+    them there; a parser takes an empty first line for the end of the headers)."""
+    pos = len(BOM) if data.startswith(BOM) else 0
+    while True:
+        nl = data.find(b"\n", pos)
+        if nl < 0 or data[pos:nl].strip(b" \t\r"):
+            return pos
+        pos = nl + 1
+
+
 def _header_names(head: bytes) -> list[bytes] | None:
-    """Header field names at the start of `head`, or None if it is not a header block."""
+    """Header field names at the start of `head`, or None if it is not a header block.
+    Every line of the block within `head` counts (a block of hundreds of Received, ARC or
+    X- fields can come before the first field that says it is mail)."""
     names: list[bytes] = []
-    for line in head.lstrip(b"\r\n").splitlines()[:200]:
+    for line in head.splitlines():
         if not line.strip():
             break
         if line[:1] in (b" ", b"\t"):
@@ -44,11 +63,18 @@ def _header_names(head: bytes) -> list[bytes] | None:
 def looks_like_eml(head: bytes) -> bool:
     """True when `head` starts with an RFC 5322 header block holding mail header fields.
 
-    A leading envelope line (`From sender` without a date, as some exporters write) is
-    allowed; the stdlib parser keeps it as the unix-from line.
+    A byte-order mark and blank lines may come first (`lead_length`). A leading envelope
+    line (`From sender` without a date, as some exporters write) is allowed at the very
+    start; the stdlib parser keeps it as the unix-from line. After a byte-order mark or blank
+    lines a `From ` line is left to the mbox detector.
     """
+    lead = lead_length(head)
     if head.startswith(b"From ") and b":" not in head[: head.find(b"\n")]:
         head = head[head.find(b"\n") + 1 :]
+    elif lead:
+        head = head[lead:]
+        if head.startswith(b"From "):
+            return False
     names = _header_names(head)
     return bool(names) and any(n in _MAIL_HEADERS for n in names or ())
 
@@ -77,7 +103,9 @@ class EmlSource:
 
     def read(self, inp: InputFile, stream: BinaryIO, *, hash_messages: bool = True
              ) -> Iterator[RawMessage | Skipped | Note]:
-        raw = stream.read()
+        data = stream.read()
+        lead = lead_length(data)
+        raw = data[lead:]
         yield RawMessage(
             source=inp.path,
             locator=Locator(path=inp.path),
@@ -85,3 +113,7 @@ class EmlSource:
             sha256=hashlib.sha256(raw).hexdigest(),
             container=inp.container or "eml",
         )
+        if lead:
+            yield Note(locator=Locator(path=inp.path), kind=NoteKind.SOURCE,
+                       reason=f"eml: the {lead} byte(s) before the header block (a byte-order "
+                              "mark, blank lines) are not part of the message or its hash")

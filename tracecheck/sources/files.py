@@ -16,7 +16,7 @@ from collections.abc import Iterator
 from typing import BinaryIO
 
 from tracecheck.errors import InputError
-from tracecheck.model import Locator, Note, RawMessage, SkipKind, Skipped
+from tracecheck.model import ExtractLimits, Locator, Note, RawMessage, SkipKind, Skipped
 from tracecheck.sniff import sniff
 from tracecheck.sources import registry
 from tracecheck.sources.base import InputFile, SourceType
@@ -140,7 +140,9 @@ def discover(paths: list[str]) -> Iterator[InputFile | Skipped]:
 
 
 def read_messages(
-    inp: InputFile, stream: BinaryIO, *, hash_messages: bool = True
+    inp: InputFile, stream: BinaryIO, *, hash_messages: bool = True,
+    limits: ExtractLimits | None = None,
 ) -> Iterator[RawMessage | Skipped | Note]:
-    """Messages of an input file from its (decompressed) stream, by its type's source."""
-    return registry.read_messages(inp, stream, hash_messages=hash_messages)
+    """Messages of an input file from its (decompressed) stream, by its type's source (an
+    archive within `limits`)."""
+    return registry.read_messages(inp, stream, hash_messages=hash_messages, limits=limits)

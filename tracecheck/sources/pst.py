@@ -261,16 +261,21 @@ def _password_protected(pst: Any) -> bool:
         return False
 
 
-def read_pst(path: str) -> Iterator[RawMessage | Skipped | Note]:
+def read_pst(path: str, stream: BinaryIO | None = None) -> Iterator[RawMessage | Skipped | Note]:
     """Every item of every folder of a PST/OST: mail as `RawMessage`, the rest as `Skipped`.
 
-    Raises `InputError` when the `pst` extra (libpff-python) is not installed. Observations
-    that are not skips (a password flag, notes on an item) come as `Note` values.
+    `stream` (seekable) holds the PST when it is a member of an archive; otherwise libpff
+    opens `path`. Raises `InputError` when the `pst` extra (libpff-python) is not installed.
+    Observations that are not skips (a password flag, notes on an item) come as `Note`
+    values.
     """
     pypff = _pypff()
     pst = pypff.file()
     try:
-        pst.open(path)
+        if stream is not None:
+            pst.open_file_object(stream)
+        else:
+            pst.open(path)
     except Exception as exc:  # libpff raises IOError/OSError with its own messages
         yield Skipped(locator=Locator(path=path), kind=SkipKind.UNREADABLE,
                       reason=f"pst: not a readable PST/OST file ({type(exc).__name__})")
@@ -370,5 +375,6 @@ class PstSource:
 
     def read(self, inp: InputFile, stream: BinaryIO, *, hash_messages: bool = True
              ) -> Iterator[RawMessage | Skipped | Note]:
-        # libpff needs random access: it opens the file itself, read-only.
-        return read_pst(inp.path)
+        # libpff needs random access: it opens the file itself, read-only (a member of an
+        # archive comes as a seekable stream of its bytes).
+        return read_pst(inp.path, stream if inp.member else None)

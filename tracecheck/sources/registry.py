@@ -6,14 +6,22 @@ installed. The order is the registry's (insertion) order, and it matters:
 
 1. `pst`, 2. `msg`: binary signatures (`!BDN`; an OLE compound file whose directory holds MSG
    streams) that no text format can start with. Never looked for inside gzip.
-3. `mbox`: the first line (after a byte-order mark) is a separator by `mbox.is_separator`: a
+3. `tnef`: the TNEF signature (`winmail.dat`), binary too.
+4. `zip`: a `PK` local header that libmagic does not call a document (DOCX, ODF, EPUB, JAR
+   are zips too, and stay unsupported). Never looked for inside gzip.
+5. `tar`: a 512-byte header block whose checksum holds (`.tar`, and `.tar.gz`/`.tgz` inside
+   gzip).
+6. `mbox`: the first line (after a byte-order mark) is a separator by `mbox.is_separator`: a
    `From ` line with a sender and a date, or any `From ` line followed by a header field
    (`From - `, `From <id>@xxx`). A one-message file that starts with an envelope `From sender`
    line is therefore read as an mbox of one message.
-4. `eml`: an RFC 5322 header block. After mbox, so that an envelope line never hides the
+7. `eml`: an RFC 5322 header block. After mbox, so that an envelope line never hides the
    messages after it.
-5. `log`: mail-server and audit logs (`tracecheck.logs.sniff_log`). Last, because the log
+8. `log`: mail-server and audit logs (`tracecheck.logs.sniff_log`). Last, because the log
    sniffer refuses mail itself but a header block can hold text that looks like a log line.
+
+Archive members are sniffed by the same registry (`detect`) and read by the same sources
+(`read_messages`, with `InputFile.member` set): `sources.archive`.
 
 A file no detector claims is listed as unsupported by `files.sniff_file`. A type with no
 reader is an error (`NoReaderError`), never a silent skip. Never opens files.
@@ -26,12 +34,21 @@ from collections.abc import Iterator
 from typing import BinaryIO
 
 from tracecheck.deps import Requirement, check
-from tracecheck.model import Note, RawMessage, Skipped
-from tracecheck.sources.base import Detected, Detector, InputFile, Source, SourceType
+from tracecheck.model import ExtractLimits, Note, RawMessage, Skipped
+from tracecheck.sources.archive import TarSource, ZipSource
+from tracecheck.sources.base import (
+    Detected,
+    Detector,
+    InputFile,
+    NestingSource,
+    Source,
+    SourceType,
+)
 from tracecheck.sources.eml import EmlSource
 from tracecheck.sources.mbox import MboxSource
 from tracecheck.sources.msg import MsgSource
 from tracecheck.sources.pst import PstSource
+from tracecheck.sources.tnef import TnefSource
 
 
 class NoReaderError(LookupError):
@@ -54,7 +71,8 @@ class LogFiles:
 
 
 REGISTRY: dict[SourceType, Detector] = {
-    d.type: d for d in (PstSource(), MsgSource(), MboxSource(), EmlSource(), LogFiles())
+    d.type: d for d in (PstSource(), MsgSource(), TnefSource(), ZipSource(), TarSource(),
+                        MboxSource(), EmlSource(), LogFiles())
 }
 """Every input type's detector, in precedence order (see the module docstring)."""
 
@@ -82,10 +100,14 @@ def source_for(kind: SourceType) -> Source:
     return entry
 
 
-def read_messages(inp: InputFile, stream: BinaryIO, *, hash_messages: bool = True
-                  ) -> Iterator[RawMessage | Skipped | Note]:
-    """The messages of one input file, from its (decompressed) stream, by its type's source."""
-    return source_for(inp.kind).read(inp, stream, hash_messages=hash_messages)
+def read_messages(inp: InputFile, stream: BinaryIO, *, hash_messages: bool = True,
+                  limits: ExtractLimits | None = None) -> Iterator[RawMessage | Skipped | Note]:
+    """The messages of one input file, from its (decompressed) stream, by its type's source;
+    an archive is read within `limits` (the defaults when None)."""
+    source = source_for(inp.kind)
+    if limits is not None and isinstance(source, NestingSource):
+        return source.read_nested(inp, stream, limits, hash_messages=hash_messages)
+    return source.read(inp, stream, hash_messages=hash_messages)
 
 
 @functools.cache

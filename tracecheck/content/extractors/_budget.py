@@ -1,19 +1,21 @@
-"""Shared accounting of `ExtractLimits` for container extractors (zip, tar, gzip, Office zips).
+"""`ExtractLimits` for container extractors (zip, tar, gzip, Office zips), as skips.
 
-Owns the admission decision for one nested member (member count, total expanded bytes,
-compression ratio) and the bounded reading of a decompressing stream. Never decides what a
-member holds and never reads more than the budget allows.
+Owns the form of a refusal inside an attachment (a `Skipped` of kind `limit` at the member's
+relative locator) and the check of a zip-based document before its library expands it. The
+rules themselves (admission, ratio, bounded reading) are `tracecheck.limits`, which the
+archive sources apply too. Never decides what a member holds and never reads more than the
+budget allows.
 """
 
 from __future__ import annotations
 
 import zipfile
-from typing import IO
 
 from tracecheck.content.extract import Context
+from tracecheck.limits import ratio_refusal, read_bounded, refusal
 from tracecheck.model import Locator, SkipKind, Skipped
 
-CHUNK = 1 << 20
+__all__ = ["admit", "read_bounded", "zip_refusal"]
 
 
 def admit(ctx: Context, locator: str, size: int, packed: int | None, label: str) -> Skipped | None:
@@ -22,35 +24,10 @@ def admit(ctx: Context, locator: str, size: int, packed: int | None, label: str)
     Returns a `Skipped` (kind `limit`) without charging when the member must not be expanded.
     The ratio check applies to members larger than `limits.ratio_floor_bytes` only.
     """
-    lim = ctx.limits
-    if ctx.members >= lim.max_members:
-        return Skipped(locator=Locator(within=locator), kind=SkipKind.LIMIT,
-                       reason=f"limit: more than {lim.max_members} members")
-    if packed is not None and size > lim.ratio_floor_bytes:
-        ratio = size / max(packed, 1)
-        if ratio > lim.max_ratio:
-            return Skipped(locator=Locator(within=locator), kind=SkipKind.LIMIT,
-                           reason=f"limit: {label} bomb refused (ratio {int(ratio)})")
-    if ctx.total_bytes + size > lim.max_total_bytes:
-        return Skipped(locator=Locator(within=locator), kind=SkipKind.LIMIT,
-                       reason=f"limit: expanded size over {lim.max_total_bytes} bytes")
-    ctx.members += 1
-    ctx.total_bytes += size
-    return None
-
-
-def read_bounded(stream: IO[bytes], limit: int) -> bytes | None:
-    """Read at most `limit` bytes; None when the stream holds more than that."""
-    chunks: list[bytes] = []
-    got = 0
-    while True:
-        chunk = stream.read(min(CHUNK, limit + 1 - got))
-        if not chunk:
-            return b"".join(chunks)
-        chunks.append(chunk)
-        got += len(chunk)
-        if got > limit:
-            return None
+    reason = refusal(ctx, size, packed, label)
+    if reason is None:
+        return None
+    return Skipped(locator=Locator(within=locator), kind=SkipKind.LIMIT, reason=reason)
 
 
 def zip_refusal(zf: zipfile.ZipFile, ctx: Context, label: str) -> Skipped | None:
@@ -62,11 +39,9 @@ def zip_refusal(zf: zipfile.ZipFile, ctx: Context, label: str) -> Skipped | None
         if info.flag_bits & 0x1:
             return Skipped(locator=Locator(), kind=SkipKind.ENCRYPTED,
                            reason=f"encrypted: not scanned ({label} with encrypted members)")
-        if info.file_size > lim.ratio_floor_bytes:
-            ratio = info.file_size / max(info.compress_size, 1)
-            if ratio > lim.max_ratio:
-                return Skipped(locator=Locator(), kind=SkipKind.LIMIT,
-                               reason=f"limit: zip bomb refused (ratio {int(ratio)})")
+        bomb = ratio_refusal(lim, info.file_size, info.compress_size, "zip")
+        if bomb is not None:
+            return Skipped(locator=Locator(), kind=SkipKind.LIMIT, reason=bomb)
         total += info.file_size
     if total > lim.max_total_bytes:
         return Skipped(locator=Locator(), kind=SkipKind.LIMIT,

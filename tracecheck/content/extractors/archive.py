@@ -23,6 +23,7 @@ from tracecheck.content.extract import (
 )
 from tracecheck.content.extractors._budget import admit, read_bounded
 from tracecheck.deps import Requirement
+from tracecheck.limits import further_members
 from tracecheck.model import Locator, SkipKind, Skipped
 
 ZIP_MIMES = frozenset({
@@ -110,8 +111,7 @@ def _rest_not_opened(label: str, rest: int, ctx: Context) -> Iterator[Skipped]:
     hostile archive can hold millions)."""
     if rest > 0:
         yield Skipped(locator=Locator(within=f"{label}:"), kind=SkipKind.LIMIT,
-                      reason=f"limit: {rest} further members not opened "
-                             f"(max_members {ctx.limits.max_members})")
+                      reason=further_members(rest, ctx.limits))
 
 
 def _delegate(kind: str, data: bytes, ctx: Context) -> Iterator[Extracted | Member | Skipped]:

@@ -18,6 +18,7 @@ from typing import IO, cast
 from tracecheck.content.extract import Context, Extracted, Member, Unreadable, register
 from tracecheck.content.extractors._budget import admit, read_bounded
 from tracecheck.deps import Requirement
+from tracecheck.limits import expansion_cap, gzip_declared_refusal
 from tracecheck.model import Locator, SkipKind, Skipped
 
 _KINDS = {
@@ -64,17 +65,12 @@ class CompressedExtractor:
         kind = _KINDS.get(_sniffed_kind(data), "gz")
         name = (gzip_name(data) if kind == "gz" else None) or "data"
         loc = f"{kind}:{name}"
-        lim = ctx.limits
-        if kind == "gz" and len(data) >= 18:
-            declared = struct.unpack_from("<I", data, len(data) - 4)[0]
-            if declared > lim.ratio_floor_bytes and declared / len(data) > lim.max_ratio:
-                yield Skipped(locator=Locator(within=loc), kind=SkipKind.LIMIT,
-                              reason=f"limit: {kind} bomb refused "
-                                     f"(ratio {int(declared / len(data))})")
+        if kind == "gz":
+            bomb = gzip_declared_refusal(ctx.limits, data)
+            if bomb is not None:
+                yield Skipped(locator=Locator(within=loc), kind=SkipKind.LIMIT, reason=bomb)
                 return
-        by_ratio = max(int(lim.max_ratio * len(data)), lim.ratio_floor_bytes)
-        by_budget = lim.max_total_bytes - ctx.total_bytes
-        cap = min(by_ratio, by_budget)
+        cap, over = expansion_cap(ctx, len(data), kind)
         try:
             with _open(kind, data) as fh:
                 body = read_bounded(fh, cap)
@@ -85,11 +81,7 @@ class CompressedExtractor:
         except Exception as exc:  # gzip/bz2/lzma (zlib.error...) failing on a hostile stream
             raise Unreadable(exc) from exc
         if body is None:
-            if cap == by_ratio:
-                reason = f"limit: {kind} bomb refused (ratio over {int(lim.max_ratio)})"
-            else:
-                reason = f"limit: expanded size over {lim.max_total_bytes} bytes"
-            yield Skipped(locator=Locator(within=loc), kind=SkipKind.LIMIT, reason=reason)
+            yield Skipped(locator=Locator(within=loc), kind=SkipKind.LIMIT, reason=over)
             return
         refused = admit(ctx, loc, len(body), len(data), kind)
         if refused is not None:

@@ -3,7 +3,8 @@
 Owns the unpacking of a TNEF blob: the plain body as text (`tnef:body`), the HTML and RTF
 bodies and every attachment handed back as members (`tnef:body.html`, `tnef:NAME`) so that the
 dispatcher sniffs and extracts them like any other attachment (an embedded message is itself
-TNEF and recurses). Never trusts the TNEF checksums to decide anything.
+TNEF and recurses). The text decoding of TNEF values is `sources.tnef`'s, which reads a
+standalone `winmail.dat` as a message. Never trusts the TNEF checksums to decide anything.
 """
 
 from __future__ import annotations
@@ -15,30 +16,9 @@ from tracecheck.content.extract import Context, Extracted, Member, register
 from tracecheck.content.extractors._budget import admit
 from tracecheck.deps import Requirement
 from tracecheck.model import Locator, SkipKind, Skipped
+from tracecheck.sources.tnef import SIGNATURE, as_bytes, as_text, truncated
 
-TNEF_SIGNATURE = b"\x78\x9f\x3e\x22"
 TNEF_MIMES = frozenset({"application/vnd.ms-tnef", "application/ms-tnef"})
-
-
-def _as_text(value: object, codepage: str | None) -> str:
-    if isinstance(value, str):
-        return value.rstrip("\x00")
-    if not isinstance(value, bytes):
-        return ""
-    for enc in ("utf-8", codepage or "cp1252"):
-        try:
-            return value.decode(enc).rstrip("\x00")
-        except (UnicodeDecodeError, LookupError):
-            continue
-    return value.decode("latin-1").rstrip("\x00")
-
-
-def _as_bytes(value: object) -> bytes:
-    if isinstance(value, bytes):
-        return value
-    if isinstance(value, str):
-        return value.encode("utf-8")
-    return b""
 
 
 class TnefExtractor:
@@ -48,7 +28,7 @@ class TnefExtractor:
     requires: tuple[Requirement, ...] = (Requirement("tnefparse", "tnefparse"),)
 
     def accepts(self, mime: str, head: bytes) -> bool:
-        return mime in TNEF_MIMES or head.startswith(TNEF_SIGNATURE)
+        return mime in TNEF_MIMES or head.startswith(SIGNATURE)
 
     def extract(self, data: bytes, ctx: Context) -> Iterator[Extracted | Member | Skipped]:
         from tnefparse.tnef import TNEF
@@ -60,16 +40,16 @@ class TnefExtractor:
             yield Skipped(locator=Locator(), kind=SkipKind.UNREADABLE,
                           reason=f"tnef: not readable ({type(exc).__name__})")
             return
-        if _truncated(data):
+        if truncated(data):
             yield Skipped(locator=Locator(), kind=SkipKind.TRUNCATED,
                           reason="tnef: truncated (an attribute runs past the end); "
                                  "read what is there")
         codepage = tnef.codepage if isinstance(tnef.codepage, str) else None
-        body = _as_text(tnef.body, codepage)
+        body = as_text(tnef.body, codepage)
         if body.strip():
             yield Extracted("tnef:body", body)
         if tnef.htmlbody:
-            yield from _member(ctx, "tnef:body.html", _as_bytes(tnef.htmlbody))
+            yield from _member(ctx, "tnef:body.html", as_bytes(tnef.htmlbody))
         if not body.strip() and not tnef.htmlbody:
             try:
                 rtf = tnef.rtfbody
@@ -78,7 +58,7 @@ class TnefExtractor:
                 yield Skipped(locator=Locator(within="tnef:body.rtf"), kind=SkipKind.UNREADABLE,
                               reason="tnef: compressed RTF body not readable")
             if rtf:
-                yield from _member(ctx, "tnef:body.rtf", _as_bytes(rtf))
+                yield from _member(ctx, "tnef:body.rtf", as_bytes(rtf))
         seen: dict[str, int] = {}
         for num, att in enumerate(tnef.attachments, start=1):
             try:
@@ -89,16 +69,7 @@ class TnefExtractor:
             seen[name] = seen.get(name, 0) + 1
             if seen[name] > 1:
                 name = f"{name}#{seen[name]}"
-            yield from _member(ctx, f"tnef:{name}", _as_bytes(att.data))
-
-
-def _truncated(data: bytes) -> bool:
-    """True when the attribute chain (level, id, type, length, data, checksum) overruns."""
-    pos = 6
-    while pos + 11 <= len(data):
-        length = int.from_bytes(data[pos + 5:pos + 9], "little")
-        pos += 11 + length
-    return pos != len(data)
+            yield from _member(ctx, f"tnef:{name}", as_bytes(att.data))
 
 
 def _member(ctx: Context, loc: str, data: bytes) -> Iterator[Member | Skipped]:
