@@ -28,9 +28,16 @@ from tracecheck.shipped_rules import default_pack_paths
 PACKS = load_packs(default_pack_paths())
 
 
+class _Unfiltered(Text):
+    """Every window searched (no required-literal test: `tests/rules/test_literals.py`)."""
+
+    def may_match(self, pattern: object, lo: int, hi: int, *, raw: bool) -> bool:
+        return True
+
+
 def _reference(det: Detector, text: str) -> list[tuple[int, int, str, float, bool, bool]]:
     """A detector's hits with only the original prefilter: any keyword as a substring."""
-    t = Text(text)
+    t = _Unfiltered(text)
     if det.keywords and not any(k in t.low for k in det.keywords):
         return []
     return [dataclasses.astuple(h) for h in _hits(det, t, DEFAULT_TIMEOUT)]

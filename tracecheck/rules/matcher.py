@@ -23,6 +23,7 @@ from tracecheck.errors import UsageError
 from tracecheck.model import Locator, Match, Severity, SkipKind, Skipped, TextUnit
 from tracecheck.rules import mask
 from tracecheck.rules.boilerplate import Regions, blank, regions
+from tracecheck.rules.literals import Occurrences, occurrences
 from tracecheck.rules.pack import Companion, ContextRule, Detector, Pack
 from tracecheck.rules.validators import MIN_DIGITS, REGISTRY, UNISSUED_FACTOR, Verdict
 
@@ -83,6 +84,7 @@ class Text:
         self.low = text.lower()
         self._spans: dict[tuple[str, int], list[tuple[int, int, str]]] = {}
         self._digits: int | None = None
+        self._found: dict[tuple[str, int, bool], Occurrences | None] = {}
 
     def has_digits(self, n: int) -> bool:
         """False only when the text holds fewer than `n` digit characters (`str.isdigit`, as
@@ -109,6 +111,20 @@ class Text:
                          for m in pattern.finditer(self.text, timeout=timeout)]
             self._spans[key] = found
         return found
+
+    def may_match(self, pattern: regex.Pattern[str], lo: int, hi: int, *, raw: bool) -> bool:
+        """False only when `pattern` cannot match inside [lo, hi) of the text (`raw`) or of
+        the context text: the window holds none of the strings every match contains
+        (`literals`). Those strings are found once per text and pattern."""
+        blanked = not raw and bool(self.regions.boilerplate)
+        key = (pattern.pattern, pattern.flags, blanked)
+        if key in self._found:
+            found = self._found[key]
+        else:
+            text = self.context_text if blanked else self.text
+            found = occurrences(pattern, text, text.lower() if blanked else self.low)
+            self._found[key] = found
+        return found is None or found.may_match(lo, hi)
 
     @functools.cached_property
     def regions(self) -> Regions:
@@ -171,6 +187,8 @@ def _window(rule: ContextRule | Companion, t: Text, start: int, end: int,
         lo, hi = max(0, start - rule.before), start
     else:
         lo, hi = max(0, start - rule.before), min(len(t.text), end + rule.after)
+    if not t.may_match(rule.pattern, lo, hi, raw=raw):
+        return False  # none of the strings every match contains lies in the window
     text = t.text if raw else t.context_text
     return rule.pattern.search(text, lo, hi, timeout=timeout) is not None
 
