@@ -141,3 +141,37 @@ def test_fold_lines_is_the_regex_fold(text: str) -> None:
     expected = "\n".join(line for line in (part.strip() for part in
                                            spaces.sub(" ", text).split("\n")) if line)
     assert fold_lines(text) == expected
+
+
+_SPACES = st.sampled_from(list(" \t\n\r\x0b\x0c\x1c\x85\xa0\u2028\u3000ab"))
+
+
+@given(st.text(alphabet=_SPACES, max_size=60))
+def test_folding_keeps_the_words(text: str) -> None:
+    """Why the walker may compare an HTML alternative before folding its lines: the words
+    (white-space-separated runs) of a text and of its fold are the same."""
+    assert " ".join(fold_lines(text).split()) == " ".join(text.split())
+
+
+def _alternative(plain: str, html: str) -> bytes:
+    return (
+        "From: a@x.com\nSubject: s\nMIME-Version: 1.0\n"
+        'Content-Type: multipart/alternative; boundary="A"\n\n'
+        f"--A\nContent-Type: text/plain; charset=utf-8\n\n{plain}\n"
+        f"--A\nContent-Type: text/html; charset=utf-8\n\n{html}\n--A--\n"
+    ).encode()
+
+
+def test_an_html_alternative_is_scanned_once_and_folded_when_kept() -> None:
+    html = "<p>Her   PCR\n  came back</p>\n<p>  positive  </p>"
+    same = _alternative("Her PCR came\nback positive", html)
+    units = [u for u in walk(same) if isinstance(u, TextUnit)]
+    assert [u.part for u in units] == ["header", "1"]
+    own = _alternative("See attached", html)
+    units = [u for u in walk(own) if isinstance(u, TextUnit)]
+    assert [u.part for u in units] == ["header", "1", "2"]
+    assert units[2].text == "Her PCR\ncame back\npositive"  # folded, line by line
+    msg = parse_full(RawMessage(source="m", locator=Locator("m"), raw=same, sha256=""))
+    walker = Walker(ExtractLimits())
+    list(walker.units(msg))
+    assert walker.notes == [("2", "html alternative repeats the plain text; scanned once")]

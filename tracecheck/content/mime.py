@@ -14,6 +14,7 @@ Never runs detectors.
 
 from __future__ import annotations
 
+import dataclasses
 import email.parser
 import email.policy
 import functools
@@ -24,7 +25,7 @@ from tracecheck.content import headers as hdr
 from tracecheck.content.charset import decode_text
 from tracecheck.content.extract import Attached, Context, extract_units
 from tracecheck.content.header_block import HeaderFields, RawHeaders, fast_headers, header_bytes
-from tracecheck.content.html import html_to_text
+from tracecheck.content.html import fold_lines, html_text
 from tracecheck.content.quickparse import quick_parse
 from tracecheck.model import (
     ExtractLimits,
@@ -180,6 +181,28 @@ def _encrypted(ctype: str, data: bytes) -> str | None:
     return encrypted_reason(ctype, data)
 
 
+class _Html:
+    """An HTML part's text before its lines are folded (`html.fold_lines`): the walker
+    folds it as it hands it out, so an HTML alternative dropped for repeating the plain text
+    is never folded (`Walker._alternatives` compares the words, which folding keeps)."""
+
+    __slots__ = ("unit",)
+
+    def __init__(self, unit: TextUnit) -> None:
+        self.unit = unit
+
+    def folded(self) -> TextUnit:
+        return dataclasses.replace(self.unit, text=fold_lines(self.unit.text))
+
+
+_Item = TextUnit | Skipped | _Html
+
+
+def _folded(items: Iterator[_Item]) -> Iterator[TextUnit | Skipped]:
+    for item in items:
+        yield item.folded() if isinstance(item, _Html) else item
+
+
 class Walker:
     """Walks one message; collects decode notes as it goes."""
 
@@ -192,7 +215,7 @@ class Walker:
         subject = hdr.subject(msg)
         if subject:
             yield TextUnit(part="header", where="subject", text=subject)
-        yield from self._node(msg, "", "body", 0, root=True)
+        yield from _folded(self._node(msg, "", "body", 0, root=True))
 
     def attached(self, found: Attached, part: str, where: str, ctx: Context, depth: int, *,
                  mime_depth: int = 0) -> Iterator[TextUnit | Skipped]:
@@ -208,12 +231,13 @@ class Walker:
         subject = hdr.subject(found.message)
         if subject:
             yield TextUnit(part=f"{base}/header", where=where, text=subject)
-        yield from self._node(found.message, base, where, mime_depth + 1, budget=(ctx, depth))
+        yield from _folded(self._node(found.message, base, where, mime_depth + 1,
+                                      budget=(ctx, depth)))
 
     def _node(
         self, part: Message, base: str, where: str, depth: int, *, root: bool = False,
         budget: tuple[Context, int] | None = None,
-    ) -> Iterator[TextUnit | Skipped]:
+    ) -> Iterator[_Item]:
         if depth > MAX_MIME_DEPTH:
             yield Skipped(locator=Locator(within=where), part=base or "1", kind=SkipKind.LIMIT,
                           reason=f"limit: MIME nesting deeper than {MAX_MIME_DEPTH}")
@@ -267,8 +291,10 @@ class Walker:
             notes: list[str] = []
             text = decode_text(data, charset, notes)
             self.notes.extend((path, n) for n in notes)
-            if ctype == "text/html":
-                text = html_to_text(text)
+            if ctype == "text/html":  # folded as it leaves the walker
+                yield _Html(TextUnit(part=path, where=here, text=html_text(text),
+                                     content_type=ctype))
+                return
             yield TextUnit(part=path, where=here, text=text, content_type=ctype)
             return
         if not data:
@@ -283,11 +309,13 @@ class Walker:
     def _alternatives(
         self, children: Sequence[object], base: str, where: str, depth: int,
         budget: tuple[Context, int] | None = None,
-    ) -> Iterator[TextUnit | Skipped]:
+    ) -> Iterator[_Item]:
         """multipart/alternative: an HTML rendering whose visible text is already in a plain
         alternative adds nothing to scan, so it is not scanned twice (and its hits are not
-        counted twice); an HTML part with any text of its own is scanned in full."""
-        units: list[TextUnit | Skipped] = []
+        counted twice); an HTML part with any text of its own is scanned in full. The texts
+        are compared word by word (white space folded), so an HTML part's lines need not
+        be folded first."""
+        units: list[_Item] = []
         for i, child in enumerate(children, 1):
             if isinstance(child, Message):
                 units.extend(self._node(child, _child(base, i), where, depth + 1,
@@ -295,17 +323,18 @@ class Walker:
         plain = [" ".join(u.text.split()) for u in units
                  if isinstance(u, TextUnit) and u.content_type == "text/plain"]
         for u in units:
-            if (isinstance(u, TextUnit) and u.content_type == "text/html" and plain
-                    and any(" ".join(u.text.split()) in p for p in plain)):
-                self.notes.append((u.part, "html alternative repeats the plain text; "
-                                           "scanned once"))
+            html = u.unit if isinstance(u, _Html) else u
+            if (isinstance(html, TextUnit) and html.content_type == "text/html" and plain
+                    and any(" ".join(html.text.split()) in p for p in plain)):
+                self.notes.append((html.part, "html alternative repeats the plain text; "
+                                              "scanned once"))
                 continue
             yield u
 
     def _attached_message(
         self, part: Message, path: str, filename: str, depth: int,
         budget: tuple[Context, int] | None = None,
-    ) -> Iterator[TextUnit | Skipped]:
+    ) -> Iterator[_Item]:
         payload = part.get_payload()
         inner = payload[0] if isinstance(payload, list) and payload else None
         here = f"attachment:{filename or 'attached message'}"
