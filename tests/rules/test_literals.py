@@ -67,6 +67,15 @@ def _units(raws: Iterator[RawMessage]) -> Iterator[TextUnit]:
                 yield unit
 
 
+def _unfiltered_regions(text: str) -> boilerplate.Regions:
+    original = boilerplate.may_occur
+    boilerplate.may_occur = lambda *_: True  # type: ignore[assignment]
+    try:
+        return boilerplate.regions(text)
+    finally:
+        boilerplate.may_occur = original
+
+
 def _same_windows(units: Iterator[TextUnit], seed: int = 0) -> tuple[int, int]:
     """Every window pattern on random windows of every unit: a window the prefilter rules
     out has no match. Returns (windows tried, windows ruled out)."""
@@ -87,6 +96,7 @@ def _same_windows(units: Iterator[TextUnit], seed: int = 0) -> tuple[int, int]:
                         assert pattern.search(text, lo, hi) is None, (pattern.pattern, lo, hi)
         assert _matches(SHIPPED, unit, Text) == _matches(SHIPPED, unit, Unfiltered)
         assert _matches(CASE_REF, unit, Text) == _matches(CASE_REF, unit, Unfiltered)
+        assert boilerplate.regions(unit.text) == _unfiltered_regions(unit.text)
     return tried, ruled_out
 
 
@@ -198,3 +208,18 @@ def test_a_non_ascii_window_is_always_searched() -> None:
         assert pattern.search(text)
         t = Text(text)
         assert t.may_match(pattern, 0, len(text), raw=True)
+
+
+_BOILERPLATE = st.sampled_from([
+    "-- ", "--", "\n", "\n\n", "> ", ">", "On Mon, Jo wrote:", "wrote:", "Kind regards,",
+    "Thanks", "thank you", "Sent from my iPhone", "-----Original Message-----", "From: a",
+    "Sent: b", "Date: c", "This email is confidential", "DISCLAIMER:", "Disclaimer",
+    "to unsubscribe", "Registered in England", "PCR positive", "he", "\u212a", "\u017f",
+    "Jo Smith", "x" * 120,
+])
+
+
+@settings(max_examples=2000, deadline=None)
+@given(st.lists(_BOILERPLATE, max_size=16).map("".join))
+def test_regions_equal_the_unfiltered_regions(text: str) -> None:
+    assert boilerplate.regions(text) == _unfiltered_regions(text)

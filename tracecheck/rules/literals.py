@@ -242,6 +242,17 @@ class Occurrences:
         return False
 
 
+def may_occur(pattern: regex.Pattern[str] | re.Pattern[str], text: str,
+              low: str | None = None) -> bool:
+    """False only when `pattern` cannot match anywhere in `text`: the text is ASCII and
+    holds none of the pattern's required strings (`low`: the text lower-cased, if known)."""
+    strings = required(pattern)
+    if strings is None or not text.isascii():
+        return True
+    low = text.lower() if low is None else low
+    return any(s in low for s in strings)
+
+
 def occurrences(pattern: regex.Pattern[str], text: str, low: str) -> Occurrences | None:
     """The required strings of `pattern` found in `text` (`low`: its lower case), or None
     when there is no prefilter: the pattern has no required strings, or lower-casing moved
@@ -252,4 +263,4 @@ def occurrences(pattern: regex.Pattern[str], text: str, low: str) -> Occurrences
     return Occurrences(strings, text, low)
 
 
-__all__ = ["Occurrences", "occurrences", "required"]
+__all__ = ["Occurrences", "may_occur", "occurrences", "required"]
