@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+from email.message import Message
 
 from hypothesis import given
 from hypothesis import strategies as st
@@ -175,3 +176,34 @@ def test_an_html_alternative_is_scanned_once_and_folded_when_kept() -> None:
     walker = Walker(ExtractLimits())
     list(walker.units(msg))
     assert walker.notes == [("2", "html alternative repeats the plain text; scanned once")]
+
+
+def _with_and_without_head(raw: RawMessage) -> bool:
+    """The units (subject included) are the same whether the walker is given the triage
+    split of the header fields or not; returns whether the split was the message's own."""
+    from tracecheck.content.header_block import RawHeaders
+    from tracecheck.content.mime import header_fields
+
+    head = header_fields(raw)
+    if not isinstance(head, RawHeaders):
+        return False
+    full = parse_full(raw, head)
+    assert list(Walker(ExtractLimits()).units(full, head)) == list(
+        Walker(ExtractLimits()).units(full)), raw.raw[:200]
+    return list(full.raw_items()) == head.items
+
+
+def test_the_subject_from_the_triage_split_is_the_message_subject() -> None:
+    from tests.conftest import SAMPLES, corpus, raw_messages
+
+    own = [_with_and_without_head(r) for r in raw_messages(SAMPLES, corpus())]
+    assert sum(own) > 100
+    # a split that is not the message's own (a different message) is not used
+    a = RawMessage(source="m", locator=Locator("m"), raw=b"Subject: one\n\nx\n", sha256="")
+    b = RawMessage(source="m", locator=Locator("m"), raw=b"Subject: two\n\ny\n", sha256="")
+    from tracecheck.content.mime import header_fields
+
+    head_a = header_fields(a)
+    assert not isinstance(head_a, Message)
+    units = list(Walker(ExtractLimits()).units(parse_full(b), head_a))  # type: ignore[arg-type]
+    assert isinstance(units[0], TextUnit) and units[0].text == "two"

@@ -210,9 +210,13 @@ class Walker:
         self.limits = limits
         self.notes: list[tuple[str, str]] = []  # (part, note)
 
-    def units(self, msg: Message) -> Iterator[TextUnit | Skipped]:
-        """Subject first, then every part in document order."""
-        subject = hdr.subject(msg)
+    def units(self, msg: Message, head: RawHeaders | None = None
+              ) -> Iterator[TextUnit | Skipped]:
+        """Subject first, then every part in document order. `head`: the message's header
+        fields as split for triage; the subject is read from them (an indexed look-up)
+        when they are the message's own fields, pair for pair."""
+        own = head is not None and list(msg.raw_items()) == head.items
+        subject = hdr.subject(head if own and head is not None else msg)
         if subject:
             yield TextUnit(part="header", where="subject", text=subject)
         yield from _folded(self._node(msg, "", "body", 0, root=True))

@@ -97,7 +97,10 @@ class Text:
         self.low = text.lower()
         self._spans: dict[tuple[str, int], list[tuple[int, int, str]]] = {}
         self._digits: int | None = None
-        self._found: dict[tuple[str, int, bool], Occurrences | None] = {}
+        self._found: dict[regex.Pattern[str], Occurrences | None] = {}
+        """Required strings of a window pattern found in the text (`may_match`)."""
+        self._found_blanked: dict[regex.Pattern[str], Occurrences | None] = {}
+        """The same in the context text, when boilerplate was blanked."""
 
     def has_digits(self, n: int) -> bool:
         """False only when the text holds fewer than `n` digit characters (`str.isdigit`, as
@@ -130,14 +133,17 @@ class Text:
         """False only when `pattern` cannot match inside [lo, hi) of the text (`raw`) or of
         the context text: the window holds none of the strings every match contains
         (`literals`). Those strings are found once per text and pattern."""
-        blanked = not raw and bool(self.regions.boilerplate)
-        key = (pattern.pattern, pattern.flags, blanked)
-        if key in self._found:
-            found = self._found[key]
+        # Keyed by the pattern object, which the dict keeps alive (its hash is its identity).
+        if raw or not self.regions.boilerplate:
+            cache, text, low = self._found, self.text, self.low
         else:
-            text = self.context_text if blanked else self.text
-            found = occurrences(pattern, text, text.lower() if blanked else self.low)
-            self._found[key] = found
+            cache, text = self._found_blanked, self.context_text
+            low = None
+        try:
+            found = cache[pattern]
+        except KeyError:
+            found = cache[pattern] = occurrences(pattern, text,
+                                                 text.lower() if low is None else low)
         return found is None or found.may_match(lo, hi)
 
     @functools.cached_property
