@@ -78,8 +78,19 @@ def _best(*candidates: Strings | None) -> Strings | None:
 def _sequence(items: Sequence[tuple[Any, Any]]) -> _Facts:
     """A concatenation: the product of its parts, and the best requirement among its parts
     and among runs of consecutive parts whose strings are all known."""
-    facts = [_item(op, av) for op, av in items]
-    candidates: list[Strings | None] = [f.need for f in facts]
+    facts: list[_Facts] = []
+    chars: list[str] = []  # consecutive literal characters, taken as one string
+    for op, av in getattr(items, "data", items):  # the parser's list (its indexing is slow)
+        if op is _c.LITERAL:
+            chars.append(chr(av))
+            continue
+        if chars:
+            facts.append(_Facts(frozenset({"".join(chars)}), None))
+            chars = []
+        facts.append(_item(op, av))
+    if chars:
+        facts.append(_Facts(frozenset({"".join(chars)}), None))
+    candidates: list[Strings | None] = [f.need for f in facts if f.need]
     whole: Strings | None = frozenset({""})
     run: Strings | None = frozenset({""})
     for f in facts:
@@ -156,7 +167,7 @@ def _repeated(exact: Strings | None, lo: int, hi: int) -> Strings | None:
 def _literal_braces(items: Sequence[tuple[Any, Any]]) -> bool:
     """True when the tree holds a literal `{` or `}` anywhere: the stdlib reads a `regex`
     fuzzy constraint (`(?:abc){e<=1}`) as literal text."""
-    for op, av in items:
+    for op, av in getattr(items, "data", items):
         if op is _c.LITERAL and av in (0x7B, 0x7D):
             return True
         if op is _c.IN and any(k is _c.LITERAL and v in (0x7B, 0x7D) for k, v in av):
@@ -190,7 +201,7 @@ def _derive(source: str, flags: int) -> tuple[str, ...] | None:
             tree = _parser.parse(source, flags & _PARSE_FLAGS)
     except (re.error, FutureWarning, DeprecationWarning, RecursionError, OverflowError):
         return None
-    if _literal_braces(tree.data):
+    if ("{" in source or "}" in source) and _literal_braces(tree.data):
         return None
     facts = _sequence(tree.data)
     need = _best(facts.exact, facts.need)
