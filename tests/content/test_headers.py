@@ -108,3 +108,60 @@ def test_address_parsing_never_raises(value: str) -> None:
 def test_raw_header_bytes_never_raise(data: bytes) -> None:
     msg = email.message_from_bytes(b"To: " + data.replace(b"\n", b" ") + b"\n\nbody\n")
     addresses(msg, ["to"], [])
+
+
+# Values on both sides of the plain-address shape: names with dots, quotes, apostrophes,
+# hyphens, encoded words, several spaces, tabs and folds; local parts and domains with
+# leading, trailing and doubled dots, odd characters, no dot, upper case, non-ASCII.
+_WS = st.sampled_from(["", " ", "  ", "\t", "\r\n", "\r\n\t", "\n", " \r\n "])
+_WORD = st.sampled_from(["Jo", "Smith", "Amy59", "J.", "O'Neil", "Ann-Marie", '"Jo"',
+                         "=?utf-8?q?J=C3=B6rg?=", "Zo\u00eb", "x", "7", "(c)", "a@b", ""])
+_LOCAL = st.sampled_from(["jo", "jo.smith", "JO.Smith", "a+b", "a%b", "a_b", "-a", "a.",
+                          ".a", "a..b", "a b", "jo\u00eb", "", "a\"b", "a(b)"])
+_DOMAIN = st.sampled_from(["x.com", "tracecall.co.uk", "GMAIL.COM", "localhost", "-x.com",
+                           "x..com", "x.com.", "b\u00fccher.de", "x_y.com", "1.2", ""])
+
+
+@st.composite
+def _address_values(draw: st.DrawFn) -> str:
+    addr = f"{draw(_LOCAL)}@{draw(_DOMAIN)}"
+    if draw(st.booleans()):
+        words = draw(st.lists(_WORD, max_size=3))
+        gap = draw(st.sampled_from([" ", "  ", "\t", " \t"]))
+        addr = f"{gap.join(words)}{draw(_WS)}<{addr}>"
+    return f"{draw(_WS)}{addr}{draw(_WS)}{draw(st.sampled_from(['', '', ',', ' x']))}"
+
+
+@settings(max_examples=3000, deadline=None)
+@given(_address_values())
+def test_a_plain_address_gives_what_both_parsers_give(value: str) -> None:
+    from tracecheck.content.headers import _both_parsers
+
+    fast_notes: list[str] = []
+    slow_notes: list[str] = []
+    assert parse_address_field(value, "to", fast_notes) == _both_parsers(value, "to",
+                                                                         slow_notes)
+    assert fast_notes == slow_notes
+
+
+def test_plain_addresses_in_the_samples_and_corpora_give_what_both_parsers_give() -> None:
+    from tests.conftest import SAMPLES, corpus, raw_messages
+    from tracecheck.content.headers import (
+        _PLAIN_ONE,
+        RECIPIENT_FIELDS,
+        SENDER_FIELDS,
+        _both_parsers,
+    )
+    from tracecheck.content.mime import parse_headers
+
+    plain = 0
+    for raw in raw_messages(SAMPLES, corpus()):
+        msg = parse_headers(raw)
+        for name in (*SENDER_FIELDS, *RECIPIENT_FIELDS):
+            for value in msg.get_all(name, []):
+                for piece in (str(value), *str(value).split(",")):
+                    plain += _PLAIN_ONE.fullmatch(piece) is not None
+                    notes: list[str] = []
+                    assert parse_address_field(piece, name, notes) == _both_parsers(
+                        piece, name, []), piece
+    assert plain > 100  # the fast path is taken, not a rarity

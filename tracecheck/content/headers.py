@@ -13,6 +13,7 @@ from __future__ import annotations
 import email.utils
 import functools
 import inspect
+import re
 from collections.abc import Iterable
 from datetime import UTC, datetime
 from email.header import decode_header, make_header
@@ -79,10 +80,29 @@ def normalise_address(text: str) -> str | None:
     return f"{local.lower()}@{ascii_domain}"
 
 
+_ADDR = r"[A-Za-z0-9_%+-]+(?:\.[A-Za-z0-9_%+-]+)*@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*"
+_PLAIN_ONE = re.compile(rf"[ \t\r\n]*(?:([A-Za-z0-9]+(?:[ \t]+[A-Za-z0-9]+)*)[ \t]*<({_ADDR})>"
+                        rf"|({_ADDR}))[ \t\r\n]*")
+"""One plain address, bare or after a display name of plain words: both parsers read it as
+this address with this name (the words joined by single spaces), and nothing else."""
+
+
 def parse_address_field(
     value: str, field: str, notes: list[str] | None = None
 ) -> list[Address]:
-    """All addresses in one header value; the union of the stdlib and regex parses."""
+    """All addresses in one header value; the union of the stdlib and regex parses. A value
+    that is one plain address (`_PLAIN_ONE`) gives what both parsers give for it without
+    running them (tests hold the two equal on generated and real values)."""
+    plain = _PLAIN_ONE.fullmatch(value)
+    if plain is not None:
+        norm = normalise_address(plain[2] or plain[3])
+        name = " ".join(plain[1].split()) if plain[1] else ""
+        return [Address(addr=norm, name=name, field=field)] if norm else []
+    return _both_parsers(value, field, notes)
+
+
+def _both_parsers(value: str, field: str, notes: list[str] | None) -> list[Address]:
+    """`parse_address_field` by running both parsers."""
     # Control characters (NUL and friends) never belong to an address: treat them as spaces.
     text = _CONTROL.sub(" ", header_text(value))
     std: dict[str, str] = {}
