@@ -207,3 +207,26 @@ def test_the_subject_from_the_triage_split_is_the_message_subject() -> None:
     assert not isinstance(head_a, Message)
     units = list(Walker(ExtractLimits()).units(parse_full(b), head_a))  # type: ignore[arg-type]
     assert isinstance(units[0], TextUnit) and units[0].text == "two"
+
+
+def test_hostile_rfc2231_parameters_are_input_problems_not_internal_errors(
+        tmp_path: object) -> None:
+    """The stdlib's parameter parsing raises TypeError on `boundary*=;boundary*0=` (and the
+    same for charset): the message was recorded as an internal error (exit 3). Now a
+    multipart whose boundary cannot be read is unparseable, as the stdlib parser finds it,
+    and a part whose charset cannot be read is decoded without one, with a note."""
+    from pathlib import Path
+
+    from tests.conftest import mbox_of
+    from tracecheck import api
+
+    head = b"From: a@x.com\nTo: b@gmail.com\nSubject: s\n"
+    box = Path(str(tmp_path)) / "hostile.mbox"
+    box.write_bytes(mbox_of(
+        head + b"Content-Type: multipart/mixed;boundary*=;boundary*0=\n\n--x\n\nhi\n--x--\n",
+        head + b"Content-Type: text/plain; charset*=;charset*0=\n\nPCR positive, he said\n"))
+    result = api.scan([str(box)], api.ScanOptions(all_messages=True))
+    kinds = [(str(s.locator), s.kind) for s in result.skipped]
+    assert kinds == [(f"{box}@0", "unreadable")]
+    assert result.messages_scanned == 1
+    assert [n.reason for n in result.notes] == ["charset parameter unreadable; decoded without it"]

@@ -290,7 +290,11 @@ class Walker:
             yield Skipped(locator=Locator(within=here), part=path, kind=SkipKind.ENCRYPTED,
                           reason=enc)
             return
-        charset = _charset(part)
+        try:
+            charset = _charset(part)
+        except Exception:  # stdlib email.message failing on a hostile RFC 2231 charset
+            charset = None
+            self.notes.append((path, "charset parameter unreadable; decoded without it"))
         if not attachment and ctype in ("text/plain", "text/html", "text/enriched", ""):
             notes: list[str] = []
             text = decode_text(data, charset, notes)
