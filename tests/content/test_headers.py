@@ -165,3 +165,46 @@ def test_plain_addresses_in_the_samples_and_corpora_give_what_both_parsers_give(
                     assert parse_address_field(piece, name, notes) == _both_parsers(
                         piece, name, []), piece
     assert plain > 100  # the fast path is taken, not a rarity
+
+
+_DAY_NAMES = st.sampled_from(["", "Mon, ", "Sun, ", "Fri,", "mon, ", "Xyz, ", "Mon "])
+_DATE_TAILS = st.sampled_from(["", " (UTC)", " GMT", "\r\n", " ", "\t", " x"])
+
+
+@st.composite
+def _dates(draw: st.DrawFn) -> str:
+    day = draw(st.sampled_from(["1", "04", "28", "29", "30", "31", "0", "32", "004"]))
+    month = draw(st.sampled_from(["Jan", "Feb", "Apr", "Dec", "jan", "Foo"]))
+    year = draw(st.sampled_from(["2021", "1900", "1899", "2099", "2100", "21", "99", "2024",
+                                "0999", "1000"]))
+    hms = draw(st.sampled_from(["07:08:09", "00:00:00", "23:59:59", "24:00:00", "12:60:00",
+                                "12:00:60", "7:08:09", "07:08"]))
+    zone = draw(st.sampled_from(["+0000", "-0000", "+0530", "-1200", "+2359", "-2400",
+                                 "+9959", "+0060", "GMT", "EST", "UT", "Z", "+00:00", ""]))
+    gap = draw(st.sampled_from([" ", "  ", "\t"]))
+    return (f"{draw(_DAY_NAMES)}{day}{gap}{month} {year} {hms}{gap}{zone}"
+            f"{draw(_DATE_TAILS)}")
+
+
+@settings(max_examples=3000, deadline=None)
+@given(_dates())
+def test_a_date_in_the_usual_form_gives_what_the_stdlib_parser_gives(value: str) -> None:
+    from tracecheck.content.headers import _stdlib_date
+
+    fast_notes: list[str] = []
+    slow_notes: list[str] = []
+    assert parse_date(value, fast_notes) == _stdlib_date(value, slow_notes), value
+    assert fast_notes == slow_notes, value
+
+
+def test_dates_of_the_samples_and_corpora_give_what_the_stdlib_parser_gives() -> None:
+    from tests.conftest import SAMPLES, corpus, raw_messages
+    from tracecheck.content.headers import _plain_date, _stdlib_date
+    from tracecheck.content.mime import parse_headers
+
+    plain = 0
+    for raw in raw_messages(SAMPLES, corpus()):
+        for value in parse_headers(raw).get_all("date", []):
+            plain += _plain_date(str(value)) is not None
+            assert parse_date(str(value), []) == _stdlib_date(str(value), []), value
+    assert plain > 100

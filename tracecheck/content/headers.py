@@ -15,7 +15,7 @@ import functools
 import inspect
 import re
 from collections.abc import Iterable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from email.header import decode_header, make_header
 
 import regex
@@ -201,10 +201,42 @@ def addresses_in(values: Iterable[tuple[str, str]], notes: list[str]) -> tuple[A
     return tuple(out)
 
 
+_MONTHS = {m: i for i, m in enumerate(
+    ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"), 1)}
+_PLAIN_DATE = re.compile(
+    r"[ \t]*(?:(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun),[ \t]+)?(\d{1,2})[ \t]+"
+    r"(Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)[ \t]+(19\d\d|20\d\d)[ \t]+"
+    r"([01]\d|2[0-3]):([0-5]\d):([0-5]\d)[ \t]+([+-])([01]\d|2[0-3])([0-5]\d)[ \t]*")
+"""The usual date form (`Mon, 04 Jan 2021 07:08:09 +0000`): a real time and a numeric zone
+other than `-0000` (which the stdlib reads as no zone), in 1900-2099."""
+
+
+def _plain_date(value: str) -> str | None:
+    """`parse_date` of a value in the usual form, without the stdlib's general parser (the
+    same string: tested); None when the value is not in that form or not a real day."""
+    m = _PLAIN_DATE.fullmatch(value)
+    if m is None or (m[7] == "-" and m[8] == "00" and m[9] == "00"):
+        return None
+    try:
+        local = datetime(int(m[3]), _MONTHS[m[2]], int(m[1]), int(m[4]), int(m[5]), int(m[6]))
+    except ValueError:  # no such day (31 Feb): the stdlib path says so
+        return None
+    offset = timedelta(hours=int(m[8]), minutes=int(m[9]))
+    utc = local - offset if m[7] == "+" else local + offset
+    return (f"{utc.year:04d}-{utc.month:02d}-{utc.day:02d}T"
+            f"{utc.hour:02d}:{utc.minute:02d}:{utc.second:02d}Z")
+
+
 def parse_date(value: str | None, notes: list[str]) -> str | None:
     """RFC 5322 date → `YYYY-MM-DDTHH:MM:SSZ` in UTC; None (and a note) if unusable."""
     if not value:
         return None
+    plain = _plain_date(value) if isinstance(value, str) else None
+    return plain if plain is not None else _stdlib_date(value, notes)
+
+
+def _stdlib_date(value: str, notes: list[str]) -> str | None:
+    """`parse_date` by the stdlib's general date parser."""
     try:
         dt = email.utils.parsedate_to_datetime(header_text(str(value)).strip())
     except (TypeError, ValueError, IndexError, OverflowError):
