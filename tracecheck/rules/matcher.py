@@ -219,11 +219,14 @@ def _window(rule: ContextRule | Companion, t: Text, start: int, end: int,
     (a label such as "Order no:" must sit right before the value). `raw`: search the text as
     it is (a cheap first test) rather than with boilerplate blanked."""
     if isinstance(rule, Companion):
-        lo, hi = max(0, start - rule.within), min(len(t.text), end + rule.within)
+        lo, hi = start - rule.within, end + rule.within
     elif label and rule.after == 0:
-        lo, hi = max(0, start - rule.before), start
+        lo, hi = start - rule.before, start
     else:
-        lo, hi = max(0, start - rule.before), min(len(t.text), end + rule.after)
+        lo, hi = start - rule.before, end + rule.after
+    lo = lo if lo > 0 else 0
+    size = len(t.text)
+    hi = hi if hi < size else size
     if not t.may_match(rule.pattern, lo, hi, raw=raw):
         return False  # none of the strings every match contains lies in the window
     text = t.text if raw else t.context_text
@@ -367,7 +370,12 @@ def _hits(det: Detector, t: Text, timeout: float) -> Iterator[Hit]:
                                                     label=True, raw=True):
             continue
         # Companions on the raw text first: cheap, and a miss there is a miss after blanking.
-        if any(not _window(c, t, start, end, timeout, raw=True) for c in det.requires):
+        missing = False
+        for companion in det.requires:
+            if not _window(companion, t, start, end, timeout, raw=True):
+                missing = True
+                break
+        if missing:
             continue
         # Only now find signatures, disclaimers and quotes (the costly part) for this text.
         if t.regions.in_boilerplate(start, end):
