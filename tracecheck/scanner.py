@@ -274,7 +274,8 @@ class _Shard:
         if not outcome.scanned:
             return
         self.scanned += 1
-        self.senders.update(outcome.org_senders)
+        for domain in outcome.org_senders:
+            self.senders[domain] += 1
         self.flows[outcome.flow] += 1
         ref = outcome.ref
         if ref is not None and (ref.consumer or self.keep_all_refs):
