@@ -230,3 +230,23 @@ def test_hostile_rfc2231_parameters_are_input_problems_not_internal_errors(
     assert kinds == [(f"{box}@0", "unreadable")]
     assert result.messages_scanned == 1
     assert [n.reason for n in result.notes] == ["charset parameter unreadable; decoded without it"]
+
+
+def test_a_parts_fields_read_once_are_the_values_get_reads() -> None:
+    """The walker reads Content-Type and Content-Disposition once per part (`_fields`)
+    where it called `part.get` for each helper: the first value is `get`'s."""
+    from tests.conftest import SAMPLES, corpus, raw_messages
+    from tracecheck.content.mime import Unparseable, _fields
+
+    parts = 0
+    for raw in raw_messages(SAMPLES, corpus()):
+        try:
+            msg = parse_full(raw)
+        except Unparseable:
+            continue
+        for part in msg.walk():
+            ctypes, disps = _fields(part)
+            assert (ctypes[0] if ctypes else None) == part.get("content-type")
+            assert (disps[0] if disps else None) == part.get("content-disposition")
+            parts += 1
+    assert parts > 500

@@ -128,18 +128,29 @@ def _child(base: str, i: int) -> str:
     return f"{base}.{i}"
 
 
-def _mentions(part: Message, word: str, fields: tuple[str, ...]) -> bool:
-    """Could a parameter named like `word` be in these fields? (A cheap test that spares
-    the stdlib's parameter parsing for the many parts without one.)"""
-    for name in fields:
-        for value in part.get_all(name, ()):
+def _mentions(word: str, *values: Sequence[object]) -> bool:
+    """Could a parameter named like `word` be in these field values? (A cheap test that
+    spares the stdlib's parameter parsing for the many parts without one.)"""
+    for field in values:
+        for value in field:
             if not isinstance(value, str) or word in value.lower():
                 return True
     return False
 
 
-def _filename(part: Message) -> str:
-    if not _mentions(part, "name", ("content-disposition", "content-type")):
+_Fields = tuple[Sequence[object], Sequence[object]]
+"""A part's Content-Type values and Content-Disposition values."""
+
+
+def _fields(part: Message) -> _Fields:
+    """Every Content-Type and Content-Disposition value of a part, read once for the
+    helpers below (`get` is the first of `get_all`: the same values)."""
+    return part.get_all("content-type", []), part.get_all("content-disposition", [])
+
+
+def _filename(part: Message, fields: _Fields | None = None) -> str:
+    ctypes, disps = fields if fields is not None else _fields(part)
+    if not _mentions("name", disps, ctypes):
         return ""  # neither filename= nor name= (nor their RFC 2231 forms)
     try:
         name = part.get_filename() or part.get_param("name")
@@ -157,10 +168,11 @@ def _charset_of(content_type: str) -> str | None:
     return probe.get_content_charset()
 
 
-def _charset(part: Message) -> str | None:
+def _charset(part: Message, ctypes: Sequence[object]) -> str | None:
     """`part.get_content_charset()`, computed once per distinct Content-Type value (a few
-    values such as `text/plain; charset=utf-8` make up most of a mailbox)."""
-    value = part.get("content-type")
+    values such as `text/plain; charset=utf-8` make up most of a mailbox). `ctypes`: the
+    part's Content-Type values."""
+    value = ctypes[0] if ctypes else None
     if value is None:
         return None
     if isinstance(value, str) and len(value) < 256:
@@ -168,8 +180,8 @@ def _charset(part: Message) -> str | None:
     return part.get_content_charset()
 
 
-def _is_attachment(part: Message, filename: str) -> bool:
-    disp = str(part.get("content-disposition", "")).split(";", 1)[0].strip().lower()
+def _is_attachment(disps: Sequence[object], filename: str) -> bool:
+    disp = str(disps[0] if disps else "").split(";", 1)[0].strip().lower()
     return disp == "attachment" or bool(filename)
 
 
@@ -269,7 +281,8 @@ class Walker:
         path = base or "1"
         if root and base == "":
             path = "1"
-        filename = _filename(part)
+        fields = _fields(part)
+        filename = _filename(part, fields)
         try:
             data = part.get_payload(decode=True)
         except Exception:  # stdlib email (compat32) transfer decoding: lenient, but hostile input
@@ -280,18 +293,18 @@ class Walker:
                 raw_payload, str) else b""
         for defect in getattr(part, "defects", ()) or ():
             self.notes.append((path, f"defect: {type(defect).__name__}"))
-        attachment = _is_attachment(part, filename)
+        attachment = _is_attachment(fields[1], filename)
         here = where
         if attachment:
             name = filename or "unnamed"
             here = f"{where}/{name}" if where.startswith("attachment:") else f"attachment:{name}"
-        enc = _encrypted(str(part.get("Content-Type", ctype)), data)
+        enc = _encrypted(str(fields[0][0]) if fields[0] else ctype, data)
         if enc:
             yield Skipped(locator=Locator(within=here), part=path, kind=SkipKind.ENCRYPTED,
                           reason=enc)
             return
         try:
-            charset = _charset(part)
+            charset = _charset(part, fields[0])
         except Exception:  # stdlib email.message failing on a hostile RFC 2231 charset
             charset = None
             self.notes.append((path, "charset parameter unreadable; decoded without it"))
