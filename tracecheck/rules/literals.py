@@ -38,8 +38,11 @@ import regex
 _LIMIT = 64
 """Largest set of strings tracked for one construct (alternations, classes, products)."""
 
-_parser: Any = importlib.import_module("re._parser")
-_c: Any = importlib.import_module("re._constants")
+try:  # the stdlib's own regular-expression parser (Python 3.11+); a private module
+    _parser: Any = importlib.import_module("re._parser")
+    _c: Any = importlib.import_module("re._constants")
+except ImportError:  # a Python that moved it: no prefilter, every window is searched
+    _parser = _c = None
 
 _PARSE_FLAGS = re.IGNORECASE | re.VERBOSE | re.MULTILINE | re.DOTALL | re.UNICODE | re.ASCII
 _REGEX_ONLY = regex.VERSION1 | regex.REVERSE | regex.POSIX | regex.WORD | regex.FULLCASE
@@ -192,7 +195,7 @@ def _literal_braces(items: Sequence[tuple[Any, Any]]) -> bool:
 
 @functools.lru_cache(maxsize=1024)
 def _derive(source: str, flags: int) -> tuple[str, ...] | None:
-    if not source.isascii() or flags & _REGEX_ONLY:
+    if _parser is None or not source.isascii() or flags & _REGEX_ONLY:
         return None
     try:
         with warnings.catch_warnings():
