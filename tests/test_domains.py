@@ -80,3 +80,29 @@ def test_org_inference_keeps_frequent_sender_domains_and_reports_them() -> None:
     assert org.evidence[0] == ("tracecall.co.uk", 40)
     given = infer_org(Counter({"x.com": 9}), ["Org.co.uk"])
     assert not given.inferred and given.domains == ("org.co.uk",)
+
+
+@pytest.mark.parametrize("text", [
+    consumer_list_path().read_text(encoding="utf-8"),
+    "schema_version: 1\ndomains: [a.com, b.com\n",  # invalid: the pure-Python error
+    "schema_version: 1\n\tdomains: []\n",  # a tab: invalid
+    "a: 1\na: 2\n", "", "x: !!binary aGk=\n",
+])
+def test_yaml_is_read_as_the_pure_python_parser_reads_it(text: str) -> None:
+    """The consumer list (and the packs) are parsed with libyaml where PyYAML has it: same
+    document, and for a document either rejects, the pure-Python parser's error."""
+    from tracecheck.yaml_reader import safe_load
+
+    def read(load: object) -> object:
+        try:
+            return load(text)  # type: ignore[operator]
+        except yaml.YAMLError as exc:
+            return ("error", str(exc))
+
+    assert read(safe_load) == read(lambda t: yaml.load(t, Loader=yaml.SafeLoader))
+
+
+def test_the_shipped_list_is_read_once() -> None:
+    assert ConsumerDomains.load_default() is ConsumerDomains.load_default()
+    assert ConsumerDomains.load_default(("x.example",)) is not ConsumerDomains.load_default()
+    assert ConsumerDomains.load_default(("x.example",)).is_consumer("a@x.example")

@@ -115,6 +115,28 @@ def test_fast_split_equals_the_stdlib_split(
         raw, parse_headers(raw))
 
 
+_LINES = st.sampled_from(["To: a@x.com\n", "X-Odd!~:v\n", "Subject:\n", "\tfold\n",
+                          " fold\n", "From a@x.com Mon\n", "no colon here\n", ":empty\n",
+                          "A :b\n", "\n", "Date: d\r\n", "B:\x00\n", "C: \u00e9\n"])
+
+
+@settings(max_examples=2000, deadline=None)
+@given(st.lists(_LINES, max_size=10).map("".join))
+def test_the_one_pass_field_split_declines_exactly_where_the_block_check_does(
+        block: str) -> None:
+    """`split_fields` tiles the block with the fields it finds instead of checking the block
+    first: the same blocks are declined, and the pairs are the ones found line by line."""
+    import re
+
+    from tracecheck.content.header_block import is_field_block, split_fields
+
+    field = re.compile(r"^([\x21-\x39\x3b-\x7e]+):[ \t]*([^\n]*\n(?:[ \t][^\n]*\n)*)",
+                       re.MULTILINE)
+    expected = ([(m[1], m[2].rstrip("\r\n")) for m in field.finditer(block)]
+                if is_field_block(block) else None)
+    assert split_fields(block) == expected
+
+
 def test_mbox_of_plain_messages_uses_the_fast_split() -> None:
     data = mbox_of(eml(), eml(to="x@y.com, z@gmail.com", msgid="<m2@x>"))
     inp = InputFile(path="box.mbox", kind="mbox")

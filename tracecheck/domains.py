@@ -20,6 +20,7 @@ import yaml
 from tracecheck.errors import ConfigError
 from tracecheck.model import Address, Flow, OrgDomains
 from tracecheck.shipped_rules import consumer_list_path
+from tracecheck.yaml_reader import safe_load
 
 
 @functools.cache
@@ -60,7 +61,7 @@ class ConsumerDomains:
     def load(cls, path: Path | str, extra: Iterable[str] = ()) -> ConsumerDomains:
         """Read a list file; `extra` adds domains (from the organisation config)."""
         try:
-            data = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+            data = safe_load(Path(path).read_text(encoding="utf-8"))
         except (OSError, yaml.YAMLError) as exc:
             raise ConfigError(f"{path}: cannot read consumer-domain list ({exc})") from None
         if not isinstance(data, dict) or data.get("schema_version") != 1:
@@ -76,8 +77,9 @@ class ConsumerDomains:
 
     @classmethod
     def load_default(cls, extra: Iterable[str] = ()) -> ConsumerDomains:
-        """The shipped list plus `extra` domains."""
-        return cls.load(consumer_list_path(), extra)
+        """The shipped list plus `extra` domains (read once per process: the api and the
+        scanner share the list, and the consumer look-ups cached for it)."""
+        return _shipped(tuple(extra))
 
     def with_extra(self, extra: Iterable[str]) -> ConsumerDomains:
         """A copy with more consumer domains."""
@@ -117,6 +119,11 @@ def _is_consumer(lst: ConsumerDomains, domain: str) -> bool:
     if reg in lst.domains or domain in lst.domains:
         return True
     return bool(suffix) and label in lst.families
+
+
+@functools.lru_cache(maxsize=16)
+def _shipped(extra: tuple[str, ...]) -> ConsumerDomains:
+    return ConsumerDomains.load(consumer_list_path(), extra)
 
 
 def in_org(domain: str, org: Iterable[str]) -> bool:

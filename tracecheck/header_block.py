@@ -15,7 +15,8 @@ import re
 from collections.abc import Iterator
 from typing import AnyStr, Protocol
 
-_FIELD = re.compile(r"^([\x21-\x39\x3b-\x7e]+):[ \t]*([^\n]*\n(?:[ \t][^\n]*\n)*)", re.MULTILINE)
+_FIELD = re.compile(r"^(([\x21-\x39\x3b-\x7e]+):[ \t]*([^\n]*\n(?:[ \t][^\n]*\n)*))",
+                    re.MULTILINE)
 _FIELDS = re.compile(r"(?:[\x21-\x39\x3b-\x7e]+:[^\n]*\n(?:[ \t][^\n]*\n)*)*")
 
 
@@ -66,9 +67,12 @@ def split_fields(block: str) -> list[tuple[str, str]] | None:
     folds are kept, the final line break goes. None when a line is neither a field nor a
     fold (a first-line fold, an envelope `From ` line, a line without a field name): the
     feedparser would note a defect or end the headers there."""
-    if not is_field_block(block):
+    # The fields found at line starts cover the whole block exactly when every line is a
+    # field or a fold (`is_field_block`): one pass instead of two.
+    found = _FIELD.findall(block)
+    if sum(len(whole) for whole, _, _ in found) != len(block):
         return None
-    return [(m[1], m[2].rstrip("\r\n")) for m in _FIELD.finditer(block)]
+    return [(name, value.rstrip("\r\n")) for _, name, value in found]
 
 
 class RawHeaders:

@@ -185,19 +185,23 @@ def _unreadable(raw: RawMessage, reason: str, kind: SkipKind = SkipKind.UNREADAB
 
 def _scan_content(raw: RawMessage, cfg: ScanConfig, head: HeaderFields, out: Outcome) -> None:
     """Parse the whole message, walk its parts and run the detectors over every text."""
-    full = parse_full(raw, head if isinstance(head, RawHeaders) else None)
+    fields = head if isinstance(head, RawHeaders) else None
+    full = parse_full(raw, fields)
     walker = Walker(cfg.limits)
     matcher = _matcher(cfg)
     bulk = is_bulk(head)
-    for unit in walker.units(full):
+    for unit in walker.units(full, fields):
         if isinstance(unit, TextUnit):
             found, skips = matcher.scan(unit, bulk=bulk)
-            out.matches.extend(found)
-            out.skipped.extend(s.placed(raw.locator) for s in skips)
+            if found:
+                out.matches.extend(found)
+            if skips:
+                out.skipped.extend(s.placed(raw.locator) for s in skips)
         else:
             out.skipped.append(unit.placed(raw.locator))
-    out.notes.extend(Note(locator=raw.locator, part=part, kind=NoteKind.DECODE, reason=note)
-                     for part, note in walker.notes)
+    if walker.notes:
+        out.notes.extend(Note(locator=raw.locator, part=part, kind=NoteKind.DECODE,
+                              reason=note) for part, note in walker.notes)
 
 
 WINDOW = 1 << 20
@@ -270,7 +274,8 @@ class _Shard:
         if not outcome.scanned:
             return
         self.scanned += 1
-        self.senders.update(outcome.org_senders)
+        for domain in outcome.org_senders:
+            self.senders[domain] += 1
         self.flows[outcome.flow] += 1
         ref = outcome.ref
         if ref is not None and (ref.consumer or self.keep_all_refs):

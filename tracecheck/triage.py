@@ -19,6 +19,7 @@ headers. Never reads bodies and never decides the organisation's domains.
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 
@@ -100,9 +101,16 @@ def quick_verdict(raw: RawMessage, consumer: ConsumerDomains,
         if verdict:
             return None
     # Every line is a field or a fold, so a line starting `from:` (any case) is a From field.
-    values = [("from", block[m.start(1) - 1:m.end(1) - 1].decode("ascii").strip())
-              for m in _FROM_FIELD.finditer(b"\n" + block.lower())]
-    senders = hdr.addresses_in(values, [])
+    values = tuple(block[m.start(1) - 1:m.end(1) - 1].decode("ascii").strip()
+                   for m in _FROM_FIELD.finditer(b"\n" + block.lower()))
+    return _from_verdict(values)
+
+
+@functools.lru_cache(maxsize=4096)
+def _from_verdict(values: tuple[str, ...]) -> Verdict | None:
+    """The non-consumer verdict given by a message's `From` values (a pure function of them:
+    most messages come from a few senders)."""
+    senders = hdr.addresses_in((("from", v) for v in values), [])
     if not senders:
         return None  # unknown, or recipients only: the full path decides
     return Verdict(Flow.EXTERNAL_OTHER, (), tuple(registrable(a.domain) for a in senders))

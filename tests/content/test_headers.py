@@ -108,3 +108,103 @@ def test_address_parsing_never_raises(value: str) -> None:
 def test_raw_header_bytes_never_raise(data: bytes) -> None:
     msg = email.message_from_bytes(b"To: " + data.replace(b"\n", b" ") + b"\n\nbody\n")
     addresses(msg, ["to"], [])
+
+
+# Values on both sides of the plain-address shape: names with dots, quotes, apostrophes,
+# hyphens, encoded words, several spaces, tabs and folds; local parts and domains with
+# leading, trailing and doubled dots, odd characters, no dot, upper case, non-ASCII.
+_WS = st.sampled_from(["", " ", "  ", "\t", "\r\n", "\r\n\t", "\n", " \r\n "])
+_WORD = st.sampled_from(["Jo", "Smith", "Amy59", "J.", "O'Neil", "Ann-Marie", '"Jo"',
+                         "=?utf-8?q?J=C3=B6rg?=", "Zo\u00eb", "x", "7", "(c)", "a@b", ""])
+_LOCAL = st.sampled_from(["jo", "jo.smith", "JO.Smith", "a+b", "a%b", "a_b", "-a", "a.",
+                          ".a", "a..b", "a b", "jo\u00eb", "", "a\"b", "a(b)"])
+_DOMAIN = st.sampled_from(["x.com", "tracecall.co.uk", "GMAIL.COM", "localhost", "-x.com",
+                           "x..com", "x.com.", "b\u00fccher.de", "x_y.com", "1.2", ""])
+
+
+@st.composite
+def _address_values(draw: st.DrawFn) -> str:
+    addr = f"{draw(_LOCAL)}@{draw(_DOMAIN)}"
+    if draw(st.booleans()):
+        words = draw(st.lists(_WORD, max_size=3))
+        gap = draw(st.sampled_from([" ", "  ", "\t", " \t"]))
+        addr = f"{gap.join(words)}{draw(_WS)}<{addr}>"
+    return f"{draw(_WS)}{addr}{draw(_WS)}{draw(st.sampled_from(['', '', ',', ' x']))}"
+
+
+@settings(max_examples=3000, deadline=None)
+@given(_address_values())
+def test_a_plain_address_gives_what_both_parsers_give(value: str) -> None:
+    from tracecheck.content.headers import _both_parsers
+
+    fast_notes: list[str] = []
+    slow_notes: list[str] = []
+    assert parse_address_field(value, "to", fast_notes) == _both_parsers(value, "to",
+                                                                         slow_notes)
+    assert fast_notes == slow_notes
+
+
+def test_plain_addresses_in_the_samples_and_corpora_give_what_both_parsers_give() -> None:
+    from tests.conftest import SAMPLES, corpus, raw_messages
+    from tracecheck.content.headers import (
+        _PLAIN_ONE,
+        RECIPIENT_FIELDS,
+        SENDER_FIELDS,
+        _both_parsers,
+    )
+    from tracecheck.content.mime import parse_headers
+
+    plain = 0
+    for raw in raw_messages(SAMPLES, corpus()):
+        msg = parse_headers(raw)
+        for name in (*SENDER_FIELDS, *RECIPIENT_FIELDS):
+            for value in msg.get_all(name, []):
+                for piece in (str(value), *str(value).split(",")):
+                    plain += _PLAIN_ONE.fullmatch(piece) is not None
+                    notes: list[str] = []
+                    assert parse_address_field(piece, name, notes) == _both_parsers(
+                        piece, name, []), piece
+    assert plain > 100  # the fast path is taken, not a rarity
+
+
+_DAY_NAMES = st.sampled_from(["", "Mon, ", "Sun, ", "Fri,", "mon, ", "Xyz, ", "Mon "])
+_DATE_TAILS = st.sampled_from(["", " (UTC)", " GMT", "\r\n", " ", "\t", " x"])
+
+
+@st.composite
+def _dates(draw: st.DrawFn) -> str:
+    day = draw(st.sampled_from(["1", "04", "28", "29", "30", "31", "0", "32", "004"]))
+    month = draw(st.sampled_from(["Jan", "Feb", "Apr", "Dec", "jan", "Foo"]))
+    year = draw(st.sampled_from(["2021", "1900", "1899", "2099", "2100", "21", "99", "2024",
+                                "0999", "1000"]))
+    hms = draw(st.sampled_from(["07:08:09", "00:00:00", "23:59:59", "24:00:00", "12:60:00",
+                                "12:00:60", "7:08:09", "07:08"]))
+    zone = draw(st.sampled_from(["+0000", "-0000", "+0530", "-1200", "+2359", "-2400",
+                                 "+9959", "+0060", "GMT", "EST", "UT", "Z", "+00:00", ""]))
+    gap = draw(st.sampled_from([" ", "  ", "\t"]))
+    return (f"{draw(_DAY_NAMES)}{day}{gap}{month} {year} {hms}{gap}{zone}"
+            f"{draw(_DATE_TAILS)}")
+
+
+@settings(max_examples=3000, deadline=None)
+@given(_dates())
+def test_a_date_in_the_usual_form_gives_what_the_stdlib_parser_gives(value: str) -> None:
+    from tracecheck.content.headers import _stdlib_date
+
+    fast_notes: list[str] = []
+    slow_notes: list[str] = []
+    assert parse_date(value, fast_notes) == _stdlib_date(value, slow_notes), value
+    assert fast_notes == slow_notes, value
+
+
+def test_dates_of_the_samples_and_corpora_give_what_the_stdlib_parser_gives() -> None:
+    from tests.conftest import SAMPLES, corpus, raw_messages
+    from tracecheck.content.headers import _plain_date, _stdlib_date
+    from tracecheck.content.mime import parse_headers
+
+    plain = 0
+    for raw in raw_messages(SAMPLES, corpus()):
+        for value in parse_headers(raw).get_all("date", []):
+            plain += _plain_date(str(value)) is not None
+            assert parse_date(str(value), []) == _stdlib_date(str(value), []), value
+    assert plain > 100

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+from email.message import Message
 
 from hypothesis import given
 from hypothesis import strategies as st
@@ -141,3 +142,111 @@ def test_fold_lines_is_the_regex_fold(text: str) -> None:
     expected = "\n".join(line for line in (part.strip() for part in
                                            spaces.sub(" ", text).split("\n")) if line)
     assert fold_lines(text) == expected
+
+
+_SPACES = st.sampled_from(list(" \t\n\r\x0b\x0c\x1c\x85\xa0\u2028\u3000ab"))
+
+
+@given(st.text(alphabet=_SPACES, max_size=60))
+def test_folding_keeps_the_words(text: str) -> None:
+    """Why the walker may compare an HTML alternative before folding its lines: the words
+    (white-space-separated runs) of a text and of its fold are the same."""
+    assert " ".join(fold_lines(text).split()) == " ".join(text.split())
+
+
+def _alternative(plain: str, html: str) -> bytes:
+    return (
+        "From: a@x.com\nSubject: s\nMIME-Version: 1.0\n"
+        'Content-Type: multipart/alternative; boundary="A"\n\n'
+        f"--A\nContent-Type: text/plain; charset=utf-8\n\n{plain}\n"
+        f"--A\nContent-Type: text/html; charset=utf-8\n\n{html}\n--A--\n"
+    ).encode()
+
+
+def test_an_html_alternative_is_scanned_once_and_folded_when_kept() -> None:
+    html = "<p>Her   PCR\n  came back</p>\n<p>  positive  </p>"
+    same = _alternative("Her PCR came\nback positive", html)
+    units = [u for u in walk(same) if isinstance(u, TextUnit)]
+    assert [u.part for u in units] == ["header", "1"]
+    own = _alternative("See attached", html)
+    units = [u for u in walk(own) if isinstance(u, TextUnit)]
+    assert [u.part for u in units] == ["header", "1", "2"]
+    assert units[2].text == "Her PCR\ncame back\npositive"  # folded, line by line
+    msg = parse_full(RawMessage(source="m", locator=Locator("m"), raw=same, sha256=""))
+    walker = Walker(ExtractLimits())
+    list(walker.units(msg))
+    assert walker.notes == [("2", "html alternative repeats the plain text; scanned once")]
+
+
+def _with_and_without_head(raw: RawMessage) -> bool:
+    """The units (subject included) are the same whether the walker is given the triage
+    split of the header fields or not; returns whether the split was the message's own."""
+    from tracecheck.content.header_block import RawHeaders
+    from tracecheck.content.mime import header_fields
+
+    head = header_fields(raw)
+    if not isinstance(head, RawHeaders):
+        return False
+    full = parse_full(raw, head)
+    assert list(Walker(ExtractLimits()).units(full, head)) == list(
+        Walker(ExtractLimits()).units(full)), raw.raw[:200]
+    return list(full.raw_items()) == head.items
+
+
+def test_the_subject_from_the_triage_split_is_the_message_subject() -> None:
+    from tests.conftest import SAMPLES, corpus, raw_messages
+
+    own = [_with_and_without_head(r) for r in raw_messages(SAMPLES, corpus())]
+    assert sum(own) > 100
+    # a split that is not the message's own (a different message) is not used
+    a = RawMessage(source="m", locator=Locator("m"), raw=b"Subject: one\n\nx\n", sha256="")
+    b = RawMessage(source="m", locator=Locator("m"), raw=b"Subject: two\n\ny\n", sha256="")
+    from tracecheck.content.mime import header_fields
+
+    head_a = header_fields(a)
+    assert not isinstance(head_a, Message)
+    units = list(Walker(ExtractLimits()).units(parse_full(b), head_a))  # type: ignore[arg-type]
+    assert isinstance(units[0], TextUnit) and units[0].text == "two"
+
+
+def test_hostile_rfc2231_parameters_are_input_problems_not_internal_errors(
+        tmp_path: object) -> None:
+    """The stdlib's parameter parsing raises TypeError on `boundary*=;boundary*0=` (and the
+    same for charset): the message was recorded as an internal error (exit 3). Now a
+    multipart whose boundary cannot be read is unparseable, as the stdlib parser finds it,
+    and a part whose charset cannot be read is decoded without one, with a note."""
+    from pathlib import Path
+
+    from tests.conftest import mbox_of
+    from tracecheck import api
+
+    head = b"From: a@x.com\nTo: b@gmail.com\nSubject: s\n"
+    box = Path(str(tmp_path)) / "hostile.mbox"
+    box.write_bytes(mbox_of(
+        head + b"Content-Type: multipart/mixed;boundary*=;boundary*0=\n\n--x\n\nhi\n--x--\n",
+        head + b"Content-Type: text/plain; charset*=;charset*0=\n\nPCR positive, he said\n"))
+    result = api.scan([str(box)], api.ScanOptions(all_messages=True))
+    kinds = [(str(s.locator), s.kind) for s in result.skipped]
+    assert kinds == [(f"{box}@0", "unreadable")]
+    assert result.messages_scanned == 1
+    assert [n.reason for n in result.notes] == ["charset parameter unreadable; decoded without it"]
+
+
+def test_a_parts_fields_read_once_are_the_values_get_reads() -> None:
+    """The walker reads Content-Type and Content-Disposition once per part (`_fields`)
+    where it called `part.get` for each helper: the first value is `get`'s."""
+    from tests.conftest import SAMPLES, corpus, raw_messages
+    from tracecheck.content.mime import Unparseable, _fields
+
+    parts = 0
+    for raw in raw_messages(SAMPLES, corpus()):
+        try:
+            msg = parse_full(raw)
+        except Unparseable:
+            continue
+        for part in msg.walk():
+            ctypes, disps = _fields(part)
+            assert (ctypes[0] if ctypes else None) == part.get("content-type")
+            assert (disps[0] if disps else None) == part.get("content-disposition")
+            parts += 1
+    assert parts > 500

@@ -133,3 +133,43 @@ def test_the_triage_split_gives_the_same_tree() -> None:
         built = quick_parse(raw, head)
         assert built is not None and tree(built) == tree(_STDLIB.parsebytes(raw))
     assert used > 150
+
+
+_CT_PARTS = st.sampled_from([
+    "multipart/mixed", "Multipart/Alternative", "multipart/x.y+z", "text/plain", "", " ",
+    "\t", "\r\n\t", "\n ", ";", "; ", ";\r\n\t", "boundary=", "BOUNDARY=", "boundary*=",
+    "boundary*0=", "b=", '"', "abc", "=_Part_1.2", "a b", "x\\y", "a;b", "''", "us-ascii'en'",
+    "%41", "=?utf-8?q?x?=", "charset=utf-8", "\u00e9", "(c)", "name", "*",
+])
+
+
+@settings(max_examples=3000, deadline=None)
+@given(st.lists(_CT_PARTS, max_size=10).map("".join))
+def test_a_plain_boundary_is_the_stdlib_boundary(value: str) -> None:
+    """The boundary read straight from a plain Content-Type equals the stdlib's."""
+    _same_boundary(value)
+
+
+def _same_boundary(value: str) -> None:
+    """Equal to the stdlib's; where the stdlib raises, quick_parse declines (`_Unusual`)."""
+    from tracecheck.content.quickparse import _boundary, _Unusual
+
+    msg = Message()
+    msg._headers = [("Content-Type", value)]  # type: ignore[attr-defined]
+    try:
+        expected = msg.get_boundary()
+    except Exception:  # noqa: BLE001  (the stdlib raising on hostile parameters)
+        with pytest.raises(_Unusual):
+            _boundary(msg)
+        return
+    assert _boundary(msg) == expected, value
+
+
+def test_the_plain_boundary_shapes_are_read_directly() -> None:
+    from tracecheck.content.quickparse import _PLAIN_BOUNDARY
+
+    for value in ('multipart/mixed; boundary="===============1234=="',
+                  "multipart/alternative;\r\n\tboundary=b1_x.y", "Multipart/Related; "
+                  "BOUNDARY=\"a'b(c)+d,e/f:g=h?i\""):
+        assert _PLAIN_BOUNDARY.fullmatch(value), value
+        _same_boundary(value)

@@ -28,9 +28,16 @@ from tracecheck.shipped_rules import default_pack_paths
 PACKS = load_packs(default_pack_paths())
 
 
+class _Unfiltered(Text):
+    """Every window searched (no required-literal test: `tests/rules/test_literals.py`)."""
+
+    def may_match(self, pattern: object, lo: int, hi: int, *, raw: bool) -> bool:
+        return True
+
+
 def _reference(det: Detector, text: str) -> list[tuple[int, int, str, float, bool, bool]]:
     """A detector's hits with only the original prefilter: any keyword as a substring."""
-    t = Text(text)
+    t = _Unfiltered(text)
     if det.keywords and not any(k in t.low for k in det.keywords):
         return []
     return [dataclasses.astuple(h) for h in _hits(det, t, DEFAULT_TIMEOUT)]
@@ -103,6 +110,25 @@ def test_keyword_search_is_exactly_substring_in(keywords: list[str], text: str) 
     assert KeywordSearch(keywords).found_in(text) == any(k in text for k in keywords if k)
 
 
+@settings(max_examples=400, deadline=None)
+@given(st.lists(st.text(alphabet="abc &(.*İi̇K\n\udcff\U0001f600", max_size=5), max_size=8),
+       st.text(alphabet="abcABC &(.*İi̇K\n\udcff\U0001f600", max_size=40))
+def test_keyword_search_names_exactly_the_keywords_in_the_text(keywords: list[str],
+                                                               text: str) -> None:
+    """Overlapping and nested keywords included; None only where the automaton cannot run."""
+    found = KeywordSearch(keywords).which(text)
+    if found is None:
+        assert any("\udcff" in w for w in (*keywords, text))
+    else:
+        assert found == {k for k in keywords if k and k in text}
+
+
+def test_keyword_search_names_nested_and_overlapping_keywords() -> None:
+    for words, text in ((["ab", "b"], "xab"), (["abc", "b"], "abc"), (["a", "ab"], "ab"),
+                        (["bc", "abcd"], "abcd"), (["covid", "covid test"], "a covid test")):
+        assert KeywordSearch(words).which(text) == set(words), (words, text)
+
+
 def test_keyword_search_on_the_shipped_keywords() -> None:
     search = KeywordSearch(k for d in SHIPPED.detectors for k in d.keywords)
     texts = [ex.lower() for d in SHIPPED.detectors
@@ -112,6 +138,8 @@ def test_keyword_search_on_the_shipped_keywords() -> None:
     assert any(search.found_in(t) for t in texts) and not all(search.found_in(t) for t in texts)
     for text in texts:
         assert search.found_in(text) == any(k in text for k in words), text
+        found = search.which(text)
+        assert found is None or found == {k for k in words if k in text}, text
 
 
 @settings(max_examples=600, deadline=None)
@@ -178,6 +206,31 @@ def test_the_ten_digit_shape_test_is_a_necessary_condition(atoms: list[str]) -> 
     text = "".join(atoms)
     if pattern.search(text):
         assert ten_digit_shape(text), text
+
+
+@settings(max_examples=3000, deadline=None)
+@given(st.lists(_SHAPE_ATOMS, max_size=30))
+def test_the_ten_digit_candidates_give_exactly_the_pattern_matches(atoms: list[str]) -> None:
+    """Matches tried only where one could start equal the regex's own walk over the text."""
+    from tracecheck.rules.matcher import TEN_DIGITS
+
+    pattern = next(d.pattern for d in PACKS[0].detectors if d.pattern.pattern == TEN_DIGITS)
+    text = "".join(atoms)
+    expected = [(m.start(), m.end(), m.group()) for m in pattern.finditer(text)]
+    assert Text(text).spans(pattern, DEFAULT_TIMEOUT) == expected, text
+
+
+def test_the_ten_digit_candidates_on_rows_and_runs() -> None:
+    from tracecheck.rules.matcher import TEN_DIGITS
+
+    pattern = next(d.pattern for d in PACKS[0].detectors if d.pattern.pattern == TEN_DIGITS)
+    texts = ["9434765919", "x9434765919 943 476 5919,943-476-5919\n94347659190 943476 5919",
+             "Smith,Jo,9434765919,negative\r\nPatel,Al,4010232137,01/02/1980",
+             "1234567890123456789012", "943 476 5919 943 476 5919", "#9434765919 $9434765919"]
+    for text in texts:
+        expected = [(m.start(), m.end(), m.group()) for m in pattern.finditer(text)]
+        assert Text(text).spans(pattern, DEFAULT_TIMEOUT) == expected, text
+    assert all(Text(t).spans(pattern, DEFAULT_TIMEOUT) for t in texts[:3])  # not vacuous
 
 
 def test_the_ten_digit_shape_test_rejects_phone_numbers_and_dates() -> None:

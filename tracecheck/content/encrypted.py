@@ -63,7 +63,7 @@ def encrypted_reason(content_type: str, data: bytes) -> str | None:
     """
     low = content_type.lower()
     if "encrypted" not in low and "pkcs7" not in low:  # none of the types below (cheap test)
-        return REASON_PGP if PGP_ARMOR in data[:1 << 20] else None
+        return REASON_PGP if data.find(PGP_ARMOR, 0, 1 << 20) >= 0 else None
     ctype, msg = _params(content_type)
     if ctype == "multipart/encrypted":
         protocol = str(msg.get_param("protocol") or "").lower()
@@ -85,6 +85,6 @@ def encrypted_reason(content_type: str, data: bytes) -> str | None:
             # No parameter and no recognisable structure: opaque PKCS#7 we cannot read.
             return "encrypted: not scanned (S/MIME, type unknown)"
         return None
-    if PGP_ARMOR in data[:1 << 20]:
+    if data.find(PGP_ARMOR, 0, 1 << 20) >= 0:
         return REASON_PGP
     return None

@@ -20,11 +20,16 @@ _DROP = frozenset({"script", "style", "head", "template", "noscript"})
 
 def html_to_text(html: str) -> str:
     """Visible text of an HTML document, one text run per line."""
+    return fold_lines(html_text(html))
+
+
+def html_text(html: str) -> str:
+    """`html_to_text` before `fold_lines`: the text runs with their white space as written
+    (the MIME walker folds an HTML part only when it keeps it)."""
     try:
-        text = _lexbor(html)
+        return _lexbor(html)
     except Exception:  # selectolax/lexbor refusing hostile input: use html.parser
-        text = _stdlib(html)
-    return fold_lines(text)
+        return _stdlib(html)
 
 
 def fold_lines(text: str) -> str:

@@ -14,6 +14,7 @@ Never runs detectors.
 
 from __future__ import annotations
 
+import dataclasses
 import email.parser
 import email.policy
 import functools
@@ -23,7 +24,7 @@ from email.message import Message
 from tracecheck.content import headers as hdr
 from tracecheck.content.charset import decode_text
 from tracecheck.content.extract import Attached, Context, extract_units
-from tracecheck.content.html import html_to_text
+from tracecheck.content.html import fold_lines, html_text
 from tracecheck.content.quickparse import quick_parse
 from tracecheck.header_block import HeaderFields, RawHeaders, fast_headers, header_bytes
 from tracecheck.model import (
@@ -127,18 +128,29 @@ def _child(base: str, i: int) -> str:
     return f"{base}.{i}"
 
 
-def _mentions(part: Message, word: str, fields: tuple[str, ...]) -> bool:
-    """Could a parameter named like `word` be in these fields? (A cheap test that spares
-    the stdlib's parameter parsing for the many parts without one.)"""
-    for name in fields:
-        for value in part.get_all(name, ()):
+def _mentions(word: str, *values: Sequence[object]) -> bool:
+    """Could a parameter named like `word` be in these field values? (A cheap test that
+    spares the stdlib's parameter parsing for the many parts without one.)"""
+    for field in values:
+        for value in field:
             if not isinstance(value, str) or word in value.lower():
                 return True
     return False
 
 
-def _filename(part: Message) -> str:
-    if not _mentions(part, "name", ("content-disposition", "content-type")):
+_Fields = tuple[Sequence[object], Sequence[object]]
+"""A part's Content-Type values and Content-Disposition values."""
+
+
+def _fields(part: Message) -> _Fields:
+    """Every Content-Type and Content-Disposition value of a part, read once for the
+    helpers below (`get` is the first of `get_all`: the same values)."""
+    return part.get_all("content-type", []), part.get_all("content-disposition", [])
+
+
+def _filename(part: Message, fields: _Fields | None = None) -> str:
+    ctypes, disps = fields if fields is not None else _fields(part)
+    if not _mentions("name", disps, ctypes):
         return ""  # neither filename= nor name= (nor their RFC 2231 forms)
     try:
         name = part.get_filename() or part.get_param("name")
@@ -156,10 +168,11 @@ def _charset_of(content_type: str) -> str | None:
     return probe.get_content_charset()
 
 
-def _charset(part: Message) -> str | None:
+def _charset(part: Message, ctypes: Sequence[object]) -> str | None:
     """`part.get_content_charset()`, computed once per distinct Content-Type value (a few
-    values such as `text/plain; charset=utf-8` make up most of a mailbox)."""
-    value = part.get("content-type")
+    values such as `text/plain; charset=utf-8` make up most of a mailbox). `ctypes`: the
+    part's Content-Type values."""
+    value = ctypes[0] if ctypes else None
     if value is None:
         return None
     if isinstance(value, str) and len(value) < 256:
@@ -167,8 +180,8 @@ def _charset(part: Message) -> str | None:
     return part.get_content_charset()
 
 
-def _is_attachment(part: Message, filename: str) -> bool:
-    disp = str(part.get("content-disposition", "")).split(";", 1)[0].strip().lower()
+def _is_attachment(disps: Sequence[object], filename: str) -> bool:
+    disp = str(disps[0] if disps else "").split(";", 1)[0].strip().lower()
     return disp == "attachment" or bool(filename)
 
 
@@ -180,6 +193,28 @@ def _encrypted(ctype: str, data: bytes) -> str | None:
     return encrypted_reason(ctype, data)
 
 
+class _Html:
+    """An HTML part's text before its lines are folded (`html.fold_lines`): the walker
+    folds it as it hands it out, so an HTML alternative dropped for repeating the plain text
+    is never folded (`Walker._alternatives` compares the words, which folding keeps)."""
+
+    __slots__ = ("unit",)
+
+    def __init__(self, unit: TextUnit) -> None:
+        self.unit = unit
+
+    def folded(self) -> TextUnit:
+        return dataclasses.replace(self.unit, text=fold_lines(self.unit.text))
+
+
+_Item = TextUnit | Skipped | _Html
+
+
+def _folded(items: Iterator[_Item]) -> Iterator[TextUnit | Skipped]:
+    for item in items:
+        yield item.folded() if isinstance(item, _Html) else item
+
+
 class Walker:
     """Walks one message; collects decode notes as it goes."""
 
@@ -187,12 +222,16 @@ class Walker:
         self.limits = limits
         self.notes: list[tuple[str, str]] = []  # (part, note)
 
-    def units(self, msg: Message) -> Iterator[TextUnit | Skipped]:
-        """Subject first, then every part in document order."""
-        subject = hdr.subject(msg)
+    def units(self, msg: Message, head: RawHeaders | None = None
+              ) -> Iterator[TextUnit | Skipped]:
+        """Subject first, then every part in document order. `head`: the message's header
+        fields as split for triage; the subject is read from them (an indexed look-up)
+        when they are the message's own fields, pair for pair."""
+        own = head is not None and list(msg.raw_items()) == head.items
+        subject = hdr.subject(head if own and head is not None else msg)
         if subject:
             yield TextUnit(part="header", where="subject", text=subject)
-        yield from self._node(msg, "", "body", 0, root=True)
+        yield from _folded(self._node(msg, "", "body", 0, root=True))
 
     def attached(self, found: Attached, part: str, where: str, ctx: Context, depth: int, *,
                  mime_depth: int = 0) -> Iterator[TextUnit | Skipped]:
@@ -208,12 +247,13 @@ class Walker:
         subject = hdr.subject(found.message)
         if subject:
             yield TextUnit(part=f"{base}/header", where=where, text=subject)
-        yield from self._node(found.message, base, where, mime_depth + 1, budget=(ctx, depth))
+        yield from _folded(self._node(found.message, base, where, mime_depth + 1,
+                                      budget=(ctx, depth)))
 
     def _node(
         self, part: Message, base: str, where: str, depth: int, *, root: bool = False,
         budget: tuple[Context, int] | None = None,
-    ) -> Iterator[TextUnit | Skipped]:
+    ) -> Iterator[_Item]:
         if depth > MAX_MIME_DEPTH:
             yield Skipped(locator=Locator(within=where), part=base or "1", kind=SkipKind.LIMIT,
                           reason=f"limit: MIME nesting deeper than {MAX_MIME_DEPTH}")
@@ -241,7 +281,8 @@ class Walker:
         path = base or "1"
         if root and base == "":
             path = "1"
-        filename = _filename(part)
+        fields = _fields(part)
+        filename = _filename(part, fields)
         try:
             data = part.get_payload(decode=True)
         except Exception:  # stdlib email (compat32) transfer decoding: lenient, but hostile input
@@ -252,23 +293,29 @@ class Walker:
                 raw_payload, str) else b""
         for defect in getattr(part, "defects", ()) or ():
             self.notes.append((path, f"defect: {type(defect).__name__}"))
-        attachment = _is_attachment(part, filename)
+        attachment = _is_attachment(fields[1], filename)
         here = where
         if attachment:
             name = filename or "unnamed"
             here = f"{where}/{name}" if where.startswith("attachment:") else f"attachment:{name}"
-        enc = _encrypted(str(part.get("Content-Type", ctype)), data)
+        enc = _encrypted(str(fields[0][0]) if fields[0] else ctype, data)
         if enc:
             yield Skipped(locator=Locator(within=here), part=path, kind=SkipKind.ENCRYPTED,
                           reason=enc)
             return
-        charset = _charset(part)
+        try:
+            charset = _charset(part, fields[0])
+        except Exception:  # stdlib email.message failing on a hostile RFC 2231 charset
+            charset = None
+            self.notes.append((path, "charset parameter unreadable; decoded without it"))
         if not attachment and ctype in ("text/plain", "text/html", "text/enriched", ""):
             notes: list[str] = []
             text = decode_text(data, charset, notes)
             self.notes.extend((path, n) for n in notes)
-            if ctype == "text/html":
-                text = html_to_text(text)
+            if ctype == "text/html":  # folded as it leaves the walker
+                yield _Html(TextUnit(part=path, where=here, text=html_text(text),
+                                     content_type=ctype))
+                return
             yield TextUnit(part=path, where=here, text=text, content_type=ctype)
             return
         if not data:
@@ -283,11 +330,13 @@ class Walker:
     def _alternatives(
         self, children: Sequence[object], base: str, where: str, depth: int,
         budget: tuple[Context, int] | None = None,
-    ) -> Iterator[TextUnit | Skipped]:
+    ) -> Iterator[_Item]:
         """multipart/alternative: an HTML rendering whose visible text is already in a plain
         alternative adds nothing to scan, so it is not scanned twice (and its hits are not
-        counted twice); an HTML part with any text of its own is scanned in full."""
-        units: list[TextUnit | Skipped] = []
+        counted twice); an HTML part with any text of its own is scanned in full. The texts
+        are compared word by word (white space folded), so an HTML part's lines need not
+        be folded first."""
+        units: list[_Item] = []
         for i, child in enumerate(children, 1):
             if isinstance(child, Message):
                 units.extend(self._node(child, _child(base, i), where, depth + 1,
@@ -295,17 +344,18 @@ class Walker:
         plain = [" ".join(u.text.split()) for u in units
                  if isinstance(u, TextUnit) and u.content_type == "text/plain"]
         for u in units:
-            if (isinstance(u, TextUnit) and u.content_type == "text/html" and plain
-                    and any(" ".join(u.text.split()) in p for p in plain)):
-                self.notes.append((u.part, "html alternative repeats the plain text; "
-                                           "scanned once"))
+            html = u.unit if isinstance(u, _Html) else u
+            if (isinstance(html, TextUnit) and html.content_type == "text/html" and plain
+                    and any(" ".join(html.text.split()) in p for p in plain)):
+                self.notes.append((html.part, "html alternative repeats the plain text; "
+                                              "scanned once"))
                 continue
             yield u
 
     def _attached_message(
         self, part: Message, path: str, filename: str, depth: int,
         budget: tuple[Context, int] | None = None,
-    ) -> Iterator[TextUnit | Skipped]:
+    ) -> Iterator[_Item]:
         payload = part.get_payload()
         inner = payload[0] if isinstance(payload, list) and payload else None
         here = f"attachment:{filename or 'attached message'}"

@@ -25,6 +25,7 @@ is everything after the closing line; message/* bodies are parsed as messages.
 
 from __future__ import annotations
 
+import re
 from email.message import Message
 
 from tracecheck.header_block import RawHeaders, body_start, header_end, split_fields
@@ -113,7 +114,7 @@ def _message(text: str, start: int, end: int, depth: int, head: RawHeaders | Non
     if main != "multipart":
         msg._payload = text[body:end]  # type: ignore[attr-defined]
         return msg, msg
-    boundary = msg.get_boundary()
+    boundary = _boundary(msg)
     if boundary is None or ctype == "multipart/digest":
         raise _Unusual("multipart without boundary, or digest")
     if str(msg.get("content-transfer-encoding", "8bit")).lower() not in (
@@ -144,6 +145,27 @@ def _message(text: str, start: int, end: int, depth: int, head: RawHeaders | Non
             msg.epilogue = text[following[1]:end]
             return msg, msg
     raise _Unusual("no closing boundary")
+
+
+_BCHARS = r"[A-Za-z0-9'()+_,./:=?-]+"
+_PLAIN_BOUNDARY = re.compile(
+    rf'[ \t\r\n]*multipart/[A-Za-z0-9.+-]+[ \t\r\n]*;[ \t\r\n]*boundary='
+    rf'(?:"({_BCHARS})"|({_BCHARS}))[ \t\r\n]*', re.IGNORECASE)
+"""A Content-Type with one parameter, a boundary of plain characters (quoted or not)."""
+
+
+def _boundary(msg: Message) -> str | None:
+    """`msg.get_boundary()`: read directly from a plain Content-Type (the stdlib's parameter
+    parsing, RFC 2231 decoding and double unquoting give the same string there: tested)."""
+    value = msg.get("content-type")
+    if isinstance(value, str):
+        plain = _PLAIN_BOUNDARY.fullmatch(value)
+        if plain is not None:
+            return plain[1] or plain[2]
+    try:
+        return msg.get_boundary()
+    except Exception as exc:  # stdlib email.message failing on hostile RFC 2231 parameters
+        raise _Unusual("unreadable boundary parameter") from exc
 
 
 def _strip_eol(value: str) -> str:

@@ -14,6 +14,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from tracecheck.rules.literals import may_occur
+
 _SIG_DELIM = re.compile(r"^-- ?$", re.MULTILINE)
 _DISCLAIMER = re.compile(
     r"(?i)\b(?:this\s+e-?mail\s+(?:and\s+any\s+(?:files|attachments)\s+)?(?:transmitted\s+)?"
@@ -79,14 +81,21 @@ def _merge(spans: list[tuple[int, int]]) -> tuple[tuple[int, int], ...]:
 
 
 def regions(text: str) -> Regions:
-    """Find boilerplate and quoted spans in `text`."""
-    quoted: list[tuple[int, int]] = [m.span() for m in _QUOTED_LINE.finditer(text)]
-    start = _QUOTE_START.search(text)
+    """Find boilerplate and quoted spans in `text`. A pattern none of whose required
+    strings occurs in the text is not run (`literals.may_occur`: speed only)."""
+    low = text.lower() if text.isascii() else None
+
+    def may(pattern: re.Pattern[str]) -> bool:
+        return may_occur(pattern, text, low)
+
+    quoted: list[tuple[int, int]] = (
+        [m.span() for m in _QUOTED_LINE.finditer(text)] if may(_QUOTED_LINE) else [])
+    start = _QUOTE_START.search(text) if may(_QUOTE_START) else None
     if start is not None:
         quoted.append((start.start(), len(text)))
     boiler: list[tuple[int, int]] = []
     sig = None
-    for m in _SIG_DELIM.finditer(text):
+    for m in _SIG_DELIM.finditer(text) if may(_SIG_DELIM) else ():
         # A signature delimiter inside a quote belongs to the quoted message.
         if not any(s <= m.start() < e for s, e in quoted):
             sig = m
@@ -94,7 +103,7 @@ def regions(text: str) -> Regions:
     limit = start.start() if start is not None else len(text)
     if sig is not None and sig.start() < limit:
         boiler.append((sig.start(), limit))
-    else:
+    elif may(_SIGN_OFF):
         # A sign-off ("Kind regards,") followed by a few short lines: name, title, org, phone.
         for m in _SIGN_OFF.finditer(text, 0, limit):
             tail = text[m.end() : limit].strip("\n").splitlines()
@@ -104,7 +113,7 @@ def regions(text: str) -> Regions:
             ):
                 boiler.append((m.end(), limit))
                 break
-    if _DISCLAIMER.search(text):
+    if may(_DISCLAIMER) and _DISCLAIMER.search(text):
         for s, e in _paragraphs(text):
             if _DISCLAIMER.search(text, s, e):
                 boiler.append((s, e))

@@ -23,6 +23,7 @@ from tracecheck.errors import UsageError
 from tracecheck.model import Locator, Match, Severity, SkipKind, Skipped, TextUnit
 from tracecheck.rules import mask
 from tracecheck.rules.boilerplate import Regions, blank, regions
+from tracecheck.rules.literals import Occurrences, occurrences
 from tracecheck.rules.pack import Companion, ContextRule, Detector, Pack
 from tracecheck.rules.validators import MIN_DIGITS, REGISTRY, UNISSUED_FACTOR, Verdict
 
@@ -51,16 +52,29 @@ _SHAPES = (b"dddddddddd", b"dddxdddxdddd", b"ddddddxdddd")
 _AFTER = tuple(b"x" + shape for shape in _SHAPES)
 
 
-def ten_digit_shape(text: str) -> bool:
-    """False only when `text` cannot hold a match of `TEN_DIGITS`: in ASCII text every match
-    is ten digits shaped `ddd?ddd?dddd` or `dddddd?dddd` (each `?` a separator, neither a
-    digit nor a word character) at the start of the text or after a character that is
-    neither. Three C-level substring searches instead of the regex engine's walk over every
-    position (most business mail has phone numbers, dates and figures, and no such run)."""
+def ten_digit_starts(text: str) -> list[int] | None:
+    """Every position where a match of `TEN_DIGITS` could start, in order (None for text
+    that is not ASCII): in ASCII text every match is ten digits shaped `ddd?ddd?dddd` or
+    `dddddd?dddd` (each `?` a separator, neither a digit nor a word character) at the start
+    of the text or after a character that is neither. C-level substring searches over a
+    byte map of the text instead of the regex engine's walk over every position (most
+    business mail has phone numbers, dates and figures, and no such run)."""
     if not text.isascii():
-        return True
+        return None
     shapes = text.encode("ascii").translate(_SHAPE_TABLE)
-    return shapes.startswith(_SHAPES) or any(needle in shapes for needle in _AFTER)
+    starts = {0} if shapes.startswith(_SHAPES) else set()
+    for needle in _AFTER:
+        i = shapes.find(needle)
+        while i >= 0:
+            starts.add(i + 1)
+            i = shapes.find(needle, i + 1)
+    return sorted(starts)
+
+
+def ten_digit_shape(text: str) -> bool:
+    """False only when `text` cannot hold a match of `TEN_DIGITS` (`ten_digit_starts`)."""
+    starts = ten_digit_starts(text)
+    return starts is None or bool(starts)
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,6 +97,10 @@ class Text:
         self.low = text.lower()
         self._spans: dict[tuple[str, int], list[tuple[int, int, str]]] = {}
         self._digits: int | None = None
+        self._found: dict[regex.Pattern[str], Occurrences | None] = {}
+        """Required strings of a window pattern found in the text (`may_match`)."""
+        self._found_blanked: dict[regex.Pattern[str], Occurrences | None] = {}
+        """The same in the context text, when boilerplate was blanked."""
 
     def has_digits(self, n: int) -> bool:
         """False only when the text holds fewer than `n` digit characters (`str.isdigit`, as
@@ -101,14 +119,32 @@ class Text:
         key = (pattern.pattern, pattern.flags)
         found = self._spans.get(key)
         if found is None:
-            if (key[0] == TEN_DIGITS and key[1] & regex.VERBOSE
-                    and not ten_digit_shape(self.text)):
-                found = []
+            starts = (ten_digit_starts(self.text)
+                      if key[0] == TEN_DIGITS and key[1] & regex.VERBOSE else None)
+            if starts is not None:
+                found = _matches_at(pattern, self.text, starts, timeout)
             else:
                 found = [(m.start(), m.end(), m.group())
                          for m in pattern.finditer(self.text, timeout=timeout)]
             self._spans[key] = found
         return found
+
+    def may_match(self, pattern: regex.Pattern[str], lo: int, hi: int, *, raw: bool) -> bool:
+        """False only when `pattern` cannot match inside [lo, hi) of the text (`raw`) or of
+        the context text: the window holds none of the strings every match contains
+        (`literals`). Those strings are found once per text and pattern."""
+        # Keyed by the pattern object, which the dict keeps alive (its hash is its identity).
+        if raw or not self.regions.boilerplate:
+            cache, text, low = self._found, self.text, self.low
+        else:
+            cache, text = self._found_blanked, self.context_text
+            low = None
+        try:
+            found = cache[pattern]
+        except KeyError:
+            found = cache[pattern] = occurrences(pattern, text,
+                                                 text.lower() if low is None else low)
+        return found is None or found.may_match(lo, hi)
 
     @functools.cached_property
     def regions(self) -> Regions:
@@ -119,6 +155,23 @@ class Text:
     def context_text(self) -> str:
         """The text with boilerplate blanked: what context and companion searches see."""
         return blank(self.text, self.regions.boilerplate)
+
+
+def _matches_at(pattern: regex.Pattern[str], text: str, starts: list[int], timeout: float
+                ) -> list[tuple[int, int, str]]:
+    """What `pattern.finditer(text)` finds, given every position where a match could start
+    (in order): the first candidate at or after the end of the previous match that matches
+    is the next match (look-behinds see the text before a candidate, as in a search)."""
+    found = []
+    pos = 0
+    for start in starts:
+        if start < pos:
+            continue
+        m = pattern.match(text, start, timeout=timeout)
+        if m is not None and m.end() > m.start():
+            found.append((m.start(), m.end(), m.group()))
+            pos = m.end()
+    return found
 
 
 def normalise(text: str, kind: str) -> str:
@@ -166,11 +219,16 @@ def _window(rule: ContextRule | Companion, t: Text, start: int, end: int,
     (a label such as "Order no:" must sit right before the value). `raw`: search the text as
     it is (a cheap first test) rather than with boilerplate blanked."""
     if isinstance(rule, Companion):
-        lo, hi = max(0, start - rule.within), min(len(t.text), end + rule.within)
+        lo, hi = start - rule.within, end + rule.within
     elif label and rule.after == 0:
-        lo, hi = max(0, start - rule.before), start
+        lo, hi = start - rule.before, start
     else:
-        lo, hi = max(0, start - rule.before), min(len(t.text), end + rule.after)
+        lo, hi = start - rule.before, end + rule.after
+    lo = lo if lo > 0 else 0
+    size = len(t.text)
+    hi = hi if hi < size else size
+    if not t.may_match(rule.pattern, lo, hi, raw=raw):
+        return False  # none of the strings every match contains lies in the window
     text = t.text if raw else t.context_text
     return rule.pattern.search(text, lo, hi, timeout=timeout) is not None
 
@@ -215,28 +273,40 @@ def keyword_pattern(keywords: Iterable[str]) -> re.Pattern[str] | None:
 
 
 class KeywordSearch:
-    """Whether any of a set of non-empty keywords occurs in a text as a substring (exactly
-    like `in`, case as given): one Aho-Corasick pass (ahocorasick-rs), about a fifth of the
-    cost of the `keyword_pattern` regex on ordinary mail. What the automaton cannot take
-    (lone surrogates, such as undecodable bytes kept by surrogateescape, in a text or a
-    keyword: ahocorasick-rs takes UTF-8 only) goes to the regex."""
+    """Which of a set of non-empty keywords occur in a text as substrings (exactly like
+    `in`, case as given): one Aho-Corasick pass (ahocorasick-rs) that reports every
+    occurrence, overlapping ones included, about a fifth of the cost of the
+    `keyword_pattern` regex on ordinary mail. What the automaton cannot take (lone
+    surrogates, such as undecodable bytes kept by surrogateescape, in a text or a keyword:
+    ahocorasick-rs takes UTF-8 only) goes to the regex, which says only whether any occurs."""
 
     def __init__(self, keywords: Iterable[str]) -> None:
-        words = sorted({k for k in keywords if k})
-        self._pattern = keyword_pattern(words)
-        self._automaton = (ahocorasick_rs.AhoCorasick(words)
-                           if words and all(_utf8(w) for w in words) else None)
+        self._words = sorted({k for k in keywords if k})
+        self._pattern = keyword_pattern(self._words)
+        self._automaton = (ahocorasick_rs.AhoCorasick(self._words)
+                           if self._words and all(_utf8(w) for w in self._words) else None)
 
     def found_in(self, text: str) -> bool:
         """True when some keyword occurs in `text`."""
+        found = self.which(text)
+        return bool(found) if found is not None else self._any(text)
+
+    def which(self, text: str) -> frozenset[str] | None:
+        """The keywords that occur in `text`; None when the automaton cannot say (then
+        `found_in` asks the regex)."""
         if self._pattern is None:
-            return False
+            return frozenset()
         if self._automaton is not None:
             try:
-                return bool(self._automaton.find_matches_as_indexes(text))
+                hits = self._automaton.find_matches_as_indexes(text, overlapping=True)
             except UnicodeEncodeError:  # a lone surrogate in the text
-                pass
-        return self._pattern.search(text) is not None
+                return None
+            words = self._words
+            return frozenset(words[i] for i, _, _ in hits)
+        return None
+
+    def _any(self, text: str) -> bool:
+        return self._pattern is not None and self._pattern.search(text) is not None
 
 
 def _utf8(text: str) -> bool:
@@ -300,7 +370,12 @@ def _hits(det: Detector, t: Text, timeout: float) -> Iterator[Hit]:
                                                     label=True, raw=True):
             continue
         # Companions on the raw text first: cheap, and a miss there is a miss after blanking.
-        if any(not _window(c, t, start, end, timeout, raw=True) for c in det.requires):
+        missing = False
+        for companion in det.requires:
+            if not _window(companion, t, start, end, timeout, raw=True):
+                missing = True
+                break
+        if missing:
             continue
         # Only now find signatures, disclaimers and quotes (the costly part) for this text.
         if t.regions.in_boilerplate(start, end):
@@ -402,13 +477,16 @@ class Matcher:
         t = Text(unit.text)
         found: list[tuple[Detector, Hit]] = []
         skips: list[Skipped] = []
-        # Most text holds no keyword at all: one search says so, and only when it finds one is
-        # each detector's own keyword list checked (the same test `may_hit` makes).
-        keyed = self._keywords.found_in(t.low)
+        # Most text holds no keyword at all: one search says so, and says which keywords
+        # occur; a detector runs when one of its own does (the same test `may_hit` makes).
+        found_words = self._keywords.which(t.low)
+        keyed = bool(found_words) if found_words is not None else self._keywords.found_in(t.low)
         for det, needs_keyword, digits in self._gated if keyed else self._unkeyed:
             if bulk and not det.in_bulk_mail:
                 continue
-            if needs_keyword and not any(map(t.low.__contains__, det.keywords)):
+            if needs_keyword and (found_words.isdisjoint(det.keywords)
+                                  if found_words is not None
+                                  else not any(map(t.low.__contains__, det.keywords))):
                 continue
             if digits and not t.has_digits(digits):
                 continue

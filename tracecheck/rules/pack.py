@@ -23,6 +23,7 @@ import yaml
 from tracecheck.errors import RulePackError
 from tracecheck.model import PackRef, Severity
 from tracecheck.rules import validators as vmod
+from tracecheck.yaml_reader import LOADERS
 
 SCHEMA_VERSION = 1
 CATEGORIES = (
@@ -159,11 +160,7 @@ def _read_bytes(path: Path) -> bytes:
         raise RulePackError(f"cannot read rule pack ({exc.strerror})", str(path)) from None
 
 
-# libyaml's parser where PyYAML has it (the shipped pack parses in about 3 ms instead of 50,
-# which every run pays at start-up); a document it rejects goes through the pure-Python
-# parser, so what is accepted and every error message are that parser's, as before.
-_LOADERS: tuple[type[yaml.SafeLoader], ...] = (
-    *((yaml.CSafeLoader,) if hasattr(yaml, "CSafeLoader") else ()), yaml.SafeLoader)
+_LOADERS = LOADERS  # libyaml first, then the pure-Python parser (`yaml_reader`)
 
 
 def _compose(text: str) -> tuple[Any, _Lines]:

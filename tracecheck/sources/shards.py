@@ -12,9 +12,10 @@ offset.
 from __future__ import annotations
 
 import dataclasses
+import operator
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from typing import BinaryIO, Protocol, cast
+from typing import Any, BinaryIO, Protocol, cast
 
 from tracecheck.model import Locator, Note, RawMessage, Skipped
 from tracecheck.sources.files import InputFile, open_evidence
@@ -172,11 +173,34 @@ def read_range(
         if start == 0:
             yield item
         elif isinstance(item, RawMessage):
-            offset = (item.offset or 0) + start
-            yield dataclasses.replace(item, offset=offset,
-                                      locator=dataclasses.replace(item.locator, offset=offset))
+            yield _moved(item, start)
         else:
             yield dataclasses.replace(item, locator=_shift(item.locator, start))
+
+
+def _field_getter(cls: type) -> tuple[operator.attrgetter[Any], list[str]]:
+    names = [f.name for f in dataclasses.fields(cls)]
+    assert all(f.init for f in dataclasses.fields(cls))  # the constructor takes every field
+    return operator.attrgetter(*names), names
+
+
+_RAW_VALUES, _RAW_NAMES = _field_getter(RawMessage)
+_LOC_VALUES, _LOC_NAMES = _field_getter(Locator)
+_RAW_OFFSET, _RAW_LOCATOR = _RAW_NAMES.index("offset"), _RAW_NAMES.index("locator")
+_LOC_OFFSET = _LOC_NAMES.index("offset")
+
+
+def _moved(item: RawMessage, start: int) -> RawMessage:
+    """`item` with its offset (and its locator's) moved by `start`: what `dataclasses.replace`
+    gives, built from every field in order without its per-call field look-ups (about 5 to
+    2 us a message, for every message of every range but the first)."""
+    offset = (item.offset or 0) + start
+    where = list(_LOC_VALUES(item.locator))
+    where[_LOC_OFFSET] = offset
+    values = list(_RAW_VALUES(item))
+    values[_RAW_OFFSET] = offset
+    values[_RAW_LOCATOR] = Locator(*where)
+    return RawMessage(*values)
 
 
 def _shift(locator: Locator, start: int) -> Locator:

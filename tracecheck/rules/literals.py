@@ -1,0 +1,280 @@
+"""Required literals of a regular expression: strings one of which every match contains.
+
+Owns one derivation and the window test built on it. `required(pattern)` reads a compiled
+pattern with the stdlib's regular-expression parser and returns a few lower-case ASCII
+strings such that every match of the pattern contains at least one of them (ignoring ASCII
+case), or None when it cannot say. `Occurrences` finds those strings in a text once, and then
+answers for any window of it whether the pattern could match there (`may_match`): a window
+that holds none of them, and holds only ASCII characters, cannot contain a match.
+
+The matcher asks before each windowed companion, context and deny-context search, most of
+which find nothing (a patient CSV row has no COVID test word within 60 characters of its
+result). The answer changes speed only: a window that may match still goes to the regex.
+
+Soundness rests on three rules. Only constructs whose content is known count (literals,
+small character classes, groups, alternation, bounded or `+` repeats); a zero-width
+assertion contributes nothing, and anything else (`.`, `\\w`, back-references, a repeat
+that may be absent) is "unknown". A construct the `regex` module reads differently from the
+stdlib (fuzzy `{e<=1}`, POSIX classes, set operations, version-1 syntax, inline flags the
+stdlib rejects) or any non-ASCII character in the pattern gives None. And a window with a
+non-ASCII character is always searched: under case folding a non-ASCII character can match
+an ASCII one (the Kelvin sign matches `k`). Never decides a match.
+"""
+
+from __future__ import annotations
+
+import bisect
+import functools
+import importlib
+import re
+import warnings
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import ahocorasick_rs
+import regex
+
+_LIMIT = 64
+"""Largest set of strings tracked for one construct (alternations, classes, products)."""
+
+try:  # the stdlib's own regular-expression parser (Python 3.11+); a private module
+    _parser: Any = importlib.import_module("re._parser")
+    _c: Any = importlib.import_module("re._constants")
+except ImportError:  # a Python that moved it: no prefilter, every window is searched
+    _parser = _c = None
+
+_PARSE_FLAGS = re.IGNORECASE | re.VERBOSE | re.MULTILINE | re.DOTALL | re.UNICODE | re.ASCII
+_REGEX_ONLY = regex.VERSION1 | regex.REVERSE | regex.POSIX | regex.WORD | regex.FULLCASE
+"""`regex` flags that change what a pattern means or how it is searched: no derivation."""
+
+Strings = frozenset[str]
+
+
+@dataclass(frozen=True, slots=True)
+class _Facts:
+    """What is known of a construct: `exact`, every string it can match (None: too many or
+    unknown); `need`, strings one of which every match contains (None: nothing known)."""
+
+    exact: Strings | None
+    need: Strings | None
+
+
+_EMPTY = _Facts(frozenset({""}), None)
+_UNKNOWN = _Facts(None, None)
+
+
+def _product(a: Strings, b: Strings) -> Strings | None:
+    if len(a) * len(b) > _LIMIT:
+        return None
+    return frozenset(x + y for x in a for y in b)
+
+
+def _best(*candidates: Strings | None) -> Strings | None:
+    """The most selective requirement: longest shortest string, then fewest strings."""
+    usable = [c for c in candidates if c and "" not in c]
+    if not usable:
+        return None
+    return max(usable, key=lambda c: (min(map(len, c)), -len(c)))
+
+
+def _sequence(items: Sequence[tuple[Any, Any]]) -> _Facts:
+    """A concatenation: the product of its parts, and the best requirement among its parts
+    and among runs of consecutive parts whose strings are all known."""
+    facts: list[_Facts] = []
+    chars: list[str] = []  # consecutive literal characters, taken as one string
+    for op, av in getattr(items, "data", items):  # the parser's list (its indexing is slow)
+        if op is _c.LITERAL:
+            chars.append(chr(av))
+            continue
+        if chars:
+            facts.append(_Facts(frozenset({"".join(chars)}), None))
+            chars = []
+        facts.append(_item(op, av))
+    if chars:
+        facts.append(_Facts(frozenset({"".join(chars)}), None))
+    candidates: list[Strings | None] = [f.need for f in facts if f.need]
+    whole: Strings | None = frozenset({""})
+    run: Strings | None = frozenset({""})
+    for f in facts:
+        whole = _product(whole, f.exact) if whole is not None and f.exact is not None else None
+        if f.exact is None:
+            candidates.append(run)
+            run = frozenset({""})
+            continue
+        grown = _product(run, f.exact) if run is not None else None
+        if grown is None:  # too many strings: close the run, start again from this part
+            candidates.append(run)
+            grown = f.exact
+        run = grown
+    candidates.append(run)
+    return _Facts(whole, _best(whole, *candidates))
+
+
+def _item(op: Any, av: Any) -> _Facts:
+    """One construct of the stdlib parser's tree."""
+    if op is _c.LITERAL:
+        return _Facts(frozenset({chr(av)}), None)
+    if op is _c.IN:
+        chars: set[str] = set()
+        for kind, value in av:
+            if kind is _c.LITERAL:
+                chars.add(chr(value))
+            elif kind is _c.RANGE and value[1] - value[0] < _LIMIT:
+                chars.update(map(chr, range(value[0], value[1] + 1)))
+            else:  # a negated set, a category such as \s, a wide range
+                return _UNKNOWN
+        if not chars or len(chars) > _LIMIT:
+            return _UNKNOWN
+        return _Facts(frozenset(chars), None)
+    if op is _c.AT or op is _c.ASSERT or op is _c.ASSERT_NOT:
+        return _EMPTY  # zero-width: nothing of it is part of the match
+    if op is _c.SUBPATTERN:
+        return _sequence(av[3])
+    if op is getattr(_c, "ATOMIC_GROUP", None):
+        return _sequence(av)
+    if op is _c.BRANCH:
+        branches = [_sequence(b) for b in av[1]]
+        exact: Strings | None = frozenset()
+        need: Strings | None = frozenset()
+        for b in branches:
+            exact = exact | b.exact if exact is not None and b.exact is not None else None
+            wanted = _best(b.exact, b.need)
+            need = need | wanted if need is not None and wanted is not None else None
+        if exact is not None and len(exact) > _LIMIT:
+            exact = None
+        return _Facts(exact, need)
+    if op in (_c.MAX_REPEAT, _c.MIN_REPEAT, getattr(_c, "POSSESSIVE_REPEAT", None)):
+        lo, hi, sub = av
+        inner = _sequence(sub)
+        need = _best(inner.exact, inner.need) if lo >= 1 else None
+        return _Facts(_repeated(inner.exact, lo, hi), need)
+    return _UNKNOWN  # ., categories, back-references, conditionals, anything new
+
+
+def _repeated(exact: Strings | None, lo: int, hi: int) -> Strings | None:
+    """Every string of `lo` to `hi` repetitions of a construct (few repetitions only)."""
+    if exact is None or hi > 4:
+        return None
+    total: set[str] = set()
+    power: Strings | None = frozenset({""})
+    for n in range(hi + 1):
+        if power is None or len(total) > _LIMIT:
+            return None
+        if n >= lo:
+            total.update(power)
+        power = _product(power, exact)
+    return frozenset(total) if len(total) <= _LIMIT else None
+
+
+def _literal_braces(items: Sequence[tuple[Any, Any]]) -> bool:
+    """True when the tree holds a literal `{` or `}` anywhere: the stdlib reads a `regex`
+    fuzzy constraint (`(?:abc){e<=1}`) as literal text."""
+    for op, av in getattr(items, "data", items):
+        if op is _c.LITERAL and av in (0x7B, 0x7D):
+            return True
+        if op is _c.IN and any(k is _c.LITERAL and v in (0x7B, 0x7D) for k, v in av):
+            return True
+        subs: list[Any] = []
+        if op is _c.SUBPATTERN:
+            subs = [av[3]]
+        elif op is _c.BRANCH:
+            subs = list(av[1])
+        elif op in (_c.MAX_REPEAT, _c.MIN_REPEAT, getattr(_c, "POSSESSIVE_REPEAT", None)):
+            subs = [av[2]]
+        elif op is _c.ASSERT or op is _c.ASSERT_NOT:
+            subs = [av[1]]
+        elif op is getattr(_c, "ATOMIC_GROUP", None):
+            subs = [av]
+        elif op is _c.GROUPREF_EXISTS:
+            subs = [s for s in av[1:] if s is not None]
+        if any(_literal_braces(s) for s in subs):
+            return True
+    return False
+
+
+@functools.lru_cache(maxsize=1024)
+def _derive(source: str, flags: int) -> tuple[str, ...] | None:
+    if _parser is None or not source.isascii() or flags & _REGEX_ONLY:
+        return None
+    try:
+        with warnings.catch_warnings():
+            # "possible nested set" and the like: the regex module reads these differently
+            warnings.simplefilter("error")
+            tree = _parser.parse(source, flags & _PARSE_FLAGS)
+    except (re.error, FutureWarning, DeprecationWarning, RecursionError, OverflowError):
+        return None
+    if ("{" in source or "}" in source) and _literal_braces(tree.data):
+        return None
+    facts = _sequence(tree.data)
+    need = _best(facts.exact, facts.need)
+    if need is None:
+        return None
+    low = {s.lower() for s in need}
+    # One of a string's substrings in the set already says "maybe": keep the shortest.
+    kept = sorted(s for s in low if not any(o != s and o in s for o in low))
+    return tuple(kept)
+
+
+def required(pattern: regex.Pattern[str] | re.Pattern[str]) -> tuple[str, ...] | None:
+    """Lower-case ASCII strings one of which every match of `pattern` contains, ignoring
+    ASCII case; None when the pattern is not understood well enough to say."""
+    return _derive(pattern.pattern, int(pattern.flags))
+
+
+@functools.lru_cache(maxsize=1024)
+def _automaton(strings: tuple[str, ...]) -> ahocorasick_rs.AhoCorasick:
+    return ahocorasick_rs.AhoCorasick(list(strings))
+
+
+class Occurrences:
+    """Where a pattern's required strings occur in one text (found once, as spans sorted
+    by start), to answer for any window whether the pattern could match there."""
+
+    __slots__ = ("_ascii", "_ends", "_starts", "_text")
+
+    def __init__(self, strings: tuple[str, ...], text: str, low: str) -> None:
+        """`low` is `text` lower-cased, index for index (same length)."""
+        spans = sorted((s, e) for _, s, e in
+                       _automaton(strings).find_matches_as_indexes(low, overlapping=True))
+        self._starts = [s for s, _ in spans]
+        self._ends = [e for _, e in spans]
+        self._text = text
+        self._ascii = text.isascii()
+
+    def may_match(self, lo: int, hi: int) -> bool:
+        """False only when no match of the pattern can lie inside text[lo:hi]: the window
+        holds none of the required strings whole, and no character outside ASCII."""
+        if not self._ascii and not self._text[lo:hi].isascii():
+            return True
+        starts, ends = self._starts, self._ends
+        for i in range(bisect.bisect_left(starts, lo), len(starts)):
+            if starts[i] >= hi:
+                return False
+            if ends[i] <= hi:
+                return True
+        return False
+
+
+def may_occur(pattern: regex.Pattern[str] | re.Pattern[str], text: str,
+              low: str | None = None) -> bool:
+    """False only when `pattern` cannot match anywhere in `text`: the text is ASCII and
+    holds none of the pattern's required strings (`low`: the text lower-cased, if known)."""
+    strings = required(pattern)
+    if strings is None or not text.isascii():
+        return True
+    low = text.lower() if low is None else low
+    return any(s in low for s in strings)
+
+
+def occurrences(pattern: regex.Pattern[str], text: str, low: str) -> Occurrences | None:
+    """The required strings of `pattern` found in `text` (`low`: its lower case), or None
+    when there is no prefilter: the pattern has no required strings, or lower-casing moved
+    the text's indexes (a character whose lower case is longer)."""
+    strings = required(pattern)
+    if strings is None or len(low) != len(text):
+        return None
+    return Occurrences(strings, text, low)
+
+
+__all__ = ["Occurrences", "may_occur", "occurrences", "required"]
