@@ -128,7 +128,7 @@ def test_the_one_pass_field_split_declines_exactly_where_the_block_check_does(
     first: the same blocks are declined, and the pairs are the ones found line by line."""
     import re
 
-    from tracecheck.content.header_block import is_field_block, split_fields
+    from tracecheck.header_block import is_field_block, split_fields
 
     field = re.compile(r"^([\x21-\x39\x3b-\x7e]+):[ \t]*([^\n]*\n(?:[ \t][^\n]*\n)*)",
                        re.MULTILINE)

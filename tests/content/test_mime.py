@@ -181,8 +181,8 @@ def test_an_html_alternative_is_scanned_once_and_folded_when_kept() -> None:
 def _with_and_without_head(raw: RawMessage) -> bool:
     """The units (subject included) are the same whether the walker is given the triage
     split of the header fields or not; returns whether the split was the message's own."""
-    from tracecheck.content.header_block import RawHeaders
     from tracecheck.content.mime import header_fields
+    from tracecheck.header_block import RawHeaders
 
     head = header_fields(raw)
     if not isinstance(head, RawHeaders):
