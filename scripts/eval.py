@@ -16,6 +16,7 @@ Usage: python scripts/eval.py [--scale N] [--seed S] [--out DIR] [--markdown] [-
 from __future__ import annotations
 
 import argparse
+import json
 import subprocess
 import sys
 import time
@@ -32,10 +33,16 @@ from tracecheck.content.extract import ExtractLimits  # noqa: E402
 from tracecheck.content.mime import Walker, message_info, parse_full  # noqa: E402
 from tracecheck.domains import ConsumerDomains, classify  # noqa: E402
 from tracecheck.evaluation import (  # noqa: E402
+    HELD_OUT,
+    TUNE,
     Evaluation,
+    IdentifierScore,
     MessageText,
     evaluate,
     evaluate_baseline,
+    evaluate_independent,
+    evaluate_independent_baseline,
+    half_of,
     load_labels,
 )
 from tracecheck.model import RawMessage, Skipped, TextUnit  # noqa: E402
@@ -216,6 +223,95 @@ def report(pack: Evaluation, base: Evaluation, labels: list[dict[str, object]],
     return "\n\n".join(parts[:6]) + "\n\n" + "\n".join(parts[6:]) + "\n"
 
 
+INDEPENDENT = REPO / "eval" / "independent"
+"""Messages written by helper agents from ../shared/BRIEF.md alone, never from the rule pack:
+one folder per writer, each with labels.jsonl and corpus.json (the writer's organisation)."""
+
+
+def _jsonl(path: Path) -> list[dict[str, object]]:
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()
+            if line.strip()]
+
+
+def independent(root: Path = INDEPENDENT, min_confidence: float | None = None,
+                ) -> dict[str, tuple[IdentifierScore, IdentifierScore, list[dict[str, object]],
+                                     list[str]]]:
+    """Half → (pack, naive peer, labels, tune-half misses). Each writer's folder is scanned in
+    the default mode with its own organisation; the halves are scored apart. Misses are kept
+    for the tuning half only: nobody reads what the held-out half gets wrong."""
+    by_half: dict[str, tuple[list[dict[str, object]], list[object], list[MessageText]]] = {
+        TUNE: ([], [], []), HELD_OUT: ([], [], [])}
+    for folder in sorted(p for p in root.iterdir() if (p / "labels.jsonl").is_file()):
+        org = tuple(json.loads((folder / "corpus.json").read_text())["org_domains"])
+        labels = _jsonl(folder / "labels.jsonl")
+        result = api.scan([str(folder)], api.ScanOptions(org_domains=org,
+                                                         min_confidence=min_confidence))
+        texts = {m.message_id: m for m in message_texts([str(folder)], org)}
+        for label in labels:
+            half = half_of(str(label["file"]))
+            label = {**label, "writer": folder.name}
+            by_half[half][0].append(label)
+            if label["message_id"] in texts:
+                by_half[half][2].append(texts[str(label["message_id"])])
+        for half in by_half:
+            by_half[half][1].append(result)
+    out = {}
+    for half, (labels, results, texts) in by_half.items():
+        pack = _merge_scores([evaluate_independent(r, labels) for r in results])  # type: ignore[arg-type]
+        base = evaluate_independent_baseline(texts, labels)
+        misses: list[str] = []
+        if half == TUNE:
+            where = {str(lb["message_id"]): lb for lb in labels}
+            for m in pack.evaluation.misses:
+                if m.kind in ("false-negative", "false-positive"):
+                    lb = where[m.message_id]
+                    misses.append(f"{lb['writer']}/{lb['file']} {m.kind} {m.shape}: "
+                                  f"got {m.got or 'nothing'}")
+        out[half] = (pack, base, labels, sorted(misses))
+    return out
+
+
+def _merge_scores(scores: list[IdentifierScore]) -> IdentifierScore:
+    """One writer's scan scored against every label of the half finds only its own messages
+    (Message-IDs differ between writers): sum true positives and identifiers found, take the
+    false negatives and identifiers of the labels once."""
+    first = scores[0]
+    tp = sum(s.evaluation.true_positives for s in scores)
+    fp = sum(s.evaluation.false_positives for s in scores)
+    found = sum(s.identifiers_found for s in scores)
+    bogus = sum(s.bogus_identifiers for s in scores)
+    positives = first.evaluation.true_positives + first.evaluation.false_negatives
+    misses = tuple(m for s in scores for m in s.evaluation.misses if m.kind == "false-positive")
+    fn_ids = set.intersection(*({m.message_id for m in s.evaluation.misses
+                                 if m.kind == "false-negative"} for s in scores))
+    misses += tuple(m for m in first.evaluation.misses
+                    if m.kind == "false-negative" and m.message_id in fn_ids)
+    ev = Evaluation(messages=first.evaluation.messages, true_positives=tp, false_positives=fp,
+                    false_negatives=positives - tp, misses=misses)
+    return IdentifierScore(ev, first.identifiers, found, bogus)
+
+
+def independent_report(halves: dict[str, tuple[IdentifierScore, IdentifierScore,
+                                                list[dict[str, object]], list[str]]],
+                       markdown: bool = False) -> str:
+    table = _md_table if markdown else _plain_table
+    header = ("half", "detector", "messages", "positive", "precision", "recall",
+              "identifier recall", "bogus identifiers")
+    rows = []
+    for half in (TUNE, HELD_OUT):
+        pack, base, labels, _ = halves[half]
+        positives = sum(1 for lb in labels if lb.get("positive"))
+        for name, s in (("tracecheck", pack), ("naive mod-11", base)):
+            rows.append((half, name, str(len(labels)), str(positives),
+                         f"{s.evaluation.precision:.3f}", f"{s.evaluation.recall:.3f}",
+                         f"{s.identifier_recall:.3f}", str(s.bogus_identifiers)))
+    misses = halves[TUNE][3]
+    lines = ["independent corpus (eval/independent; held-out = even file numbers, never read):",
+             table(header, rows), f"tuning-half misses (pack): {len(misses)}"]
+    lines += [f"  {m}" for m in misses]
+    return "\n\n".join(lines[:2]) + "\n\n" + "\n".join(lines[2:]) + "\n"
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--scale", type=int, default=6, help="generator scale (default 6)")
@@ -227,7 +323,15 @@ def main(argv: list[str] | None = None) -> int:
                         help="score the corpus already in --out")
     parser.add_argument("--case-reference", default=None, metavar="REGEX",
                         help="organisation case-id pattern passed to the scan (default none)")
+    parser.add_argument("--independent-only", action="store_true",
+                        help="score only the independent corpus (eval/independent)")
+    parser.add_argument("--min-confidence", type=float, default=None,
+                        help="confidence threshold for the independent corpus")
     args = parser.parse_args(argv)
+    if args.independent_only:
+        sys.stdout.write(independent_report(independent(min_confidence=args.min_confidence),
+                                            args.markdown))
+        return 0
     if args.scale < 1:
         parser.error("--scale must be at least 1")
     if args.no_generate and not (args.out / "labels.json").is_file():
@@ -235,6 +339,7 @@ def main(argv: list[str] | None = None) -> int:
     pack, base, labels, timings = run(args.out, args.scale, args.seed, not args.no_generate,
                                       args.case_reference)
     sys.stdout.write(report(pack, base, labels, args.markdown))
+    sys.stdout.write("\n" + independent_report(independent(), args.markdown))
     spent = ", ".join(f"{k} {v:.1f}s" for k, v in timings.items())
     sys.stdout.write(f"\ncorpus {args.out} (scale {args.scale}); {spent}\n")
     return 0

@@ -23,9 +23,13 @@ def addrs(value: str) -> list[str]:
 @pytest.mark.parametrize(
     ("value", "expected"),
     [
-        # policy.default drops the real recipient here; both parses together keep it.
-        ("manager@tracecall.co.uk <sam.j@gmail.com>", ["manager@tracecall.co.uk",
-                                                       "sam.j@gmail.com"]),
+        # An address as the display name of another names the mailbox; the angle address is
+        # the recipient (policy.default and the regex would each keep the other one too).
+        ("manager@tracecall.co.uk <sam.j@gmail.com>", ["sam.j@gmail.com"]),
+        ('"jane@gmail.com" <jane@org.example>', ["jane@org.example"]),
+        ('"a@gmail.com, b@org.uk" <c@org.uk>, d@hotmail.com', ["c@org.uk", "d@hotmail.com"]),
+        # ...but an address that is also a recipient in its own right stays one.
+        ('"x" <a@gmail.com>, a@gmail.com <b@org.uk>', ["a@gmail.com", "b@org.uk"]),
         ("=?utf-8?q?J=C3=B6rg_M=C3=BCller?= <Jorg@GMAIL.COM>", ["jorg@gmail.com"]),
         ('"Smith, Jo" <jo@hotmail.co.uk>, alice@yahoo.co.uk,', ["jo@hotmail.co.uk",
                                                                 "alice@yahoo.co.uk"]),
@@ -208,3 +212,13 @@ def test_dates_of_the_samples_and_corpora_give_what_the_stdlib_parser_gives() ->
             plain += _plain_date(str(value)) is not None
             assert parse_date(str(value), []) == _stdlib_date(str(value), []), value
     assert plain > 100
+
+
+def test_an_address_in_a_display_name_is_noted_and_not_a_recipient() -> None:
+    """Issue 16: `"jane@gmail.com" <jane@org.example>` made an internal message to-consumer."""
+    from tracecheck.content.headers import parse_address_field
+
+    notes: list[str] = []
+    found = parse_address_field('"jane@gmail.com" <jane@org.example>', "to", notes)
+    assert [a.addr for a in found] == ["jane@org.example"]
+    assert notes == ["to: an address in a display name is not a recipient"]

@@ -119,6 +119,14 @@ def _both_parsers(value: str, field: str, notes: list[str] | None) -> list[Addre
         norm = normalise_address(token)
         if norm and norm not in found:
             found[norm] = ""
+    # An address written as the display name of another (`"jane@gmail.com" <jane@org.uk>`,
+    # quoted or not) names the mailbox; it is not one. The angle address is the recipient.
+    shown = _display_name_addresses(text)
+    if shown:
+        if notes is not None:
+            notes.append(f"{field}: an address in a display name is not a recipient")
+        std = {a: n for a, n in std.items() if a not in shown}
+        found = {a: n for a, n in found.items() if a not in shown}
     extra = [a for a in found if a not in std]
     missing = [a for a in std if a not in found]
     if notes is not None and (extra or missing):
@@ -126,6 +134,23 @@ def _both_parsers(value: str, field: str, notes: list[str] | None) -> list[Addre
     out = [Address(addr=a, name=n, field=field) for a, n in std.items()]
     out.extend(Address(addr=a, name="", field=field) for a in extra)
     return out
+
+
+_NAMED = regex.compile(r'(?:^|[,;])\s*("[^"]*"|[^"<>,;]*)\s*<([^<>]*)>')
+
+
+def _display_name_addresses(text: str) -> set[str]:
+    """Addresses that occur only in the display name before an angle address (`name <addr>`),
+    never as an angle address or a bare list member themselves."""
+    shown: set[str] = set()
+    angle: set[str] = set()
+    for phrase, inner in _NAMED.findall(text):
+        if (norm := normalise_address(inner)) is not None:
+            angle.add(norm)
+        if "@" in phrase:
+            shown.update(n for t in _ADDR_TOKEN.findall(phrase)
+                         if (n := normalise_address(t)) is not None)
+    return shown - angle
 
 
 _SIMPLE_ADDRESS = regex.compile(

@@ -23,6 +23,7 @@ from tracecheck.errors import UsageError
 from tracecheck.model import Locator, Match, Severity, SkipKind, Skipped, TextUnit
 from tracecheck.rules import mask
 from tracecheck.rules.boilerplate import Regions, blank, regions
+from tracecheck.rules.judge import about_no_one, person_cues
 from tracecheck.rules.literals import Occurrences, occurrences
 from tracecheck.rules.pack import Companion, ContextRule, Detector, Pack
 from tracecheck.rules.validators import MIN_DIGITS, REGISTRY, UNISSUED_FACTOR, Verdict
@@ -31,8 +32,11 @@ DEFAULT_TIMEOUT = 5.0
 _IBAN = regex.compile(r"[A-Z]{2}\d{2}[A-Z0-9]{10,30}")
 _NON_DIGITS = bytes(b for b in range(128) if not chr(b).isdigit())
 
-TEN_DIGITS = (r"(?:(?<![\w£$€#\-/]|\d[.,]|\+\d{1,3}[\s-]?|\d[.\-]) "
-              r"(?:\d{3}([\s.\-]?)\d{3}\1\d{4}|\d{6}[\s\-]\d{4}) (?![\w]|[.,]\d|[.\-/]\d))")
+TEN_DIGITS = (r"(?:(?<![\w£$€\-/]|\d[.\-]|\+\d{1,3}[\s-]?) "
+              r"(?:\d{3}([\s.\-–—]?|[.\-–—]?[^\S\n]*\n[^\S\n]*)\d{3}"
+              r"(?:\1|[.\-–—]?[^\S\n]*\n[^\S\n]*|(?<=\n\d{3})[\s.\-–—])\d{4}| "
+              r"\d{6}[\s\-–—]\d{4}|\d{5}[^\S\n]\d{5}) "
+              r"(?![\w]|\.\d|,\d{1,2}(?![\d/.\-])|[.\-/–—]\d))")
 """The shipped pack's ten-digit pattern (set `ten_digits`, shared by the NHS, CHI and H&C
 detectors) as compiled; `ten_digit_shape` is a necessary condition for it (tests hold the
 constant equal to the shipped pack and the condition necessary)."""
@@ -48,27 +52,23 @@ def _shape_table() -> bytes:
 
 
 _SHAPE_TABLE = _shape_table()
-_SHAPES = (b"dddddddddd", b"dddxdddxdddd", b"ddddddxdddd")
-_AFTER = tuple(b"x" + shape for shape in _SHAPES)
+_CANDIDATE = re.compile(rb"(?<![dw])ddd(?=(?:x*ddd)x*dddd(?![dw])|ddxddddd(?![dw]))")
+"""In the byte map: digits shaped 3-3-4 with separator runs (or none) between the groups, or
+5-5, at a word start and not followed by a digit or word character. Every ASCII match of
+`TEN_DIGITS` has one of these shapes (a separator is never a digit or word character)."""
 
 
 def ten_digit_starts(text: str) -> list[int] | None:
     """Every position where a match of `TEN_DIGITS` could start, in order (None for text
-    that is not ASCII): in ASCII text every match is ten digits shaped `ddd?ddd?dddd` or
-    `dddddd?dddd` (each `?` a separator, neither a digit nor a word character) at the start
-    of the text or after a character that is neither. C-level substring searches over a
-    byte map of the text instead of the regex engine's walk over every position (most
+    that is not ASCII): in ASCII text every match is ten digits grouped 3-3-4 (separator
+    runs or none between the groups) or 5-5, at the start of the text or after a character
+    that is neither a digit nor a word character. One C-level regex walk over
+    a byte map of the text instead of the pattern's own walk over every position (most
     business mail has phone numbers, dates and figures, and no such run)."""
     if not text.isascii():
         return None
     shapes = text.encode("ascii").translate(_SHAPE_TABLE)
-    starts = {0} if shapes.startswith(_SHAPES) else set()
-    for needle in _AFTER:
-        i = shapes.find(needle)
-        while i >= 0:
-            starts.add(i + 1)
-            i = shapes.find(needle, i + 1)
-    return sorted(starts)
+    return [m.start() for m in _CANDIDATE.finditer(shapes)]
 
 
 def ten_digit_shape(text: str) -> bool:
@@ -87,6 +87,13 @@ class Hit:
     confidence: float
     test_data: bool
     quoted: bool = False
+    context: bool = False
+    """The detector's context window matched (or it has none)."""
+    listed: bool = False
+    """Below the threshold only for want of context, with the value alone on its row of a
+    list (`_in_row`): context elsewhere in the list may vouch for it."""
+    why: tuple[str, ...] = ()
+    """What tied the statement to a person (the context step's reasons), if it had to be."""
 
 
 class Text:
@@ -181,7 +188,7 @@ def normalise(text: str, kind: str) -> str:
     return " ".join(text.lower().split())
 
 
-_CELL_BREAKS = frozenset(",;|\"'()<>[]{}")
+_CELL_BREAKS = frozenset(",;|\"'()<>[]{}#")
 
 
 def _token(text: str, start: int, end: int) -> str:
@@ -370,9 +377,13 @@ def _hits(det: Detector, t: Text, timeout: float) -> Iterator[Hit]:
                                                     label=True, raw=True):
             continue
         # Companions on the raw text first: cheap, and a miss there is a miss after blanking.
+        # A person companion is the context step's to judge (`judge`), after the others.
         missing = False
+        person: Companion | None = None
         for companion in det.requires:
-            if not _window(companion, t, start, end, timeout, raw=True):
+            if "person" in companion.sets:
+                person = companion
+            elif not _window(companion, t, start, end, timeout, raw=True):
                 missing = True
                 break
         if missing:
@@ -381,15 +392,46 @@ def _hits(det: Detector, t: Text, timeout: float) -> Iterator[Hit]:
         if t.regions.in_boilerplate(start, end):
             continue
         if t.regions.boilerplate and any(not _window(c, t, start, end, timeout)
-                                         for c in det.requires):
+                                         for c in det.requires if c is not person):
+            continue
+        # The context step: a health statement about no one (an animal, a template, a
+        # statistic, advice, an idiom) is dropped; one that needs a person needs a cue.
+        why: tuple[str, ...] = ()
+        if det.value != "digits":
+            if about_no_one(t.context_text, start, end, timeout) is not None:
+                continue
+            if person is not None:
+                why = person_cues(t.context_text, start, end, person.pattern, person.within,
+                                  timeout)
+                if not why:
+                    continue
+        elif person is not None and not _window(person, t, start, end, timeout):
             continue
         confidence = det.confidence
+        context = True
         if det.context is not None and not _window(det.context, t, start, end, timeout):
             if det.context.required:
                 continue
             confidence = det.confidence_without_context
+            context = False
         yield Hit(start, end, value, confidence * factor, test_data,
-                  t.regions.in_quote(start, end))
+                  t.regions.in_quote(start, end), context,
+                  not context and det.value == "digits" and _in_row(t.text, start, end), why)
+
+
+_CELL = regex.compile(r"[,;|\t]|\s{2,}|\s[-–—]\s")
+
+
+def _in_row(text: str, start: int, end: int) -> bool:
+    """Is [start, end) a cell of a row (a line split into cells by commas, tabs, pipes,
+    semicolons, runs of spaces or spaced dashes, with another line above it)?"""
+    line_start = text.rfind("\n", 0, start) + 1
+    if line_start == 0:
+        return False
+    line_end = text.find("\n", end)
+    line = text[line_start: line_end if line_end >= 0 else len(text)]
+    cells = _CELL.split(line)
+    return len([c for c in cells if c.strip()]) >= 2
 
 
 def _with_case_reference(det: Detector, case_ref: str) -> Detector:
@@ -491,9 +533,22 @@ class Matcher:
             if digits and not t.has_digits(digits):
                 continue
             try:
+                listed: list[Hit] = []
+                confident = False
                 for hit in _hits(det, t, self.timeout):
                     if hit.confidence >= self.min_confidence:
                         found.append((det, hit))
+                        confident = confident or hit.context
+                    elif hit.listed:
+                        listed.append(hit)
+                # A roster: a valid identifier on a line of its own row, in a text where
+                # another of the same kind has identity context (a list under one "NHS no"
+                # header), is an identifier too, at the confidence context gives.
+                if confident and listed:
+                    lift = det.confidence / det.confidence_without_context
+                    found.extend((det, dataclasses.replace(h, confidence=h.confidence * lift,
+                                                           context=True))
+                                 for h in listed if h.confidence * lift >= self.min_confidence)
             except TimeoutError:
                 skips.append(
                     Skipped(

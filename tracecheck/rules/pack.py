@@ -22,6 +22,7 @@ import yaml
 
 from tracecheck.errors import RulePackError
 from tracecheck.model import PackRef, Severity
+from tracecheck.rules import literals
 from tracecheck.rules import validators as vmod
 from tracecheck.yaml_reader import LOADERS
 
@@ -438,8 +439,7 @@ def _detector(raw: Any, i: int, pack_id: str, sets: dict[str, str], p: Path,
         pattern=pattern,
         value=value_kind,
         validators=vals,
-        keywords=tuple(k.lower() for k in _str_list(raw.get("keywords"), "keywords", p,
-                                                    lines.at(*base, "keywords"))),
+        keywords=_keywords(raw.get("keywords"), pattern, p, lines.at(*base, "keywords")),
         context=context,
         requires=tuple(requires),
         allow=allow,
@@ -455,6 +455,19 @@ def _detector(raw: Any, i: int, pack_id: str, sets: dict[str, str], p: Path,
         reject_tokens=tokens,
         in_bulk_mail=bool(raw.get("in_bulk_mail", True)),
     )
+
+
+def _keywords(value: Any, pattern: regex.Pattern[str], p: Path, line: int | None,
+              ) -> tuple[str, ...]:
+    """The prefilter words: as listed, or `derived`: the strings one of which every match of
+    the pattern contains (`literals.required`), for a lexicon too long to list twice."""
+    if value == "derived":
+        derived = literals.required(pattern)
+        if not derived:
+            raise RulePackError("`keywords: derived`: the pattern has no strings every match "
+                                "contains (list keywords instead)", str(p), line)
+        return derived
+    return tuple(k.lower() for k in _str_list(value, "keywords", p, line))
 
 
 def _context_rule(c: Any, what: str, sets: dict[str, str], p: Path,

@@ -1,0 +1,106 @@
+"""The context step (issue 16): health statements about one identifiable person, not about
+animals, templates, groups, advice, idioms or charities; identifier layouts people type."""
+
+from __future__ import annotations
+
+import pytest
+
+from tracecheck.model import TextUnit
+from tracecheck.rules.judge import about_no_one, person_cues
+from tracecheck.rules.matcher import Matcher
+from tracecheck.rules.pack import load_packs
+from tracecheck.shipped_rules import default_pack_paths
+
+MATCHER = Matcher(load_packs(default_pack_paths()))
+
+
+def found(text: str) -> list[tuple[str, str]]:
+    matches, _ = MATCHER.scan(TextUnit(part="1", where="body", text=text))
+    return [(m.rule, m.value) for m in matches]
+
+
+def rules(text: str) -> set[str]:
+    return {rule for rule, _ in found(text)}
+
+
+@pytest.mark.parametrize("layout", [
+    "NHS #4010232137 attached",
+    "NHS no 401–023–2137 (en dash)",
+    "NHS no 401—023—2137 (em dash)",
+    "NHS number 40102 32137 for the referral",
+    "NHS number 401 023\n2137, for the referral",
+    "NHS No. 401\n023 2137\n",
+    "NHS No. 401-023-\n2137 - consented",
+    "NHS#4010232137. Asthma",
+])
+def test_identifier_layouts_people_type_are_read(layout: str) -> None:
+    assert ("nhs-number", "4010232137") in found(layout)
+
+
+def test_a_csv_row_with_a_date_after_the_number_is_not_a_decimal() -> None:
+    text = "nhs_no,test_date,result\n4010232137,2021-02-14,POSITIVE\n9434765919,14/02/2021,NEG\n"
+    assert {v for r, v in found(text) if r == "nhs-number"} == {"4010232137", "9434765919"}
+
+
+def test_every_row_of_a_roster_under_one_header_is_an_identifier() -> None:
+    """The header names the column once; rows far below it have no identity word near."""
+    rows = "".join(f"Person {i:02d}  {'401 023 2137' if i == 30 else '943 476 5919'}  ward\n"
+                   for i in range(31))
+    text = "Name  NHS number  Location\n" + rows
+    values = {v for r, v in found(text) if r == "nhs-number"}
+    assert values == {"4010232137", "9434765919"}
+    # The same number alone, with no list and no context, stays below the threshold.
+    assert found("Reference 4010232137 was mentioned in the meeting") == []
+
+
+def test_a_bare_date_of_birth_on_a_roster_line_is_identity_context() -> None:
+    assert ("nhs-number", "4010232137") in found("Rm 4  J. Doe  03.12.1934  401 023 2137\n")
+
+
+@pytest.mark.parametrize("text", [
+    "ISBN 401 023 2137 (the NHS pharmacology text)",
+    "NHS Pension ref: 4010232137",
+    "PO number: 401 023 2137 for the patient leaflets",
+    "Payroll number 4010232137 - NHS staff",
+    "e.g. the example number the NHS publishes, 943 476 5919",
+    "Meeting ID 401 023 2137 (NHS Teams call)",
+])
+def test_other_ten_digit_references_are_not_identifiers(text: str) -> None:
+    assert not {r for r in rules(text) if r.endswith("-number")}
+
+
+@pytest.mark.parametrize(("text", "rule"), [
+    ("I tested +ve on a lateral flow this morning", "covid-test-result"),
+    ("ive tested posative this morning on a lateral flow", "covid-test-result"),  # a typo
+    ("Rm1  J Smith  C-19 + day 4, sats 94", "covid-test-result"),
+    ("My Crohn's has flared badly since Friday", "condition"),
+    ("Her dad Eric goes for his dialysis on Mondays", "condition"),
+    ("Jayden is profoundly deaf and BSL is his first language", "disability"),
+    ("Tracey says her husband Kevin had a stroke on Saturday", "condition"),
+    ("Dear Lauren, you have relapsing-remitting multiple sclerosis", "condition"),
+    ("Mae gen i beswch cas a gwres uchel ers dydd Sul, meddai fy merch", "symptom"),
+])
+def test_natural_wording_about_a_person_is_found(text: str, rule: str) -> None:
+    assert rule in rules(text), text
+
+
+@pytest.mark.parametrize("text", [
+    "The vet rang: our cat has been diagnosed with diabetes and needs insulin injections",
+    "Dear [RELATIVE NAME], [RESIDENT NAME] tested positive for COVID-19 on [DATE]",
+    "7 residents and 4 staff have tested positive for COVID-19 this week",
+    "Survey (n=214): 38% said they had felt unwell because of stress",
+    "If you have had a positive PCR test, you may be able to get a pass",
+    "Honestly the new rota app is a real headache for me",
+    "All money goes to Macmillan Cancer Support, who help people living with cancer",
+    "My complaint seems to fall on deaf ears",
+])
+def test_health_words_about_no_one_are_not_findings(text: str) -> None:
+    assert not rules(text) - {"nhs-number"}, text
+
+
+def test_the_judge_says_why() -> None:
+    text = "Mr Patel has a persistent cough"
+    cues = person_cues(text, 16, 31, None, 60, 1.0)
+    assert "a person's name" in cues
+    assert about_no_one("Our dog has a cough", 12, 19, 1.0) == "about an animal"
+    assert about_no_one("Mr Patel has a cough", 15, 20, 1.0) is None

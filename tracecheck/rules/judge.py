@@ -1,0 +1,145 @@
+"""The context step: is a health statement about one identifiable person?
+
+Owns the judgement made on every candidate window of a detector that requires a person (a
+`requires` companion built from the pack's `person` set). A candidate is kept when a cue ties
+it to a person and no cue makes it about no one:
+
+- tied to a person: the pack's person words, the writer speaking of themselves (I, my, me),
+  a reader addressed about their own health (you have, your ...), or a person's name (a title
+  and a name, a possessive name, or a first and last name);
+- about no one: an animal (vet, cat, dog), a template placeholder (`[NAME]`), a statistic about
+  a group ("7 residents have"), or general advice ("if you have", "anyone who").
+
+Returns the reasons it found, so a finding can say why it fired. Never finds candidates,
+never reads headers or flows, and never looks outside the text it is given.
+"""
+
+from __future__ import annotations
+
+import regex
+
+WINDOW = 100
+"""Characters either side of a candidate searched for person cues (at least the companion's
+`within`)."""
+REJECT_WINDOW = 160
+ANIMAL_WINDOW = 600
+"""An animal named anywhere near (a vet's call at the top of a message) makes the pronouns
+of the whole passage about it."""
+"""Characters either side searched for a cue that the statement is about no one."""
+
+_FIRST_PERSON = regex.compile(r"\b(?:I|I'm|I've|I'd|I'll|Im|Ive|i'm|i've|my|me|myself|"
+                              r"[Ff]y|[Mm]ae\s+gen\s+i|[Rr]ydw\s+i|[Dd]w\s+i)\b")
+"""The writer about themselves, in English and Welsh (fy: my; mae gen i: I have)."""
+_ADDRESSED = regex.compile(
+    r"\b(?:you(?:'re|'ve|\s+(?:are|have|had|were|was|tested))|your)\b",
+    regex.IGNORECASE)
+_TITLE_NAME = regex.compile(r"\b(?:Mr|Mrs|Ms|Miss|Mx|Dr|Master)\.?\s+[A-Z][a-z]+")
+_POSSESSIVE = regex.compile(r"\b[A-Z][a-z]{2,}'s\b")
+_FULL_NAME = regex.compile(r"\b[A-Z][a-z]+(?:-[A-Z][a-z]+)?\s+(?:[A-Z]\.?\s+)?"
+                           r"(?:Mc|Mac|O')?[A-Z][a-z]+(?:-[A-Z][a-z]+)?\b")
+_NOT_NAMES = frozenset("""
+    a an and the this that these those there their our your his her its my we you they he she
+    it i of in on at to for from by with as or but if so not no yes please thanks thank
+    dear hi hello morning afternoon evening good best kind regards many warm yours sincerely
+    faithfully cheers love re fw fwd subject sent from to cc date
+    monday tuesday wednesday thursday friday saturday sunday today tomorrow yesterday
+    january february march april may june july august september october november december
+    nhs covid test trace team service services unit ward hospital clinic surgery practice
+    centre center health care trust council school college university royal general infirmary
+    street road lane avenue house court lodge home homes group ltd limited plc uk england wales
+    scotland ireland northern london new st saint north south east west upper lower
+    occupational human resources manager director officer nurse doctor consultant support
+    office reception admin team rota payroll finance training learning development quality
+    pharmacy dental mental community district public national international awareness week
+    day month year appeal fund charity foundation research society association
+    """.split())
+_ANIMAL = regex.compile(
+    r"\b(?:vets?|veterinary|cats?|kittens?|dogs?|pupp(?:y|ies)|pets?|horses?|pony|ponies|"
+    r"rabbits?|hamsters?|guinea\s+pigs?|paws?|worming|fleas?|kennels?|cattery|breed)\b",
+    regex.IGNORECASE)
+_TEMPLATE = regex.compile(r"\[[A-Z][A-Z0-9 /_.\-]{1,40}\]|\{\{\s*\w+\s*\}\}|<<\s*\w+\s*>>")
+_GROUP = regex.compile(
+    r"\b\d+\s+(?:(?:of\s+)?(?:our|the|your)\s+)?(?:residents|staff|people|patients|pupils|"
+    r"students|children|employees|colleagues|members|clients|cases|service\s+users|"
+    r"care\s+workers|households|families)\b[^.\n]{0,60}$|\b\d+(?:\.\d+)?\s?%[^.\n]{0,60}$|"
+    r"\bn\s?=\s?\d+|\b(?:most|many|some|all|several|none|few)\s+(?:of\s+(?:them|the\s+\w+)\s+)?"
+    r"(?:have|had|are|were|has)\b[^.\n]{0,30}$", regex.IGNORECASE)
+_GENERIC = regex.compile(
+    r"\b(?:if\s+(?:you|your|a|an|anyone|someone|somebody)|anyone\s+who|someone\s+who|"
+    r"people\s+who|those\s+who|whoever|everyone\s+who|staff\s+who|residents\s+who)\b"
+    r"[^.\n]{0,160}$|\byou\s+(?:should|must|need\s+to|may|can|will\s+need\s+to)\b[^.\n]{0,40}$|"
+    r"\b(?:must|need\s+to|needs\s+to|required\s+to|please)\s+(?:show|have|provide|take|do)\b"
+    r"[^.\n]{0,40}$|\b(?:visitors?|anyone|everyone|each\s+\w+|per\s+\w+)\s+with\s+an?\s*$",
+    regex.IGNORECASE)
+
+
+def _names(text: str) -> bool:
+    """Does `text` name a person (a title and a name, a possessive name, a full name)?"""
+    if _TITLE_NAME.search(text):
+        return True
+    for m in _POSSESSIVE.finditer(text):
+        if m.group()[:-2].lower() not in _NOT_NAMES:
+            return True
+    for m in _FULL_NAME.finditer(text, overlapped=True):
+        words = [w.strip(".").lower() for w in m.group().split()]
+        if not any(w in _NOT_NAMES for w in words):
+            return True
+    return False
+
+
+_IDIOM = regex.compile(
+    r"\b(?:(?:a|what\s+a|such\s+a)\s+(?:real\s+|right\s+|massive\s+|huge\s+|big\s+|"
+    r"total\s+|bit\s+of\s+a\s+)?(?:headache|nightmare|pain)|headache\s+(?:for|of)\s+"
+    r"(?:us|me|everyone|the\s+team)|sick\s+(?:of|and\s+tired)|pain\s+in\s+the\s+(?:neck|backside)|"
+    r"giving\s+(?:me|us|everyone)\s+(?:a\s+)?(?:migraine|headache)s?|fell\s+on\s+deaf\s+ears|"
+    r"(?:fall|falls|falling|fallen)\s+on\s+deaf\s+ears|(?:turn|turned|turning)\s+a\s+blind\s+eye|"
+    r"blind\s+(?:spot|copy|bcc)|(?:cough|coughed)\s+up\s+(?:the\s+)?(?:money|cash|fees?)|fever\s+pitch|"
+    r"went\s+viral|viral\s+(?:post|video|tweet))\b", regex.IGNORECASE)
+_CHARITY = regex.compile(
+    r"\b(?:charity|charities|fundrais\w*|awareness\s+(?:week|month|day|campaign)|appeal|"
+    r"sponsor(?:ed|ship)?|donat(?:e|ed|ion|ions|ing)|bake\s+sale|coffee\s+morning|fun\s+run|"
+    r"raffle|macmillan|marie\s+curie|cancer\s+research|heart\s+foundation|"
+    r"(?:alzheimer'?s|stroke|ms)\s+(?:society|association))\b", regex.IGNORECASE)
+
+
+def about_no_one(text: str, start: int, end: int, timeout: float) -> str | None:
+    """The cue that the statement at [start, end) is about no identifiable person (an
+    animal, a template, a figure about a group, general advice, an idiom, a charity), or
+    None. Applies to every health statement, with or without a person cue."""
+    lo = max(0, start - REJECT_WINDOW)
+    around = text[lo: min(len(text), end + REJECT_WINDOW)]
+    if _ANIMAL.search(text, max(0, start - ANIMAL_WINDOW), end + ANIMAL_WINDOW, timeout=timeout):
+        return "about an animal"
+    if _TEMPLATE.search(around, timeout=timeout):
+        return "a template placeholder"
+    if _CHARITY.search(around, timeout=timeout):
+        return "charity or awareness mail"
+    before = text[max(0, start - 120): start]
+    if _GROUP.search(before, timeout=timeout):
+        return "a figure about a group"
+    if _GENERIC.search(before, timeout=timeout):
+        return "general advice"
+    line = text[max(0, start - 30): min(len(text), end + 40)]
+    for m in _IDIOM.finditer(line, timeout=timeout):
+        if m.start() <= start - max(0, start - 30) < m.end() or \
+                start - max(0, start - 30) <= m.start() < end - max(0, start - 30):
+            return "an idiom"
+    return None
+
+
+def person_cues(text: str, start: int, end: int, person_words: regex.Pattern[str] | None,
+                within: int, timeout: float) -> tuple[str, ...]:
+    """The cues that tie the statement at [start, end) to a person (none: not tied)."""
+    reach = max(within, WINDOW)
+    window = text[max(0, start - reach): min(len(text), end + reach)]
+    reasons: list[str] = []
+    near = text[max(0, start - within): min(len(text), end + within)]
+    if person_words is not None and person_words.search(near, timeout=timeout):
+        reasons.append("person word")
+    if _FIRST_PERSON.search(window, timeout=timeout):
+        reasons.append("the writer about themselves")
+    if _ADDRESSED.search(window, timeout=timeout):
+        reasons.append("the reader about themselves")
+    if _names(window):
+        reasons.append("a person's name")
+    return tuple(reasons)
