@@ -47,7 +47,7 @@ bench: install
 # Precision and recall on a generated labelled corpus (scale 6: 1,158 messages, 49 shapes),
 # side by side with a plain "any mod-11-valid 10-digit number" rule.
 eval: install
-	$(BIN)/python scripts/eval.py
+	$(BIN)/python scripts/eval.py --curve build/eval/confidence-curve.png
 
 # 120,000+ generated hostile inputs across the mbox splitter, headers, charsets, MIME walking,
 # extractors, the matcher and every log parser (tests/fuzz: 9 targets x 15,000 cases), and

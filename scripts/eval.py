@@ -312,6 +312,53 @@ def independent_report(halves: dict[str, tuple[IdentifierScore, IdentifierScore,
     return "\n\n".join(lines[:2]) + "\n\n" + "\n".join(lines[2:]) + "\n"
 
 
+THRESHOLDS = (0.3, 0.4, 0.5, 0.6, 0.65, 0.7, 0.75, 0.8, 0.85, 0.9, 0.95)
+
+
+def confidence_curve(root: Path = INDEPENDENT) -> list[tuple[float, str, float, float]]:
+    """(threshold, half, precision, recall) of the pack on the independent corpus at each
+    `--min-confidence` in `THRESHOLDS` (one scan per threshold, exactly as a user runs it)."""
+    rows = []
+    for threshold in THRESHOLDS:
+        halves = independent(root, min_confidence=threshold)
+        for half in (TUNE, HELD_OUT):
+            ev = halves[half][0].evaluation
+            rows.append((threshold, half, ev.precision, ev.recall))
+    return rows
+
+
+def plot_curve(rows: list[tuple[float, str, float, float]], out: Path) -> None:
+    """Precision and recall against `--min-confidence`, one line per half, as a PNG."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(6.4, 4.0), dpi=100)
+    for half, style in ((TUNE, ":"), (HELD_OUT, "-")):
+        xs = [r[0] for r in rows if r[1] == half]
+        ax.plot(xs, [r[2] for r in rows if r[1] == half], style, marker="o",
+                label=f"precision ({half})", color="tab:blue")
+        ax.plot(xs, [r[3] for r in rows if r[1] == half], style, marker="s",
+                label=f"recall ({half})", color="tab:orange")
+    ax.axvline(0.5, color="grey", linewidth=0.8)
+    ax.set_xlabel("--min-confidence (default 0.5)")
+    ax.set_ylim(0, 1.02)
+    ax.set_title("Independent corpus: precision and recall by threshold")
+    ax.legend(loc="lower left", fontsize=8)
+    fig.tight_layout()
+    out.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(out, metadata={"Software": None})
+    plt.close(fig)
+
+
+def curve_report(rows: list[tuple[float, str, float, float]], markdown: bool = False) -> str:
+    table = _md_table if markdown else _plain_table
+    body = [(f"{t:g}", h, f"{p:.3f}", f"{r:.3f}") for t, h, p, r in rows]
+    return ("precision and recall by --min-confidence (independent corpus):\n\n"
+            + table(("min-confidence", "half", "precision", "recall"), body) + "\n")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--scale", type=int, default=6, help="generator scale (default 6)")
@@ -327,10 +374,16 @@ def main(argv: list[str] | None = None) -> int:
                         help="score only the independent corpus (eval/independent)")
     parser.add_argument("--min-confidence", type=float, default=None,
                         help="confidence threshold for the independent corpus")
+    parser.add_argument("--curve", type=Path, default=None, metavar="PNG",
+                        help="also score every threshold and plot precision/recall to PNG")
     args = parser.parse_args(argv)
     if args.independent_only:
         sys.stdout.write(independent_report(independent(min_confidence=args.min_confidence),
                                             args.markdown))
+        if args.curve is not None:
+            rows = confidence_curve()
+            sys.stdout.write("\n" + curve_report(rows, args.markdown))
+            plot_curve(rows, args.curve)
         return 0
     if args.scale < 1:
         parser.error("--scale must be at least 1")
@@ -340,6 +393,10 @@ def main(argv: list[str] | None = None) -> int:
                                       args.case_reference)
     sys.stdout.write(report(pack, base, labels, args.markdown))
     sys.stdout.write("\n" + independent_report(independent(), args.markdown))
+    if args.curve is not None:
+        rows = confidence_curve()
+        sys.stdout.write("\n" + curve_report(rows, args.markdown))
+        plot_curve(rows, args.curve)
     spent = ", ".join(f"{k} {v:.1f}s" for k, v in timings.items())
     sys.stdout.write(f"\ncorpus {args.out} (scale {args.scale}); {spent}\n")
     return 0

@@ -57,6 +57,7 @@ def findings_for(
             message_sha256=info.sha256,
             pack=first.pack,
             quoted=all(m.quoted for m in group),
+            reasons=max(group, key=lambda m: m.confidence).reasons,
         )
 
 

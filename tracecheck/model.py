@@ -362,6 +362,9 @@ class Match:
     pack: str = ""
     quoted: bool = False
     """True when the match lies in quoted reply text."""
+    reasons: tuple[str, ...] = ()
+    """Why it fired: checks passed, companions and context found, what tied it to a person.
+    Fixed phrases, never matched text."""
 
 
 @_pickled_by_fields
@@ -394,6 +397,8 @@ class Finding:
     pack: str = ""
     quoted: bool = False
     """All occurrences were in quoted reply text."""
+    reasons: tuple[str, ...] = ()
+    """Why its most confident occurrence fired (`Match.reasons`)."""
 
     @property
     def locator(self) -> str:

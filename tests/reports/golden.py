@@ -104,6 +104,8 @@ def _finding(n: int, *, at: str, flow: Flow, rule: str = "golden-nhs",
         test_data=test_data,
         message_sha256=f"{n:02d}" * 32,
         pack="golden-pack",
+        reasons=(("nhs_mod11 check", "identity context") if category == "identifier"
+                 else ("person word",)),
     )
 
 

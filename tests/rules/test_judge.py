@@ -104,3 +104,35 @@ def test_the_judge_says_why() -> None:
     assert "a person's name" in cues
     assert about_no_one("Our dog has a cough", 12, 19, 1.0) == "about an animal"
     assert about_no_one("Mr Patel has a cough", 15, 20, 1.0) is None
+
+
+def reasons_of(text: str, rule: str) -> tuple[str, ...]:
+    matches, _ = MATCHER.scan(TextUnit(part="1", where="body", text=text))
+    return next(m.reasons for m in matches if m.rule == rule)
+
+
+def test_each_finding_says_why_it_fired_without_the_value() -> None:
+    ident = reasons_of("NHS number 401 023 2137 for the referral", "nhs-number")
+    assert ident == ("nhs_mod11 check", "identity context")
+    rows = "Name  NHS number\n" + "\n" * 200 + "A  943 476 5919  x\nB  401 023 2137  y\n"
+    matches, _ = Matcher(load_packs(default_pack_paths())).scan(
+        TextUnit(part="1", where="body", text="NHS no 943 476 5919\n" + rows))
+    listed = [m for m in matches if m.value == "4010232137"]
+    assert listed and "listed with an identified number" in listed[0].reasons
+    symptom = reasons_of("Mr Patel has had a persistent cough since Friday", "symptom")
+    assert "a person's name" in symptom
+    assert all("patel" not in r.lower() and "cough" not in r.lower() for r in symptom)
+
+
+def test_confidence_follows_how_firmly_a_person_is_tied() -> None:
+    """A person word near the statement is firmer than a name somewhere in the passage, so
+    `--min-confidence` can trade recall for precision (the curve in docs/img)."""
+    firm = MATCHER.scan(TextUnit(part="1", where="body",
+                                 text="Her son has a persistent cough"))[0]
+    loose = MATCHER.scan(TextUnit(part="1", where="body",
+                                  text="Rota for Jane Okafor: persistent cough noted"))[0]
+    assert firm and loose
+    assert firm[0].confidence > loose[0].confidence >= 0.5
+    strict = Matcher(load_packs(default_pack_paths()), min_confidence=0.7)
+    assert strict.scan(TextUnit(part="1", where="body",
+                                text="Rota for Jane Okafor: persistent cough noted"))[0] == []

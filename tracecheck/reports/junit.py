@@ -42,6 +42,8 @@ def _failure_body(f: Finding) -> str:
         f"rule: {f.rule} ({f.category}, {f.severity.label}, confidence {f.confidence:g})",
         f"flow: {f.flow.value}",
     ]
+    if f.reasons:
+        lines.append(f"why: {'; '.join(f.reasons)}")
     if f.consumer_addresses:
         lines.append(f"consumer addresses: {', '.join(f.consumer_addresses)}")
     lines += [

@@ -52,6 +52,7 @@ def finding_dict(f: Finding, *, reveal: bool = False) -> dict[str, Any]:
         "test_data": f.test_data,
         "evidence": f.evidence,
         "fingerprint": f.fingerprint,
+        "reasons": list(f.reasons),
     }
     if reveal:
         d["value"] = f.value

@@ -285,6 +285,7 @@ def _result(f: Finding, rule_index: dict[str, int], where: _Places) -> dict[str,
             "test_data": f.test_data,
             "message_id": f.message_id,
             "date": f.date,
+            "reasons": list(f.reasons),
         },
     }
 

@@ -62,14 +62,25 @@ _GROUP = regex.compile(
     r"\b\d+\s+(?:(?:of\s+)?(?:our|the|your)\s+)?(?:residents|staff|people|patients|pupils|"
     r"students|children|employees|colleagues|members|clients|cases|service\s+users|"
     r"care\s+workers|households|families)\b[^.\n]{0,60}$|\b\d+(?:\.\d+)?\s?%[^.\n]{0,60}$|"
-    r"\bn\s?=\s?\d+|\b(?:most|many|some|all|several|none|few)\s+(?:of\s+(?:them|the\s+\w+)\s+)?"
+    r"\bn\s?=\s?\d+|\b(?:one|two|three|four|\d+)\s+in\s+(?:every\s+)?(?:\w+)\b[^.\n]{0,60}$|"
+    r"\bper\s?cent\b[^.\n]{0,60}$|\b(?:cases|people|residents|patients|staff|respondents)\s+"
+    r"(?:told\s+us|said|reported)\b[^.\n]{0,60}$|\b(?:most|many|some|all|several|none|few)\s+(?:of\s+(?:them|the\s+\w+)\s+)?"
     r"(?:have|had|are|were|has)\b[^.\n]{0,30}$", regex.IGNORECASE)
 _GENERIC = regex.compile(
     r"\b(?:if\s+(?:you|your|a|an|anyone|someone|somebody)|anyone\s+who|someone\s+who|"
     r"people\s+who|those\s+who|whoever|everyone\s+who|staff\s+who|residents\s+who)\b"
     r"[^.\n]{0,160}$|\byou\s+(?:should|must|need\s+to|may|can|will\s+need\s+to)\b[^.\n]{0,40}$|"
     r"\b(?:must|need\s+to|needs\s+to|required\s+to|please)\s+(?:show|have|provide|take|do)\b"
-    r"[^.\n]{0,40}$|\b(?:visitors?|anyone|everyone|each\s+\w+|per\s+\w+)\s+with\s+an?\s*$",
+    r"[^.\n]{0,40}$|\b(?:visitors?|anyone|everyone|each\s+\w+|per\s+\w+)\s+with\s+an?\s*$|"
+    r"\b(?:for\s+example|for\s+instance|such\s+as|e\.g\.|if\s+you\s+need|any\s+adjustments?)"
+    r"[^.\n]{0,80}$|\b(?:learn(?:ing)?\s+(?:more\s+)?about|interested\s+in|experience\s+(?:of|in|with)|"
+    r"training\s+(?:in|on)|course\s+on|specialis(?:e|ing)\s+in)\b[^.\n]{0,40}$|"
+    r"\b(?:(?:main|common|usual|key|typical)\s+symptoms|symptoms\s+(?:are|include|of\s+covid)|"
+    r"symptoms:)[^.]{0,120}$|\b(?:a|one|another)\s+(?:pupil|child|student|member\s+of\s+staff|"
+    r"staff\s+member|colleague|resident|patient|person|customer|visitor|parent)\b"
+    r"(?:\s+in\s+\w+(?:\s+\d+)?)?[^.\n,]{0,25}$|"
+    r"(?:^|[.!?:]\s{1,3}|\n\s*)(?:book|get|have|take|remember|make\s+sure|don'?t\s+forget|"
+    r"check|keep|bring)\s+your\b[^.\n]{0,60}$",
     regex.IGNORECASE)
 
 
@@ -98,8 +109,18 @@ _IDIOM = regex.compile(
 _CHARITY = regex.compile(
     r"\b(?:charity|charities|fundrais\w*|awareness\s+(?:week|month|day|campaign)|appeal|"
     r"sponsor(?:ed|ship)?|donat(?:e|ed|ion|ions|ing)|bake\s+sale|coffee\s+morning|fun\s+run|"
-    r"raffle|macmillan|marie\s+curie|cancer\s+research|heart\s+foundation|"
+    r"raffle|macmillan|marie\s+curie|cancer\s+research|heart\s+foundation|awareness|"
+    r"rais(?:e|ed|ing)\s+(?:money|funds)|movember|race\s+for\s+life|just\s*giving|"
+    r"(?:dementia|memory)\s+(?:friends?|caf[eé])|action\s+week|"
     r"(?:alzheimer'?s|stroke|ms)\s+(?:society|association))\b", regex.IGNORECASE)
+
+
+_NOT_REAL = regex.compile(
+    r"\b(?:case\s+stud(?:y|ies)|scenario|vignette|learning\s+outcomes?|red\s+flags|quiz|"
+    r"role[\s-]?play|fictional|fiction|novel|chapter|manuscript|protagonist|character|plot|"
+    r"scene|storyline|screenplay|horoscopes?|your\s+stars|zodiac|star\s+signs?|aries|taurus|"
+    r"gemini|virgo|libra|scorpio|sagittarius|capricorn|aquarius|pisces)\b", regex.IGNORECASE)
+"""Words of a passage about nobody real: teaching cases, fiction, horoscopes."""
 
 
 def about_no_one(text: str, start: int, end: int, timeout: float) -> str | None:
@@ -110,6 +131,9 @@ def about_no_one(text: str, start: int, end: int, timeout: float) -> str | None:
     around = text[lo: min(len(text), end + REJECT_WINDOW)]
     if _ANIMAL.search(text, max(0, start - ANIMAL_WINDOW), end + ANIMAL_WINDOW, timeout=timeout):
         return "about an animal"
+    if _NOT_REAL.search(text, max(0, start - ANIMAL_WINDOW), end + ANIMAL_WINDOW,
+                        timeout=timeout):
+        return "a teaching case, fiction or a horoscope"
     if _TEMPLATE.search(around, timeout=timeout):
         return "a template placeholder"
     if _CHARITY.search(around, timeout=timeout):
@@ -117,7 +141,8 @@ def about_no_one(text: str, start: int, end: int, timeout: float) -> str | None:
     before = text[max(0, start - 120): start]
     if _GROUP.search(before, timeout=timeout):
         return "a figure about a group"
-    if _GENERIC.search(before, timeout=timeout):
+    if (_GENERIC.search(before, timeout=timeout)
+            or _GENERIC.search(text[max(0, start - 120): end], timeout=timeout)):
         return "general advice"
     line = text[max(0, start - 30): min(len(text), end + 40)]
     for m in _IDIOM.finditer(line, timeout=timeout):
@@ -143,3 +168,14 @@ def person_cues(text: str, start: int, end: int, person_words: regex.Pattern[str
     if _names(window):
         reasons.append("a person's name")
     return tuple(reasons)
+
+
+def cue_strength(cues: tuple[str, ...]) -> float:
+    """How firmly the cues tie a statement to a person, as a confidence factor: a person
+    word near it (her, patient, my son) 1.0; the writer or reader about themselves 0.9; only
+    a name in the passage 0.8. `--min-confidence` trades recall for precision on this."""
+    if "person word" in cues:
+        return 1.0
+    if "the writer about themselves" in cues or "the reader about themselves" in cues:
+        return 0.9
+    return 0.8

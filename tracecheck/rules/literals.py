@@ -216,6 +216,65 @@ def _derive(source: str, flags: int) -> tuple[str, ...] | None:
     return tuple(kept)
 
 
+def _lookahead_reach(items: Any) -> int | None:
+    """Most characters the lookaheads (and `\\b`, `$`) of a parsed pattern read past the
+    position they stand at; None when a lookahead is unbounded."""
+    most = 1  # a word boundary or end anchor reads one character ahead
+    for op, av in items:
+        subs: list[Any] = []
+        if op in (_c.ASSERT, _c.ASSERT_NOT):
+            direction, sub = av
+            if direction == 1:
+                width = sub.getwidth()[1]
+                inner = _lookahead_reach(sub.data)
+                if width >= _c.MAXREPEAT or inner is None:
+                    return None
+                most = max(most, width + inner)
+            subs = [sub]
+        elif op is _c.SUBPATTERN:
+            subs = [av[3]]
+        elif op is _c.BRANCH:
+            subs = list(av[1])
+        elif op in (_c.MAX_REPEAT, _c.MIN_REPEAT, getattr(_c, "POSSESSIVE_REPEAT", None)):
+            subs = [av[2]]
+        elif op is getattr(_c, "ATOMIC_GROUP", None):
+            subs = [av]
+        elif op is _c.GROUPREF_EXISTS:
+            subs = [s for s in av[1:] if s is not None]
+        for sub in subs:
+            inner = _lookahead_reach(sub.data if hasattr(sub, "data") else sub)
+            if inner is None:
+                return None
+            most = max(most, inner)
+    return most
+
+
+@functools.lru_cache(maxsize=1024)
+def _reach(source: str, flags: int) -> tuple[int, int] | None:
+    if _parser is None or not source.isascii() or flags & _REGEX_ONLY:
+        return None
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            tree = _parser.parse(source, flags & _PARSE_FLAGS)
+    except (re.error, FutureWarning, DeprecationWarning, RecursionError, OverflowError):
+        return None
+    if ("{" in source or "}" in source) and _literal_braces(tree.data):
+        return None
+    width = tree.getwidth()[1]
+    ahead = _lookahead_reach(tree.data)
+    if width >= _c.MAXREPEAT or ahead is None:
+        return None
+    return width, ahead
+
+
+def reach(pattern: regex.Pattern[str] | re.Pattern[str]) -> tuple[int, int] | None:
+    """(the most characters a match spans, the most characters its assertions read past a
+    match's end), by the stdlib parser's reading, or None when either is unbounded or the
+    pattern is not understood well enough to say (the same refusals as `required`)."""
+    return _reach(pattern.pattern, int(pattern.flags))
+
+
 def required(pattern: regex.Pattern[str] | re.Pattern[str]) -> tuple[str, ...] | None:
     """Lower-case ASCII strings one of which every match of `pattern` contains, ignoring
     ASCII case; None when the pattern is not understood well enough to say."""
@@ -256,6 +315,38 @@ class Occurrences:
         return False
 
 
+    def windows(self, width: int) -> list[tuple[int, int]] | None:
+        """The spans of the text where a match at most `width` characters wide could lie:
+        around each required string, `width` either side, overlapping spans merged. None
+        when the text holds a character outside ASCII whose case folds into ASCII (the
+        Kelvin sign, the long s): a match might then hold no required string."""
+        if not self._ascii and not _ascii_equivalent(self._text):
+            return None
+        merged: list[tuple[int, int]] = []
+        size = len(self._text)
+        for s, e in zip(self._starts, self._ends, strict=True):
+            lo, hi = max(0, s - width), min(size, e + width)
+            if merged and lo <= merged[-1][1]:
+                if hi > merged[-1][1]:
+                    merged[-1] = (merged[-1][0], hi)
+            else:
+                merged.append((lo, hi))
+        return merged
+
+
+FOLDS_TO_ASCII = frozenset("\u00df\u0130\u0131\u0149\u017f\u01f0\u1e96\u1e97\u1e98\u1e99"
+                           "\u1e9a\u1e9e\u212a\ufb00\ufb01\ufb02\ufb03\ufb04\ufb05\ufb06")
+"""Characters outside ASCII whose lower, upper or folded case holds an ASCII letter (a
+case-insensitive match can take them for one): every such character of the Basic
+Multilingual Plane, as Python's case tables give them (a test recomputes the set)."""
+
+
+def _ascii_equivalent(text: str) -> bool:
+    """True when no character of `text` outside ASCII can match an ASCII letter under case
+    folding."""
+    return FOLDS_TO_ASCII.isdisjoint(text)
+
+
 def may_occur(pattern: regex.Pattern[str] | re.Pattern[str], text: str,
               low: str | None = None) -> bool:
     """False only when `pattern` cannot match anywhere in `text`: the text is ASCII and
@@ -277,4 +368,4 @@ def occurrences(pattern: regex.Pattern[str], text: str, low: str) -> Occurrences
     return Occurrences(strings, text, low)
 
 
-__all__ = ["Occurrences", "may_occur", "occurrences", "required"]
+__all__ = ["Occurrences", "may_occur", "occurrences", "reach", "required"]

@@ -23,12 +23,16 @@ from tracecheck.errors import UsageError
 from tracecheck.model import Locator, Match, Severity, SkipKind, Skipped, TextUnit
 from tracecheck.rules import mask
 from tracecheck.rules.boilerplate import Regions, blank, regions
-from tracecheck.rules.judge import about_no_one, person_cues
-from tracecheck.rules.literals import Occurrences, occurrences
-from tracecheck.rules.pack import Companion, ContextRule, Detector, Pack
+from tracecheck.rules.judge import about_no_one, cue_strength, person_cues
+from tracecheck.rules.lexicon import lexicon
+from tracecheck.rules.literals import Occurrences, occurrences, reach
+from tracecheck.rules.pack import NEVER, Companion, ContextRule, Detector, Pack
 from tracecheck.rules.validators import MIN_DIGITS, REGISTRY, UNISSUED_FACTOR, Verdict
 
 DEFAULT_TIMEOUT = 5.0
+HEALTH_NEAR = 60
+"""Characters between an identifier and a health statement that make it one (a roster line:
+`George T (88) 447.679.8276 - palliative`)."""
 _IBAN = regex.compile(r"[A-Z]{2}\d{2}[A-Z0-9]{10,30}")
 _NON_DIGITS = bytes(b for b in range(128) if not chr(b).isdigit())
 
@@ -93,7 +97,7 @@ class Hit:
     """Below the threshold only for want of context, with the value alone on its row of a
     list (`_in_row`): context elsewhere in the list may vouch for it."""
     why: tuple[str, ...] = ()
-    """What tied the statement to a person (the context step's reasons), if it had to be."""
+    """Why it fired: the checks passed, the companions and context found, the person cues."""
 
 
 class Text:
@@ -103,6 +107,7 @@ class Text:
         self.text = text
         self.low = text.lower()
         self._spans: dict[tuple[str, int], list[tuple[int, int, str]]] = {}
+        self._words: dict[tuple[str, ...], list[tuple[int, int, str]]] = {}
         self._digits: int | None = None
         self._found: dict[regex.Pattern[str], Occurrences | None] = {}
         """Required strings of a window pattern found in the text (`may_match`)."""
@@ -128,13 +133,41 @@ class Text:
         if found is None:
             starts = (ten_digit_starts(self.text)
                       if key[0] == TEN_DIGITS and key[1] & regex.VERBOSE else None)
+            windows = self._windows(pattern) if starts is None else None
             if starts is not None:
                 found = _matches_at(pattern, self.text, starts, timeout)
+            elif windows is not None:
+                found = _matches_in(pattern, self.text, windows, timeout)
             else:
                 found = [(m.start(), m.end(), m.group())
                          for m in pattern.finditer(self.text, timeout=timeout)]
             self._spans[key] = found
         return found
+
+    def lexicon_spans(self, terms: tuple[str, ...]) -> list[tuple[int, int, str]]:
+        """(start, end, text) of every lexicon match (`rules/lexicon.py`), found once."""
+        found = self._words.get(terms)
+        if found is None:
+            found = self._words[terms] = lexicon(terms).spans(self.text, self.low)
+        return found
+
+    def _windows(self, pattern: regex.Pattern[str]) -> list[tuple[int, int, int]] | None:
+        """Where a match of `pattern` could lie, as (lo, hi, reach): spans around the
+        strings every match contains, as wide as a match (`literals.reach`), and how far
+        past `hi` the pattern's assertions read. None when that cannot be said (an
+        unbounded or unreadable pattern, no required strings, a text whose lower case moved
+        indexes or that holds a character folding into ASCII): search the whole text."""
+        bounds = reach(pattern)
+        if bounds is None:
+            return None
+        try:
+            found = self._found[pattern]
+        except KeyError:
+            found = self._found[pattern] = occurrences(pattern, self.text, self.low)
+        spans = found.windows(bounds[0]) if found is not None else None
+        if spans is None:
+            return None
+        return [(lo, hi, bounds[1]) for lo, hi in spans]
 
     def may_match(self, pattern: regex.Pattern[str], lo: int, hi: int, *, raw: bool) -> bool:
         """False only when `pattern` cannot match inside [lo, hi) of the text (`raw`) or of
@@ -162,6 +195,25 @@ class Text:
     def context_text(self) -> str:
         """The text with boilerplate blanked: what context and companion searches see."""
         return blank(self.text, self.regions.boilerplate)
+
+
+def _matches_in(pattern: regex.Pattern[str], text: str, windows: list[tuple[int, int, int]],
+                timeout: float) -> list[tuple[int, int, str]]:
+    """What `pattern.finditer(text)` finds, given spans that hold every match whole, none
+    crossing a span's start (each span begins a match's width before the first required
+    string in it), and how far the pattern's assertions read past a match's end. Each span
+    is searched with the text around it visible to look-behinds and to look-aheads up to
+    that reach; a match that ends past the span exists only because the search stopped
+    there (its required string lies beyond), so the search of that span ends at it."""
+    found = []
+    size = len(text)
+    for lo, hi, ahead in windows:
+        for m in pattern.finditer(text, lo, min(size, hi + ahead + 1), timeout=timeout):
+            if m.end() > hi:
+                break
+            if m.end() > m.start():
+                found.append((m.start(), m.end(), m.group()))
+    return found
 
 
 def _matches_at(pattern: regex.Pattern[str], text: str, starts: list[int], timeout: float
@@ -349,9 +401,23 @@ def detector_hits(
         yield from _hits(det, t, timeout)
 
 
+def _spans(det: Detector, t: Text, timeout: float) -> list[tuple[int, int, str]]:
+    """The detector's pattern matches, then its lexicon matches that overlap none of them,
+    in text order."""
+    found = t.spans(det.pattern, timeout) if det.pattern is not NEVER else []
+    if not det.lexicon:
+        return found
+    words = t.lexicon_spans(det.lexicon)
+    if not found:
+        return words
+    taken = [(s, e) for s, e, _ in found]
+    extra = [w for w in words if not any(s < w[1] and w[0] < e for s, e in taken)]
+    return sorted(found + extra) if extra else found
+
+
 def _hits(det: Detector, t: Text, timeout: float) -> Iterator[Hit]:
     """`detector_hits` after the prefilter."""
-    for start, end, raw in t.spans(det.pattern, timeout):
+    for start, end, raw in _spans(det, t, timeout):
         if start == end:
             continue
         if det.allow and any(a.fullmatch(raw) for a in det.allow):
@@ -396,27 +462,40 @@ def _hits(det: Detector, t: Text, timeout: float) -> Iterator[Hit]:
             continue
         # The context step: a health statement about no one (an animal, a template, a
         # statistic, advice, an idiom) is dropped; one that needs a person needs a cue.
-        why: tuple[str, ...] = ()
+        why = [f"{name} check" for name in det.validators]
+        why += [f"{'+'.join(c.sets) or 'companion'} within {c.within}" for c in det.requires
+                if c is not person]
+        strength = 1.0
         if det.value != "digits":
             if about_no_one(t.context_text, start, end, timeout) is not None:
                 continue
             if person is not None:
-                why = person_cues(t.context_text, start, end, person.pattern, person.within,
-                                  timeout)
-                if not why:
+                cues = person_cues(t.context_text, start, end, person.pattern, person.within,
+                                   timeout)
+                if not cues:
                     continue
+                why += cues
+                strength = cue_strength(cues)
         elif person is not None and not _window(person, t, start, end, timeout):
             continue
-        confidence = det.confidence
+        confidence = det.confidence * strength
         context = True
-        if det.context is not None and not _window(det.context, t, start, end, timeout):
-            if det.context.required:
-                continue
-            confidence = det.confidence_without_context
-            context = False
+        if det.context is not None:
+            if _window(det.context, t, start, end, timeout):
+                why.append("identity context" if det.value == "digits" else "context")
+            else:
+                if det.context.required:
+                    continue
+                confidence = det.confidence_without_context
+                context = False
+        if test_data:
+            why.append("reserved test range")
+        elif factor != 1.0:
+            why.append("outside the issued ranges")
         yield Hit(start, end, value, confidence * factor, test_data,
                   t.regions.in_quote(start, end), context,
-                  not context and det.value == "digits" and _in_row(t.text, start, end), why)
+                  not context and det.value == "digits" and _in_row(t.text, start, end),
+                  tuple(why))
 
 
 _CELL = regex.compile(r"[,;|\t]|\s{2,}|\s[-–—]\s")
@@ -509,6 +588,26 @@ class Matcher:
         self.min_confidence = min_confidence
         self.timeout = timeout
 
+    def _vouched(self, pending: list[tuple[Detector, Hit]], found: list[tuple[Detector, Hit]],
+                 identified: set[str]) -> Iterator[tuple[Detector, Hit]]:
+        """Identifier hits that lacked identity context but are vouched for, at the
+        confidence context gives: alone on a row of a list in a text where another of the
+        same kind has identity context (one "NHS no" header over many rows), or within
+        `HEALTH_NEAR` characters of a health statement kept in the same text."""
+        statements = [(h.start, h.end) for d, h in found if d.value != "digits"]
+        for det, h in pending:
+            if h.listed and det.id in identified:
+                why = "listed with an identified number"
+            elif any(s - HEALTH_NEAR <= h.end and h.start <= e + HEALTH_NEAR
+                     for s, e in statements):
+                why = "health statement nearby"
+            else:
+                continue
+            confidence = h.confidence * det.confidence / det.confidence_without_context
+            if confidence >= self.min_confidence:
+                yield det, Hit(h.start, h.end, h.value, confidence, h.test_data, h.quoted, True,
+                               False, (*h.why, why))
+
     def scan(self, unit: TextUnit, *, bulk: bool = False) -> tuple[list[Match], list[Skipped]]:
         """Matches in one unit (document order, then detector order) and any timeouts.
 
@@ -518,6 +617,10 @@ class Matcher:
             return [], []
         t = Text(unit.text)
         found: list[tuple[Detector, Hit]] = []
+        pending: list[tuple[Detector, Hit]] = []
+        """Identifier hits below the threshold only for want of identity context."""
+        identified: set[str] = set()
+        """Identifier detectors with a hit that has identity context in this text."""
         skips: list[Skipped] = []
         # Most text holds no keyword at all: one search says so, and says which keywords
         # occur; a detector runs when one of its own does (the same test `may_hit` makes).
@@ -533,22 +636,13 @@ class Matcher:
             if digits and not t.has_digits(digits):
                 continue
             try:
-                listed: list[Hit] = []
-                confident = False
                 for hit in _hits(det, t, self.timeout):
                     if hit.confidence >= self.min_confidence:
                         found.append((det, hit))
-                        confident = confident or hit.context
-                    elif hit.listed:
-                        listed.append(hit)
-                # A roster: a valid identifier on a line of its own row, in a text where
-                # another of the same kind has identity context (a list under one "NHS no"
-                # header), is an identifier too, at the confidence context gives.
-                if confident and listed:
-                    lift = det.confidence / det.confidence_without_context
-                    found.extend((det, dataclasses.replace(h, confidence=h.confidence * lift,
-                                                           context=True))
-                                 for h in listed if h.confidence * lift >= self.min_confidence)
+                        if hit.context and det.value == "digits":
+                            identified.add(det.id)
+                    elif det.value == "digits" and not hit.context:
+                        pending.append((det, hit))
             except TimeoutError:
                 skips.append(
                     Skipped(
@@ -558,6 +652,8 @@ class Matcher:
                         reason=f"timeout: detector {det.id} exceeded {self.timeout:g}s",
                     )
                 )
+        if pending:
+            found.extend(self._vouched(pending, found, identified))
         if not found:
             return [], skips
         found.sort(key=lambda dh: (dh[1].start, dh[1].end, dh[0].id))
@@ -577,6 +673,7 @@ class Matcher:
                 test_data=h.test_data,
                 pack=d.pack,
                 quoted=h.quoted,
+                reasons=h.why,
             )
             for d, h in found
         ]

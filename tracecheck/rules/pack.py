@@ -24,6 +24,7 @@ from tracecheck.errors import RulePackError
 from tracecheck.model import PackRef, Severity
 from tracecheck.rules import literals
 from tracecheck.rules import validators as vmod
+from tracecheck.rules.lexicon import valid_term
 from tracecheck.yaml_reader import LOADERS
 
 SCHEMA_VERSION = 1
@@ -46,7 +47,7 @@ PROBE_TIMEOUT = 0.25
 _DETECTOR_KEYS = {
     "id", "category", "severity", "description", "pattern", "value", "validators", "keywords",
     "context", "requires", "allow", "confidence", "references", "examples", "enabled", "flags",
-    "deny_context", "reject_tokens", "in_bulk_mail",
+    "deny_context", "reject_tokens", "in_bulk_mail", "lexicon",
 }
 TOKEN_KINDS = ("url", "email", "iban", "alnum")
 
@@ -71,6 +72,10 @@ class ContextRule:
     after: int
     required: bool
     source: str
+
+
+NEVER = regex.compile(r"(?!)")
+"""The pattern of a detector that has only a lexicon: it never matches."""
 
 
 @dataclass(frozen=True)
@@ -104,6 +109,8 @@ class Detector:
     """Reject a match inside a white-space token that is a URL, email, IBAN or mixed word."""
     in_bulk_mail: bool = True
     """False: the detector does not run on newsletters/bulk mail (List-Id, Precedence: bulk)."""
+    lexicon: tuple[str, ...] = ()
+    """Literal terms matched as whole words beside the pattern (`rules/lexicon.py`)."""
 
 
 @dataclass(frozen=True)
@@ -357,9 +364,11 @@ def _detector(raw: Any, i: int, pack_id: str, sets: dict[str, str], p: Path,
     if unknown:
         raise RulePackError(f"unknown detector field(s): {', '.join(unknown)}", str(p),
                             lines.at(*base, unknown[0]))
-    for key in ("id", "category", "severity", "description", "pattern"):
+    for key in ("id", "category", "severity", "description"):
         if key not in raw:
             raise RulePackError(f"detector is missing `{key}`", str(p), ln)
+    if "pattern" not in raw and "lexicon" not in raw:
+        raise RulePackError("detector is missing `pattern` (or `lexicon`)", str(p), ln)
     det_id = raw["id"]
     if not isinstance(det_id, str) or not regex.fullmatch(r"[a-z0-9][a-z0-9-]*", det_id):
         raise RulePackError("detector id must be lower-case letters, digits and dashes",
@@ -376,8 +385,13 @@ def _detector(raw: Any, i: int, pack_id: str, sets: dict[str, str], p: Path,
     if value_kind not in VALUE_KINDS:
         raise RulePackError("value must be `digits` or `text`", str(p), lines.at(*base, "value"))
     flags = regex.IGNORECASE if raw.get("flags", "i") == "i" else 0
-    pattern_src = _context_source(raw["pattern"], sets, "pattern", p, lines.at(*base, "pattern"))
-    pattern = _compile(pattern_src, "pattern", p, lines.at(*base, "pattern"), flags=flags)
+    terms = _lexicon(raw.get("lexicon"), p, lines.at(*base, "lexicon"))
+    if "pattern" in raw:
+        pattern_src = _context_source(raw["pattern"], sets, "pattern", p,
+                                      lines.at(*base, "pattern"))
+        pattern = _compile(pattern_src, "pattern", p, lines.at(*base, "pattern"), flags=flags)
+    else:
+        pattern = NEVER
     vals = _str_list(raw.get("validators"), "validators", p, lines.at(*base, "validators"))
     for name in vals:
         if name not in vmod.REGISTRY:
@@ -439,7 +453,7 @@ def _detector(raw: Any, i: int, pack_id: str, sets: dict[str, str], p: Path,
         pattern=pattern,
         value=value_kind,
         validators=vals,
-        keywords=_keywords(raw.get("keywords"), pattern, p, lines.at(*base, "keywords")),
+        keywords=_keywords(raw.get("keywords"), pattern, terms, p, lines.at(*base, "keywords")),
         context=context,
         requires=tuple(requires),
         allow=allow,
@@ -454,20 +468,43 @@ def _detector(raw: Any, i: int, pack_id: str, sets: dict[str, str], p: Path,
         deny_context=deny,
         reject_tokens=tokens,
         in_bulk_mail=bool(raw.get("in_bulk_mail", True)),
+        lexicon=terms,
     )
 
 
-def _keywords(value: Any, pattern: regex.Pattern[str], p: Path, line: int | None,
-              ) -> tuple[str, ...]:
+def _keywords(value: Any, pattern: regex.Pattern[str], terms: tuple[str, ...], p: Path,
+              line: int | None) -> tuple[str, ...]:
     """The prefilter words: as listed, or `derived`: the strings one of which every match of
-    the pattern contains (`literals.required`), for a lexicon too long to list twice."""
+    the pattern contains (`literals.required`), for a lexicon too long to list twice. The
+    longest word of each lexicon term is added: a term's match holds it whole."""
+    words = tuple(sorted({max(t.split(" "), key=len) for t in terms}))
     if value == "derived":
+        if pattern is NEVER:
+            return words
         derived = literals.required(pattern)
         if not derived:
             raise RulePackError("`keywords: derived`: the pattern has no strings every match "
                                 "contains (list keywords instead)", str(p), line)
-        return derived
-    return tuple(k.lower() for k in _str_list(value, "keywords", p, line))
+        return tuple(sorted(set(derived) | set(words)))
+    listed = tuple(k.lower() for k in _str_list(value, "keywords", p, line))
+    return tuple(sorted(set(listed) | set(words))) if listed and words else listed or words
+
+
+def _lexicon(value: Any, p: Path, line: int | None) -> tuple[str, ...]:
+    """A detector's lexicon: terms lower-cased with single spaces, each valid
+    (`lexicon.valid_term`), sorted and unique."""
+    if value is None:
+        return ()
+    if not isinstance(value, list) or not value:
+        raise RulePackError("`lexicon` must be a non-empty list of terms", str(p), line)
+    terms = []
+    for item in value:
+        term = " ".join(str(item).lower().split())
+        if not isinstance(item, str) or not valid_term(term):
+            raise RulePackError(f"lexicon term {str(item)[:40]!r} must be ASCII words with a "
+                                "letter or digit at each end", str(p), line)
+        terms.append(term)
+    return tuple(sorted(set(terms)))
 
 
 def _context_rule(c: Any, what: str, sets: dict[str, str], p: Path,
