@@ -18,9 +18,10 @@ from __future__ import annotations
 
 import regex
 
-WINDOW = 100
-"""Characters either side of a candidate searched for person cues (at least the companion's
-`within`)."""
+WINDOW = 60
+"""Characters either side of a candidate searched for person cues, within its sentence (at
+least the companion's `within`). Chosen between 60 and 100 characters, sentence-bounded or
+not, by the held-out half of the independent corpus (docs/detection-quality.md)."""
 REJECT_WINDOW = 160
 ANIMAL_WINDOW = 600
 """An animal named anywhere near (a vet's call at the top of a message) makes the pronouns
@@ -74,7 +75,12 @@ _GENERIC = regex.compile(
     r"[^.\n]{0,40}$|\b(?:visitors?|anyone|everyone|each\s+\w+|per\s+\w+)\s+with\s+an?\s*$|"
     r"\b(?:for\s+example|for\s+instance|such\s+as|e\.g\.|if\s+you\s+need|any\s+adjustments?)"
     r"[^.\n]{0,80}$|\b(?:learn(?:ing)?\s+(?:more\s+)?about|interested\s+in|experience\s+(?:of|in|with)|"
-    r"training\s+(?:in|on)|course\s+on|specialis(?:e|ing)\s+in)\b[^.\n]{0,40}$|"
+    r"training\s+(?:in|on)|course\s+on|specialis(?:e|ing)\s+in|dissertation\s+on|thesis\s+on|"
+    r"research\s+(?:on|into)|project\s+on|essay\s+on)\b[^.\n]{0,40}$|"
+    r"\b(?:what\s+if|what\s+are\s+the|what\s+is\s+the|how\s+(?:do|does|can|should|many|much)|"
+    r"can\s+your|do\s+you\s+(?:take|support|offer|accept|provide))\b[^.?\n]{0,80}$|"
+    r"\b(?:people|clients|residents|patients|service\s+users|children|adults|those)\s+"
+    r"(?:with|living\s+with|who\s+have|affected\s+by)\b[^.\n]{0,40}$|"
     r"\b(?:(?:main|common|usual|key|typical)\s+symptoms|symptoms\s+(?:are|include|of\s+covid)|"
     r"symptoms:)[^.]{0,120}$|\b(?:a|one|another)\s+(?:pupil|child|student|member\s+of\s+staff|"
     r"staff\s+member|colleague|resident|patient|person|customer|visitor|parent)\b"
@@ -104,6 +110,8 @@ _IDIOM = regex.compile(
     r"(?:us|me|everyone|the\s+team)|sick\s+(?:of|and\s+tired)|pain\s+in\s+the\s+(?:neck|backside)|"
     r"giving\s+(?:me|us|everyone)\s+(?:a\s+)?(?:migraine|headache)s?|fell\s+on\s+deaf\s+ears|"
     r"(?:fall|falls|falling|fallen)\s+on\s+deaf\s+ears|(?:turn|turned|turning)\s+a\s+blind\s+eye|"
+    r"(?:turn|turns|turning|turned)\s+a\s+deaf\s+ear|sick\s+as\s+a\s+parrot|patient\s+zero|"
+    r"allergic\s+to\s+(?:paperwork|work|mornings|meetings|admin|exercise|effort|change|email)|"
     r"blind\s+(?:spot|copy|bcc)|(?:cough|coughed)\s+up\s+(?:the\s+)?(?:money|cash|fees?)|fever\s+pitch|"
     r"went\s+viral|viral\s+(?:post|video|tweet))\b", regex.IGNORECASE)
 _CHARITY = regex.compile(
@@ -111,16 +119,34 @@ _CHARITY = regex.compile(
     r"sponsor(?:ed|ship)?|donat(?:e|ed|ion|ions|ing)|bake\s+sale|coffee\s+morning|fun\s+run|"
     r"raffle|macmillan|marie\s+curie|cancer\s+research|heart\s+foundation|awareness|"
     r"rais(?:e|ed|ing)\s+(?:money|funds)|movember|race\s+for\s+life|just\s*giving|"
-    r"(?:dementia|memory)\s+(?:friends?|caf[eé])|action\s+week|"
+    r"(?:dementia|memory)\s+(?:friends?|friendly|caf[eé])|action\s+week|disability\s+confident|"
+    r"friendly\s+organisation|mindful\s+employer|"
     r"(?:alzheimer'?s|stroke|ms)\s+(?:society|association))\b", regex.IGNORECASE)
 
 
 _NOT_REAL = regex.compile(
     r"\b(?:case\s+stud(?:y|ies)|scenario|vignette|learning\s+outcomes?|red\s+flags|quiz|"
     r"role[\s-]?play|fictional|fiction|novel|chapter|manuscript|protagonist|character|plot|"
-    r"scene|storyline|screenplay|horoscopes?|your\s+stars|zodiac|star\s+signs?|aries|taurus|"
+    r"scene|storyline|screenplay|book\s+club|memoir|documentary|tv\s+(?:drama|series)|"
+    r"on\s+(?:the\s+)?telly|presenter|celebrity|in\s+the\s+news|news\s+(?:story|report)|"
+    r"horoscopes?|your\s+stars|zodiac|star\s+signs?|aries|taurus|"
     r"gemini|virgo|libra|scorpio|sagittarius|capricorn|aquarius|pisces)\b", regex.IGNORECASE)
 """Words of a passage about nobody real: teaching cases, fiction, horoscopes."""
+
+
+_SERVICE = regex.compile(
+    r"\s{0,2}(?:pathway|workshop|redesign|service|services|team|unit\s+manager|specialist\s+nurse|"
+    r"nurse\s+specialist|awareness|training|session|course|champion|lead|strategy|network|"
+    r"research|friendly|friends|action\s+week|café|cafe|support\s+group|charity|society|"
+    r"association|awareness\s+(?:month|week|day)|leaflet|policy|clinic\s+(?:is|will|moves|has\s+moved|times|"
+    r"list)|champions|first\s+aiders?)\b", regex.IGNORECASE)
+"""A condition named as a service, event or role ("the diabetes pathway workshop")."""
+_ADVICE = regex.compile(
+    r"(?:^|[.!?:]\s{1,3}|\n\s*)(?:please\s+)?(?:book|get|take|remember|make\s+sure|don'?t|"
+    r"do\s+not|check|keep|bring|stay|avoid|wash|call|phone|ring|contact|seek|follow|wear|use)\b"
+    r"(?:(?!\b(?:i|i'm|i've|my|me|he|she|his|her|him|they|their|them)\b)[^.\n]){0,80}$",
+    regex.IGNORECASE)
+"""An instruction to readers in general, with no person in the sentence before the word."""
 
 
 def about_no_one(text: str, start: int, end: int, timeout: float) -> str | None:
@@ -141,6 +167,10 @@ def about_no_one(text: str, start: int, end: int, timeout: float) -> str | None:
     before = text[max(0, start - 120): start]
     if _GROUP.search(before, timeout=timeout):
         return "a figure about a group"
+    if _SERVICE.match(text, end, timeout=timeout):
+        return "a service, event or role named after a condition"
+    if _ADVICE.search(before, timeout=timeout):
+        return "general advice"
     if (_GENERIC.search(before, timeout=timeout)
             or _GENERIC.search(text[max(0, start - 120): end], timeout=timeout)):
         return "general advice"
@@ -152,14 +182,29 @@ def about_no_one(text: str, start: int, end: int, timeout: float) -> str | None:
     return None
 
 
+_SENTENCE_END = regex.compile(r"[.!?]\s|\n\s*\n")
+
+
+def _sentence(text: str, start: int, end: int, reach: int) -> str:
+    """The sentence around [start, end), at most `reach` characters either side: cut after
+    the last sentence end (or blank line) before it and at the first one after it."""
+    lo, hi = max(0, start - reach), min(len(text), end + reach)
+    ends = list(_SENTENCE_END.finditer(text, lo, start))
+    if ends:
+        lo = ends[-1].end()
+    after = _SENTENCE_END.search(text, end, hi)
+    if after is not None:
+        hi = after.start() + 1
+    return text[lo:hi]
+
+
 def person_cues(text: str, start: int, end: int, person_words: regex.Pattern[str] | None,
                 within: int, timeout: float) -> tuple[str, ...]:
-    """The cues that tie the statement at [start, end) to a person (none: not tied)."""
-    reach = max(within, WINDOW)
-    window = text[max(0, start - reach): min(len(text), end + reach)]
+    """The cues that tie the statement at [start, end) to a person (none: not tied), looked
+    for in its own sentence, at most `within` (or `WINDOW`) characters either side."""
+    window = _sentence(text, start, end, max(within, WINDOW))
     reasons: list[str] = []
-    near = text[max(0, start - within): min(len(text), end + within)]
-    if person_words is not None and person_words.search(near, timeout=timeout):
+    if person_words is not None and person_words.search(window, timeout=timeout):
         reasons.append("person word")
     if _FIRST_PERSON.search(window, timeout=timeout):
         reasons.append("the writer about themselves")

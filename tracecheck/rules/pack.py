@@ -1,8 +1,9 @@
 """Rule-pack schema and loader: YAML → frozen `Detector`s, with errors that name file and line.
 
-Owns the pack format (schema_version 1): pack metadata, named context sets, detectors
-(pattern, keyword prefilter, validators by name, context window, required companions within N
-characters, allowlists, confidence) and each detector's match / no-match examples, which are
+Owns the pack format (schema_version 1, docs/rule-packs.md): pack metadata, named context
+sets, detectors (pattern and/or lexicon, keyword prefilter (listed or derived), validators by
+name, context window, required companions within N characters, allowlists, confidence) and
+each detector's match / no-match examples, which are
 run when the pack loads — a pack whose examples fail does not load. Patterns compile with the
 `regex` module; a pattern that is slow on a probe string is rejected at load (catastrophic
 backtracking), and every match at scan time runs under a timeout. Never reads messages.
