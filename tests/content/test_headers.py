@@ -208,3 +208,64 @@ def test_dates_of_the_samples_and_corpora_give_what_the_stdlib_parser_gives() ->
             plain += _plain_date(str(value)) is not None
             assert parse_date(str(value), []) == _stdlib_date(str(value), []), value
     assert plain > 100
+
+
+# --- parsing never invents an address (issue 15, item 11) ------------------------------------
+
+
+def test_atoms_around_a_comment_are_not_joined_into_a_phantom_recipient() -> None:
+    # The stdlib drops the comment and joins `!a` and `0`: nobody wrote `!a0@gmail.com`.
+    notes: list[str] = []
+    found = [a.addr for a in parse_address_field("!a(x)0@gmail.com", "to", notes)]
+    assert "!a0@gmail.com" not in found
+    assert found == ["0@gmail.com"] and notes
+    assert addrs("a(comment)@x.com") == ["a@x.com"]  # a comment beside the local part is CFWS
+    assert addrs('"!a0"@gmail.com') == ["!a0@gmail.com"]  # a quoted local part, unquoted
+    assert addrs("!a\t0@gmail.com") == ["0@gmail.com"]  # white space never inside an address
+
+
+_PIECES = st.sampled_from([
+    "!a", "0", "a", "Jo", "x.y", "(c)", "()", "(a b)", '"', '"q"', "<", ">", ",", ";", ":",
+    "@", ".", "\\", " ", "  ", "\t", "\r\n ", "gmail.com", "x.com", "b\u00fccher.de",
+    "stra\u00dfe.de", "=?utf-8?q?a=40b?=", "\u00fc", "[1.2]", "=1+1", "\x00", "\x1b",
+])
+
+
+@st.composite
+def _broken_headers(draw: st.DrawFn) -> str:
+    return "".join(draw(st.lists(_PIECES, min_size=1, max_size=14)))
+
+
+def _written_whole(addr: str, value: str) -> bool:
+    """The invariant, stated apart from the code: `addr` (`local@domain`) occurs in the
+    header as the parser reads it (raw 8-bit bytes decoded, control characters read as
+    spaces, compared in lower case) as its local part in one run, optionally a closing quote,
+    then `@` with only white space or comments around it, then a domain name that is
+    `domain` once lower-cased, stripped of a trailing dot and IDNA-encoded."""
+    import re
+
+    from tracecheck.content.charset import header_text
+
+    text = re.sub(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]", " ", header_text(value)).lower()
+    local, _, domain = addr.rpartition("@")
+    around = r"(?:\s|\([^()]*\))*"
+    for m in re.finditer(re.escape(local) + "[\"']?" + around + "@" + around
+                         + r"([^\s<>(),;:\"'\[\]@\\]+)", text):
+        written = m[1].rstrip(".")
+        try:
+            if written.encode("idna").decode("ascii") == domain:
+                return True
+        except UnicodeError:
+            continue
+    return False
+
+
+@settings(max_examples=3000, deadline=None)
+@given(st.one_of(_broken_headers(), _address_values(), st.text(max_size=80)))
+def test_parsing_never_yields_an_address_the_header_does_not_hold(value: str) -> None:
+    from tracecheck.content.headers import field_addresses
+
+    for a in parse_address_field(value, "to", []):
+        assert _written_whole(a.addr, value), (value, a.addr)
+    for a in field_addresses(value, "to")[0]:
+        assert _written_whole(a.addr, value), (value, a.addr)
