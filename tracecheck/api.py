@@ -55,6 +55,7 @@ from tracecheck.model import (
 )
 from tracecheck.parallel.base import Executor
 from tracecheck.reports.base import IcoFormat, ReportFormat, reporter_for
+from tracecheck.reports.safe_text import visible
 from tracecheck.rules.pack import Pack, load_packs
 from tracecheck.scanner import ScanConfig
 from tracecheck.shipped_rules import default_pack_paths
@@ -594,11 +595,12 @@ def _found_instead(skips: Sequence[Skipped]) -> str:
 
 
 def write_log_table(table: LogTable, options: ScanOptions, view: LogView,
-                    fmt: LogTableFormat, out: TextIO) -> None:
+                    fmt: LogTableFormat, out: TextIO, *, reveal: bool = False) -> None:
     """One table of the events (one row per recipient, or totals per sender, domain, day or
-    month) to `out`, subjects masked. CSV is the rows only; JSON is one document,
-    `{view, rows, skipped}`, whose `skipped` lists every line and file not read (as the scan's
-    coverage does). Consumer domains are the shipped list plus `options.extra_consumer`."""
+    month) to `out`, subjects and the servers' replies masked unless `reveal`. CSV is the
+    rows only; JSON is one document, `{view, rows, skipped}`, whose `skipped` lists every line
+    and file not read (as the scan's coverage does). Consumer domains are the shipped list
+    plus `options.extra_consumer`."""
     import io
     import json
 
@@ -607,10 +609,10 @@ def write_log_table(table: LogTable, options: ScanOptions, view: LogView,
 
     consumer = ConsumerDomains.load_default(options.extra_consumer)
     if fmt is not LogTableFormat.JSON:
-        write_view(table.events, view, fmt, out, consumer.is_consumer)
+        write_view(table.events, view, fmt, out, consumer.is_consumer, reveal=reveal)
         return
     rows = io.StringIO()
-    write_view(table.events, view, fmt, rows, consumer.is_consumer)
+    write_view(table.events, view, fmt, rows, consumer.is_consumer, reveal=reveal)
     doc = {"view": view.value, "rows": json.loads(rows.getvalue()),
            "skipped": [skipped_dict(s) for s in table.skips]}
     json.dump(doc, out, indent=2, ensure_ascii=False)
@@ -882,6 +884,7 @@ __all__ = [
     "scan_options",
     "source_hashes",
     "strict_mode",
+    "visible",
     "where_raised",
     "write_log_table",
     "write_result",

@@ -1,4 +1,9 @@
-"""Helpers shared by command modules: output files, colour, errors, progress."""
+"""Helpers shared by command modules: output files, colour, errors, progress.
+
+Every line a command writes to the terminal goes through `echo` (or `fail`), which makes
+control characters from the input visible (`api.visible`): an error naming a file, a review
+listing or a baseline audit never carries a terminal escape.
+"""
 
 from __future__ import annotations
 
@@ -11,13 +16,19 @@ from typing import TextIO
 
 import typer
 
+from tracecheck import api
 from tracecheck.errors import TracecheckError
 from tracecheck.model import ScanResult, SkipKind
 
 
+def echo(line: str = "", *, err: bool = False) -> None:
+    """One line to stdout (or stderr), control characters made visible."""
+    typer.echo(api.visible(line), err=err)
+
+
 def fail(message: str, code: int = 2) -> typer.Exit:
     """Print a one-line error and return the Exit to raise."""
-    typer.echo(f"tracecheck: error: {message}", err=True)
+    echo(f"tracecheck: error: {message}", err=True)
     return typer.Exit(code)
 
 
@@ -28,9 +39,9 @@ def report_unreadable(result: ScanResult, limit: int = 20) -> None:
              if s.kind in (SkipKind.UNREADABLE, SkipKind.TRUNCATED) and not s.locator.within
              and s.locator.offset is None and not s.locator.item and s.locator.line is None]
     for s in files[:limit]:
-        typer.echo(f"tracecheck: {s.kind.value}: {s.locator}: {s.reason}", err=True)
+        echo(f"tracecheck: {s.kind.value}: {s.locator}: {s.reason}", err=True)
     if len(files) > limit:
-        typer.echo(f"tracecheck: ... and {len(files) - limit} more files not read", err=True)
+        echo(f"tracecheck: ... and {len(files) - limit} more files not read", err=True)
 
 
 def report_incomplete(result: ScanResult, limit: int = 20) -> None:
@@ -38,13 +49,13 @@ def report_incomplete(result: ScanResult, limit: int = 20) -> None:
     workers), with its locator, so an incomplete run is never mistaken for a clean one."""
     gaps = result.incomplete
     for s in gaps[:limit]:
-        typer.echo(f"tracecheck: {s.kind.value}: {s.locator}: {s.reason}", err=True)
+        echo(f"tracecheck: {s.kind.value}: {s.locator}: {s.reason}", err=True)
     if len(gaps) > limit:
-        typer.echo(f"tracecheck: ... and {len(gaps) - limit} more (see the report's coverage)",
-                   err=True)
+        echo(f"tracecheck: ... and {len(gaps) - limit} more (see the report's coverage)",
+             err=True)
     if gaps:
-        typer.echo(f"tracecheck: INCOMPLETE: {len(gaps)} item(s) not scanned because "
-                   "tracecheck failed (exit code 3)", err=True)
+        echo(f"tracecheck: INCOMPLETE: {len(gaps)} item(s) not scanned because "
+             "tracecheck failed (exit code 3)", err=True)
 
 
 def use_color(stream: TextIO) -> bool:
