@@ -53,6 +53,7 @@ from tracecheck.model import (
     Skipped,
     SourceSummary,
 )
+from tracecheck.output_file import open_output
 from tracecheck.parallel.base import Executor
 from tracecheck.reports.base import IcoFormat, ReportFormat, reporter_for
 from tracecheck.reports.safe_text import visible
@@ -869,6 +870,7 @@ __all__ = [
     "fails",
     "fingerprint",
     "load_baseline",
+    "open_output",
     "options_manifest",
     "read_log_events",
     "read_log_table",

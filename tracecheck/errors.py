@@ -20,6 +20,11 @@ class InputError(TracecheckError):
     """An input path that cannot be used at all (missing, not readable)."""
 
 
+class OutputError(TracecheckError):
+    """An output that cannot be written: a full disk, a folder that cannot be written, an
+    output path that is a symbolic link (`tracecheck.output_file`)."""
+
+
 class RulePackError(TracecheckError):
     """A rule pack that does not load: bad YAML, bad schema, failing examples."""
 

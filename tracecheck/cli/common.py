@@ -11,13 +11,11 @@ import contextlib
 import os
 import sys
 import time
-from collections.abc import Iterator
 from typing import TextIO
 
 import typer
 
 from tracecheck import api
-from tracecheck.errors import TracecheckError
 from tracecheck.model import ScanResult, SkipKind
 
 
@@ -63,23 +61,10 @@ def use_color(stream: TextIO) -> bool:
     return stream.isatty() and not os.environ.get("NO_COLOR")
 
 
-@contextlib.contextmanager
-def output_stream(path: str | None) -> Iterator[TextIO]:
-    """stdout, or a file created with mode 0600 (reports may hold personal data)."""
-    if path is None or path == "-":
-        if hasattr(sys.stdout, "reconfigure"):
-            sys.stdout.reconfigure(errors="backslashreplace")
-        yield sys.stdout
-        return
-    try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        os.fchmod(fd, 0o600)
-    except OSError as exc:
-        raise TracecheckError(f"cannot write {path}: {exc.strerror}") from None
-    # backslashreplace: file names that are not UTF-8 (surrogate-escaped) come out as \udcXX
-    # escapes instead of crashing the writer or writing invalid UTF-8.
-    with open(fd, "w", encoding="utf-8", newline="", errors="backslashreplace") as f:
-        yield f
+def output_stream(path: str | None) -> contextlib.AbstractContextManager[TextIO]:
+    """stdout, or a file written atomically with mode 0600, never through a symbolic link
+    (reports may hold personal data): `api.open_output`."""
+    return api.open_output(path)
 
 
 class Progress:
