@@ -523,7 +523,7 @@ def scan_into_case(paths: Sequence[str], options: ScanOptions, case: str | Path,
     import platform
     from datetime import UTC, datetime
 
-    from tracecheck.case import CaseStore
+    from tracecheck.case import CaseStore, CaseStoreError
 
     store = CaseStore.open(case)
     try:
@@ -540,7 +540,10 @@ def scan_into_case(paths: Sequence[str], options: ScanOptions, case: str | Path,
             result = scan(paths, options, progress=progress,
                           checkpoint=store.checkpoint(run_id))
         except BaseException:
-            store.mark_interrupted(run_id)
+            # best effort: on a full disk this write fails too, and the next run marks the
+            # run interrupted anyway (`begin_run`)
+            with contextlib.suppress(CaseStoreError):
+                store.mark_interrupted(run_id)
             raise
         store.finish_run(run_id, result, source_hashes(result))
     finally:
@@ -624,11 +627,20 @@ def write_log_table(table: LogTable, options: ScanOptions, view: LogView,
 
 
 def _open_case(case: str | Path, *, readonly: bool = False) -> CaseStore:
-    """An existing case; `readonly` for commands that only read it (they never write to it,
-    and work on a case the user cannot write)."""
+    """An existing case that holds a finished scan, checked for damage; `readonly` for
+    commands that only read it (they never write to it, and work on a case the user cannot
+    write). An empty, damaged or never-finished case is a `CaseStoreError` (exit 2), never
+    an empty report."""
     from tracecheck.case import CaseStore
 
-    return CaseStore.open(case, create=False, readonly=readonly)
+    store = CaseStore.open(case, create=False, readonly=readonly)
+    try:
+        store.check_integrity()
+        store.require_complete_run()
+    except BaseException:
+        store.close()
+        raise
+    return store
 
 
 def review_list(case: str | Path, *, rule: str | None = None, sender: str | None = None,
