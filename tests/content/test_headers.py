@@ -222,6 +222,8 @@ def test_atoms_around_a_comment_are_not_joined_into_a_phantom_recipient() -> Non
     assert addrs("a(comment)@x.com") == ["a@x.com"]  # a comment beside the local part is CFWS
     assert addrs('"!a0"@gmail.com') == ["!a0@gmail.com"]  # a quoted local part, unquoted
     assert addrs("!a\t0@gmail.com") == ["0@gmail.com"]  # white space never inside an address
+    # RFC 5322's obsolete form: white space around the dots of a domain (appendix A.6.3)
+    assert addrs("jdoe@test   . example") == ["jdoe@test.example"]
 
 
 _PIECES = st.sampled_from([
@@ -237,11 +239,14 @@ def _broken_headers(draw: st.DrawFn) -> str:
 
 
 def _written_whole(addr: str, value: str) -> bool:
-    """The invariant, stated apart from the code: `addr` (`local@domain`) occurs in the
+    """The invariant, stated apart from the code: `addr` (`local@domain`) is written in the
     header as the parser reads it (raw 8-bit bytes decoded, control characters read as
-    spaces, compared in lower case) as its local part in one run, optionally a closing quote,
-    then `@` with only white space or comments around it, then a domain name that is
-    `domain` once lower-cased, stripped of a trailing dot and IDNA-encoded."""
+    spaces, compared in lower case): its local part in one run, or its dot-separated atoms
+    with only white space or comments around the dots (RFC 5322's obsolete form), optionally
+    a closing quote, then `@` with only white space or comments around it, then a domain
+    written the same way whose first atoms (or all of them), joined by dots, lower-cased,
+    stripped of a trailing dot and IDNA-encoded, are `domain`. Atoms not joined by a dot are
+    never one address."""
     import re
 
     from tracecheck.content.charset import header_text
@@ -249,14 +254,18 @@ def _written_whole(addr: str, value: str) -> bool:
     text = re.sub(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]", " ", header_text(value)).lower()
     local, _, domain = addr.rpartition("@")
     around = r"(?:\s|\([^()]*\))*"
-    for m in re.finditer(re.escape(local) + "[\"']?" + around + "@" + around
-                         + r"([^\s<>(),;:\"'\[\]@\\]+)", text):
-        written = m[1].rstrip(".")
-        try:
-            if written.encode("idna").decode("ascii") == domain:
-                return True
-        except UnicodeError:
-            continue
+    dot = around + r"\." + around
+    atom = r"[^\s<>(),;:\"'\[\]@\\.]+"
+    for m in re.finditer(dot.join(re.escape(a) for a in local.split(".")) + "[\"']?"
+                         + around + "@" + around + f"({atom}(?:{dot}{atom})*)", text):
+        atoms = re.split(dot, m[1])
+        for n in range(1, len(atoms) + 1):
+            written = ".".join(atoms[:n]).rstrip(".")
+            try:
+                if written.encode("idna").decode("ascii") == domain:
+                    return True
+            except UnicodeError:
+                continue
     return False
 
 

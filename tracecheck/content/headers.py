@@ -5,8 +5,8 @@ Owns address parsing. Two independent parses run on every address field: the std
 over the raw text. Every address either one finds is kept, and a disagreement is noted,
 because each parser alone loses real recipients on some inputs (`x@y <z@w>`, trailing commas,
 broken groups). Raw 8-bit header bytes are decoded as UTF-8 (RFC 6532) before parsing.
-Parsing never invents an address: every address it gives is written whole in the value
-(`written_in`); the stdlib's assembly of pieces around a comment (`!a(x)0@gmail.com` read as
+Parsing never invents an address: every address it gives is written in the value
+(`written_in`); the stdlib's joining of atoms around a comment (`!a(x)0@gmail.com` read as
 `!a0@gmail.com`) is dropped and noted. Never raises on any header value.
 """
 
@@ -146,18 +146,27 @@ def _both_parsers(value: str, field: str, notes: list[str] | None) -> list[Addre
 
 
 _CFWS = r"(?:\s|\([^()]*\))*"
-"""Folding white space and (unnested) comments: what may stand around the `@`."""
-_DOMAIN_AS_WRITTEN = r"([^\s<>(),;:\"'\[\]@\\]+)"
+"""Folding white space and (unnested) comments: what may stand around `@` and `.`."""
+_ATOM = r"[^\s<>(),;:\"'\[\]@\\.]+"
+_DOT = _CFWS + r"\." + _CFWS
+_DOMAIN_AS_WRITTEN = rf"({_ATOM}(?:{_DOT}{_ATOM})*)"
 
 
 def written_in(addr: str, text: str) -> bool:
-    """True when the normalised `addr` is written whole in `text` (lower-cased): its local
-    part as one run, a closing quote if it was quoted, `@` with white space or comments
-    around it, and a domain that normalises to its domain (IDNA). False for an address
-    assembled from pieces (`!a(x)0@gmail.com`, `a . b@x`), which no sender wrote."""
+    """True when the normalised `addr` is written in `text` (lower-cased): its local part in
+    one run, or as the dot-separated atoms RFC 5322's obsolete syntax lets white space and
+    comments stand between (`a . b`), a closing quote if it was quoted, `@` with white space
+    or comments around it, and a domain written the same way (its first atoms, or all of
+    them) that normalises to its domain (IDNA). False for an address assembled from atoms
+    no dot joins (`!a(x)0@gmail.com`, read as `!a0@gmail.com`), which no sender wrote."""
     local, _, domain = addr.rpartition("@")
-    pattern = re.escape(local) + "[\"']?" + _CFWS + "@" + _CFWS + _DOMAIN_AS_WRITTEN
-    return any(_ascii_domain(m[1]) == domain for m in re.finditer(pattern, text))
+    pattern = (_DOT.join(re.escape(atom) for atom in local.split(".")) + "[\"']?" + _CFWS
+               + "@" + _CFWS + _DOMAIN_AS_WRITTEN)
+    for m in re.finditer(pattern, text):
+        atoms = re.split(_DOT, m[1])
+        if any(_ascii_domain(".".join(atoms[:n])) == domain for n in range(1, len(atoms) + 1)):
+            return True
+    return False
 
 
 _SIMPLE_ADDRESS = regex.compile(
