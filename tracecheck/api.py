@@ -53,7 +53,7 @@ from tracecheck.model import (
     Skipped,
     SourceSummary,
 )
-from tracecheck.output_file import open_output
+from tracecheck.output_file import check_output, open_output
 from tracecheck.parallel.base import Executor
 from tracecheck.reports.base import IcoFormat, ReportFormat, reporter_for
 from tracecheck.reports.safe_text import visible
@@ -732,6 +732,7 @@ def baseline_create(paths: Sequence[str], options: ScanOptions, output: str | Pa
     from tracecheck.baseline import new_baseline, write_baseline
 
     out = Path(output)
+    check_output(out)
     if out.exists() and not force:
         raise UsageError(f"{out} already exists; use `tracecheck baseline update` to keep its "
                          "reasons, or --force to replace it")
@@ -749,6 +750,7 @@ def baseline_update(paths: Sequence[str], options: ScanOptions, file: str | Path
     from tracecheck.baseline import load_baseline, update_baseline, write_baseline
 
     path = Path(file)
+    check_output(path)
     if not path.exists():
         raise UsageError(f"{path} does not exist; make one with "
                          "`tracecheck baseline create PATH... --output FILE`")
@@ -874,6 +876,7 @@ __all__ = [
     "apply_baseline",
     "baseline_create",
     "baseline_update",
+    "check_output",
     "check_paths",
     "domain_name",
     "executor_for",

@@ -31,6 +31,29 @@ from tracecheck.errors import OutputError
 STDOUT = "-"
 
 
+def check_output(path: str | Path | None) -> None:
+    """Raise the `OutputError` that `open_output(path)` would raise for what the path is (a
+    symbolic link, a folder), so a command can refuse before a long scan rather than after."""
+    if path is not None and str(path) != STDOUT:
+        _existing(Path(path))
+
+
+def _existing(target: Path) -> os.stat_result | None:
+    """`lstat` of an output path that may be written, or None when it does not exist."""
+    try:
+        st = os.lstat(target)
+    except FileNotFoundError:
+        return None
+    except OSError as exc:
+        raise _failed(target, exc) from None
+    if stat.S_ISLNK(st.st_mode):
+        raise OutputError(f"{target} is a symbolic link: tracecheck does not write through "
+                          "links; give the path of the file itself")
+    if stat.S_ISDIR(st.st_mode):
+        raise OutputError(f"cannot write {target}: it is a folder")
+    return st
+
+
 @contextlib.contextmanager
 def open_output(path: str | Path | None) -> Iterator[TextIO]:
     """A text stream (UTF-8) onto `path` (or stdout for `None` / `-`), per the rules above.
@@ -41,17 +64,7 @@ def open_output(path: str | Path | None) -> Iterator[TextIO]:
             yield out
         return
     target = Path(path)
-    try:
-        st: os.stat_result | None = os.lstat(target)
-    except FileNotFoundError:
-        st = None
-    except OSError as exc:
-        raise _failed(target, exc) from None
-    if st is not None and stat.S_ISLNK(st.st_mode):
-        raise OutputError(f"{target} is a symbolic link: tracecheck does not write through "
-                          "links; give the path of the file itself")
-    if st is not None and stat.S_ISDIR(st.st_mode):
-        raise OutputError(f"cannot write {target}: it is a folder")
+    st = _existing(target)
     if st is not None and not stat.S_ISREG(st.st_mode):
         with _in_place(target) as out:
             yield out

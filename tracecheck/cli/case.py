@@ -121,6 +121,7 @@ def report(
 ) -> None:
     """Draft the ICO personal data breach report for a case (Markdown, HTML or JSON)."""
     try:
+        api.check_output(output)
         text = api.report(case, config=config, fmt=fmt, reveal=reveal)
         with output_stream(output) as out:
             out.write(text)

@@ -39,6 +39,7 @@ def logs(
     """
     try:
         api.check_paths(paths)
+        api.check_output(output)
         options = api.ScanOptions(extra_consumer=tuple(consumer_domain or ()),
                                   log_year=log_year, log_tz=log_tz)
         table = api.read_log_table(paths, options)

@@ -70,6 +70,7 @@ def scan(
     progress = Progress(enabled=sys.stderr.isatty())
     try:
         api.check_paths(paths)
+        api.check_output(output)  # a link or a folder is refused before a long scan
         accepted = api.load_baseline(baseline) if baseline is not None else None
         if case is None:
             result = api.scan(paths, options, progress=progress)
