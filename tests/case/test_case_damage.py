@@ -202,11 +202,11 @@ def test_scan_tightens_a_case_folder_and_file_others_can_read(scanned: Path,
 
 
 def test_the_folder_around_a_case_file_named_directly_is_left_alone(tmp_path: Path) -> None:
-    shared = tmp_path / "shared"
-    shared.mkdir()
-    shared.chmod(0o755)
-    res = run("scan", str(_export(tmp_path)), "--case", str(shared / "inquiry.sqlite"),
+    team = tmp_path / "team"
+    team.mkdir()
+    team.chmod(0o755)
+    res = run("scan", str(_export(tmp_path)), "--case", str(team / "inquiry.sqlite"),
               "--format", "json", "--output", os.devnull, "--fail-on", "never")
     assert res.exit_code == 0, res.output
-    assert stat.S_IMODE(shared.stat().st_mode) == 0o755
-    assert stat.S_IMODE((shared / "inquiry.sqlite").stat().st_mode) == 0o600
+    assert stat.S_IMODE(team.stat().st_mode) == 0o755
+    assert stat.S_IMODE((team / "inquiry.sqlite").stat().st_mode) == 0o600

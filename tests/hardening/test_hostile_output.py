@@ -130,6 +130,7 @@ def test_the_logs_table_shows_controls_as_escapes_and_masks_the_reply(tree: Path
     revealed = _run("logs", str(tree / "logs"), "--log-year", "2021", "--reveal")
     [row] = list(csv.DictReader(io.StringIO(revealed)))
     assert "943 476 5919" in row["detail"] and _controls(revealed) == []
+    assert "subject" in row and "subject_masked" not in row  # named for what it holds
     as_json = json.loads(_run("logs", str(tree / "logs"), "--log-year", "2021", "--format",
                               "json"))
     assert "943 476 5919" not in as_json["rows"][0]["detail"]
