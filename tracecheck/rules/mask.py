@@ -124,7 +124,7 @@ def masked_text(text: str, spans: list[tuple[int, int, str]]) -> str:
 
 
 _REPLY = re.compile(
-    r"(?P<code>\b[245]\d\d(?=[ -][245]\.\d)|\b[245]\.\d{1,3}\.\d{1,3}\b)"
+    r"(?P<code>\b[245]\d\d(?=[ -][245]\.\d)|\b[245]\.\d{1,3}\.\d{1,3}(?![\d.]))"
     rf"|(?P<email>{_EMAIL.pattern})|(?P<digits>{_LONG_DIGITS.pattern})")
 
 
