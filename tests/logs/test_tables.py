@@ -127,6 +127,10 @@ def test_csv_cells_from_the_log_never_run_as_formulas(is_consumer: Check) -> Non
      "550-5.1.1 The email account that you tried to reach does not exist"),
     ("SEND 250 2.1.5Recipient OK", "SEND 250 2.1.5Recipient OK"),  # Exchange writes it so
     ("452 4.2.2 over quota [4010232137]", "452 4.2.2 over quota [##########]"),
+    # digits are digits: a relay's address and an id lose theirs, the host name stays
+    ("H=gmail-smtp-in.l.google.com [142.250.1.27] C=\"250 OK id=10HmaY-000000005vi-0000\"",
+     "H=gmail-smtp-in.l.google.com [###.###.#.##] C=\"250 OK id=10HmaY-#########vi-####\""),
+    ("ref 401.023.213.7 and 943.476.5919", "ref ###.###.###.# and ###.###.####"),
     ("", ""),
 ])
 def test_a_servers_reply_is_masked_by_the_one_masker(reply: str, masked: str) -> None:
