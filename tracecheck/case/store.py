@@ -52,6 +52,9 @@ MIN_PREFIX = 8
 
 P = ParamSpec("P")
 R = TypeVar("R")
+_MEDIUM = (sqlite3.DatabaseError, sqlite3.OperationalError)
+"""The SQLite errors of the file and the disk (damaged, full, read-only, I/O); its other
+errors (a constraint, an API misuse) are bugs in tracecheck and are never reworded."""
 
 
 def _reads(what: str) -> Callable[[Callable[P, R]], Callable[P, R]]:
@@ -65,6 +68,8 @@ def _reads(what: str) -> Callable[[Callable[P, R]], Callable[P, R]]:
             try:
                 return method(*args, **kwargs)
             except sqlite3.DatabaseError as exc:
+                if type(exc) not in _MEDIUM:
+                    raise  # a constraint or an API misuse: a bug in tracecheck
                 store = args[0]
                 assert isinstance(store, CaseStore)
                 raise _db_error(store.path, exc, f"reading its {what}") from None
@@ -183,6 +188,8 @@ class CaseStore:
                     self._conn.execute("ROLLBACK")
                 raise
         except sqlite3.DatabaseError as exc:
+            if type(exc) not in _MEDIUM:
+                raise
             raise _db_error(self.path, exc, "writing it") from None
 
     # -- runs and resumption ---------------------------------------------------------------
