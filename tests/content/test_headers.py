@@ -224,6 +224,7 @@ def test_atoms_around_a_comment_are_not_joined_into_a_phantom_recipient() -> Non
     assert addrs("!a\t0@gmail.com") == ["0@gmail.com"]  # white space never inside an address
     # RFC 5322's obsolete form: white space around the dots of a domain (appendix A.6.3)
     assert addrs("jdoe@test   . example") == ["jdoe@test.example"]
+    assert addrs("!a(c)@!a@gmail.com") == ["!a@gmail.com"]  # written, after a broken one
 
 
 _PIECES = st.sampled_from([
@@ -256,8 +257,8 @@ def _written_whole(addr: str, value: str) -> bool:
     around = r"(?:\s|\([^()]*\))*"
     dot = around + r"\." + around
     atom = r"[^\s<>(),;:\"'\[\]@\\.]+"
-    for m in re.finditer(dot.join(re.escape(a) for a in local.split(".")) + "[\"']?"
-                         + around + "@" + around + f"({atom}(?:{dot}{atom})*)", text):
+    for m in re.finditer("(?=" + dot.join(re.escape(a) for a in local.split(".")) + "[\"']?"
+                         + around + "@" + around + f"({atom}(?:{dot}{atom})*))", text):
         atoms = re.split(dot, m[1])
         for n in range(1, len(atoms) + 1):
             written = ".".join(atoms[:n]).rstrip(".")

@@ -160,8 +160,9 @@ def written_in(addr: str, text: str) -> bool:
     them) that normalises to its domain (IDNA). False for an address assembled from atoms
     no dot joins (`!a(x)0@gmail.com`, read as `!a0@gmail.com`), which no sender wrote."""
     local, _, domain = addr.rpartition("@")
-    pattern = (_DOT.join(re.escape(atom) for atom in local.split(".")) + "[\"']?" + _CFWS
-               + "@" + _CFWS + _DOMAIN_AS_WRITTEN)
+    # in a lookahead, so that matches may overlap (`!a(c)@!a@gmail.com`)
+    pattern = ("(?=" + _DOT.join(re.escape(atom) for atom in local.split(".")) + "[\"']?"
+               + _CFWS + "@" + _CFWS + _DOMAIN_AS_WRITTEN + ")")
     for m in re.finditer(pattern, text):
         atoms = re.split(_DOT, m[1])
         if any(_ascii_domain(".".join(atoms[:n])) == domain for n in range(1, len(atoms) + 1)):
