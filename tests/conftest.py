@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -113,3 +114,20 @@ def raw_messages(*roots: Path) -> Iterator[RawMessage]:
             for raw in read_messages(inp, stream):
                 if isinstance(raw, RawMessage):
                     yield raw
+
+
+def run_cli_with_file_limit(args: list[str], limit: int, cwd: Path | None = None
+                            ) -> subprocess.CompletedProcess[str]:
+    """The CLI in a subprocess that cannot grow any file past `limit` bytes (RLIMIT_FSIZE,
+    with SIGXFSZ ignored): every write beyond it fails with EFBIG, as on a full disk."""
+    import resource
+    import signal
+    import sys
+
+    def limited() -> None:
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+        resource.setrlimit(resource.RLIMIT_FSIZE, (limit, limit))
+
+    return subprocess.run([sys.executable, "-m", "tracecheck", *args], capture_output=True,
+                          text=True, cwd=cwd or ROOT, timeout=300, check=False,
+                          preexec_fn=limited)

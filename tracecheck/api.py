@@ -53,8 +53,10 @@ from tracecheck.model import (
     Skipped,
     SourceSummary,
 )
+from tracecheck.output_file import check_output, open_output
 from tracecheck.parallel.base import Executor
 from tracecheck.reports.base import IcoFormat, ReportFormat, reporter_for
+from tracecheck.reports.safe_text import visible
 from tracecheck.rules.pack import Pack, load_packs
 from tracecheck.scanner import ScanConfig
 from tracecheck.shipped_rules import default_pack_paths
@@ -521,7 +523,7 @@ def scan_into_case(paths: Sequence[str], options: ScanOptions, case: str | Path,
     import platform
     from datetime import UTC, datetime
 
-    from tracecheck.case import CaseStore
+    from tracecheck.case import CaseStore, CaseStoreError
 
     store = CaseStore.open(case)
     try:
@@ -538,7 +540,10 @@ def scan_into_case(paths: Sequence[str], options: ScanOptions, case: str | Path,
             result = scan(paths, options, progress=progress,
                           checkpoint=store.checkpoint(run_id))
         except BaseException:
-            store.mark_interrupted(run_id)
+            # best effort: on a full disk this write fails too, and the next run marks the
+            # run interrupted anyway (`begin_run`)
+            with contextlib.suppress(CaseStoreError):
+                store.mark_interrupted(run_id)
             raise
         store.finish_run(run_id, result, source_hashes(result))
     finally:
@@ -594,11 +599,12 @@ def _found_instead(skips: Sequence[Skipped]) -> str:
 
 
 def write_log_table(table: LogTable, options: ScanOptions, view: LogView,
-                    fmt: LogTableFormat, out: TextIO) -> None:
+                    fmt: LogTableFormat, out: TextIO, *, reveal: bool = False) -> None:
     """One table of the events (one row per recipient, or totals per sender, domain, day or
-    month) to `out`, subjects masked. CSV is the rows only; JSON is one document,
-    `{view, rows, skipped}`, whose `skipped` lists every line and file not read (as the scan's
-    coverage does). Consumer domains are the shipped list plus `options.extra_consumer`."""
+    month) to `out`, subjects and the servers' replies masked unless `reveal`. CSV is the
+    rows only; JSON is one document, `{view, rows, skipped}`, whose `skipped` lists every line
+    and file not read (as the scan's coverage does). Consumer domains are the shipped list
+    plus `options.extra_consumer`."""
     import io
     import json
 
@@ -607,10 +613,10 @@ def write_log_table(table: LogTable, options: ScanOptions, view: LogView,
 
     consumer = ConsumerDomains.load_default(options.extra_consumer)
     if fmt is not LogTableFormat.JSON:
-        write_view(table.events, view, fmt, out, consumer.is_consumer)
+        write_view(table.events, view, fmt, out, consumer.is_consumer, reveal=reveal)
         return
     rows = io.StringIO()
-    write_view(table.events, view, fmt, rows, consumer.is_consumer)
+    write_view(table.events, view, fmt, rows, consumer.is_consumer, reveal=reveal)
     doc = {"view": view.value, "rows": json.loads(rows.getvalue()),
            "skipped": [skipped_dict(s) for s in table.skips]}
     json.dump(doc, out, indent=2, ensure_ascii=False)
@@ -621,11 +627,20 @@ def write_log_table(table: LogTable, options: ScanOptions, view: LogView,
 
 
 def _open_case(case: str | Path, *, readonly: bool = False) -> CaseStore:
-    """An existing case; `readonly` for commands that only read it (they never write to it,
-    and work on a case the user cannot write)."""
+    """An existing case that holds a finished scan, checked for damage; `readonly` for
+    commands that only read it (they never write to it, and work on a case the user cannot
+    write). An empty, damaged or never-finished case is a `CaseStoreError` (exit 2), never
+    an empty report."""
     from tracecheck.case import CaseStore
 
-    return CaseStore.open(case, create=False, readonly=readonly)
+    store = CaseStore.open(case, create=False, readonly=readonly)
+    try:
+        store.check_integrity()
+        store.require_complete_run()
+    except BaseException:
+        store.close()
+        raise
+    return store
 
 
 def review_list(case: str | Path, *, rule: str | None = None, sender: str | None = None,
@@ -717,6 +732,7 @@ def baseline_create(paths: Sequence[str], options: ScanOptions, output: str | Pa
     from tracecheck.baseline import new_baseline, write_baseline
 
     out = Path(output)
+    check_output(out)
     if out.exists() and not force:
         raise UsageError(f"{out} already exists; use `tracecheck baseline update` to keep its "
                          "reasons, or --force to replace it")
@@ -734,6 +750,7 @@ def baseline_update(paths: Sequence[str], options: ScanOptions, file: str | Path
     from tracecheck.baseline import load_baseline, update_baseline, write_baseline
 
     path = Path(file)
+    check_output(path)
     if not path.exists():
         raise UsageError(f"{path} does not exist; make one with "
                          "`tracecheck baseline create PATH... --output FILE`")
@@ -859,6 +876,7 @@ __all__ = [
     "apply_baseline",
     "baseline_create",
     "baseline_update",
+    "check_output",
     "check_paths",
     "domain_name",
     "executor_for",
@@ -867,6 +885,7 @@ __all__ = [
     "fails",
     "fingerprint",
     "load_baseline",
+    "open_output",
     "options_manifest",
     "read_log_events",
     "read_log_table",
@@ -882,6 +901,7 @@ __all__ = [
     "scan_options",
     "source_hashes",
     "strict_mode",
+    "visible",
     "where_raised",
     "write_log_table",
     "write_result",

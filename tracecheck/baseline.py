@@ -15,7 +15,6 @@ from __future__ import annotations
 import json
 import os
 import re
-import tempfile
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
@@ -24,6 +23,7 @@ from typing import Any
 
 from tracecheck.errors import UsageError
 from tracecheck.model import BaselineApplied, Finding, ScanResult
+from tracecheck.output_file import write_text
 from tracecheck.packed_records import Packed
 
 BASELINE_SCHEMA_VERSION = 1
@@ -219,20 +219,10 @@ def dumps_baseline(baseline: Baseline) -> str:
 
 
 def write_baseline(baseline: Baseline, path: str | Path) -> None:
-    """Write atomically (a crash leaves the old file in place); errors name the file."""
-    target = Path(path)
-    try:
-        fd, tmp = tempfile.mkstemp(prefix=".tracecheck-baseline.", dir=target.parent or ".")
-    except OSError as exc:
-        raise UsageError(f"cannot write baseline {path}: {exc.strerror}") from None
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as f:
-            f.write(dumps_baseline(baseline))
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, target)
-    except OSError as exc:
-        Path(tmp).unlink(missing_ok=True)
-        raise UsageError(f"cannot write baseline {path}: {exc.strerror}") from None
+    """Write atomically, mode 0600 (`output_file.write_text`: a failed write leaves the old
+    file in place, never a partial one; never through a symbolic link); errors name the
+    file."""
+    write_text(path, dumps_baseline(baseline))
 
 
 def _bad(path: str | Path, what: str) -> UsageError:

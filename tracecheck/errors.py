@@ -20,6 +20,17 @@ class InputError(TracecheckError):
     """An input path that cannot be used at all (missing, not readable)."""
 
 
+class OutputError(TracecheckError):
+    """An output that cannot be written: a full disk, a folder that cannot be written, an
+    output path that is a symbolic link (`tracecheck.output_file`)."""
+
+
+class ReaderGone(Exception):
+    """Standard output was closed by its reader (`tracecheck scan ... | head`): nothing more
+    can reach it. Not a `TracecheckError` (no command turns it into an error line): the CLI
+    exits quietly with 141, as a process ended by SIGPIPE does."""
+
+
 class RulePackError(TracecheckError):
     """A rule pack that does not load: bad YAML, bad schema, failing examples."""
 

@@ -222,3 +222,74 @@ def test_an_address_in_a_display_name_is_noted_and_not_a_recipient() -> None:
     found = parse_address_field('"jane@gmail.com" <jane@org.example>', "to", notes)
     assert [a.addr for a in found] == ["jane@org.example"]
     assert notes == ["to: an address in a display name is not a recipient"]
+
+
+# --- parsing never invents an address (issue 15, item 11) ------------------------------------
+
+
+def test_atoms_around_a_comment_are_not_joined_into_a_phantom_recipient() -> None:
+    # The stdlib drops the comment and joins `!a` and `0`: nobody wrote `!a0@gmail.com`.
+    notes: list[str] = []
+    found = [a.addr for a in parse_address_field("!a(x)0@gmail.com", "to", notes)]
+    assert "!a0@gmail.com" not in found
+    assert found == ["0@gmail.com"] and notes
+    assert addrs("a(comment)@x.com") == ["a@x.com"]  # a comment beside the local part is CFWS
+    assert addrs('"!a0"@gmail.com') == ["!a0@gmail.com"]  # a quoted local part, unquoted
+    assert addrs("!a\t0@gmail.com") == ["0@gmail.com"]  # white space never inside an address
+    # RFC 5322's obsolete form: white space around the dots of a domain (appendix A.6.3)
+    assert addrs("jdoe@test   . example") == ["jdoe@test.example"]
+    assert addrs("!a(c)@!a@gmail.com") == ["!a@gmail.com"]  # written, after a broken one
+
+
+_PIECES = st.sampled_from([
+    "!a", "0", "a", "Jo", "x.y", "(c)", "()", "(a b)", '"', '"q"', "<", ">", ",", ";", ":",
+    "@", ".", "\\", " ", "  ", "\t", "\r\n ", "gmail.com", "x.com", "b\u00fccher.de",
+    "stra\u00dfe.de", "=?utf-8?q?a=40b?=", "\u00fc", "[1.2]", "=1+1", "\x00", "\x1b",
+])
+
+
+@st.composite
+def _broken_headers(draw: st.DrawFn) -> str:
+    return "".join(draw(st.lists(_PIECES, min_size=1, max_size=14)))
+
+
+def _written_whole(addr: str, value: str) -> bool:
+    """The invariant, stated apart from the code: `addr` (`local@domain`) is written in the
+    header as the parser reads it (raw 8-bit bytes decoded, control characters read as
+    spaces, compared in lower case): its local part in one run, or its dot-separated atoms
+    with only white space or comments around the dots (RFC 5322's obsolete form), optionally
+    a closing quote, then `@` with only white space or comments around it, then a domain
+    written the same way whose first atoms (or all of them), joined by dots, lower-cased,
+    stripped of a trailing dot and IDNA-encoded, are `domain`. Atoms not joined by a dot are
+    never one address."""
+    import re
+
+    from tracecheck.content.charset import header_text
+
+    text = re.sub(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]", " ", header_text(value)).lower()
+    local, _, domain = addr.rpartition("@")
+    around = r"(?:\s|\([^()]*\))*"
+    dot = around + r"\." + around
+    atom = r"[^\s<>(),;:\"'\[\]@\\.]+"
+    for m in re.finditer("(?=" + dot.join(re.escape(a) for a in local.split(".")) + "[\"']?"
+                         + around + "@" + around + f"({atom}(?:{dot}{atom})*))", text):
+        atoms = re.split(dot, m[1])
+        for n in range(1, len(atoms) + 1):
+            written = ".".join(atoms[:n]).rstrip(".")
+            try:
+                if written.encode("idna").decode("ascii") == domain:
+                    return True
+            except UnicodeError:
+                continue
+    return False
+
+
+@settings(max_examples=3000, deadline=None)
+@given(st.one_of(_broken_headers(), _address_values(), st.text(max_size=80)))
+def test_parsing_never_yields_an_address_the_header_does_not_hold(value: str) -> None:
+    from tracecheck.content.headers import field_addresses
+
+    for a in parse_address_field(value, "to", []):
+        assert _written_whole(a.addr, value), (value, a.addr)
+    for a in field_addresses(value, "to")[0]:
+        assert _written_whole(a.addr, value), (value, a.addr)

@@ -117,3 +117,29 @@ def test_csv_cells_from_the_log_never_run_as_formulas(is_consumer: Check) -> Non
     as_json = io.StringIO()
     write_view([hostile], LogView.EVENTS, LogTableFormat.JSON, as_json, is_consumer)
     assert json.loads(as_json.getvalue())[0]["sender"].startswith("=HYPERLINK")
+
+
+@pytest.mark.parametrize(("reply", "masked"), [
+    ("250 2.0.0 OK  1609458604 a1si2 - gsmtp", "250 2.0.0 OK  ########## a1si2 - gsmtp"),
+    ("550 5.7.1 <jane.doe@gmail.com>: content 943 476 5919 rejected",
+     "550 5.7.1 <j***@gmail.com>: content ### ### #### rejected"),
+    ("550-5.1.1 The email account that you tried to reach does not exist",
+     "550-5.1.1 The email account that you tried to reach does not exist"),
+    ("SEND 250 2.1.5Recipient OK", "SEND 250 2.1.5Recipient OK"),  # Exchange writes it so
+    ("452 4.2.2 over quota [4010232137]", "452 4.2.2 over quota [##########]"),
+    # digits are digits: a relay's address and an id lose theirs, the host name stays
+    ("H=gmail-smtp-in.l.google.com [142.250.1.27] C=\"250 OK id=10HmaY-000000005vi-0000\"",
+     "H=gmail-smtp-in.l.google.com [###.###.#.##] C=\"250 OK id=10HmaY-#########vi-####\""),
+    ("ref 401.023.213.7 and 943.476.5919", "ref ###.###.###.# and ###.###.####"),
+    ("", ""),
+])
+def test_a_servers_reply_is_masked_by_the_one_masker(reply: str, masked: str) -> None:
+    """Issue 15 item 12: the `detail` column showed what a reply quoted of the mail."""
+    from tracecheck.rules.mask import mask_reply
+
+    assert mask_reply(reply) == masked
+    assert mask_reply(reply, reveal=True) == reply
+    event = LogEvent("postfix", "mail.log", Locator("mail.log", line=1), None, "a@x.org",
+                     (LogRecipient("jane.doe@gmail.com", "failed", reply),))
+    assert events_frame([event])["detail"].tolist() == [masked]
+    assert events_frame([event], reveal=True)["detail"].tolist() == [reply]

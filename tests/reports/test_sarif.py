@@ -263,3 +263,42 @@ def test_github_actions_example_uploads_the_sarif_it_writes() -> None:
     used |= {"--baseline"} if "--baseline" in scan["run"] else set()
     assert "--baseline" in used and "--fail-on" in used
     assert used <= _scan_options()
+
+
+def test_a_file_name_that_is_not_utf8_is_percent_encoded(tmp_path: Path,
+                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    """Issue 15 item 1: a Latin-1 name in the scanned tree (findings or not) crashed the
+    writer and left a 0-byte file. Its bytes are percent-encoded (RFC 3986) instead."""
+    tree = tmp_path / "tree"
+    tree.mkdir()
+    (tree / "a.eml").write_bytes(eml(body="NHS number 943 476 5919, PCR positive"))
+    for name in (b"caf\xe9.eml", b"clean \xff.eml"):
+        body = b"NHS number 943 476 5919" if name.startswith(b"caf") else b"Hello"
+        with open(os.path.join(os.fsencode(tree), name), "wb") as f:
+            f.write(eml(body=body.decode()))
+    monkeypatch.chdir(tmp_path)
+    out = tmp_path / "out.sarif"
+    result = CliRunner().invoke(app, ["scan", "tree", "--format", "sarif", "-o", str(out),
+                                      "--org-domain", "tracecall.co.uk"])
+    assert result.exit_code == 1, result.output
+    doc = json.loads(out.read_text(encoding="utf-8"))
+    uris = {a["location"]["uri"] for a in doc["runs"][0]["artifacts"]}
+    assert uris == {"tree/a.eml", "tree/caf%E9.eml", "tree/clean%20%FF.eml"}
+    located = {r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
+               for r in doc["runs"][0]["results"]}
+    assert "tree/caf%E9.eml" in located
+    # outside the scan root: an absolute file:// URI with the same bytes
+    absolute = json.loads(_render_rooted(tmp_path / "elsewhere", tree))
+    assert any(a["location"]["uri"].endswith("/tree/caf%E9.eml")
+               and a["location"]["uri"].startswith("file:///")
+               for a in absolute["runs"][0]["artifacts"])
+    _validate(doc)  # last: skips where ../shared (the schema) is absent
+
+
+def _render_rooted(root: Path, tree: Path) -> str:
+    from tracecheck import api
+
+    buf = io.StringIO()
+    SarifReporter(root=root).write(api.scan([str(tree)], api.ScanOptions(
+        org_domains=("tracecall.co.uk",))), buf)
+    return buf.getvalue()

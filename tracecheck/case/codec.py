@@ -25,6 +25,10 @@ CODEC_VERSION = 2
 _HINTS: dict[type, dict[str, Any]] = {}
 
 
+class RecordError(ValueError):
+    """A stored record that does not decode: damaged JSON, or a shape `cls` cannot take."""
+
+
 def to_jsonable(obj: object) -> Any:
     """Turn a dataclass tree into JSON-ready values (enums by value, tuples as lists)."""
     if isinstance(obj, enum.Enum):
@@ -104,6 +108,11 @@ def from_jsonable(tp: Any, data: Any) -> Any:
 
 
 def loads(cls: type[T], text: str) -> T:
-    """Parse JSON text written by `dumps` back into an instance of `cls`."""
-    result: T = from_jsonable(cls, json.loads(text))
+    """Parse JSON text written by `dumps` back into an instance of `cls`; `RecordError` when
+    the text is not such a record (a damaged database)."""
+    try:
+        result: T = from_jsonable(cls, json.loads(text))
+    except (ValueError, KeyError, TypeError) as exc:  # the shapes bad data takes here
+        raise RecordError(f"not a stored {getattr(cls, '__name__', 'record')} "
+                          f"({type(exc).__name__})") from None
     return result

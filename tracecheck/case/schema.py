@@ -195,9 +195,9 @@ def migrate(conn: sqlite3.Connection, target: int = CURRENT_VERSION) -> int:
     version = current_version(conn)
     check_version(version)
     if version == 0:
-        conn.execute(
-            "CREATE TABLE schema_version (version INTEGER PRIMARY KEY, description TEXT NOT NULL)"
-        )
+        # IF NOT EXISTS: a first migration cut short (a full disk) leaves the table empty
+        conn.execute("CREATE TABLE IF NOT EXISTS schema_version"
+                     " (version INTEGER PRIMARY KEY, description TEXT NOT NULL)")
     for step in MIGRATIONS:
         if version < step.version <= target:
             conn.execute("BEGIN IMMEDIATE")
@@ -211,7 +211,8 @@ def migrate(conn: sqlite3.Connection, target: int = CURRENT_VERSION) -> int:
                 )
                 conn.execute("COMMIT")
             except BaseException:
-                conn.execute("ROLLBACK")
+                if conn.in_transaction:  # SQLite rolls back itself on a full disk
+                    conn.execute("ROLLBACK")
                 raise
             version = step.version
     return version

@@ -4,20 +4,27 @@ Owns reading and writing the case: runs and their manifests, saved shards for re
 sources with their hashes, messages, findings (keyed by fingerprint, so a rescan never
 duplicates one), log events, coverage, and reviewer decisions (kept by fingerprint, so they
 survive rescans). Every write commits in its own transaction in WAL mode, so a killed scan
-leaves every shard saved so far intact. The file is created mode 0600 in a 0700 directory.
+leaves every shard saved so far intact. The file is created mode 0600 in a 0700 directory;
+opening a case to write it tightens a looser case folder or database to those modes.
+Every SQLite failure (a full disk, a read-only file system, a damaged file) and every stored
+record that does not decode is a one-line `CaseStoreError`, and so is reading a case that
+holds no complete scan (`require_complete_run`) or an empty (0-byte) database.
 Never scans mail, never formats reports, and never prints a matched value.
 """
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import sqlite3
+import stat
 import urllib.parse
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 from types import TracebackType
+from typing import ParamSpec, TypeVar
 
 from tracecheck.case import codec, schema
 from tracecheck.case.errors import CaseStoreError
@@ -42,6 +49,40 @@ from tracecheck.model import (
 DB_NAME = "case.sqlite"
 MIN_PREFIX = 8
 """Shortest fingerprint prefix `decide` accepts in place of a full fingerprint."""
+
+P = ParamSpec("P")
+R = TypeVar("R")
+_MEDIUM = (sqlite3.DatabaseError, sqlite3.OperationalError)
+"""The SQLite errors of the file and the disk (damaged, full, read-only, I/O); its other
+errors (a constraint, an API misuse) are bugs in tracecheck and are never reworded."""
+
+
+def _reads(what: str) -> Callable[[Callable[P, R]], Callable[P, R]]:
+    """A method that reads `what` from the database: a SQLite error or a stored record that
+    does not decode (a damaged file) becomes one `CaseStoreError` naming the file. The error
+    never quotes a stored value."""
+
+    def wrap(method: Callable[P, R]) -> Callable[P, R]:
+        @functools.wraps(method)
+        def reading(*args: P.args, **kwargs: P.kwargs) -> R:
+            try:
+                return method(*args, **kwargs)
+            except sqlite3.DatabaseError as exc:
+                if type(exc) not in _MEDIUM:
+                    raise  # a constraint or an API misuse: a bug in tracecheck
+                store = args[0]
+                assert isinstance(store, CaseStore)
+                raise _db_error(store.path, exc, f"reading its {what}") from None
+            except (ValueError, KeyError, TypeError) as exc:  # json, codec, enums on bad data
+                store = args[0]
+                assert isinstance(store, CaseStore)
+                raise CaseStoreError(
+                    f"{store.path} is damaged: its {what} cannot be read "
+                    f"({type(exc).__name__}); restore the case from a copy") from None
+
+        return reading
+
+    return wrap
 
 
 def db_path(path: str | Path) -> Path:
@@ -80,6 +121,7 @@ class CaseStore:
         if readonly:
             if not db.exists():
                 raise CaseStoreError(f"no case at {path} ({db.name} not found)")
+            _refuse_empty(db, path)
             return cls(_read_only(db), db)
         if not db.exists():
             if not create:
@@ -94,6 +136,11 @@ class CaseStore:
             os.close(fd)
         elif not (os.access(db, os.W_OK) and os.access(db.parent, os.W_OK)):
             raise _read_only_error(path)
+        elif not create:
+            # Only a new case may be empty (a scan killed before its first write leaves one):
+            # `review mark` must never write a fresh schema into it.
+            _refuse_empty(db, path)
+        _tighten(db, folder=db.name == DB_NAME and Path(path).is_dir())
         try:
             conn = sqlite3.connect(db, isolation_level=None, timeout=10.0)
             conn.execute("PRAGMA journal_mode=WAL")
@@ -103,7 +150,7 @@ class CaseStore:
         except sqlite3.DatabaseError as exc:
             if "readonly" in str(exc):  # e.g. read-only media, whatever the file modes say
                 raise _read_only_error(path) from None
-            raise CaseStoreError(f"{db}: not a usable case database ({exc})") from None
+            raise _db_error(db, exc, "opening it") from None
         return cls(conn, db)
 
     def close(self) -> None:
@@ -128,13 +175,22 @@ class CaseStore:
 
     @contextmanager
     def _tx(self) -> Iterator[sqlite3.Connection]:
-        self._conn.execute("BEGIN IMMEDIATE")
+        """One write transaction. A SQLite failure (a full disk, an I/O error, a damaged
+        file) rolls it back and is a `CaseStoreError`: what was committed before stays."""
         try:
-            yield self._conn
-        except BaseException:
-            self._conn.execute("ROLLBACK")
-            raise
-        self._conn.execute("COMMIT")
+            self._conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield self._conn
+                self._conn.execute("COMMIT")
+            except BaseException:
+                # SQLite may already have rolled back (a full disk does): never fail twice
+                if self._conn.in_transaction:
+                    self._conn.execute("ROLLBACK")
+                raise
+        except sqlite3.DatabaseError as exc:
+            if type(exc) not in _MEDIUM:
+                raise
+            raise _db_error(self.path, exc, "writing it") from None
 
     # -- runs and resumption ---------------------------------------------------------------
 
@@ -162,12 +218,14 @@ class CaseStore:
         assert run_id is not None
         return run_id
 
+    @_reads("runs")
     def _run_compat(self, run_id: int) -> str:
         row = self._conn.execute("SELECT shard_key FROM runs WHERE id=?", (run_id,)).fetchone()
         if row is None:
             raise CaseStoreError(f"no run {run_id} in this case")
         return str(row[0])
 
+    @_reads("saved files")
     def load_shard(self, key: str, size: int, mtime_ns: int) -> ShardResult | None:
         """A shard saved by an earlier (possibly killed) run, if the file is unchanged (same
         size and mtime) and it was scanned with the same tool version, packs and options as
@@ -374,6 +432,7 @@ class CaseStore:
                 (utc_now(), run_id),
             )
 
+    @_reads("runs")
     def runs(self) -> list[RunRecord]:
         """Every run, oldest first."""
         rows = self._conn.execute(
@@ -401,6 +460,7 @@ class CaseStore:
 
     # -- reading ---------------------------------------------------------------------------
 
+    @_reads("findings")
     def findings(self) -> list[Finding]:
         """Every current finding, ordered by date, locator and fingerprint."""
         rows = self._conn.execute(
@@ -408,11 +468,13 @@ class CaseStore:
         )
         return [codec.loads(Finding, r[0]) for r in rows]
 
+    @_reads("messages")
     def messages(self) -> list[MessageRef]:
         """Every message scanned into the case, by locator."""
         rows = self._conn.execute("SELECT ref FROM messages ORDER BY locator")
         return [codec.loads(MessageRef, r[0]) for r in rows]
 
+    @_reads("log events")
     def log_events(self) -> list[LogEvent]:
         """Every stored log event, by time then locator."""
         rows = self._conn.execute(
@@ -420,6 +482,7 @@ class CaseStore:
         )
         return [codec.loads(LogEvent, r[0]) for r in rows]
 
+    @_reads("sources")
     def sources(self) -> list[SourceRecord]:
         """Every source file in the case, by path."""
         rows = self._conn.execute(
@@ -436,6 +499,7 @@ class CaseStore:
         """Notes (observations on what was read), by locator."""
         return [n for n in self._coverage(1) if isinstance(n, Note)]
 
+    @_reads("coverage entries")
     def _coverage(self, note: int) -> list[Skipped | Note]:
         rows = self._conn.execute(
             "SELECT locator, reason, part, kind, record FROM skipped WHERE note=?"
@@ -457,6 +521,7 @@ class CaseStore:
 
     # -- decisions -------------------------------------------------------------------------
 
+    @_reads("findings")
     def _resolve(self, fingerprints: Iterable[str]) -> list[str]:
         out: list[str] = []
         for fp in fingerprints:
@@ -504,10 +569,7 @@ class CaseStore:
             if sender is not None:
                 clauses.append("sender = ?")
                 params.append(_text(sender.strip().lower()))
-            rows = self._conn.execute(
-                f"SELECT fingerprint FROM findings WHERE {' AND '.join(clauses)}", params
-            )
-            chosen.extend(r[0] for r in rows)
+            chosen.extend(self._select(clauses, params))
         if fingerprints is None and rule is None and sender is None:
             raise CaseStoreError("choose findings by fingerprint, rule or sender")
         chosen = sorted(set(chosen))
@@ -528,6 +590,12 @@ class CaseStore:
                 )
         return chosen
 
+    @_reads("findings")
+    def _select(self, clauses: list[str], params: list[str]) -> list[str]:
+        return [r[0] for r in self._conn.execute(
+            f"SELECT fingerprint FROM findings WHERE {' AND '.join(clauses)}", params)]
+
+    @_reads("decisions")
     def decisions(self) -> dict[str, DecisionRecord]:
         """The current decision per fingerprint (including fingerprints not found lately)."""
         rows = self._conn.execute(
@@ -535,6 +603,7 @@ class CaseStore:
         )
         return {r[0]: DecisionRecord(r[0], Decision(r[1]), r[2], r[3], r[4]) for r in rows}
 
+    @_reads("decision history")
     def decision_history(self, fingerprint: str | None = None) -> list[DecisionRecord]:
         """Every decision ever recorded, oldest first (optionally for one fingerprint)."""
         sql = "SELECT fingerprint, decision, reason, who, at FROM decision_history"
@@ -547,6 +616,34 @@ class CaseStore:
 
     # -- the whole case ----------------------------------------------------------------------
 
+    def require_complete_run(self) -> None:
+        """Raise `CaseStoreError` unless a scan into the case has finished: a case whose only
+        runs were interrupted (a full disk, Ctrl-C, kill) or are still running holds no
+        result, and must never read as "0 messages, nothing to report"."""
+        runs = self.runs()
+        if any(r.status == "complete" for r in runs):
+            return
+        if not runs:
+            raise CaseStoreError(f"the case at {self.path} holds no scan: run `tracecheck scan "
+                                 "--case DIR PATH...` first")
+        running = sum(r.status == "running" for r in runs)
+        what = (f"{len(runs) - running} interrupted" if not running
+                else f"{running} still running or killed, {len(runs) - running} interrupted")
+        raise CaseStoreError(
+            f"the case at {self.path} holds no complete scan ({len(runs)} run"
+            f"{'s' if len(runs) != 1 else ''}: {what}); run the same `tracecheck scan --case` "
+            "again to finish it (files already saved are not scanned again)")
+
+    @_reads("pages")
+    def check_integrity(self) -> None:
+        """Raise `CaseStoreError` when SQLite finds the file damaged (`PRAGMA quick_check`:
+        every page and record, in one pass over the file)."""
+        rows = self._conn.execute("PRAGMA quick_check(1)").fetchall()
+        if rows != [("ok",)]:
+            raise CaseStoreError(f"{self.path} is damaged (SQLite integrity check failed); "
+                                 "restore the case from a copy")
+
+    @_reads("runs")
     def snapshot(self) -> CaseSnapshot:
         """Everything a report needs, read in one go."""
         runs = self.runs()
@@ -606,6 +703,59 @@ def _text(value: str) -> str:
 def _read_only_error(path: str | Path) -> CaseStoreError:
     return CaseStoreError(f"the case at {path} is read-only: `scan` and `review mark` write to "
                           "it (`report` and `review list` only read it)")
+
+
+def _db_error(db: Path, exc: sqlite3.DatabaseError, doing: str) -> CaseStoreError:
+    """A SQLite failure on the case `db` as one line that says what to do."""
+    text = str(exc)
+    if text.startswith("Could not decode to UTF-8"):  # the message quotes the stored text
+        text = "a text column is not UTF-8"
+    if "full" in text:
+        return CaseStoreError(f"cannot write the case {db}: the disk is full ({text}); free "
+                              "space and run the command again (what was saved is kept)")
+    if "disk I/O error" in text:
+        return CaseStoreError(f"cannot use the case {db}: disk I/O error (a full disk or a "
+                              f"failing device) while {doing}")
+    if "readonly" in text or "read-only" in text:
+        return CaseStoreError(f"cannot write the case {db}: {text}")
+    if any(w in text for w in ("malformed", "corrupt", "not UTF-8")):
+        return CaseStoreError(f"{db} is damaged ({text}); restore the case from a copy")
+    if "not a database" in text:
+        return CaseStoreError(f"{db}: not a usable case database ({text}): a damaged case, "
+                              "or not a case at all")
+    return CaseStoreError(f"{db}: not a usable case database ({text}) while {doing}")
+
+
+def _refuse_empty(db: Path, given: str | Path) -> None:
+    """An empty (0-byte) database holds no case: only `scan --case` may start one in it."""
+    try:
+        empty = db.stat().st_size == 0
+    except OSError as exc:
+        raise CaseStoreError(f"cannot read the case at {given}: {exc.strerror or exc}") from None
+    if empty:
+        raise CaseStoreError(f"the case at {given} is empty ({db.name} is 0 bytes): nothing "
+                             "was ever scanned into it; run `tracecheck scan --case DIR "
+                             "PATH...` first")
+
+
+def _tighten(db: Path, *, folder: bool) -> None:
+    """A case opened to be written: the database (and its -wal/-shm files) mode 0600, the
+    case folder 0700 when the case was given as a folder (never the folder around a
+    `.sqlite` file named directly, which may be shared). A file or folder whose mode cannot
+    be changed (another user's) is left as it is: opening does not depend on it."""
+    targets = [db, db.with_name(db.name + "-wal"), db.with_name(db.name + "-shm")]
+    modes = [0o600] * len(targets)
+    if folder:
+        targets.append(db.parent)
+        modes.append(0o700)
+    for target, mode in zip(targets, modes, strict=True):
+        try:
+            st = os.stat(target, follow_symlinks=False)
+            if stat.S_ISLNK(st.st_mode) or not stat.S_IMODE(st.st_mode) & 0o077:
+                continue
+            os.chmod(target, mode)
+        except OSError:
+            continue
 
 
 def _read_only(db: Path) -> sqlite3.Connection:

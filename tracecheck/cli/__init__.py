@@ -1,8 +1,9 @@
 """Command-line interface: a thin Typer shell over `tracecheck.api`.
 
 Each module registers its commands on the shared `app`; `main()` runs it and turns every
-`TracecheckError` (and anything unexpected) into a one-line message and exit code 2, never a
-traceback.
+`TracecheckError` into a one-line message and exit code 2 (anything unexpected into one line
+and exit code 3), never a traceback. Error lines have their control characters made visible
+(`api.visible`), whatever file name or value they quote.
 """
 
 from __future__ import annotations
@@ -36,7 +37,8 @@ def main() -> None:
     """Console-script entry point: every error is one line on stderr, never a traceback."""
     import typer
 
-    from tracecheck.errors import TracecheckError
+    from tracecheck import api
+    from tracecheck.errors import ReaderGone, TracecheckError
 
     exit_cls = typer.Exit
     abort_cls = typer.Abort
@@ -53,10 +55,12 @@ def main() -> None:
     except click_error as e:
         ctx = getattr(e, "ctx", None)
         hint = f" (try '{ctx.command_path} --help')" if ctx is not None else ""
-        print(f"tracecheck: error: {e.format_message()}{hint}", file=sys.stderr)
+        print(api.visible(f"tracecheck: error: {e.format_message()}{hint}"), file=sys.stderr)
         sys.exit(e.exit_code)
+    except ReaderGone:  # `| head` closed the pipe: say nothing, as SIGPIPE would
+        sys.exit(141)
     except TracecheckError as e:
-        print(f"tracecheck: error: {e}", file=sys.stderr)
+        print(api.visible(f"tracecheck: error: {e}"), file=sys.stderr)
         sys.exit(2)
     except KeyboardInterrupt:
         print("tracecheck: interrupted", file=sys.stderr)

@@ -15,7 +15,7 @@ import typer
 from tracecheck import api
 from tracecheck.cli import options as o
 from tracecheck.cli.app import Command, app
-from tracecheck.cli.common import fail, report_incomplete
+from tracecheck.cli.common import echo, fail, report_incomplete
 from tracecheck.errors import TracecheckError
 
 DEFAULT_BASELINE = Path(api.DEFAULT_BASELINE)
@@ -39,7 +39,7 @@ WhoOpt = Annotated[str | None, typer.Option(
 def _done(run: api.BaselineRun, summary: str) -> None:
     n = len(run.result.skipped)
     gaps = f" ({n} coverage entries not scanned; see `tracecheck scan --format json`)" if n else ""
-    typer.echo(f"baseline: {summary}{gaps} -> {run.path}")
+    echo(f"baseline: {summary}{gaps} -> {run.path}")
     report_incomplete(run.result)
     if run.result.incomplete:
         raise typer.Exit(api.EXIT_INCOMPLETE)
@@ -98,15 +98,15 @@ def audit(
     except TracecheckError as exc:
         raise fail(str(exc)) from None
     packs = ", ".join(f"{r.pack} {r.version}" for r in b.rules) or "unknown"
-    typer.echo(f"{baseline_file}: {len(b.accepted)} accepted findings "
+    echo(f"{baseline_file}: {len(b.accepted)} accepted findings "
                f"(tracecheck {b.tool_version or 'unknown'}, rules {packs})")
-    typer.echo(f"generated from: {', '.join(b.generated_from) or 'unknown'}")
+    echo(f"generated from: {', '.join(b.generated_from) or 'unknown'}")
     by_reason: dict[str, int] = {}
     for a in b.accepted:
         by_reason[a.reason] = by_reason.get(a.reason, 0) + 1
     for why, n in sorted(by_reason.items(), key=lambda kv: (-kv[1], kv[0])):
-        typer.echo(f"  {n:>5}  {why or '(no reason given)'}")
+        echo(f"  {n:>5}  {why or '(no reason given)'}")
     for a in b.accepted:
-        typer.echo(f"{a.fingerprint[:12]}  {a.rule:<18} {a.flow:<20} {a.locator}#{a.part}")
-        typer.echo(f"{'':12}  accepted {a.accepted_at or '?'} by {a.accepted_by or '?'}: "
+        echo(f"{a.fingerprint[:12]}  {a.rule:<18} {a.flow:<20} {a.locator}#{a.part}")
+        echo(f"{'':12}  accepted {a.accepted_at or '?'} by {a.accepted_by or '?'}: "
                    f"{a.reason or '(no reason given)'}")

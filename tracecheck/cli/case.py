@@ -14,7 +14,7 @@ import typer
 
 from tracecheck import api
 from tracecheck.cli.app import Command, app
-from tracecheck.cli.common import fail, output_stream
+from tracecheck.cli.common import echo, fail, output_stream
 from tracecheck.errors import TracecheckError
 
 
@@ -73,13 +73,13 @@ def review(
             chosen_decision, chosen = api.review_mark(
                 case, decision, fingerprints=fingerprint or (), rule=rule, sender=sender,
                 reason=reason or "", who=who)
-            typer.echo(f"marked {len(chosen)} finding(s) {chosen_decision.value}")
+            echo(f"marked {len(chosen)} finding(s) {chosen_decision.value}")
             return
         if decision is not None:
             raise fail(f"unexpected argument {decision!r} for {action.value}")
         if action is ReviewAction.HISTORY:
             for rec in api.review_history(case, fingerprint[0] if fingerprint else None):
-                typer.echo(f"{rec.at}  {rec.fingerprint[:12]}  {rec.decision.value:<14} "
+                echo(f"{rec.at}  {rec.fingerprint[:12]}  {rec.decision.value:<14} "
                            f"{rec.who}: {rec.reason}")
             return
         rows = api.review_list(case, rule=rule, sender=sender, status=status, reveal=reveal)
@@ -89,17 +89,17 @@ def review(
         typer.echo(json.dumps([r.as_dict() for r in rows], indent=2, ensure_ascii=False))
         return
     if not rows:
-        typer.echo("no findings")
+        echo("no findings")
         return
     for r in rows:
-        typer.echo(
+        echo(
             f"{r.fingerprint[:12]}  {r.decision.value if r.decision else 'unreviewed':<14} "
             f"{r.date or '-':<20} {r.rule:<18} {r.flow:<20} {r.sender} -> "
             f"{', '.join(r.consumer_addresses) or '-'}"
         )
-        typer.echo(f"    {r.where}: {r.evidence}"
+        echo(f"    {r.where}: {r.evidence}"
                    + (f"  [value {r.value}]" if r.value is not None else ""))
-    typer.echo(f"{len(rows)} finding(s)")
+    echo(f"{len(rows)} finding(s)")
 
 
 @app.command(cls=Command)
@@ -121,6 +121,7 @@ def report(
 ) -> None:
     """Draft the ICO personal data breach report for a case (Markdown, HTML or JSON)."""
     try:
+        api.check_output(output)
         text = api.report(case, config=config, fmt=fmt, reveal=reveal)
         with output_stream(output) as out:
             out.write(text)

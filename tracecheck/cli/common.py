@@ -1,4 +1,9 @@
-"""Helpers shared by command modules: output files, colour, errors, progress."""
+"""Helpers shared by command modules: output files, colour, errors, progress.
+
+Every line a command writes to the terminal goes through `echo` (or `fail`), which makes
+control characters from the input visible (`api.visible`): an error naming a file, a review
+listing or a baseline audit never carries a terminal escape.
+"""
 
 from __future__ import annotations
 
@@ -6,18 +11,22 @@ import contextlib
 import os
 import sys
 import time
-from collections.abc import Iterator
 from typing import TextIO
 
 import typer
 
-from tracecheck.errors import TracecheckError
+from tracecheck import api
 from tracecheck.model import ScanResult, SkipKind
+
+
+def echo(line: str = "", *, err: bool = False) -> None:
+    """One line to stdout (or stderr), control characters made visible."""
+    typer.echo(api.visible(line), err=err)
 
 
 def fail(message: str, code: int = 2) -> typer.Exit:
     """Print a one-line error and return the Exit to raise."""
-    typer.echo(f"tracecheck: error: {message}", err=True)
+    echo(f"tracecheck: error: {message}", err=True)
     return typer.Exit(code)
 
 
@@ -28,9 +37,9 @@ def report_unreadable(result: ScanResult, limit: int = 20) -> None:
              if s.kind in (SkipKind.UNREADABLE, SkipKind.TRUNCATED) and not s.locator.within
              and s.locator.offset is None and not s.locator.item and s.locator.line is None]
     for s in files[:limit]:
-        typer.echo(f"tracecheck: {s.kind.value}: {s.locator}: {s.reason}", err=True)
+        echo(f"tracecheck: {s.kind.value}: {s.locator}: {s.reason}", err=True)
     if len(files) > limit:
-        typer.echo(f"tracecheck: ... and {len(files) - limit} more files not read", err=True)
+        echo(f"tracecheck: ... and {len(files) - limit} more files not read", err=True)
 
 
 def report_incomplete(result: ScanResult, limit: int = 20) -> None:
@@ -38,13 +47,13 @@ def report_incomplete(result: ScanResult, limit: int = 20) -> None:
     workers), with its locator, so an incomplete run is never mistaken for a clean one."""
     gaps = result.incomplete
     for s in gaps[:limit]:
-        typer.echo(f"tracecheck: {s.kind.value}: {s.locator}: {s.reason}", err=True)
+        echo(f"tracecheck: {s.kind.value}: {s.locator}: {s.reason}", err=True)
     if len(gaps) > limit:
-        typer.echo(f"tracecheck: ... and {len(gaps) - limit} more (see the report's coverage)",
-                   err=True)
+        echo(f"tracecheck: ... and {len(gaps) - limit} more (see the report's coverage)",
+             err=True)
     if gaps:
-        typer.echo(f"tracecheck: INCOMPLETE: {len(gaps)} item(s) not scanned because "
-                   "tracecheck failed (exit code 3)", err=True)
+        echo(f"tracecheck: INCOMPLETE: {len(gaps)} item(s) not scanned because "
+             "tracecheck failed (exit code 3)", err=True)
 
 
 def use_color(stream: TextIO) -> bool:
@@ -52,23 +61,10 @@ def use_color(stream: TextIO) -> bool:
     return stream.isatty() and not os.environ.get("NO_COLOR")
 
 
-@contextlib.contextmanager
-def output_stream(path: str | None) -> Iterator[TextIO]:
-    """stdout, or a file created with mode 0600 (reports may hold personal data)."""
-    if path is None or path == "-":
-        if hasattr(sys.stdout, "reconfigure"):
-            sys.stdout.reconfigure(errors="backslashreplace")
-        yield sys.stdout
-        return
-    try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        os.fchmod(fd, 0o600)
-    except OSError as exc:
-        raise TracecheckError(f"cannot write {path}: {exc.strerror}") from None
-    # backslashreplace: file names that are not UTF-8 (surrogate-escaped) come out as \udcXX
-    # escapes instead of crashing the writer or writing invalid UTF-8.
-    with open(fd, "w", encoding="utf-8", newline="", errors="backslashreplace") as f:
-        yield f
+def output_stream(path: str | None) -> contextlib.AbstractContextManager[TextIO]:
+    """stdout, or a file written atomically with mode 0600, never through a symbolic link
+    (reports may hold personal data): `api.open_output`."""
+    return api.open_output(path)
 
 
 class Progress:

@@ -10,7 +10,7 @@ import typer
 from tracecheck import api
 from tracecheck.cli import options as o
 from tracecheck.cli.app import Command, app
-from tracecheck.cli.common import fail, output_stream
+from tracecheck.cli.common import echo, fail, output_stream
 from tracecheck.errors import TracecheckError
 
 
@@ -28,20 +28,25 @@ def logs(
     consumer_domain: o.ConsumerDomain = None,
     log_year: o.LogYear = None,
     log_tz: o.LogTz = o.LOG_TZ,
+    reveal: Annotated[bool, typer.Option(
+        "--reveal", help="Show subjects and the servers' replies unmasked (health data!).")
+    ] = False,
 ) -> None:
     """Print log events (one row per recipient) or summaries per sender, domain, day or month.
 
-    Subjects are masked. Malformed lines are counted on stderr, never fatal.
+    Subjects and the servers' replies are masked unless --reveal. Malformed lines are counted
+    on stderr, never fatal.
     """
     try:
         api.check_paths(paths)
+        api.check_output(output)
         options = api.ScanOptions(extra_consumer=tuple(consumer_domain or ()),
                                   log_year=log_year, log_tz=log_tz)
         table = api.read_log_table(paths, options)
         with output_stream(output) as out:
-            api.write_log_table(table, options, view, fmt, out)
+            api.write_log_table(table, options, view, fmt, out, reveal=reveal)
     except TracecheckError as exc:
         raise fail(str(exc)) from None
     if table.skipped:
         summary = ", ".join(f"{n} {k}" for k, n in table.skipped.items())
-        typer.echo(f"tracecheck: {len(table.events)} events; skipped: {summary}", err=True)
+        echo(f"tracecheck: {len(table.events)} events; skipped: {summary}", err=True)

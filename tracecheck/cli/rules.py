@@ -10,7 +10,7 @@ import typer
 
 from tracecheck import api
 from tracecheck.cli.app import Command, app
-from tracecheck.cli.common import fail
+from tracecheck.cli.common import echo, fail
 from tracecheck.errors import RulePackError
 
 rules_app = typer.Typer(help="List, validate and test rule packs.", no_args_is_help=True,
@@ -29,9 +29,9 @@ def list_rules(
     except RulePackError as exc:
         raise fail(str(exc)) from None
     for pack in loaded:
-        typer.echo(f"{pack.id} {pack.version}  ({pack.path})")
+        echo(f"{pack.id} {pack.version}  ({pack.path})")
         for det in pack.detectors:
-            typer.echo(f"  {det.id:<22} {det.category:<14} {det.severity.label:<8} "
+            echo(f"  {det.id:<22} {det.category:<14} {det.severity.label:<8} "
                        f"{' '.join(det.description.split())[:70]}")
 
 
@@ -46,10 +46,10 @@ def validate(
         try:
             (pack,) = api.rule_packs([path])
         except RulePackError as exc:
-            typer.echo(f"tracecheck: error: {exc}", err=True)
+            echo(f"tracecheck: error: {exc}", err=True)
             bad += 1
             continue
-        typer.echo(f"{path}: ok ({len(pack.detectors)} detectors)")
+        echo(f"{path}: ok ({len(pack.detectors)} detectors)")
     if bad:
         raise typer.Exit(2)
 
@@ -70,8 +70,8 @@ def test(
             failed += 0 if ex.passed else 1
             # Pack examples are authored test strings, not evidence: safe to print.
             shown = ex.example if len(ex.example) <= 70 else ex.example[:69] + "…"
-            typer.echo(f"{'PASS' if ex.passed else 'FAIL'}  {ex.detector:<22} {ex.kind:<8} "
+            echo(f"{'PASS' if ex.passed else 'FAIL'}  {ex.detector:<22} {ex.kind:<8} "
                        f"{shown}")
-    typer.echo(f"{'all examples pass' if not failed else f'{failed} examples fail'}")
+    echo(f"{'all examples pass' if not failed else f'{failed} examples fail'}")
     if failed:
         raise typer.Exit(1)

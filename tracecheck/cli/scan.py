@@ -70,6 +70,7 @@ def scan(
     progress = Progress(enabled=sys.stderr.isatty())
     try:
         api.check_paths(paths)
+        api.check_output(output)  # a link or a folder is refused before a long scan
         accepted = api.load_baseline(baseline) if baseline is not None else None
         if case is None:
             result = api.scan(paths, options, progress=progress)
@@ -83,9 +84,12 @@ def scan(
         raise fail(str(exc)) from None
     progress.close()
     to_stdout = output is None or output == "-"
-    with output_stream(output) as out:
-        api.write_result(result, fmt, out, reveal=reveal,
-                         color=to_stdout and use_color(sys.stdout))
+    try:
+        with output_stream(output) as out:
+            api.write_result(result, fmt, out, reveal=reveal,
+                             color=to_stdout and use_color(sys.stdout))
+    except TracecheckError as exc:  # the output could not be written (a full disk, a link)
+        raise fail(str(exc)) from None
     threshold = None if fail_on is FailOn.NEVER else Severity.parse(fail_on.value)
     report_unreadable(result)
     report_incomplete(result)

@@ -5,7 +5,9 @@ Owns address parsing. Two independent parses run on every address field: the std
 over the raw text. Every address either one finds is kept, and a disagreement is noted,
 because each parser alone loses real recipients on some inputs (`x@y <z@w>`, trailing commas,
 broken groups). Raw 8-bit header bytes are decoded as UTF-8 (RFC 6532) before parsing.
-Never raises on any header value.
+Parsing never invents an address: every address it gives is written in the value
+(`written_in`); the stdlib's joining of atoms around a comment (`!a(x)0@gmail.com` read as
+`!a0@gmail.com`) is dropped and noted. Never raises on any header value.
 """
 
 from __future__ import annotations
@@ -68,16 +70,25 @@ def normalise_address(text: str) -> str | None:
     if not at or not local or not domain:
         return None
     local = local.strip().strip("<\"'")
-    domain = domain.strip().rstrip(".").lower()
-    if not local or " " in local or not domain:
+    if not local or any(ch.isspace() for ch in local):
+        return None
+    ascii_domain = _ascii_domain(domain)
+    if ascii_domain is None:
+        return None
+    return f"{local.lower()}@{ascii_domain}"
+
+
+def _ascii_domain(text: str) -> str | None:
+    """A domain as addresses are compared: lower case, IDNA (punycode), no trailing dot;
+    None when it is not a domain name."""
+    domain = text.strip().rstrip(".").lower()
+    if not domain:
         return None
     try:
         ascii_domain = domain.encode("idna").decode("ascii") if not domain.isascii() else domain
     except UnicodeError:
         return None
-    if not _DOMAIN_OK.match(ascii_domain):
-        return None
-    return f"{local.lower()}@{ascii_domain}"
+    return ascii_domain if _DOMAIN_OK.match(ascii_domain) else None
 
 
 _ADDR = r"[A-Za-z0-9_%+-]+(?:\.[A-Za-z0-9_%+-]+)*@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*"
@@ -119,6 +130,12 @@ def _both_parsers(value: str, field: str, notes: list[str] | None) -> list[Addre
         norm = normalise_address(token)
         if norm and norm not in found:
             found[norm] = ""
+    # The regex's tokens are written whole by construction; an address only the stdlib
+    # found is kept only when it is too (it joins the atoms around a comment).
+    lowered = text.lower()
+    invented = [a for a in std if a not in found and not written_in(a, lowered)]
+    for a in invented:
+        del std[a]
     # An address written as the display name of another (`"jane@gmail.com" <jane@org.uk>`,
     # quoted or not) names the mailbox; it is not one. The angle address is the recipient.
     shown = _display_name_addresses(text)
@@ -129,7 +146,7 @@ def _both_parsers(value: str, field: str, notes: list[str] | None) -> list[Addre
         found = {a: n for a, n in found.items() if a not in shown}
     extra = [a for a in found if a not in std]
     missing = [a for a in std if a not in found]
-    if notes is not None and (extra or missing):
+    if notes is not None and (extra or missing or invented):
         notes.append(f"{field}: address parsers disagree; kept {len(std) + len(extra)} addresses")
     out = [Address(addr=a, name=n, field=field) for a, n in std.items()]
     out.extend(Address(addr=a, name="", field=field) for a in extra)
@@ -151,6 +168,31 @@ def _display_name_addresses(text: str) -> set[str]:
             shown.update(n for t in _ADDR_TOKEN.findall(phrase)
                          if (n := normalise_address(t)) is not None)
     return shown - angle
+
+
+_CFWS = r"(?:\s|\([^()]*\))*"
+"""Folding white space and (unnested) comments: what may stand around `@` and `.`."""
+_ATOM = r"[^\s<>(),;:\"'\[\]@\\.]+"
+_DOT = _CFWS + r"\." + _CFWS
+_DOMAIN_AS_WRITTEN = rf"({_ATOM}(?:{_DOT}{_ATOM})*)"
+
+
+def written_in(addr: str, text: str) -> bool:
+    """True when the normalised `addr` is written in `text` (lower-cased): its local part in
+    one run, or as the dot-separated atoms RFC 5322's obsolete syntax lets white space and
+    comments stand between (`a . b`), a closing quote if it was quoted, `@` with white space
+    or comments around it, and a domain written the same way (its first atoms, or all of
+    them) that normalises to its domain (IDNA). False for an address assembled from atoms
+    no dot joins (`!a(x)0@gmail.com`, read as `!a0@gmail.com`), which no sender wrote."""
+    local, _, domain = addr.rpartition("@")
+    # in a lookahead, so that matches may overlap (`!a(c)@!a@gmail.com`)
+    pattern = ("(?=" + _DOT.join(re.escape(atom) for atom in local.split(".")) + "[\"']?"
+               + _CFWS + "@" + _CFWS + _DOMAIN_AS_WRITTEN + ")")
+    for m in re.finditer(pattern, text):
+        atoms = re.split(_DOT, m[1])
+        if any(_ascii_domain(".".join(atoms[:n])) == domain for n in range(1, len(atoms) + 1)):
+            return True
+    return False
 
 
 _SIMPLE_ADDRESS = regex.compile(

@@ -2,9 +2,11 @@
 
 Owns the table views (`LogView`), their pandas frames (`events_frame`, `summary_frames`) and
 how they are written (`LogTableFormat`: CSV, or JSON records indented by two; `write_view`).
-Subjects are masked (`rules.mask.mask_subject`), and a CSV cell a spreadsheet would run as a
-formula is written as text (`reports.csv_report.safe_cell`). Never reads files and never
-decides what a consumer domain is (the caller's `is_consumer` does).
+Subjects and the servers' replies (`detail`) are masked (`rules.mask.mask_subject`,
+`mask_reply`) unless `reveal`, and a CSV cell a spreadsheet would run as a formula is written
+as text, its control characters as visible escapes (`reports.safe_text.spreadsheet_cell`).
+Never reads files and never decides what a consumer domain is (the caller's `is_consumer`
+does).
 """
 
 from __future__ import annotations
@@ -42,19 +44,20 @@ class LogTableFormat(enum.StrEnum):
 
 
 def write_view(events: Iterable[LogEvent], view: LogView, fmt: LogTableFormat, out: TextIO,
-               is_consumer: IsConsumer) -> None:
-    """Write one table of `events` to `out`."""
-    frame = (events_frame(events) if view is LogView.EVENTS
+               is_consumer: IsConsumer, *, reveal: bool = False) -> None:
+    """Write one table of `events` to `out` (subjects and replies unmasked only with
+    `reveal`)."""
+    frame = (events_frame(events, reveal=reveal) if view is LogView.EVENTS
              else summary_frames(events, is_consumer)[view.value])
     if fmt is LogTableFormat.CSV:
         from pandas.api.types import is_bool_dtype, is_numeric_dtype
 
-        from tracecheck.reports.csv_report import safe_cell
+        from tracecheck.reports.safe_text import spreadsheet_cell
 
         # Logged text (addresses, details, notes) is the input's: never a spreadsheet formula.
         for col in frame.columns:
             if not (is_numeric_dtype(frame[col]) or is_bool_dtype(frame[col])):
-                frame[col] = frame[col].map(safe_cell)
+                frame[col] = frame[col].map(spreadsheet_cell)
         frame.to_csv(out, index=False, lineterminator="\n")
     else:
         json.dump(json.loads(frame.to_json(orient="records", date_format="iso")), out,
@@ -69,12 +72,14 @@ EVENT_COLUMNS = [
 ]
 
 
-def events_frame(events: Iterable[LogEvent]) -> pd.DataFrame:
-    """One row per event and recipient (an event without recipients gives one row)."""
+def events_frame(events: Iterable[LogEvent], *, reveal: bool = False) -> pd.DataFrame:
+    """One row per event and recipient (an event without recipients gives one row). The
+    subject (`subject_masked`) and each recipient's `detail` (the server's reply) are masked;
+    with `reveal` they are as logged, and the subject column is named `subject`."""
     # Imported here, not with the module: the command line loads the enums at start-up.
     import pandas as pd
 
-    from tracecheck.rules.mask import mask_subject
+    from tracecheck.rules.mask import mask_reply, mask_subject
 
     rows: list[dict[str, Any]] = []
     for ev in events:
@@ -86,7 +91,7 @@ def events_frame(events: Iterable[LogEvent]) -> pd.DataFrame:
             "message_id": ev.message_id,
             "queue_id": ev.queue_id,
             "size": ev.size,
-            "subject_masked": mask_subject(ev.subject),
+            "subject_masked": mask_subject(ev.subject, reveal=reveal),
             "direction": ev.direction,
             "forwarding": ev.forwarding,
             "actor": ev.actor,
@@ -98,12 +103,14 @@ def events_frame(events: Iterable[LogEvent]) -> pd.DataFrame:
         if not recips:
             rows.append({**base, "recipient": "", "status": "", "detail": "", "orig_to": ""})
         rows.extend(
-            {**base, "recipient": r.addr, "status": r.status, "detail": r.detail,
-             "orig_to": r.orig_to}
+            {**base, "recipient": r.addr, "status": r.status,
+             "detail": mask_reply(r.detail, reveal=reveal), "orig_to": r.orig_to}
             for r in recips
         )
     frame = pd.DataFrame(rows, columns=EVENT_COLUMNS)
     frame["size"] = frame["size"].astype("Int64")
+    if reveal:
+        frame = frame.rename(columns={"subject_masked": "subject"})
     return frame
 
 

@@ -1,30 +1,21 @@
 """`--format csv`: one row per finding, safe to open in a spreadsheet.
 
-Cells that a spreadsheet would run as a formula (leading `=`, `+`, `-`, `@`, tab, CR) are
-prefixed with a single quote (CSV injection).
+Every cell goes through `reports.safe_text.spreadsheet_cell`: a cell (or an element of a list
+cell, joined with `;`) that a spreadsheet would run as a formula (leading `=`, `+`, `-`, `@`,
+tab, CR) is prefixed with a single quote (CSV injection), and control characters other than
+tab and newline are written as visible escapes.
 """
 
 from __future__ import annotations
 
 import csv
 import itertools
-from typing import Any, TextIO
+from typing import TextIO
 
 from tracecheck.model import ScanResult
 from tracecheck.reports.base import Reporter
 from tracecheck.reports.records import finding_dict
-
-_FORMULA = ("=", "+", "-", "@", "\t", "\r")
-
-
-def safe_cell(value: Any) -> str:
-    """A CSV cell that a spreadsheet will show as text, never evaluate."""
-    if isinstance(value, list):
-        value = ";".join(str(v) for v in value)
-    text = "" if value is None else str(value)
-    if text.startswith(_FORMULA):
-        return "'" + text
-    return text
+from tracecheck.reports.safe_text import spreadsheet_cell
 
 
 class CsvReporter(Reporter[ScanResult]):
@@ -42,7 +33,7 @@ class CsvReporter(Reporter[ScanResult]):
             return
         for f in itertools.chain((first,), findings):
             row = finding_dict(f, reveal=reveal)
-            writer.writerow([safe_cell(row.get(c)) for c in columns])
+            writer.writerow([spreadsheet_cell(row.get(c)) for c in columns])
 
 
 _COLUMNS = (

@@ -202,16 +202,27 @@ def _bare_rule(rule_id: str) -> dict[str, Any]:
 
 
 def _uri(path: str, base: Path) -> dict[str, Any]:
-    """An artifactLocation: relative to `base` (with %SRCROOT%) when inside it, else file://."""
+    """An artifactLocation: relative to `base` (with %SRCROOT%) when inside it, else file://.
+    The path's bytes are percent-encoded (RFC 3986), so a file name that is not UTF-8 is
+    written as the bytes it has on disk (`caf%E9.eml`), like every other name."""
     p = Path(path)
     absolute = Path(os.path.normpath(p if p.is_absolute() else Path.cwd() / p))
     try:
         rel = absolute.relative_to(base)
     except ValueError:
-        return {"uri": absolute.as_uri()}
+        return {"uri": "file://" + quote(_path_bytes(absolute.as_posix()), safe="/")}
     # ':' stays escaped so a first segment can never read as a URI scheme.
-    uri = quote(PurePosixPath(*rel.parts).as_posix(), safe="/@!$&'()*+,;=")
+    uri = quote(_path_bytes(PurePosixPath(*rel.parts).as_posix()), safe="/@!$&'()*+,;=")
     return {"uri": uri, "uriBaseId": SRCROOT}
+
+
+def _path_bytes(text: str) -> bytes:
+    """A path's bytes on disk: UTF-8, with the bytes of a name that is not UTF-8 (kept by
+    Python as surrogate escapes) given back as they were."""
+    try:
+        return text.encode("utf-8", "surrogateescape")
+    except UnicodeEncodeError:  # a lone surrogate that no byte came from
+        return text.encode("utf-8", "surrogatepass")
 
 
 def _artifact(s: SourceSummary, where: _Places) -> dict[str, Any]:

@@ -2,7 +2,9 @@
 
 Shows consumer-flow findings first, then a coverage and flow summary. Colour only on a TTY
 and never when NO_COLOR is set (the CLI decides `color`). Evidence is passed to rich as
-plain Text, never as markup, so `[...]` in evidence or hostile subjects is shown as written.
+plain Text, never as markup, so `[...]` in evidence or hostile subjects is shown as written,
+and every cell and summary line has its control characters made visible
+(`reports.safe_text.visible`), so nothing in the input reaches the terminal as a control.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from typing import TextIO
 from tracecheck.findings import counts
 from tracecheck.model import Finding, ScanResult
 from tracecheck.reports.base import Reporter
+from tracecheck.reports.safe_text import visible
 from tracecheck.rules.mask import mask_address
 
 
@@ -56,23 +59,23 @@ class TableReporter(Reporter[ScanResult]):
                             "evidence"):
                     table.add_column(col, overflow="fold")
                 for f in findings:
-                    table.add_row(*(Text(c) for c in _row(f, reveal)))
+                    table.add_row(*(Text(visible(c, keep="\t\n")) for c in _row(f, reveal)))
                 console.print(table)
             else:
                 console.print("No findings.")
             for line in summary_lines(result, reveal):
-                console.print(Text(line, style="bold red" if line.startswith("INCOMPLETE")
-                                   else ""))
+                console.print(Text(visible(line), style="bold red"
+                                   if line.startswith("INCOMPLETE") else ""))
             return
         if findings:
             out.write("flow\tseverity\trule\tdate\tsender\tconsumer\twhere\tevidence\n")
             for f in findings:
-                out.write("\t".join(" ".join(c.split()) for c in _row(f, reveal)) + "\n")
+                out.write("\t".join(visible(" ".join(c.split())) for c in _row(f, reveal)) + "\n")
         else:
             out.write("No findings.\n")
         out.write("\n")
         for line in summary_lines(result, reveal):
-            out.write(line + "\n")
+            out.write(visible(line) + "\n")
 
 
 def summary_lines(result: ScanResult, reveal: bool = False) -> list[str]:

@@ -12,6 +12,9 @@ the log tables alike (docs/output.md, "Masking", states the same rules):
   number in one may be an identifier or a date of birth);
 - an evidence snippet is a window of context around a match in which every detector hit,
   every long digit run and every email local part are masked;
+- a mail server's reply (the `detail` of a logged recipient: `550 5.1.1 <j.doe@gmail.com>:
+  ...`) is masked like that context, every email local part and every run of 4+ digits,
+  keeping the reply code and enhanced status code (`550 5.1.1`) that say what happened;
 - a file name or a place inside a locator (exports are often named after a message's subject)
   is masked like a subject, keeping what tracecheck itself wrote: extensions (`.eml`), its
   labels (`attachment:`, `zip:`, `page:`, `body`) and positions (`@512`, `#12`, `:40`),
@@ -118,6 +121,28 @@ def masked_text(text: str, spans: list[tuple[int, int, str]]) -> str:
     for start, end, kind in spans:
         chars[start:end] = list(mask_span(text[start:end], kind))
     return "".join(chars)
+
+
+_REPLY = re.compile(
+    r"(?P<code>\b[245]\d\d(?=[ -][245]\.\d)|\b[245]\.\d{1,3}\.\d{1,3}(?![\d.]))"
+    rf"|(?P<email>{_EMAIL.pattern})|(?P<digits>{_LONG_DIGITS.pattern})")
+
+
+def mask_reply(text: str, reveal: bool = False) -> str:
+    """A mail server's reply text without what it may quote of the mail: each email address
+    as `mask_address`, each run of 4+ digits (with separators) as `#`s; the SMTP reply code
+    and enhanced status code are kept (`550 5.7.1 ... ### *** ####` → `550 5.7.1 ...`)."""
+    if reveal:
+        return text
+
+    def one(m: re.Match[str]) -> str:
+        if m["code"]:
+            return m.group()
+        if m["email"]:
+            return mask_address(m.group())
+        return _DIGITS.sub("#", m.group())
+
+    return _REPLY.sub(one, text)
 
 
 def _scrub_context(text: str) -> str:

@@ -2,8 +2,11 @@
 
 Owns the three charts (flagged messages over time, per consumer domain, per sending account)
 and making their SVG deterministic and self-contained (no external fonts or images, fixed ids,
-no timestamp). Never touches pyplot's global state and never draws an unmasked value: it
-plots only the labels the report model already masked.
+no timestamp). Every label is plain text: mathtext (`$...$`) and TeX are off for every
+artist drawn here, so an address such as `x$^$y@org.example` is drawn as written and can
+neither fail the report nor recurse in matplotlib's parser. Never touches pyplot's global
+state and never draws an unmasked value: it plots only the labels the report model already
+masked.
 """
 
 from __future__ import annotations
@@ -19,7 +22,9 @@ if TYPE_CHECKING:  # matplotlib is imported only when a chart is drawn (start-up
 
 COLOUR = "#1d5fa8"
 MAX_BARS = 15
-_RC: Any = {"svg.hashsalt": "tracecheck", "svg.fonttype": "none", "font.size": 9.0}
+_RC: Any = {"svg.hashsalt": "tracecheck", "svg.fonttype": "none", "font.size": 9.0,
+            # labels come from the evidence (addresses, domains): never markup
+            "text.parse_math": False, "text.usetex": False}
 
 
 def _svg(fig: Figure) -> str:

@@ -14,6 +14,7 @@ import jinja2
 from tracecheck.reports.ico import charts
 from tracecheck.reports.ico.document import Table
 from tracecheck.reports.ico.report import IcoReport, IcoReporter, flagged_table
+from tracecheck.reports.safe_text import visible
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,5 +62,6 @@ class IcoHtmlReporter(IcoReporter):
     """`report --format html`."""
 
     def render(self, report: IcoReport) -> str:
-        """The report as text."""
-        return render(report)
+        """The report as text, control characters from the case made visible (tab and
+        newline kept: the layout's own)."""
+        return visible(render(report), keep="\t\n")

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from tracecheck.reports.ico.document import Field, Section, Table
 from tracecheck.reports.ico.report import IcoReport, IcoReporter, flagged_table
+from tracecheck.reports.safe_text import visible
 
 
 def _cell(text: str) -> str:
@@ -103,5 +104,6 @@ class IcoMarkdownReporter(IcoReporter):
     """`report --format md`."""
 
     def render(self, report: IcoReport) -> str:
-        """The report as text."""
-        return render(report)
+        """The report as text, control characters from the case made visible (tab and
+        newline kept: the layout's own)."""
+        return visible(render(report), keep="\t\n")
