@@ -23,7 +23,7 @@ import yaml
 from tracecheck.errors import RulePackError
 from tracecheck.model import PackRef, Severity
 from tracecheck.rules import validators as vmod
-from tracecheck.yaml_reader import LOADERS
+from tracecheck.yaml_reader import LOADERS, load
 
 SCHEMA_VERSION = 1
 CATEGORIES = (
@@ -153,32 +153,36 @@ def _index_lines(node: yaml.Node, path: tuple[Any, ...], out: dict[tuple[Any, ..
             _index_lines(item, (*path, i), out)
 
 
+MAX_PACK_BYTES = 1024 * 1024
+"""Largest rule pack read (the shipped pack is about 16 KB): a pack is read whole and
+parsed into memory, so a larger file (or a device that never ends) is refused unread."""
+
+
 def _read_bytes(path: Path) -> bytes:
     try:
-        return path.read_bytes()
+        with path.open("rb") as f:
+            data = f.read(MAX_PACK_BYTES + 1)
     except OSError as exc:
         raise RulePackError(f"cannot read rule pack ({exc.strerror})", str(path)) from None
+    if len(data) > MAX_PACK_BYTES:
+        raise RulePackError(f"rule pack is larger than {MAX_PACK_BYTES // 1024} KiB: not read "
+                            "(split it into several packs)", str(path))
+    return data
 
 
 _LOADERS = LOADERS  # libyaml first, then the pure-Python parser (`yaml_reader`)
 
 
 def _compose(text: str) -> tuple[Any, _Lines]:
-    """The document and the line of every key and item in it, read once."""
-    for n, loader_cls in enumerate(_LOADERS, 1):
-        loader = loader_cls(text)
-        try:
-            node = loader.get_single_node()
-            lines = _Lines()
-            if node is not None:
-                _index_lines(node, (), lines.table)  # before construction flattens merges
-            return (loader.construct_document(node) if node is not None else None), lines
-        except yaml.YAMLError:
-            if n == len(_LOADERS):
-                raise
-        finally:
-            loader.dispose()
-    raise AssertionError("unreachable")  # pragma: no cover
+    """The document and the line of every key and item in it, read once (within the YAML
+    reader's bounds on aliases and nesting, `yaml_reader.load`)."""
+    lines = _Lines()
+
+    def index(node: yaml.Node) -> None:  # from the nodes, before construction flattens merges
+        lines.table.clear()  # a parser that failed after indexing left its lines
+        _index_lines(node, (), lines.table)
+
+    return load(text, loaders=_LOADERS, on_node=index), lines
 
 
 def _read_yaml(path: Path, data: bytes) -> tuple[Any, _Lines, bytes]:
