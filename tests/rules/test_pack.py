@@ -62,6 +62,10 @@ def write(tmp_path: Path, text: str) -> Path:
         (GOOD.replace('match: ["the secretword"]', 'match: ["nope"]'), 4, "match example"),
         (GOOD.replace("category: other", "category: other\n    colour: red"), 6, "unknown"),
         (GOOD.replace("'\\bsecretword\\b'", "'(a+)+$'"), 8, "too slow"),
+        # probes built from the pattern's own literals and classes (issue 15, item 15)
+        (GOOD.replace("'\\bsecretword\\b'", "'(?:x|xx)+$'"), 8, "too slow"),
+        (GOOD.replace("'\\bsecretword\\b'", "'(?:q|qq)+\\d'"), 8, "too slow"),
+        (GOOD.replace("'\\bsecretword\\b'", "'(?:[q-s]|rr)+\\d'"), 8, "too slow"),
         (GOOD.replace("severity: low", "severity: [low"), 7, "invalid YAML"),
         (GOOD.replace("    pattern:", "    validators: [nope]\n    pattern:"), 8,
          "unknown validator"),

@@ -216,6 +216,98 @@ def _derive(source: str, flags: int) -> tuple[str, ...] | None:
     return tuple(kept)
 
 
+_PUMPED = 16
+"""Most strings `pumpable` returns for one pattern (the shortest first)."""
+_SPELLED = 8
+"""A repeated construct that can match at most this many strings gives them all; one that
+can match more (`[A-Z]`) gives a character of each of its parts."""
+_CATEGORY_CHARS = {"CATEGORY_DIGIT": "1", "CATEGORY_SPACE": " ", "CATEGORY_WORD": "a",
+                   "CATEGORY_LINEBREAK": "\n"}
+"""A character of each class escape (`\\d`, `\\s`, `\\w`); a negated one gives `!`."""
+
+
+def _class_chars(items: Sequence[tuple[Any, Any]]) -> set[str]:
+    """One character from every literal, range, set and class escape in the tree, for a
+    construct whose strings are too many to list."""
+    out: set[str] = set()
+    for op, av in getattr(items, "data", items):
+        if op is _c.LITERAL:
+            out.add(chr(av))
+        elif op is _c.ANY:
+            out.add("a")
+        elif op is _c.IN:
+            for kind, value in av:
+                if kind is _c.LITERAL:
+                    out.add(chr(value))
+                elif kind is _c.RANGE:
+                    out.add(chr(value[0]))
+                elif kind is _c.CATEGORY:
+                    name = str(value)
+                    out.add("!" if "_NOT_" in name else _CATEGORY_CHARS.get(name, "a"))
+                elif kind is _c.NEGATE:
+                    out.add("!")
+        else:
+            for sub in _children(op, av):
+                out |= _class_chars(sub)
+    return out
+
+
+def _children(op: Any, av: Any) -> list[Any]:
+    """The sub-trees of one construct."""
+    if op is _c.SUBPATTERN:
+        return [av[3]]
+    if op is _c.BRANCH:
+        return list(av[1])
+    if op in (_c.MAX_REPEAT, _c.MIN_REPEAT, getattr(_c, "POSSESSIVE_REPEAT", None)):
+        return [av[2]]
+    if op is _c.ASSERT or op is _c.ASSERT_NOT:
+        return [av[1]]
+    if op is getattr(_c, "ATOMIC_GROUP", None):
+        return [av]
+    if op is _c.GROUPREF_EXISTS:
+        return [s for s in av[1:] if s is not None]
+    return []
+
+
+def _pumped(items: Sequence[tuple[Any, Any]], out: set[str]) -> None:
+    for op, av in getattr(items, "data", items):
+        if op in (_c.MAX_REPEAT, _c.MIN_REPEAT) and av[1] > 1:
+            exact = _sequence(av[2]).exact
+            if exact is not None and len(exact) <= _SPELLED:
+                out.update(s for s in exact if s)
+            else:
+                out.update(_class_chars(av[2]))
+        for sub in _children(op, av):
+            _pumped(sub, out)
+
+
+@functools.lru_cache(maxsize=1024)
+def _pumpable(source: str, flags: int) -> tuple[str, ...]:
+    tree = None
+    if _parser is not None:
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                tree = _parser.parse(source, flags & _PARSE_FLAGS)
+        except (re.error, RecursionError, OverflowError):
+            tree = None
+    found: set[str] = set()
+    if tree is not None:
+        _pumped(tree.data, found)
+    else:  # syntax only the regex module reads: the pattern's own word characters
+        found = {ch for ch in source if ch.isalnum()}
+    return tuple(sorted(found, key=lambda s: (len(s), s))[:_PUMPED])
+
+
+def pumpable(pattern: regex.Pattern[str] | re.Pattern[str]) -> tuple[str, ...]:
+    """Strings that a repeat in `pattern` can match over and over (`(?:x|xx)+` gives `x`
+    and `xx`; `[a-z]+` gives `a`; `(?:\\w+\\s?)*` gives `a` and ` `): the pieces a
+    backtracking probe repeats (`rules.pack`). From the stdlib parser's reading of the
+    pattern, as `required` is; a pattern it cannot read gives the pattern's own letters and
+    digits. At most 16, the shortest first. Says nothing about what a pattern matches."""
+    return _pumpable(pattern.pattern, int(pattern.flags))
+
+
 def required(pattern: regex.Pattern[str] | re.Pattern[str]) -> tuple[str, ...] | None:
     """Lower-case ASCII strings one of which every match of `pattern` contains, ignoring
     ASCII case; None when the pattern is not understood well enough to say."""
@@ -277,4 +369,4 @@ def occurrences(pattern: regex.Pattern[str], text: str, low: str) -> Occurrences
     return Occurrences(strings, text, low)
 
 
-__all__ = ["Occurrences", "may_occur", "occurrences", "required"]
+__all__ = ["Occurrences", "may_occur", "occurrences", "pumpable", "required"]

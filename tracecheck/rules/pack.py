@@ -23,6 +23,7 @@ import yaml
 from tracecheck.errors import RulePackError
 from tracecheck.model import PackRef, Severity
 from tracecheck.rules import validators as vmod
+from tracecheck.rules.literals import pumpable
 from tracecheck.yaml_reader import LOADERS, load
 
 SCHEMA_VERSION = 1
@@ -219,20 +220,44 @@ _PROBES = (
     ("ab " * 2000) + "!",
     ("1 " * 2500) + "x",
 )
+"""Probe strings every pattern is tried on; `_probes` adds ones built from the pattern."""
+PROBE_CHARS = 5000
 
 
-def _probe(pat: regex.Pattern[str], what: str, path: Path, line: int | None) -> None:
-    """Reject patterns that backtrack catastrophically on simple adversarial strings."""
-    for probe in _PROBES:
+def _probes(pat: regex.Pattern[str]) -> tuple[str, ...]:
+    """The fixed probes, and for each string a repeat in the pattern can match over and over
+    (`literals.pumpable`: its own literals and a character of each class), that string
+    repeated to `PROBE_CHARS` characters and then a character that ends no match: what makes
+    `(?:x|xx)+$` try every way to split a run of `x`."""
+    pumped = pumpable(pat)
+    tail = "\x00" if any("!" in p for p in pumped) else "!"
+    own = tuple((p * (PROBE_CHARS // len(p) + 1))[:PROBE_CHARS] + tail for p in pumped)
+    return _PROBES + tuple(p for p in own if p not in _PROBES)
+
+
+@functools.lru_cache(maxsize=512)
+def _too_slow(source: str, flags: int) -> bool:
+    """True when the pattern runs past `PROBE_TIMEOUT` on one of its probes (once per
+    pattern and flags in a process: detectors share context sets)."""
+    pat = regex.compile(source, flags)
+    for probe in _probes(pat):
         try:
             for _ in pat.finditer(probe, timeout=PROBE_TIMEOUT):
                 pass
         except TimeoutError:
-            raise RulePackError(
-                f"{what} is too slow (catastrophic backtracking on a probe string); simplify it",
-                str(path),
-                line,
-            ) from None
+            return True
+    return False
+
+
+def _probe(pat: regex.Pattern[str], what: str, path: Path, line: int | None) -> None:
+    """Reject patterns that backtrack catastrophically on adversarial strings built for
+    them (`_probes`); every match at scan time also runs under a timeout."""
+    if _too_slow(pat.pattern, int(pat.flags)):
+        raise RulePackError(
+            f"{what} is too slow (catastrophic backtracking on a probe string); simplify it",
+            str(path),
+            line,
+        )
 
 
 def _str_list(value: Any, what: str, path: Path, line: int | None) -> tuple[str, ...]:
