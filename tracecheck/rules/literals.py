@@ -194,15 +194,27 @@ def _literal_braces(items: Sequence[tuple[Any, Any]]) -> bool:
 
 
 @functools.lru_cache(maxsize=1024)
+def _parse(source: str, flags: int) -> tuple[Any, bool]:
+    """The stdlib parser's tree of a pattern (None when it cannot read it), and whether it
+    warned while reading it; parsed once for `required` and `pumpable`."""
+    if _parser is None:
+        return None, False
+    try:
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            tree = _parser.parse(source, flags & _PARSE_FLAGS)
+    except (re.error, RecursionError, OverflowError):
+        return None, False
+    return tree, any(issubclass(w.category, FutureWarning | DeprecationWarning) for w in caught)
+
+
+@functools.lru_cache(maxsize=1024)
 def _derive(source: str, flags: int) -> tuple[str, ...] | None:
     if _parser is None or not source.isascii() or flags & _REGEX_ONLY:
         return None
-    try:
-        with warnings.catch_warnings():
-            # "possible nested set" and the like: the regex module reads these differently
-            warnings.simplefilter("error")
-            tree = _parser.parse(source, flags & _PARSE_FLAGS)
-    except (re.error, FutureWarning, DeprecationWarning, RecursionError, OverflowError):
+    tree, warned = _parse(source, flags)
+    if tree is None or warned:
+        # "possible nested set" and the like: the regex module reads these differently
         return None
     if ("{" in source or "}" in source) and _literal_braces(tree.data):
         return None
@@ -220,36 +232,45 @@ _PUMPED = 16
 """Most strings `pumpable` returns for one pattern (the shortest first)."""
 _SPELLED = 8
 """A repeated construct that can match at most this many strings gives them all; one that
-can match more (`[A-Z]`) gives a character of each of its parts."""
+can match more (`[A-Z]`, `\\s`) gives one string of each of its alternatives."""
 _CATEGORY_CHARS = {"CATEGORY_DIGIT": "1", "CATEGORY_SPACE": " ", "CATEGORY_WORD": "a",
                    "CATEGORY_LINEBREAK": "\n"}
 """A character of each class escape (`\\d`, `\\s`, `\\w`); a negated one gives `!`."""
 
 
-def _class_chars(items: Sequence[tuple[Any, Any]]) -> set[str]:
-    """One character from every literal, range, set and class escape in the tree, for a
-    construct whose strings are too many to list."""
-    out: set[str] = set()
+def _class_char(av: Any) -> str:
+    """A character a set (`[a-z]`, `[\\d\\s]`) matches; `!` for a negated one."""
+    for kind, value in av:
+        if kind is _c.NEGATE:
+            return "!"
+        if kind is _c.LITERAL:
+            return chr(value)
+        if kind is _c.RANGE:
+            return chr(value[0])
+        if kind is _c.CATEGORY:
+            name = str(value)
+            return "!" if "_NOT_" in name else _CATEGORY_CHARS.get(name, "a")
+    return "a"
+
+
+def _sample(items: Sequence[tuple[Any, Any]]) -> str:
+    """One string a construct can match: the first alternative of each choice, a repeat as
+    few times as it must (at least once), a character of each set."""
+    out: list[str] = []
     for op, av in getattr(items, "data", items):
         if op is _c.LITERAL:
-            out.add(chr(av))
+            out.append(chr(av))
         elif op is _c.ANY:
-            out.add("a")
+            out.append("a")
         elif op is _c.IN:
-            for kind, value in av:
-                if kind is _c.LITERAL:
-                    out.add(chr(value))
-                elif kind is _c.RANGE:
-                    out.add(chr(value[0]))
-                elif kind is _c.CATEGORY:
-                    name = str(value)
-                    out.add("!" if "_NOT_" in name else _CATEGORY_CHARS.get(name, "a"))
-                elif kind is _c.NEGATE:
-                    out.add("!")
-        else:
-            for sub in _children(op, av):
-                out |= _class_chars(sub)
-    return out
+            out.append(_class_char(av))
+        elif op is _c.BRANCH:
+            out.append(_sample(av[1][0]))
+        elif op in (_c.MAX_REPEAT, _c.MIN_REPEAT, getattr(_c, "POSSESSIVE_REPEAT", None)):
+            out.append(_sample(av[2]) * min(max(av[0], 1), 8))
+        elif op is _c.SUBPATTERN or op is getattr(_c, "ATOMIC_GROUP", None):
+            out.append(_sample(_children(op, av)[0]))
+    return "".join(out)[:64]
 
 
 def _children(op: Any, av: Any) -> list[Any]:
@@ -272,25 +293,30 @@ def _children(op: Any, av: Any) -> list[Any]:
 def _pumped(items: Sequence[tuple[Any, Any]], out: set[str]) -> None:
     for op, av in getattr(items, "data", items):
         if op in (_c.MAX_REPEAT, _c.MIN_REPEAT) and av[1] > 1:
-            exact = _sequence(av[2]).exact
+            body = av[2]
+            exact = _sequence(body).exact
             if exact is not None and len(exact) <= _SPELLED:
                 out.update(s for s in exact if s)
-            else:
-                out.update(_class_chars(av[2]))
+            else:  # each alternative of the body once (`(?:new\\s+|dry\\s+)*`: `new `, `dry `)
+                out.update(s for s in map(_sample, _alternatives(body)) if s)
         for sub in _children(op, av):
             _pumped(sub, out)
 
 
+def _alternatives(items: Any) -> list[Any]:
+    """The alternatives of a construct that is one choice (possibly in a group), else the
+    construct itself."""
+    data = list(getattr(items, "data", items))
+    while len(data) == 1 and data[0][0] is _c.SUBPATTERN:
+        data = list(getattr(data[0][1][3], "data", data[0][1][3]))
+    if len(data) == 1 and data[0][0] is _c.BRANCH:
+        return list(data[0][1][1])
+    return [data]
+
+
 @functools.lru_cache(maxsize=1024)
 def _pumpable(source: str, flags: int) -> tuple[str, ...]:
-    tree = None
-    if _parser is not None:
-        try:
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")
-                tree = _parser.parse(source, flags & _PARSE_FLAGS)
-        except (re.error, RecursionError, OverflowError):
-            tree = None
+    tree = _parse(source, flags)[0] if not flags & _REGEX_ONLY else None
     found: set[str] = set()
     if tree is not None:
         _pumped(tree.data, found)

@@ -221,7 +221,13 @@ _PROBES = (
     ("1 " * 2500) + "x",
 )
 """Probe strings every pattern is tried on; `_probes` adds ones built from the pattern."""
-PROBE_CHARS = 5000
+_PUMPED_ALREADY = frozenset({"a", "1", " ", "ab ", "1 "})
+"""What the fixed probes already repeat."""
+PROBE_CHARS = 1000
+"""Length of the probes built from a pattern: enough for exponential backtracking to run
+out of time at once, short enough that a pattern merely quadratic on a run of its own words
+(the shipped `symptom` pattern on `bad bad bad ...`) costs little at start-up; the fixed
+probes (5,000 characters) and the scan-time timeout cover the rest."""
 
 
 def _probes(pat: regex.Pattern[str]) -> tuple[str, ...]:
@@ -229,30 +235,38 @@ def _probes(pat: regex.Pattern[str]) -> tuple[str, ...]:
     (`literals.pumpable`: its own literals and a character of each class), that string
     repeated to `PROBE_CHARS` characters and then a character that ends no match: what makes
     `(?:x|xx)+$` try every way to split a run of `x`."""
-    pumped = pumpable(pat)
+    pumped = [p for p in pumpable(pat) if p not in _PUMPED_ALREADY]
     tail = "\x00" if any("!" in p for p in pumped) else "!"
-    own = tuple((p * (PROBE_CHARS // len(p) + 1))[:PROBE_CHARS] + tail for p in pumped)
-    return _PROBES + tuple(p for p in own if p not in _PROBES)
+    return _PROBES + tuple((p * (PROBE_CHARS // len(p) + 1))[:PROBE_CHARS] + tail
+                           for p in pumped)
 
 
-@functools.lru_cache(maxsize=512)
-def _too_slow(source: str, flags: int) -> bool:
-    """True when the pattern runs past `PROBE_TIMEOUT` on one of its probes (once per
-    pattern and flags in a process: detectors share context sets)."""
-    pat = regex.compile(source, flags)
-    for probe in _probes(pat):
-        try:
-            for _ in pat.finditer(probe, timeout=PROBE_TIMEOUT):
-                pass
-        except TimeoutError:
-            return True
+_PROBED: dict[tuple[str, int], bool] = {}
+"""Pattern (source, flags) → too slow: each pattern is probed once per process (detectors
+share context sets, and the api and the scanner both load the packs of a run)."""
+
+
+def _too_slow(pat: regex.Pattern[str]) -> bool:
+    """True when the pattern runs past `PROBE_TIMEOUT` on one of its probes."""
+    key = (pat.pattern, int(pat.flags))
+    if key not in _PROBED:
+        _PROBED[key] = any(_times_out(pat, probe) for probe in _probes(pat))
+    return _PROBED[key]
+
+
+def _times_out(pat: regex.Pattern[str], probe: str) -> bool:
+    try:
+        for _ in pat.finditer(probe, timeout=PROBE_TIMEOUT):
+            pass
+    except TimeoutError:
+        return True
     return False
 
 
 def _probe(pat: regex.Pattern[str], what: str, path: Path, line: int | None) -> None:
     """Reject patterns that backtrack catastrophically on adversarial strings built for
     them (`_probes`); every match at scan time also runs under a timeout."""
-    if _too_slow(pat.pattern, int(pat.flags)):
+    if _too_slow(pat):
         raise RulePackError(
             f"{what} is too slow (catastrophic backtracking on a probe string); simplify it",
             str(path),
