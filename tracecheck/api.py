@@ -87,6 +87,9 @@ class ScanOptions:
     """A case-reference pattern (e.g. Test and Trace case ids) used as health context."""
     allow_addresses: tuple[str, ...] = ()
     """Addresses never treated as consumer mailboxes."""
+    follow_symlinks: bool = False
+    """Follow symlinks that point outside a folder given (default: listed as
+    `outside-root`, not followed)."""
     workers: int | None = 1
     """Worker processes: 1 scans in this process, None uses every core."""
     dask: str | None = None
@@ -232,7 +235,8 @@ def _scan(paths: Sequence[str], opts: ScanOptions, progress: ProgressSink | None
                                                   for d in p.extra_consumer_domains)}))
     consumer = ConsumerDomains.load_default(extra).with_allowed(
         a.lower() for a in opts.allow_addresses)
-    mail_inputs, log_inputs, top_skips = _discovered(paths)
+    mail_inputs, log_inputs, top_skips = _discovered(paths,
+                                                     follow_symlinks=opts.follow_symlinks)
     if not mail_inputs and not log_inputs:
         raise nothing_to_scan(paths, top_skips, "holds no mailbox, message or log file it can read")
     if progress is not None:
@@ -317,7 +321,8 @@ def _scan(paths: Sequence[str], opts: ScanOptions, progress: ProgressSink | None
             min_confidence=opts.min_confidence if opts.min_confidence is not None
             else min((p.min_confidence for p in packs), default=0.5),
             regex_timeout=opts.regex_timeout,
-            limits=opts.limits),
+            limits=opts.limits,
+            follow_symlinks=opts.follow_symlinks),
     )
 
 
@@ -342,7 +347,7 @@ def read_log_events(
     """Only the log files under `paths`: their events, and skips (malformed lines, files
     that are not logs). Mail containers under `paths` are listed as skipped here."""
     opts = options or ScanOptions()
-    _, inputs, skips = _discovered(paths, logs_only=True)
+    _, inputs, skips = _discovered(paths, logs_only=True, follow_symlinks=opts.follow_symlinks)
     logs = _read_logs(inputs, opts)
     return list(logs.events), skips + list(logs.skipped)
 
@@ -361,14 +366,15 @@ def nothing_to_scan(paths: Sequence[str], skipped: Sequence[Skipped], what: str)
     return InputError(message)
 
 
-def _discovered(paths: Sequence[str], *, logs_only: bool = False
+def _discovered(paths: Sequence[str], *, logs_only: bool = False,
+                follow_symlinks: bool = False
                 ) -> tuple[list[InputFile], list[InputFile], list[Skipped]]:
     """What `discover` finds under `paths`: (mail containers, log files, skips), in
     discovery order. `logs_only`: mail containers are listed as skipped instead."""
     mail: list[InputFile] = []
     logs: list[InputFile] = []
     skips: list[Skipped] = []
-    for item in discover(list(paths)):
+    for item in discover(list(paths), follow_symlinks=follow_symlinks):
         if isinstance(item, Skipped):
             skips.append(item)
         elif item.kind == "log":
@@ -483,6 +489,7 @@ def scan_options(
     max_message_mb: int | None = None,
     log_year: int | None = None,
     log_tz: str | None = None,
+    follow_symlinks: bool = False,
     workers: int | None = 1,
     dask: str | None = None,
 ) -> ScanOptions:
@@ -505,7 +512,7 @@ def scan_options(
         extra_consumer=tuple(consumer_domains), disabled=tuple(disable),
         min_confidence=min_confidence, all_messages=all_messages or None,
         regex_timeout=regex_timeout, limits=limits, log_year=log_year, log_tz=log_tz)
-    return dataclasses.replace(opts, workers=workers, dask=dask)
+    return dataclasses.replace(opts, workers=workers, dask=dask, follow_symlinks=follow_symlinks)
 
 
 # --- a scan into a case ----------------------------------------------------------------------
@@ -579,7 +586,8 @@ class LogTable:
 def read_log_table(paths: Sequence[str], options: ScanOptions) -> LogTable:
     """The log files under `paths`, read for `tracecheck logs`. No log file under them is an
     `InputError`: nothing to read is never an empty table."""
-    _, logs, skips = _discovered(paths, logs_only=True)
+    _, logs, skips = _discovered(paths, logs_only=True,
+                                 follow_symlinks=options.follow_symlinks)
     if not logs:
         raise InputError(f"no mail-server log file under {', '.join(paths)}: nothing to read"
                          f"{_found_instead(skips)}")

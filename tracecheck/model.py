@@ -108,6 +108,9 @@ class SkipKind(enum.StrEnum):
     """A detector ran out of time on one text."""
     SYMLINK_LOOP = "symlink-loop"
     """A symlinked folder already visited."""
+    OUTSIDE_ROOT = "outside-root"
+    """A symlink in a folder scanned that points outside it: not followed (unless
+    `--follow-symlinks`)."""
     NON_MAIL = "non-mail"
     """An Outlook item that is not mail (contact, appointment, task, ...)."""
     CHANGED = "changed"
@@ -124,9 +127,11 @@ class SkipKind(enum.StrEnum):
     @property
     def not_a_message(self) -> bool:
         """True for the kinds that say what was skipped is no message (a file that is not
-        mail, an Outlook item that is not mail, a folder loop): such entries are listed but
+        mail, an Outlook item that is not mail, a folder loop, a link out of the folder
+        scanned): such entries are listed but
         never counted among the messages found."""
-        return self in (SkipKind.UNSUPPORTED, SkipKind.NON_MAIL, SkipKind.SYMLINK_LOOP)
+        return self in (SkipKind.UNSUPPORTED, SkipKind.NON_MAIL, SkipKind.SYMLINK_LOOP,
+                        SkipKind.OUTSIDE_ROOT)
 
     @property
     def incomplete(self) -> bool:
@@ -882,15 +887,20 @@ class RunOptions:
     regex_timeout: float = 5.0
     limits: ExtractLimits = field(default_factory=ExtractLimits)
     baseline: BaselineApplied | None = None
+    follow_symlinks: bool = False
+    """Symlinks out of the folders given were followed (`--follow-symlinks`)."""
 
     def as_dict(self) -> dict[str, object]:
-        """The JSON object of `coverage.options` (keys in contract order)."""
+        """The JSON object of `coverage.options` (keys in contract order; `follow_symlinks`
+        only when set)."""
         out: dict[str, object] = {
             "all_messages": self.all_messages,
             "min_confidence": self.min_confidence,
             "regex_timeout": self.regex_timeout,
             "limits": self.limits.as_dict(),
         }
+        if self.follow_symlinks:
+            out["follow_symlinks"] = True
         if self.baseline is not None:
             b = self.baseline
             out["baseline"] = {"file": b.file, "accepted": b.accepted,
