@@ -416,6 +416,9 @@ class _Logs:
     years: tuple[LogYear, ...] = ()
     export: ExportIndex | None = None
     """The export's messages by Message-ID and queue id, built once for both uses."""
+    malformed: int = 0
+    """Malformed lines in every file (past the first few of a file, `skipped` counts them in
+    one entry)."""
 
 
 def _read_logs(inputs: Sequence[InputFile], opts: ScanOptions,
@@ -433,7 +436,8 @@ def _read_logs(inputs: Sequence[InputFile], opts: ScanOptions,
     read = read_log_files(list(by_path), formats={p: i.log_format for p, i in by_path.items()},
                           year=opts.log_year, tz=opts.log_tz, export=index)
     counted = tuple((by_path[c.path], c.events, c.skips) for c in read.files)
-    return _Logs(read.events, read.skipped, read.notes, counted, read.years, index)
+    return _Logs(read.events, read.skipped, read.notes, counted, read.years, index,
+                 malformed=sum(c.malformed for c in read.files))
 
 
 def _file_sha256(path: str) -> str:
@@ -576,7 +580,7 @@ def write_result(result: ScanResult, fmt: ReportFormat, out: TextIO, *, reveal: 
 @dataclass(frozen=True)
 class LogTable:
     """The log events `tracecheck logs` read, and what it skipped (each entry, and counts by
-    kind)."""
+    kind: malformed lines each count, also those one entry stands for)."""
 
     events: tuple[LogEvent, ...]
     skipped: dict[str, int]
@@ -593,8 +597,10 @@ def read_log_table(paths: Sequence[str], options: ScanOptions) -> LogTable:
                          f"{_found_instead(skips)}")
     read = _read_logs(logs, options)
     skips += read.skipped
-    return LogTable(tuple(read.events),
-                    dict(sorted(Counter(s.kind.value for s in skips).items())), tuple(skips))
+    counts = Counter(s.kind.value for s in skips)
+    if read.malformed:  # every line, also those one entry counts
+        counts[SkipKind.MALFORMED_LOG_LINE.value] = read.malformed
+    return LogTable(tuple(read.events), dict(sorted(counts.items())), tuple(skips))
 
 
 def _found_instead(skips: Sequence[Skipped]) -> str:
