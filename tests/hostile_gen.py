@@ -168,16 +168,18 @@ def write_gz_mbox(path: Path, size: int = 1024 * MIB, leak_at: int = 0) -> None:
     note = b"Case notes: NHS number 401 023 2137, PCR came back positive.\n"
     with gzip.open(path, "wb", compresslevel=1) as out:
         out.write(head.encode())
-        written = 0
-        noted = False
-        while written < size:
-            if not noted and written >= leak_at:
-                out.write(note)
-                noted = True
-            chunk = block[: size - written]
-            out.write(chunk)
-            written += len(chunk)
-        out.write(b"\nFrom agent@tracecall.co.uk Mon Jan 11 09:31:00 2021\n"
+
+        def filler(n: int) -> None:
+            while n > 0:
+                chunk = block[:n]
+                out.write(chunk)
+                n -= len(chunk)
+
+        leak_at = min(leak_at, size)
+        filler(leak_at)
+        out.write(note)
+        filler(size - leak_at)
+        out.write(b"\n\nFrom agent@tracecall.co.uk Mon Jan 11 09:31:00 2021\n"
                   + HEAD.format(subject="small").encode()
                   + b"Content-Type: text/plain\n\n" + note)
 

@@ -43,17 +43,25 @@ def _reference(det: Detector, text: str) -> list[tuple[int, int, str, float, boo
     return [dataclasses.astuple(h) for h in _hits(det, t, DEFAULT_TIMEOUT)]
 
 
-def _reference_scan(m: Matcher, text: str, bulk: bool) -> list[tuple[str, int, int, float]]:
-    rows = [(d.id, h[0], h[1], round(h[3], 3)) for d in m.detectors
-            if not bulk or d.in_bulk_mail
-            for h in _reference(d, text) if h[3] >= m.min_confidence]
-    return sorted(rows, key=lambda r: (r[1], r[2], r[0]))
+def _reference_scan(m: Matcher, text: str, bulk: bool
+                    ) -> list[tuple[str, int, int, float, int]]:
+    """Every hit, in (start, end, rule) order, grouped by rule and value as the matcher keeps
+    them: the first hit's place, the highest confidence, the number of hits."""
+    rows = sorted(((d.id, h[0], h[1], round(h[3], 3), h[2]) for d in m.detectors
+                   if not bulk or d.in_bulk_mail
+                   for h in _reference(d, text) if h[3] >= m.min_confidence),
+                  key=lambda r: (r[1], r[2], r[0]))
+    grouped: dict[tuple[str, str], list[tuple[str, int, int, float, str]]] = {}
+    for row in rows:
+        grouped.setdefault((row[0], row[4]), []).append(row)
+    return [(g[0][0], g[0][1], g[0][2], max(r[3] for r in g), len(g))
+            for g in grouped.values()]
 
 
-def _scan(m: Matcher, text: str, bulk: bool) -> list[tuple[str, int, int, float]]:
+def _scan(m: Matcher, text: str, bulk: bool) -> list[tuple[str, int, int, float, int]]:
     found, skips = m.scan(TextUnit(part="1", where="body", text=text), bulk=bulk)
     assert skips == []
-    return [(x.rule, x.start, x.end, x.confidence) for x in found]
+    return [(x.rule, x.start, x.end, x.confidence, x.occurrences) for x in found]
 
 
 # Keywords that overlap, share prefixes, nest, repeat across detectors and need escaping.

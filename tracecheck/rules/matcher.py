@@ -10,9 +10,11 @@ in quoted reply text are marked. A timeout on a hostile unit becomes a `Skipped`
 
 from __future__ import annotations
 
+import bisect
 import dataclasses
 import functools
 import re
+from array import array
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
@@ -20,11 +22,12 @@ import ahocorasick_rs
 import regex
 
 from tracecheck.errors import UsageError
-from tracecheck.model import Locator, Match, Severity, SkipKind, Skipped, TextUnit
+from tracecheck.model import ExtractLimits, Locator, Match, Severity, SkipKind, Skipped, TextUnit
 from tracecheck.rules import mask
 from tracecheck.rules.boilerplate import Regions, blank, regions
 from tracecheck.rules.literals import Occurrences, occurrences
 from tracecheck.rules.pack import Companion, ContextRule, Detector, Pack
+from tracecheck.rules.tally import Tally
 from tracecheck.rules.validators import MIN_DIGITS, REGISTRY, UNISSUED_FACTOR, Verdict
 
 DEFAULT_TIMEOUT = 5.0
@@ -468,15 +471,28 @@ class Matcher:
         self.timeout = timeout
 
     def scan(self, unit: TextUnit, *, bulk: bool = False) -> tuple[list[Match], list[Skipped]]:
-        """Matches in one unit (document order, then detector order) and any timeouts.
+        """Matches in one unit, one per rule and value (`rules.tally`, default limits), in
+        the order first found (document order, then detector id), and any timeouts.
 
         `bulk` (newsletters, mailing lists) runs only detectors marked `in_bulk_mail`.
         """
-        if not unit.text:
-            return [], []
+        tally = Tally(ExtractLimits())
+        skips = self.scan_into(unit, tally, bulk=bulk)
+        return tally.matches(), skips
+
+    def scan_into(self, unit: TextUnit, tally: Tally, *, bulk: bool = False,
+                  until: int | None = None) -> list[Skipped]:
+        """Run the detectors over one unit of a message, adding their hits to the message's
+        `tally`; returns the timeouts. `until`: hits that start there or later are not
+        taken (they belong to the next overlapping window), though they are masked in the
+        evidence of those that are, as every hit of the unit is."""
+        if not unit.text or tally.stopped:
+            return []
         t = Text(unit.text)
-        found: list[tuple[Detector, Hit]] = []
         skips: list[Skipped] = []
+        spans: list[_Spans] = []
+        tally.begin_unit(unit)
+        stopped = False
         # Most text holds no keyword at all: one search says so, and says which keywords
         # occur; a detector runs when one of its own does (the same test `may_hit` makes).
         found_words = self._keywords.which(t.low)
@@ -490,10 +506,18 @@ class Matcher:
                 continue
             if digits and not t.has_digits(digits):
                 continue
+            found = _Spans(det)
             try:
                 for hit in _hits(det, t, self.timeout):
-                    if hit.confidence >= self.min_confidence:
-                        found.append((det, hit))
+                    if hit.confidence < self.min_confidence:
+                        continue
+                    found.add(hit.start, hit.end)
+                    if until is not None and hit.start >= until:
+                        continue
+                    if not tally.take(det, hit.start, hit.end, hit.value, hit.confidence,
+                                      hit.test_data, hit.quoted):
+                        stopped = True
+                        break
             except TimeoutError:
                 skips.append(
                     Skipped(
@@ -503,26 +527,68 @@ class Matcher:
                         reason=f"timeout: detector {det.id} exceeded {self.timeout:g}s",
                     )
                 )
-        if not found:
-            return [], skips
-        found.sort(key=lambda dh: (dh[1].start, dh[1].end, dh[0].id))
-        masked = mask.masked_text(unit.text, [(h.start, h.end, d.value) for d, h in found])
-        matches = [
-            Match(
-                rule=d.id,
-                category=d.category,
-                severity=d.severity,
-                part=unit.part,
-                where=unit.where,
-                start=h.start,
-                end=h.end,
-                value=h.value,
-                evidence=mask.evidence(masked, h.start, h.end),
-                confidence=round(h.confidence, 3),
-                test_data=h.test_data,
-                pack=d.pack,
-                quoted=h.quoted,
-            )
-            for d, h in found
-        ]
-        return matches, skips
+            if found.starts:
+                spans.append(found)
+            if stopped:
+                break
+        if stopped:  # detectors that did not run: mask whatever their patterns match
+            spans.extend(self._pattern_spans(t, spans))
+        tally.end_unit(lambda start, end: _evidence(unit.text, spans, start, end))
+        return skips
+
+    def _pattern_spans(self, t: Text, done: list[_Spans]) -> list[_Spans]:
+        """Every match of the patterns of the detectors that have not run on `t` (not
+        validated: what their hits could be), so that no evidence shows one unmasked."""
+        ran = {s.det.id for s in done}
+        out = []
+        for det in self.detectors:
+            if det.id in ran:
+                continue
+            found = _Spans(det)
+            try:
+                for start, end, _ in t.spans(det.pattern, self.timeout):
+                    found.add(start, end)
+            except TimeoutError:
+                found.add(0, len(t.text))  # mask it all rather than show it
+            if found.starts:
+                out.append(found)
+        return out
+
+
+class _Spans:
+    """Where one detector hit in one unit, in document order (`array`s: a dense unit has
+    hundreds of thousands)."""
+
+    __slots__ = ("det", "ends", "starts")
+
+    def __init__(self, det: Detector) -> None:
+        self.det = det
+        self.starts = array("q")
+        self.ends = array("q")
+
+    def add(self, start: int, end: int) -> None:
+        self.starts.append(start)
+        self.ends.append(end)
+
+
+def _evidence(text: str, spans: list[_Spans], start: int, end: int) -> str:
+    """`mask.evidence` of the hit at [start, end) with every hit of the unit masked: the same
+    snippet as masking the whole text (`mask.masked_text`) and cutting it there, from the
+    few characters around the hit. A character is masked by the last hit over it in (start,
+    end, detector id) order, so only the hits that reach the window matter, in that order."""
+    lo = max(0, start - mask.WINDOW - 1)  # one more each side: `evidence` tells from them
+    hi = min(len(text), end + mask.WINDOW + 1)  # whether the text goes on (`…`)
+    near: list[tuple[int, int, str, str]] = []
+    for found in spans:
+        starts, ends = found.starts, found.ends
+        i = bisect.bisect_right(ends, lo)  # a detector's hits do not overlap: ends ascend
+        while i < len(starts) and starts[i] < hi:
+            if ends[i] > lo:
+                near.append((starts[i], ends[i], found.det.id, found.det.value))
+            i += 1
+    chars = list(text[lo:hi])
+    for s, e, _, kind in sorted(near):
+        masked = mask.mask_span(text[s:e], kind)
+        a, b = max(s, lo), min(e, hi)
+        chars[a - lo:b - lo] = masked[a - s:b - s]
+    return mask.evidence("".join(chars), start - lo, end - lo)

@@ -1,0 +1,146 @@
+"""The hits of one message, kept as they are found: one record per part, rule and value, within
+the findings limits.
+
+Owns how a message's detector hits are kept. A hit of a (part, rule, value) already kept adds an
+occurrence to it (the highest confidence is kept, and whether every occurrence was quoted); a
+hit of a new one is kept while its part holds fewer than `max_findings_per_part` records and
+the message fewer than `max_findings`, and is otherwise counted, not kept; after `max_matches`
+hits the message's detectors stop. The records come out in the order their first hit was
+found, with that hit's place and evidence: exactly the findings that grouping every hit would
+give (`findings.findings_for`), at a cost that grows with the records kept, not with the hits.
+What a limit held back becomes a `limit` entry. Never runs detectors and never masks (the
+matcher does both, `rules.matcher.Matcher.scan_into`).
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from tracecheck.model import ExtractLimits, Locator, Match, SkipKind, Skipped, TextUnit
+from tracecheck.rules.pack import Detector
+
+
+@dataclass(slots=True)
+class _Record:
+    """One (part, rule, value) kept: its first hit and what later hits added."""
+
+    det: Detector
+    part: str
+    where: str
+    start: int
+    end: int
+    value: str
+    test_data: bool
+    confidence: float
+    quoted: bool
+    occurrences: int = 1
+    evidence: str = ""
+
+
+@dataclass(slots=True)
+class _Held:
+    """Hits not kept because a findings limit was reached, by rule."""
+
+    hits: Counter[str] = field(default_factory=Counter)
+
+
+class Tally:
+    """The records of one message (mutable: the matcher adds to it unit by unit)."""
+
+    def __init__(self, limits: ExtractLimits) -> None:
+        self.limits = limits
+        self._records: dict[tuple[str, str, str], _Record] = {}
+        self._per_part: Counter[str] = Counter()
+        self._new: dict[tuple[str, str, str], _Record] = {}
+        """Records first found in the unit being scanned (committed by `end_unit`)."""
+        self._unit: TextUnit | None = None
+        self.hits = 0
+        """Hits taken (kept or counted)."""
+        self._part_full: dict[str, _Held] = {}
+        self._message_full = _Held()
+
+    @property
+    def stopped(self) -> bool:
+        """True once `max_matches` hits were taken: no detector runs any more."""
+        return self.hits >= self.limits.max_matches
+
+    def begin_unit(self, unit: TextUnit) -> None:
+        """The hits that follow are in `unit`."""
+        self._unit = unit
+        self._new = {}
+
+    def take(self, det: Detector, start: int, end: int, value: str, confidence: float,
+             test_data: bool, quoted: bool) -> bool:
+        """One hit at or above the confidence threshold; False when the message's detectors
+        must stop (`stopped`)."""
+        if self.stopped:
+            return False
+        unit = self._unit
+        assert unit is not None
+        self.hits += 1
+        key = (unit.part, det.id, value)
+        record = self._records.get(key) or self._new.get(key)
+        if record is not None:
+            record.occurrences += 1
+            record.confidence = max(record.confidence, confidence)
+            record.quoted = record.quoted and quoted
+        elif self._per_part[unit.part] >= self.limits.max_findings_per_part:
+            self._part_full.setdefault(unit.part, _Held()).hits[det.id] += 1
+        elif len(self._records) + len(self._new) >= self.limits.max_findings:
+            self._message_full.hits[det.id] += 1
+        else:
+            self._new[key] = _Record(det, unit.part, unit.where, start, end, value, test_data,
+                                     confidence, quoted)
+            self._per_part[unit.part] += 1
+        return not self.stopped
+
+    def end_unit(self, evidence: Callable[[int, int], str]) -> None:
+        """Keep the unit's new records in the order their first hits come in the unit (by
+        place, then rule id), each with `evidence(start, end)` of its first hit."""
+        for key, record in sorted(self._new.items(),
+                                  key=lambda kv: (kv[1].start, kv[1].end, kv[1].det.id)):
+            record.evidence = evidence(record.start, record.end)
+            self._records[key] = record
+        self._new = {}
+        self._unit = None
+
+    def matches(self) -> list[Match]:
+        """One `Match` per record, in the order first found."""
+        return [Match(rule=r.det.id, category=r.det.category, severity=r.det.severity,
+                      part=r.part, where=r.where, start=r.start, end=r.end, value=r.value,
+                      evidence=r.evidence, confidence=round(r.confidence, 3),
+                      test_data=r.test_data, pack=r.det.pack, quoted=r.quoted,
+                      occurrences=r.occurrences)
+                for r in self._records.values()]
+
+    def limits_reached(self, message: Locator) -> list[Skipped]:
+        """A `limit` entry for each part whose findings limit held hits back, one for the
+        message's, and one when the detectors stopped (`stopped`)."""
+        lim = self.limits
+        out = [Skipped(locator=message, part=part, kind=SkipKind.LIMIT,
+                       reason=f"limit: more than {lim.max_findings_per_part:,} distinct findings "
+                              f"in this part (max_findings_per_part): {_held(held)} counted, "
+                              "not listed")
+               for part, held in self._part_full.items()]
+        if self._message_full.hits:
+            out.append(Skipped(
+                locator=message, part="*", kind=SkipKind.LIMIT,
+                reason=f"limit: more than {lim.max_findings:,} distinct findings in this message "
+                       f"(max_findings_per_message): {_held(self._message_full)} counted, not "
+                       "listed"))
+        if self.stopped:
+            out.append(Skipped(
+                locator=message, part="*", kind=SkipKind.LIMIT,
+                reason=f"limit: the detectors stopped after {lim.max_matches:,} hits in this "
+                       "message (max_matches_per_message); the rest of its text was not "
+                       "scanned"))
+        return out
+
+
+def _held(held: _Held) -> str:
+    """`12,345 hits of further values (nhs-number 12,000, symptom 345)`."""
+    total = sum(held.hits.values())
+    rules = ", ".join(f"{rule} {n:,}" for rule, n in sorted(held.hits.items()))
+    return f"{total:,} hits of further values ({rules})"
