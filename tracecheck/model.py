@@ -867,8 +867,9 @@ class ExtractLimits:
     ratio_floor_bytes: int = 1024 * 1024
     """Members that expand to at most this many bytes are exempt from `max_ratio` (a small
     text of repeated separators compresses far better than 100:1 and is no bomb)."""
-    max_text_chars: int = 20_000_000
-    """Characters of text scanned per unit; the rest is listed as skipped."""
+    max_text_chars: int = 32 * 1024 * 1024
+    """Characters of text scanned per unit (a body, an attachment, a member); the rest is
+    listed as skipped. (20,000,000 before it was enforced, which a 20 MiB CSV passes.)"""
     max_message_bytes: int = 32 * 1024 * 1024
     """Messages larger than this are not MIME-parsed (memory): their raw body is scanned as
     text in windows and the message is listed with kind `limit`. The bytes past it are never
@@ -882,7 +883,7 @@ class ExtractLimits:
     max_matches: int = 1_000_000
     """Detector hits evaluated per message; after it the rest of the message's text is not
     run through the detectors (listed)."""
-    max_findings_per_part: int = 250_000
+    max_findings_per_part: int = 400_000
     """Distinct findings (rule and value) kept per MIME part: hits of further values are
     counted, not kept (listed)."""
     max_findings: int = 500_000

@@ -225,7 +225,7 @@ def test_the_ten_digit_candidates_give_exactly_the_pattern_matches(atoms: list[s
     pattern = next(d.pattern for d in PACKS[0].detectors if d.pattern.pattern == TEN_DIGITS)
     text = "".join(atoms)
     expected = [(m.start(), m.end(), m.group()) for m in pattern.finditer(text)]
-    assert Text(text).spans(pattern, DEFAULT_TIMEOUT) == expected, text
+    assert list(Text(text).spans(pattern, DEFAULT_TIMEOUT)) == expected, text
 
 
 def test_the_ten_digit_candidates_on_rows_and_runs() -> None:
@@ -237,7 +237,7 @@ def test_the_ten_digit_candidates_on_rows_and_runs() -> None:
              "1234567890123456789012", "943 476 5919 943 476 5919", "#9434765919 $9434765919"]
     for text in texts:
         expected = [(m.start(), m.end(), m.group()) for m in pattern.finditer(text)]
-        assert Text(text).spans(pattern, DEFAULT_TIMEOUT) == expected, text
+        assert list(Text(text).spans(pattern, DEFAULT_TIMEOUT)) == expected, text
     assert all(Text(t).spans(pattern, DEFAULT_TIMEOUT) for t in texts[:3])  # not vacuous
 
 

@@ -28,6 +28,7 @@ import functools
 import importlib
 import re
 import warnings
+from array import array
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -340,6 +341,10 @@ def required(pattern: regex.Pattern[str] | re.Pattern[str]) -> tuple[str, ...] |
     return _derive(pattern.pattern, int(pattern.flags))
 
 
+def _span(found: tuple[int, int, int]) -> tuple[int, int]:
+    return found[1], found[2]
+
+
 @functools.lru_cache(maxsize=1024)
 def _automaton(strings: tuple[str, ...]) -> ahocorasick_rs.AhoCorasick:
     return ahocorasick_rs.AhoCorasick(list(strings))
@@ -353,10 +358,11 @@ class Occurrences:
 
     def __init__(self, strings: tuple[str, ...], text: str, low: str) -> None:
         """`low` is `text` lower-cased, index for index (same length)."""
-        spans = sorted((s, e) for _, s, e in
-                       _automaton(strings).find_matches_as_indexes(low, overlapping=True))
-        self._starts = [s for s, _ in spans]
-        self._ends = [e for _, e in spans]
+        spans = _automaton(strings).find_matches_as_indexes(low, overlapping=True)
+        spans.sort(key=_span)
+        # arrays: a dense text has a required string on every line (about 16 bytes each)
+        self._starts = array("q", (s for _, s, _ in spans))
+        self._ends = array("q", (e for _, _, e in spans))
         self._text = text
         self._ascii = text.isascii()
 

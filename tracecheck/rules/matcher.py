@@ -98,11 +98,12 @@ class Text:
     def __init__(self, text: str) -> None:
         self.text = text
         self.low = text.lower()
-        self._spans: dict[tuple[str, int], list[tuple[int, int, str]]] = {}
+        self._spans: dict[tuple[str, int], Found] = {}
         self._digits: int | None = None
-        self._found: dict[regex.Pattern[str], Occurrences | None] = {}
-        """Required strings of a window pattern found in the text (`may_match`)."""
-        self._found_blanked: dict[regex.Pattern[str], Occurrences | None] = {}
+        self._found: dict[tuple[str, int], Occurrences | None] = {}
+        """Required strings of a window pattern found in the text (`may_match`), by pattern
+        and flags (detectors compile the same context sets each for itself)."""
+        self._found_blanked: dict[tuple[str, int], Occurrences | None] = {}
         """The same in the context text, when boilerplate was blanked."""
 
     def has_digits(self, n: int) -> bool:
@@ -116,7 +117,7 @@ class Text:
                             if text.isascii() else len(text))
         return self._digits >= n
 
-    def spans(self, pattern: regex.Pattern[str], timeout: float) -> list[tuple[int, int, str]]:
+    def spans(self, pattern: regex.Pattern[str], timeout: float) -> Found:
         """(start, end, text) of every match of `pattern`; detectors that share a pattern
         (NHS and H&C numbers) scan the text once."""
         key = (pattern.pattern, pattern.flags)
@@ -124,11 +125,12 @@ class Text:
         if found is None:
             starts = (ten_digit_starts(self.text)
                       if key[0] == TEN_DIGITS and key[1] & regex.VERBOSE else None)
+            found = Found(self.text)
             if starts is not None:
-                found = _matches_at(pattern, self.text, starts, timeout)
+                _matches_at(pattern, self.text, starts, timeout, found)
             else:
-                found = [(m.start(), m.end(), m.group())
-                         for m in pattern.finditer(self.text, timeout=timeout)]
+                for m in pattern.finditer(self.text, timeout=timeout):
+                    found.add(m.start(), m.end())
             self._spans[key] = found
         return found
 
@@ -136,17 +138,17 @@ class Text:
         """False only when `pattern` cannot match inside [lo, hi) of the text (`raw`) or of
         the context text: the window holds none of the strings every match contains
         (`literals`). Those strings are found once per text and pattern."""
-        # Keyed by the pattern object, which the dict keeps alive (its hash is its identity).
         if raw or not self.regions.boilerplate:
             cache, text, low = self._found, self.text, self.low
         else:
             cache, text = self._found_blanked, self.context_text
             low = None
+        key = (pattern.pattern, pattern.flags)
         try:
-            found = cache[pattern]
+            found = cache[key]
         except KeyError:
-            found = cache[pattern] = occurrences(pattern, text,
-                                                 text.lower() if low is None else low)
+            found = cache[key] = occurrences(pattern, text,
+                                             text.lower() if low is None else low)
         return found is None or found.may_match(lo, hi)
 
     @functools.cached_property
@@ -160,21 +162,43 @@ class Text:
         return blank(self.text, self.regions.boilerplate)
 
 
-def _matches_at(pattern: regex.Pattern[str], text: str, starts: list[int], timeout: float
-                ) -> list[tuple[int, int, str]]:
+class Found:
+    """The matches of one pattern in one text, in order: (start, end, matched text) when
+    iterated, kept as two arrays (a dense text has hundreds of thousands)."""
+
+    __slots__ = ("ends", "starts", "text")
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.starts = array("q")
+        self.ends = array("q")
+
+    def add(self, start: int, end: int) -> None:
+        self.starts.append(start)
+        self.ends.append(end)
+
+    def __len__(self) -> int:
+        return len(self.starts)
+
+    def __iter__(self) -> Iterator[tuple[int, int, str]]:
+        text = self.text
+        for start, end in zip(self.starts, self.ends, strict=True):
+            yield start, end, text[start:end]
+
+
+def _matches_at(pattern: regex.Pattern[str], text: str, starts: list[int], timeout: float,
+                found: Found) -> None:
     """What `pattern.finditer(text)` finds, given every position where a match could start
     (in order): the first candidate at or after the end of the previous match that matches
     is the next match (look-behinds see the text before a candidate, as in a search)."""
-    found = []
     pos = 0
     for start in starts:
         if start < pos:
             continue
         m = pattern.match(text, start, timeout=timeout)
         if m is not None and m.end() > m.start():
-            found.append((m.start(), m.end(), m.group()))
+            found.add(m.start(), m.end())
             pos = m.end()
-    return found
 
 
 def normalise(text: str, kind: str) -> str:

@@ -107,13 +107,18 @@ class Tally:
         self._unit = None
 
     def matches(self) -> list[Match]:
-        """One `Match` per record, in the order first found."""
-        return [Match(rule=r.det.id, category=r.det.category, severity=r.det.severity,
-                      part=r.part, where=r.where, start=r.start, end=r.end, value=r.value,
-                      evidence=r.evidence, confidence=round(r.confidence, 3),
-                      test_data=r.test_data, pack=r.det.pack, quoted=r.quoted,
-                      occurrences=r.occurrences)
-                for r in self._records.values()]
+        """One `Match` per record, in the order first found; the tally is emptied (each
+        record let go as its match is made)."""
+        out = []
+        records = self._records
+        for key in list(records):
+            r = records.pop(key)
+            out.append(Match(rule=r.det.id, category=r.det.category, severity=r.det.severity,
+                             part=r.part, where=r.where, start=r.start, end=r.end,
+                             value=r.value, evidence=r.evidence,
+                             confidence=round(r.confidence, 3), test_data=r.test_data,
+                             pack=r.det.pack, quoted=r.quoted, occurrences=r.occurrences))
+        return out
 
     def limits_reached(self, message: Locator) -> list[Skipped]:
         """A `limit` entry for each part whose findings limit held hits back, one for the
