@@ -154,3 +154,39 @@ def test_limits_at_their_defaults_change_nothing_on_a_large_patient_list() -> No
     assert tally.matches() == []  # handed over once
     assert len({m.value for m in found if m.rule == "nhs-number"}) == len(
         list(itertools.islice(rows.splitlines(), 1, None)))
+
+
+REPLAYED: list[bool] = []
+
+
+def _scanned(units: list[TextUnit], limits: ExtractLimits, *, replay: bool
+             ) -> tuple[list[tuple[object, ...]], list[str], int]:
+    tally = Tally(limits)
+    real = tally.replay
+
+    def counted(unit: TextUnit, digest: bytes) -> bool:
+        REPLAYED.append(real(unit, digest) if replay else False)
+        return REPLAYED[-1]
+
+    tally.replay = counted  # type: ignore[method-assign]
+    for unit in units:
+        SHIPPED.scan_into(unit, tally)
+    entries = [e.reason for e in tally.limits_reached(Locator(path="m.eml"))]
+    return [dataclasses.astuple(m) for m in tally.matches()], entries, tally.hits
+
+
+def test_a_repeated_text_adds_what_scanning_it_again_adds() -> None:
+    """The same text again in the same part (fifty copies of one zip member) is not scanned
+    again: what it added is added again, which changes nothing but the time."""
+    member = dense_text(30_000, cycle=9).decode() + " her PCR came back positive\n"
+    other = dense_text(20_000, first=402_000_000).decode()
+    units = [TextUnit(part="2", where=f"attachment:cases.zip/zip:{i}.txt", text=text)
+             for i, text in enumerate([member, member, other, member, other, member])]
+    units.append(TextUnit(part="3", where="attachment:again.txt", text=member))
+    for limits in (ExtractLimits(), ExtractLimits(max_findings_per_part=12, max_findings=20),
+                   ExtractLimits(max_matches=4000)):
+        REPLAYED.clear()
+        fast = _scanned(units, limits, replay=True)
+        assert sum(REPLAYED) >= 3 or limits.max_matches == 4000  # not vacuous
+        assert fast == _scanned(units, limits, replay=False)
+        assert fast[2] > 2000

@@ -13,6 +13,7 @@ from __future__ import annotations
 import bisect
 import dataclasses
 import functools
+import hashlib
 import re
 from array import array
 from collections.abc import Iterable, Iterator
@@ -31,6 +32,9 @@ from tracecheck.rules.tally import Tally
 from tracecheck.rules.validators import MIN_DIGITS, REGISTRY, UNISSUED_FACTOR, Verdict
 
 DEFAULT_TIMEOUT = 5.0
+REPLAY_CHARS = 4096
+"""Units at least this long are hashed, so that the same text again in the same part adds
+its hits without the detectors running (`rules.tally.Tally.replay`)."""
 _IBAN = regex.compile(r"[A-Z]{2}\d{2}[A-Z0-9]{10,30}")
 _NON_DIGITS = bytes(b for b in range(128) if not chr(b).isdigit())
 
@@ -204,7 +208,7 @@ def _matches_at(pattern: regex.Pattern[str], text: str, starts: list[int], timeo
 def normalise(text: str, kind: str) -> str:
     """Digits only for identifiers; lower-case single-spaced words for phrases."""
     if kind == "digits":
-        return "".join(ch for ch in text if ch.isdigit())
+        return "".join(filter(str.isdigit, text))
     return " ".join(text.lower().split())
 
 
@@ -376,8 +380,8 @@ def _hits(det: Detector, t: Text, timeout: float) -> Iterator[Hit]:
             continue
         if det.allow and any(a.fullmatch(raw) for a in det.allow):
             continue
-        if det.reject_tokens and _bad_token(det.reject_tokens, t.text, start, end):
-            continue
+        # The validators before the token test: detectors that share a pattern (NHS, CHI,
+        # H&C) see the same spans, and most spans fail all but one detector's validators.
         value = normalise(raw, det.value)
         test_data = False
         rejected = False
@@ -392,6 +396,8 @@ def _hits(det: Detector, t: Text, timeout: float) -> Iterator[Hit]:
             elif verdict is Verdict.UNISSUED:
                 factor = UNISSUED_FACTOR
         if rejected:
+            continue
+        if det.reject_tokens and _bad_token(det.reject_tokens, t.text, start, end):
             continue
         if det.deny_context is not None and _window(det.deny_context, t, start, end, timeout,
                                                     label=True, raw=True):
@@ -512,10 +518,16 @@ class Matcher:
         evidence of those that are, as every hit of the unit is."""
         if not unit.text or tally.stopped:
             return []
+        digest = b""
+        if until is None and len(unit.text) >= REPLAY_CHARS:
+            digest = hashlib.blake2b(unit.text.encode("utf-8", "surrogatepass"),
+                                     digest_size=16).digest()
+            if tally.replay(unit, digest):  # the same text in the same part, just scanned
+                return []
         t = Text(unit.text)
         skips: list[Skipped] = []
         spans: list[_Spans] = []
-        tally.begin_unit(unit)
+        tally.begin_unit(unit, digest)
         stopped = False
         # Most text holds no keyword at all: one search says so, and says which keywords
         # occur; a detector runs when one of its own does (the same test `may_hit` makes).
@@ -557,7 +569,9 @@ class Matcher:
                 break
         if stopped:  # detectors that did not run: mask whatever their patterns match
             spans.extend(self._pattern_spans(t, spans))
-        tally.end_unit(lambda start, end: _evidence(unit.text, spans, start, end))
+        masks: dict[tuple[int, int, str], str] = {}
+        tally.end_unit(lambda start, end: _evidence(unit.text, spans, start, end, masks),
+                       whole=not skips)
         return skips
 
     def _pattern_spans(self, t: Text, done: list[_Spans]) -> list[_Spans]:
@@ -595,11 +609,14 @@ class _Spans:
         self.ends.append(end)
 
 
-def _evidence(text: str, spans: list[_Spans], start: int, end: int) -> str:
+def _evidence(text: str, spans: list[_Spans], start: int, end: int,
+              masks: dict[tuple[int, int, str], str] | None = None) -> str:
     """`mask.evidence` of the hit at [start, end) with every hit of the unit masked: the same
     snippet as masking the whole text (`mask.masked_text`) and cutting it there, from the
     few characters around the hit. A character is masked by the last hit over it in (start,
-    end, detector id) order, so only the hits that reach the window matter, in that order."""
+    end, detector id) order, so only the hits that reach the window matter, in that order.
+    `masks`: the masked form of hits already masked for the evidence of a hit before this one
+    (a hit is near several others in a dense text)."""
     lo = max(0, start - mask.WINDOW - 1)  # one more each side: `evidence` tells from them
     hi = min(len(text), end + mask.WINDOW + 1)  # whether the text goes on (`…`)
     near: list[tuple[int, int, str, str]] = []
@@ -611,8 +628,15 @@ def _evidence(text: str, spans: list[_Spans], start: int, end: int) -> str:
                 near.append((starts[i], ends[i], found.det.id, found.det.value))
             i += 1
     chars = list(text[lo:hi])
+    if masks is not None and len(masks) > 256:  # evidence comes in text order: keep the last
+        masks.clear()
     for s, e, _, kind in sorted(near):
-        masked = mask.mask_span(text[s:e], kind)
+        key = (s, e, kind)
+        masked = masks.get(key) if masks is not None else None
+        if masked is None:
+            masked = mask.mask_span(text[s:e], kind)
+            if masks is not None:
+                masks[key] = masked
         a, b = max(s, lo), min(e, hi)
         chars[a - lo:b - lo] = masked[a - s:b - s]
     return mask.evidence("".join(chars), start - lo, end - lo)
