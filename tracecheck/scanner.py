@@ -146,7 +146,7 @@ def scan_message(raw: RawMessage, cfg: ScanConfig, seen: dict[bytes, bool]) -> O
     text = _TextBudget(cfg.limits)
     if raw.rest is not None or len(raw.raw) > cfg.limits.max_message_bytes:
         _scan_raw(whole, cfg, head, out, tally, text, None)
-    elif (parts := parts_over(raw.raw, cfg.limits.max_parts)) is not None:
+    elif raw.parsed is None and (parts := parts_over(raw.raw, cfg.limits.max_parts)) is not None:
         _scan_raw(whole, cfg, head, out, tally, text, parts)
     else:
         try:

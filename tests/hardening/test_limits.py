@@ -209,3 +209,13 @@ def test_a_limit_on_a_message_off_consumer_flows_is_listed_not_incomplete(
     result = scan(tmp_path, all_messages=True)
     assert limit_reasons(result) and not result.incomplete
     assert api.exit_code(result, Severity.LOW) == 0
+
+
+def test_a_case_keeps_which_limits_made_the_run_incomplete(tmp_path: Path) -> None:
+    (tmp_path / "in").mkdir()
+    (tmp_path / "in" / "deep.eml").write_bytes(_deep_multipart(250))
+    (tmp_path / "in" / "plain.eml").write_bytes(eml(body=LEAK))
+    result = api.scan_into_case([str(tmp_path / "in")], api.ScanOptions(), tmp_path / "case")
+    assert len(result.incomplete) == 1
+    text = api.report(tmp_path / "case")
+    assert "a limit cut short 1 item(s) of messages on consumer flows" in text
