@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install demo test lint typecheck pytest bench eval fuzz clean samples
+.PHONY: install demo test lint typecheck pytest bench eval fuzz hostile clean samples
 
 install: $(STAMP)
 
@@ -55,12 +55,21 @@ eval: install
 # raw-header verdict against the parsed one (20,000 generated messages each, from
 # tests/mime_gen.py, whose build rate is checked first).
 # Then, where atheris installs (wheels for CPython on Linux x86_64), 100,000 coverage-guided runs.
+# Last, the hostile shapes of issue 15 at full size (`make hostile`).
 fuzz: install
 	$(BIN)/python scripts/generator_rate.py
 	HYPOTHESIS_PROFILE=fuzz $(BIN)/python -m pytest -q tests/fuzz tests/content/test_quickparse.py tests/test_triage.py
 	@if $(BIN)/python -m pip install -q 'atheris>=2.3' >/dev/null 2>&1; then \
 	  mkdir -p .fuzz-corpus && $(BIN)/python scripts/fuzz_atheris.py -runs=100000 -max_len=4096 .fuzz-corpus; \
 	else echo "atheris does not install on this platform: coverage-guided fuzzing skipped"; fi
+	$(MAKE) hostile
+
+# The hostile shapes of issue 15 at full size (tests/hostile_gen.py): findings-dense zips and a
+# 20 MB patient CSV, 2.5M tiny MIME parts, a 1 GiB message in a .mbox.gz, a 200 MB garbage
+# Exchange log. Each scan must stay under 1 GB RSS, and all of them under 2 minutes (wall
+# time, two at a time); the CSV must give every distinct NHS number.
+hostile: install
+	$(BIN)/python scripts/hostile.py --check
 
 clean:
 	rm -rf $(VENV) out .bench .pytest_cache .mypy_cache .ruff_cache

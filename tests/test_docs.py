@@ -72,3 +72,26 @@ def test_command_is_documented(command: tuple[str, ...]) -> None:
 def test_readme_opens_with_the_two_commands() -> None:
     head = (ROOT / "README.md").read_text(encoding="utf-8")[:400]
     assert "make demo" in head and "make test" in head
+
+
+def _default(value: float) -> str:
+    """How docs/limits.md writes a default: `100`, `10,000`, `32 Mi` (of bytes or characters)."""
+    if isinstance(value, float):
+        return f"{value:g}"
+    if value >= 1 << 20 and value % (1 << 20) == 0:
+        return f"{value >> 20} Mi"
+    return f"{value:,}"
+
+
+def test_the_limits_table_lists_every_limit_with_its_default() -> None:
+    from tracecheck.model import ExtractLimits
+
+    rows = {}
+    for line in (ROOT / "docs" / "limits.md").read_text(encoding="utf-8").splitlines():
+        cells = [c.strip() for c in line.strip().strip("|").split("|")]
+        if len(cells) > 2 and cells[0].startswith("`max_") or cells[0] == "`ratio_floor_bytes`":
+            rows[cells[0].strip("`")] = cells[1]
+    limits = ExtractLimits().as_dict()
+    assert set(rows) == set(limits)
+    for name, value in limits.items():
+        assert rows[name].startswith(_default(value)), (name, rows[name])

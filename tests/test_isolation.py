@@ -29,10 +29,10 @@ SAMPLE_DIRS = [str(SAMPLES / d) for d in ("mbox", "eml", "maildir")]
 
 @pytest.fixture
 def broken_matcher(monkeypatch: pytest.MonkeyPatch) -> None:
-    def scan(self, unit, bulk=False):  # type: ignore[no-untyped-def]
+    def scan(self, unit, tally, bulk=False, until=None):  # type: ignore[no-untyped-def]
         raise TypeError(f"planted bug near {PLANTED}")
 
-    monkeypatch.setattr(Matcher, "scan", scan)
+    monkeypatch.setattr(Matcher, "scan_into", scan)
 
 
 @pytest.fixture
@@ -142,9 +142,9 @@ def test_an_error_the_user_must_fix_stops_the_run_instead_of_being_recorded(
         monkeypatch: pytest.MonkeyPatch) -> None:
     from tracecheck.deps import MissingDependencyError
 
-    def scan(self, unit, bulk=False):  # type: ignore[no-untyped-def]
+    def scan(self, unit, tally, bulk=False, until=None):  # type: ignore[no-untyped-def]
         raise MissingDependencyError("openpyxl is not installed")
 
-    monkeypatch.setattr(Matcher, "scan", scan)
+    monkeypatch.setattr(Matcher, "scan_into", scan)
     with pytest.raises(MissingDependencyError):
         api.scan(SAMPLE_DIRS)

@@ -89,6 +89,9 @@ class ScanOptions:
     """A case-reference pattern (e.g. Test and Trace case ids) used as health context."""
     allow_addresses: tuple[str, ...] = ()
     """Addresses never treated as consumer mailboxes."""
+    follow_symlinks: bool = False
+    """Follow symlinks that point outside a folder given (default: listed as
+    `outside-root`, not followed)."""
     workers: int | None = 1
     """Worker processes: 1 scans in this process, None uses every core."""
     dask: str | None = None
@@ -234,7 +237,8 @@ def _scan(paths: Sequence[str], opts: ScanOptions, progress: ProgressSink | None
                                                   for d in p.extra_consumer_domains)}))
     consumer = ConsumerDomains.load_default(extra).with_allowed(
         a.lower() for a in opts.allow_addresses)
-    mail_inputs, log_inputs, top_skips = _discovered(paths)
+    mail_inputs, log_inputs, top_skips = _discovered(paths,
+                                                     follow_symlinks=opts.follow_symlinks)
     if not mail_inputs and not log_inputs:
         raise nothing_to_scan(paths, top_skips, "holds no mailbox, message or log file it can read")
     if progress is not None:
@@ -319,7 +323,8 @@ def _scan(paths: Sequence[str], opts: ScanOptions, progress: ProgressSink | None
             min_confidence=opts.min_confidence if opts.min_confidence is not None
             else min((p.min_confidence for p in packs), default=0.5),
             regex_timeout=opts.regex_timeout,
-            limits=opts.limits),
+            limits=opts.limits,
+            follow_symlinks=opts.follow_symlinks),
     )
 
 
@@ -344,7 +349,7 @@ def read_log_events(
     """Only the log files under `paths`: their events, and skips (malformed lines, files
     that are not logs). Mail containers under `paths` are listed as skipped here."""
     opts = options or ScanOptions()
-    _, inputs, skips = _discovered(paths, logs_only=True)
+    _, inputs, skips = _discovered(paths, logs_only=True, follow_symlinks=opts.follow_symlinks)
     logs = _read_logs(inputs, opts)
     return list(logs.events), skips + list(logs.skipped)
 
@@ -363,14 +368,15 @@ def nothing_to_scan(paths: Sequence[str], skipped: Sequence[Skipped], what: str)
     return InputError(message)
 
 
-def _discovered(paths: Sequence[str], *, logs_only: bool = False
+def _discovered(paths: Sequence[str], *, logs_only: bool = False,
+                follow_symlinks: bool = False
                 ) -> tuple[list[InputFile], list[InputFile], list[Skipped]]:
     """What `discover` finds under `paths`: (mail containers, log files, skips), in
     discovery order. `logs_only`: mail containers are listed as skipped instead."""
     mail: list[InputFile] = []
     logs: list[InputFile] = []
     skips: list[Skipped] = []
-    for item in discover(list(paths)):
+    for item in discover(list(paths), follow_symlinks=follow_symlinks):
         if isinstance(item, Skipped):
             skips.append(item)
         elif item.kind == "log":
@@ -412,6 +418,9 @@ class _Logs:
     years: tuple[LogYear, ...] = ()
     export: ExportIndex | None = None
     """The export's messages by Message-ID and queue id, built once for both uses."""
+    malformed: int = 0
+    """Malformed lines in every file (past the first few of a file, `skipped` counts them in
+    one entry)."""
 
 
 def _read_logs(inputs: Sequence[InputFile], opts: ScanOptions,
@@ -429,7 +438,8 @@ def _read_logs(inputs: Sequence[InputFile], opts: ScanOptions,
     read = read_log_files(list(by_path), formats={p: i.log_format for p, i in by_path.items()},
                           year=opts.log_year, tz=opts.log_tz, export=index)
     counted = tuple((by_path[c.path], c.events, c.skips) for c in read.files)
-    return _Logs(read.events, read.skipped, read.notes, counted, read.years, index)
+    return _Logs(read.events, read.skipped, read.notes, counted, read.years, index,
+                 malformed=sum(c.malformed for c in read.files))
 
 
 def _file_sha256(path: str) -> str:
@@ -485,6 +495,7 @@ def scan_options(
     max_message_mb: int | None = None,
     log_year: int | None = None,
     log_tz: str | None = None,
+    follow_symlinks: bool = False,
     workers: int | None = 1,
     dask: str | None = None,
 ) -> ScanOptions:
@@ -507,7 +518,7 @@ def scan_options(
         extra_consumer=tuple(consumer_domains), disabled=tuple(disable),
         min_confidence=min_confidence, all_messages=all_messages or None,
         regex_timeout=regex_timeout, limits=limits, log_year=log_year, log_tz=log_tz)
-    return dataclasses.replace(opts, workers=workers, dask=dask)
+    return dataclasses.replace(opts, workers=workers, dask=dask, follow_symlinks=follow_symlinks)
 
 
 # --- a scan into a case ----------------------------------------------------------------------
@@ -574,7 +585,7 @@ def write_result(result: ScanResult, fmt: ReportFormat, out: TextIO, *, reveal: 
 @dataclass(frozen=True)
 class LogTable:
     """The log events `tracecheck logs` read, and what it skipped (each entry, and counts by
-    kind)."""
+    kind: malformed lines each count, also those one entry stands for)."""
 
     events: tuple[LogEvent, ...]
     skipped: dict[str, int]
@@ -584,14 +595,17 @@ class LogTable:
 def read_log_table(paths: Sequence[str], options: ScanOptions) -> LogTable:
     """The log files under `paths`, read for `tracecheck logs`. No log file under them is an
     `InputError`: nothing to read is never an empty table."""
-    _, logs, skips = _discovered(paths, logs_only=True)
+    _, logs, skips = _discovered(paths, logs_only=True,
+                                 follow_symlinks=options.follow_symlinks)
     if not logs:
         raise InputError(f"no mail-server log file under {', '.join(paths)}: nothing to read"
                          f"{_found_instead(skips)}")
     read = _read_logs(logs, options)
     skips += read.skipped
-    return LogTable(tuple(read.events),
-                    dict(sorted(Counter(s.kind.value for s in skips).items())), tuple(skips))
+    counts = Counter(s.kind.value for s in skips)
+    if read.malformed:  # every line, also those one entry counts
+        counts[SkipKind.MALFORMED_LOG_LINE.value] = read.malformed
+    return LogTable(tuple(read.events), dict(sorted(counts.items())), tuple(skips))
 
 
 def _found_instead(skips: Sequence[Skipped]) -> str:

@@ -52,7 +52,7 @@ def findings_for(
             evidence=first.evidence,
             value=value,
             confidence=max(m.confidence for m in group),
-            occurrences=len(group),
+            occurrences=sum(m.occurrences for m in group),
             test_data=first.test_data,
             message_sha256=info.sha256,
             pack=first.pack,

@@ -11,7 +11,7 @@ from __future__ import annotations
 import dataclasses
 import enum
 import operator
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
@@ -108,6 +108,9 @@ class SkipKind(enum.StrEnum):
     """A detector ran out of time on one text."""
     SYMLINK_LOOP = "symlink-loop"
     """A symlinked folder already visited."""
+    OUTSIDE_ROOT = "outside-root"
+    """A symlink in a folder scanned that points outside it: not followed (unless
+    `--follow-symlinks`)."""
     NON_MAIL = "non-mail"
     """An Outlook item that is not mail (contact, appointment, task, ...)."""
     CHANGED = "changed"
@@ -124,9 +127,11 @@ class SkipKind(enum.StrEnum):
     @property
     def not_a_message(self) -> bool:
         """True for the kinds that say what was skipped is no message (a file that is not
-        mail, an Outlook item that is not mail, a folder loop): such entries are listed but
+        mail, an Outlook item that is not mail, a folder loop, a link out of the folder
+        scanned): such entries are listed but
         never counted among the messages found."""
-        return self in (SkipKind.UNSUPPORTED, SkipKind.NON_MAIL, SkipKind.SYMLINK_LOOP)
+        return self in (SkipKind.UNSUPPORTED, SkipKind.NON_MAIL, SkipKind.SYMLINK_LOOP,
+                        SkipKind.OUTSIDE_ROOT)
 
     @property
     def incomplete(self) -> bool:
@@ -235,6 +240,11 @@ class RawMessage:
     parsed: object | None = None
     """A pre-parsed `email.message.Message` for containers that do not hold RFC 5322 bytes
     (Outlook MSG/PST); `raw` then holds the bytes that were hashed."""
+    rest: Iterable[bytes] | None = None
+    """The message's bytes after `raw`, when it is larger than the bound it was read with
+    (`ExtractLimits.max_message_bytes`): read from the source as they are iterated, once,
+    before the source reads on (a source that reads on drains what was not taken). None when
+    `raw` is the whole message. `sha256` is then empty: whoever reads `rest` hashes it."""
 
 
 @_pickled_by_fields
@@ -250,10 +260,21 @@ class Skipped:
     """MIME part path when only a part was skipped."""
     kind: SkipKind = SkipKind.UNREADABLE
     """Machine-readable class (`SkipKind`)."""
+    consumer_flow: bool = False
+    """Set on a `limit` entry of a message on a consumer flow: a limit cut short the content
+    that `--fail-on` judges, so the run is incomplete (`incomplete`)."""
 
     def placed(self, message: Locator) -> Skipped:
         """This entry, found inside a message with a relative locator, placed at `message`."""
         return dataclasses.replace(self, locator=self.locator.under(message))
+
+    @property
+    def incomplete(self) -> bool:
+        """The one definition of an entry that makes a run incomplete (exit code 3): a failure
+        of tracecheck itself (`SkipKind.incomplete`: `internal-error`, `worker-lost`), or a
+        limit that cut short a message on a consumer flow (`consumer_flow`): content that may
+        hold what a CI gate looks for was not scanned, so a clean result would be a guess."""
+        return self.kind.incomplete or (self.consumer_flow and self.kind is SkipKind.LIMIT)
 
 
 @_pickled_by_fields
@@ -361,7 +382,11 @@ class Match:
     """True when the value is from a reserved test range (e.g. NHS 999 range)."""
     pack: str = ""
     quoted: bool = False
-    """True when the match lies in quoted reply text."""
+    """True when the match lies in quoted reply text (every occurrence, when several)."""
+    occurrences: int = 1
+    """How many hits of the same rule and value in the same part this record stands for
+    (the matcher keeps one record per part, rule and value: `rules.tally`); its position,
+    `where` and evidence are the first one's, its confidence the highest."""
     reasons: tuple[str, ...] = ()
     """Why it fired: checks passed, companions and context found, what tied it to a person.
     Fixed phrases, never matched text."""
@@ -847,11 +872,27 @@ class ExtractLimits:
     ratio_floor_bytes: int = 1024 * 1024
     """Members that expand to at most this many bytes are exempt from `max_ratio` (a small
     text of repeated separators compresses far better than 100:1 and is no bomb)."""
-    max_text_chars: int = 20_000_000
-    """Characters of text scanned per unit; the rest is listed as skipped."""
+    max_text_chars: int = 32 * 1024 * 1024
+    """Characters of text scanned per unit (a body, an attachment, a member); the rest is
+    listed as skipped. (20,000,000 before it was enforced, which a 20 MiB CSV passes.)"""
     max_message_bytes: int = 32 * 1024 * 1024
     """Messages larger than this are not MIME-parsed (memory): their raw body is scanned as
-    text in windows and the message is listed with kind `limit`."""
+    text in windows and the message is listed with kind `limit`. The bytes past it are never
+    held: they are read from the source as they are scanned (a compressed input too)."""
+    max_parts: int = 10_000
+    """MIME parts per message (delimiter lines of its multipart boundaries): a message with
+    more is not MIME-parsed; its raw body is scanned as text in windows, as above."""
+    max_message_text_chars: int = 256 * 1024 * 1024
+    """Characters of text run through the detectors per message, every part and window
+    together; the rest is listed as skipped."""
+    max_matches: int = 1_000_000
+    """Detector hits evaluated per message; after it the rest of the message's text is not
+    run through the detectors (listed)."""
+    max_findings_per_part: int = 400_000
+    """Distinct findings (rule and value) kept per MIME part: hits of further values are
+    counted, not kept (listed)."""
+    max_findings: int = 500_000
+    """Distinct findings kept per message, as above."""
 
     def as_dict(self) -> dict[str, int | float]:
         """The limits as written in coverage and run manifests."""
@@ -863,6 +904,11 @@ class ExtractLimits:
             "max_text_chars": self.max_text_chars,
             "max_message_bytes": self.max_message_bytes,
             "ratio_floor_bytes": self.ratio_floor_bytes,
+            "max_parts": self.max_parts,
+            "max_message_text_chars": self.max_message_text_chars,
+            "max_matches_per_message": self.max_matches,
+            "max_findings_per_part": self.max_findings_per_part,
+            "max_findings_per_message": self.max_findings,
         }
 
 
@@ -887,15 +933,20 @@ class RunOptions:
     regex_timeout: float = 5.0
     limits: ExtractLimits = field(default_factory=ExtractLimits)
     baseline: BaselineApplied | None = None
+    follow_symlinks: bool = False
+    """Symlinks out of the folders given were followed (`--follow-symlinks`)."""
 
     def as_dict(self) -> dict[str, object]:
-        """The JSON object of `coverage.options` (keys in contract order)."""
+        """The JSON object of `coverage.options` (keys in contract order; `follow_symlinks`
+        only when set)."""
         out: dict[str, object] = {
             "all_messages": self.all_messages,
             "min_confidence": self.min_confidence,
             "regex_timeout": self.regex_timeout,
             "limits": self.limits.as_dict(),
         }
+        if self.follow_symlinks:
+            out["follow_symlinks"] = True
         if self.baseline is not None:
             b = self.baseline
             out["baseline"] = {"file": b.file, "accepted": b.accepted,
@@ -933,8 +984,9 @@ class ScanResult:
 
     @property
     def incomplete(self) -> tuple[Skipped, ...]:
-        """Coverage entries that are tracecheck's failures, not the input's (exit code 3)."""
-        return tuple(s for s in self.skipped if s.kind.incomplete)
+        """Coverage entries that make the run incomplete (`Skipped.incomplete`: tracecheck's
+        failures, limits on consumer-flow messages; exit code 3)."""
+        return tuple(s for s in self.skipped if s.incomplete)
 
 
 @_pickled_by_fields

@@ -20,7 +20,7 @@ import zlib
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from typing import BinaryIO
+from typing import Any, BinaryIO
 
 from tracecheck.content import headers as hdr
 from tracecheck.content.mime import (
@@ -30,6 +30,7 @@ from tracecheck.content.mime import (
     is_bulk,
     message_info,
     parse_full,
+    parts_over,
 )
 from tracecheck.domains import ConsumerDomains
 from tracecheck.header_block import HeaderFields, RawHeaders, body_start, header_end
@@ -51,6 +52,7 @@ from tracecheck.model import (
 )
 from tracecheck.rules.matcher import Matcher
 from tracecheck.rules.pack import load_packs
+from tracecheck.rules.tally import Tally
 from tracecheck.sources.files import (
     HashingReader,
     InputFile,
@@ -122,12 +124,15 @@ class Outcome:
 
 def scan_message(raw: RawMessage, cfg: ScanConfig, seen: dict[bytes, bool]) -> Outcome:
     """Triage one message on its headers; scan its content when its flow (or the mode) asks
-    for it. `seen` is the shard's cache of consumer-or-not per raw domain."""
+    for it. `seen` is the shard's cache of consumer-or-not per raw domain. A limit that cuts
+    short a message on a consumer flow marks its entries (`Skipped.consumer_flow`): the run
+    is then incomplete."""
     consumer = _consumer(cfg.extra_consumer, cfg.allow_addresses)
+    whole = _Whole(raw)
     if not cfg.all_messages:
         verdict = quick_verdict(raw, consumer, seen)
         if verdict is not None:
-            return _facts_only(raw, verdict, cfg)
+            return _facts_only(raw, verdict, cfg, whole)
     try:
         head = header_fields(raw)
     except Unparseable as exc:
@@ -135,25 +140,33 @@ def scan_message(raw: RawMessage, cfg: ScanConfig, seen: dict[bytes, bool]) -> O
     info = message_info(raw, head)
     verdict = full_verdict(info, consumer)
     if not (cfg.all_messages or verdict.flow.is_consumer):
-        return _facts_only(raw, verdict, cfg, head)
+        return _facts_only(raw, verdict, cfg, whole, head)
     out = Outcome(flow=verdict.name, org_senders=verdict.org_senders)
-    if len(raw.raw) > cfg.limits.max_message_bytes:
-        _scan_oversized(raw, cfg, head, out)
+    tally = Tally(cfg.limits)
+    text = _TextBudget(cfg.limits)
+    if raw.rest is not None or len(raw.raw) > cfg.limits.max_message_bytes:
+        _scan_raw(whole, cfg, head, out, tally, text, None)
+    elif raw.parsed is None and (parts := parts_over(raw.raw, cfg.limits.max_parts)) is not None:
+        _scan_raw(whole, cfg, head, out, tally, text, parts)
     else:
         try:
-            _scan_content(raw, cfg, head, out)
+            _scan_content(raw, cfg, head, out, tally, text)
         except RecursionError:
-            return _unreadable(raw, "limit: message structure too deeply nested",
-                               SkipKind.LIMIT)
+            return _cut_short(_unreadable(raw, "limit: message structure too deeply nested",
+                                          SkipKind.LIMIT), verdict.flow.is_consumer)
         except Unparseable as exc:
             return _unreadable(raw, f"content not scanned (unparseable: {exc})")
         if verdict.flow.is_consumer and cfg.keep_all_refs:
             # Received hops (queue ids) serve log correlation and the case store only.
             info = dataclasses.replace(info, hops=hdr.received_hops(head))
+    out.matches = tally.matches()
+    out.skipped.extend(text.limits_reached(raw.locator))
+    out.skipped.extend(tally.limits_reached(raw.locator))
+    _cut_short(out, verdict.flow.is_consumer)
     out.notes.extend(Note(locator=raw.locator, kind=NoteKind.DECODE, reason=n)
                      for n in info.notes)
     if out.matches or verdict.flow.is_consumer or cfg.keep_all_refs:
-        sha = _sha256(raw)
+        sha = whole.sha256()
         queue_ids = tuple(sorted({h.id for h in info.hops if h.id}))
         out.ref = MessageRef(locator=info.locator, sha256=sha, message_id=info.message_id,
                              date=info.date, consumer=verdict.flow.is_consumer,
@@ -163,7 +176,45 @@ def scan_message(raw: RawMessage, cfg: ScanConfig, seen: dict[bytes, bool]) -> O
     return out
 
 
-def _facts_only(raw: RawMessage, verdict: Verdict, cfg: ScanConfig,
+def _cut_short(out: Outcome, consumer: bool) -> Outcome:
+    """On a message on a consumer flow, mark every `limit` entry (`Skipped.consumer_flow`):
+    content that `--fail-on` judges was cut short. The one place that says so."""
+    if consumer:
+        out.skipped = [dataclasses.replace(s, consumer_flow=True)
+                       if s.kind is SkipKind.LIMIT else s for s in out.skipped]
+    return out
+
+
+class _Whole:
+    """A message's bytes, for its hash and its raw-text scan: `raw`, then its `rest` (read
+    once, by whichever comes first)."""
+
+    def __init__(self, raw: RawMessage) -> None:
+        self.raw = raw
+        self.size = len(raw.raw)
+        self._hasher: Any = None
+
+    def chunks(self) -> Iterator[bytes]:
+        """`raw` and then the rest, hashed as they go."""
+        self._hasher = hashlib.sha256(self.raw.raw)
+        yield self.raw.raw
+        for chunk in self.raw.rest or ():
+            self._hasher.update(chunk)
+            self.size += len(chunk)
+            yield chunk
+
+    def sha256(self) -> str:
+        """The message's SHA-256 (mbox messages are hashed only when a record of them is
+        kept; the rest is read to its end when nothing has read it)."""
+        if self.raw.sha256:
+            return self.raw.sha256
+        if self._hasher is None:
+            for _ in self.chunks():
+                pass
+        return str(self._hasher.hexdigest())
+
+
+def _facts_only(raw: RawMessage, verdict: Verdict, cfg: ScanConfig, whole: _Whole,
                 head: HeaderFields | None = None) -> Outcome:
     """A message whose content is not scanned (default mode, no consumer address): its
     flow and sender domains, and its reference when a record of every message is kept."""
@@ -171,7 +222,7 @@ def _facts_only(raw: RawMessage, verdict: Verdict, cfg: ScanConfig,
     if cfg.keep_all_refs:
         fields = head if head is not None else header_fields(raw)
         out.ref = MessageRef(
-            locator=str(raw.locator), sha256=_sha256(raw), message_id=hdr.message_id(fields),
+            locator=str(raw.locator), sha256=whole.sha256(), message_id=hdr.message_id(fields),
             date=hdr.parse_date(hdr.first_value(fields, "date"), []), consumer=False,
             flow=verdict.name, source=raw.source)
     return out
@@ -183,7 +234,48 @@ def _unreadable(raw: RawMessage, reason: str, kind: SkipKind = SkipKind.UNREADAB
                                                    reason=reason)])
 
 
-def _scan_content(raw: RawMessage, cfg: ScanConfig, head: HeaderFields, out: Outcome) -> None:
+class _TextBudget:
+    """How much of one message's text goes to the detectors: `max_text_chars` of a unit and
+    `max_message_text_chars` of the message; what is held back is listed."""
+
+    def __init__(self, limits: ExtractLimits) -> None:
+        self.limits = limits
+        self.used = 0
+        self.over = 0
+        """Characters held back by the message's limit."""
+        self.cut: list[Skipped] = []
+
+    def admit(self, unit: TextUnit) -> TextUnit:
+        """The part of `unit` the limits let through (possibly none of it)."""
+        lim = self.limits
+        text = unit.text
+        if len(text) > lim.max_text_chars:
+            self.cut.append(Skipped(
+                locator=Locator(within=unit.where), part=unit.part, kind=SkipKind.LIMIT,
+                reason=f"limit: text of {len(text):,} characters is over "
+                       f"{lim.max_text_chars:,} (max_text_chars): the rest was not scanned"))
+            text = text[:lim.max_text_chars]
+        room = max(lim.max_message_text_chars - self.used, 0)
+        if len(text) > room:
+            self.over += len(text) - room
+            text = text[:room]
+        self.used += len(text)
+        return unit if text is unit.text else dataclasses.replace(unit, text=text)
+
+    def limits_reached(self, message: Locator) -> list[Skipped]:
+        """The entries of what was held back, placed at `message`."""
+        out = [s.placed(message) for s in self.cut]
+        if self.over:
+            out.append(Skipped(
+                locator=message, part="*", kind=SkipKind.LIMIT,
+                reason=f"limit: more than {self.limits.max_message_text_chars:,} characters "
+                       f"of text in this message (max_message_text_chars): {self.over:,} "
+                       "more were not scanned"))
+        return out
+
+
+def _scan_content(raw: RawMessage, cfg: ScanConfig, head: HeaderFields, out: Outcome,
+                  tally: Tally, text: _TextBudget) -> None:
     """Parse the whole message, walk its parts and run the detectors over every text."""
     fields = head if isinstance(head, RawHeaders) else None
     full = parse_full(raw, fields)
@@ -192,9 +284,7 @@ def _scan_content(raw: RawMessage, cfg: ScanConfig, head: HeaderFields, out: Out
     bulk = is_bulk(head)
     for unit in walker.units(full, fields):
         if isinstance(unit, TextUnit):
-            found, skips = matcher.scan(unit, bulk=bulk)
-            if found:
-                out.matches.extend(found)
+            skips = matcher.scan_into(text.admit(unit), tally, bulk=bulk)
             if skips:
                 out.skipped.extend(s.placed(raw.locator) for s in skips)
         else:
@@ -208,33 +298,50 @@ WINDOW = 1 << 20
 OVERLAP = 4096
 
 
-def _scan_oversized(raw: RawMessage, cfg: ScanConfig, head: HeaderFields, out: Outcome
-                    ) -> None:
-    """A message too large to MIME-parse in bounded memory: scan its raw body as text, in
-    overlapping 1 MiB windows, and list it so the report says its parts were not decoded."""
-    data = raw.raw
-    size_mb = len(data) / (1024 * 1024)
-    limit_mb = cfg.limits.max_message_bytes / (1024 * 1024)
-    out.skipped.append(Skipped(
-        locator=raw.locator, part="*", kind=SkipKind.LIMIT,
-        reason=f"limit: message of {size_mb:.0f} MB is over {limit_mb:.0f} MB; its body was "
-               "scanned as raw text (encoded attachments not decoded)"))
+def _scan_raw(whole: _Whole, cfg: ScanConfig, head: HeaderFields, out: Outcome, tally: Tally,
+              text: _TextBudget, parts: int | None) -> None:
+    """A message that is not MIME-parsed (too large to parse in bounded memory, or more
+    parts than `max_parts`: `parts` delimiters): scan its raw body as text, in overlapping
+    1 MiB windows, as it is read (a message longer than the reading bound is never held
+    whole), and list it so the report says its parts were not decoded."""
     matcher = _matcher(cfg)
     bulk = is_bulk(head)
-    end = header_end(data)
-    pos = body_start(data, end) if end >= 0 else 0
-    while pos < len(data):
-        chunk = data[pos : pos + WINDOW + OVERLAP].decode("utf-8", errors="replace")
-        found, skips = matcher.scan(TextUnit(part="1", where="body", text=chunk), bulk=bulk)
+    first = len(out.skipped)
+    for chunk, last in _windows(whole):
+        unit = text.admit(TextUnit(part="1", where="body",
+                                   text=chunk.decode("utf-8", errors="replace")))
         # A hit that starts in the overlap belongs to the next window (no double counting).
-        out.matches.extend(m for m in found if m.start < WINDOW or pos + WINDOW >= len(data))
-        out.skipped.extend(s.placed(raw.locator) for s in skips)
-        pos += WINDOW
+        skips = matcher.scan_into(unit, tally, bulk=bulk, until=None if last else WINDOW)
+        out.skipped.extend(s.placed(whole.raw.locator) for s in skips)
+    lim = cfg.limits
+    if parts is not None:
+        reason = (f"limit: more than {lim.max_parts:,} MIME parts ({parts:,} part delimiters; "
+                  "max_parts): not MIME-parsed; its body was scanned as raw text (encoded "
+                  "attachments not decoded)")
+    else:
+        size_mb = whole.size / (1024 * 1024)
+        limit_mb = lim.max_message_bytes / (1024 * 1024)
+        reason = (f"limit: message of {size_mb:.0f} MB is over {limit_mb:.0f} MB; its body "
+                  "was scanned as raw text (encoded attachments not decoded)")
+    out.skipped.insert(first, Skipped(locator=whole.raw.locator, part="*",
+                                      kind=SkipKind.LIMIT, reason=reason))
 
 
-def _sha256(raw: RawMessage) -> str:
-    """The message's SHA-256 (mbox messages are hashed only when a record of them is kept)."""
-    return raw.sha256 or hashlib.sha256(raw.raw).hexdigest()
+def _windows(whole: _Whole) -> Iterator[tuple[bytes, bool]]:
+    """(window, last) over the message's body: `WINDOW` + `OVERLAP` bytes every `WINDOW`
+    bytes, the body read as the windows need it (never held whole)."""
+    chunks = whole.chunks()
+    data = next(chunks)
+    end = header_end(data)
+    buf = bytearray(data[body_start(data, end) if end >= 0 else 0:])
+    for chunk in chunks:
+        buf += chunk
+        while len(buf) > WINDOW + OVERLAP:  # more follows: not the last window
+            yield bytes(buf[:WINDOW + OVERLAP]), False
+            del buf[:WINDOW]
+    while buf:
+        yield bytes(buf[:WINDOW + OVERLAP]), len(buf) <= WINDOW
+        del buf[:WINDOW]
 
 
 class _Shard:
@@ -366,11 +473,13 @@ def _open_shard(shard: Shard, limits: ExtractLimits) -> Iterator[_Opened]:
         if shard.start == 0 and shard.hash_file:
             hasher = HashingReader(f)
             reader = RangeReader(hasher, 0, shard.end)
-            yield (read_range(reader, inp.path, 0, hash_messages=False), lambda: reader.count,
+            yield (read_range(reader, inp.path, 0, hash_messages=False,
+                              max_bytes=limits.max_message_bytes), lambda: reader.count,
                    hasher.finish)
         else:
             reader = RangeReader(f, shard.start, shard.end)
-            yield (read_range(reader, inp.path, shard.start, hash_messages=False),
+            yield (read_range(reader, inp.path, shard.start, hash_messages=False,
+                              max_bytes=limits.max_message_bytes),
                    lambda: reader.count,
                    lambda: (0, ""))
 

@@ -87,3 +87,27 @@ def test_json_nested_too_deep_is_never_a_crash(tmp_path: Path) -> None:
     purview.write_text('CreationDate,UserIds,Operations,AuditData\n'
                        f'2021-01-01,a@example.org,New-InboxRule,"{DEEP[40_000:-40_000].decode()}"\n')
     assert [s.reason for s in _read(purview, "o365-audit")] == ["AuditData is not JSON"]
+
+
+def test_a_garbage_log_lists_a_hundred_bad_lines_and_counts_the_rest(tmp_path: Path) -> None:
+    """A log of millions of garbage lines once gave one entry each, held in memory and
+    written out (issue 15, item 9): the first 100 are listed, the rest are one counted
+    entry; every bad line still counts in the file's coverage and in `tracecheck logs`."""
+    from tests.hostile_gen import write_garbage_exchange_log
+    from tracecheck import api
+
+    path = tmp_path / "MSGTRK2021011109-1.LOG"
+    bad = write_garbage_exchange_log(path, 500_000)  # 18,724 lines
+    result = api.scan([str(path)])
+    malformed = [s for s in result.skipped if s.kind == "malformed-log-line"]
+    assert len(malformed) == 101
+    assert [s.locator.line for s in malformed[:3]] == [7, 8, 9]  # after 5 directives, 1 row
+    last = malformed[-1]
+    assert last.locator.line == 107
+    assert last.reason == (f"{bad - 100:,} more malformed lines, lines 107 to {6 + bad:,}, "
+                           "not listed one by one (the first 100 are)")
+    (source,) = result.sources
+    assert source.skipped == bad and source.messages == 1
+    table = api.read_log_table([str(path)], api.ScanOptions())
+    assert table.skipped == {"malformed-log-line": bad}
+    assert len(table.skips) == 101

@@ -2,8 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
 import io
+import os
+import select
+import signal
 import socket
+import subprocess
+import sys
 import time
 from collections import Counter
 from pathlib import Path
@@ -180,3 +186,57 @@ def test_one_worker_scans_a_large_mbox_in_ranges_with_the_same_report(big_mbox: 
     assert _scan([str(big_mbox)], one_by_ranges, progress=progress) == \
         _scan([str(big_mbox)], LocalExecutor(workers=2, target_bytes=8192))
     assert sum(progress.done) == big_mbox.stat().st_size
+
+
+# A scan with two worker processes whose tasks announce their pid and then block: the test
+# kills the scan's process at a known point (both workers running) and waits for the workers'
+# exit as an event (a pidfd), not by sleeping.
+HOLD_IN_WORKERS = """
+import os, sys, threading
+import tracecheck.parallel.base as base
+import tracecheck.parallel.local as local
+
+def hold(shards, cfg):
+    print(f"worker {os.getpid()}", flush=True)
+    threading.Event().wait()
+
+hold.__module__, hold.__qualname__ = base.__name__, "scan_batch"  # pickled by that name
+base.scan_batch = local.scan_batch = hold
+from tracecheck import api
+api.scan([sys.argv[1]], api.ScanOptions(workers=2))
+"""
+
+
+def _exited(pid: int, timeout: float) -> bool:
+    """Wait up to `timeout` seconds for process `pid` (not a child of ours) to exit."""
+    try:
+        fd = os.pidfd_open(pid)
+    except ProcessLookupError:
+        return True
+    try:
+        readable, _, _ = select.select([fd], [], [], timeout)
+        return bool(readable)
+    finally:
+        os.close(fd)
+
+
+@pytest.mark.skipif(not hasattr(os, "pidfd_open"), reason="needs Linux pidfds")
+def test_workers_exit_when_the_parent_is_killed(tmp_path: Path) -> None:
+    for i in range(300):  # two tasks (256 small files each at most)
+        (tmp_path / f"m{i:03d}.eml").write_bytes(eml(msgid=f"<m{i}@x>"))
+    proc = subprocess.Popen([sys.executable, "-c", HOLD_IN_WORKERS, str(tmp_path)],
+                            stdout=subprocess.PIPE, text=True, start_new_session=True)
+    workers: list[int] = []
+    try:
+        assert proc.stdout is not None
+        while len(workers) < 2:
+            line = proc.stdout.readline()
+            assert line.startswith("worker "), line
+            workers.append(int(line.split()[1]))
+        os.kill(proc.pid, signal.SIGKILL)
+        proc.wait(timeout=30)
+        assert all(_exited(pid, timeout=10) for pid in workers)
+    finally:  # whatever failed, nothing of the scan outlives the test
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait(timeout=30)

@@ -41,7 +41,7 @@ class Whole(Text):
     """The matcher's text before the fast paths: whole-text searches, slow lexicons."""
 
     def _windows(self, pattern: regex.Pattern[str]) -> None:
-        return None
+        return None  # the whole text is searched
 
     def lexicon_spans(self, terms: tuple[str, ...]) -> list[tuple[int, int, str]]:
         return [(m.start(), m.end(), m.group())
@@ -73,7 +73,7 @@ def _same(units: Iterator[TextUnit]) -> int:
         t = Text(unit.text)
         for pattern in BOUNDED:
             whole = [(m.start(), m.end(), m.group()) for m in pattern.finditer(unit.text)]
-            assert t.spans(pattern, 5.0) == whole, pattern.pattern[:60]
+            assert list(t.spans(pattern, 5.0)) == whole, pattern.pattern[:60]
         assert _found(unit, Text) == _found(unit, Whole)
     return n
 

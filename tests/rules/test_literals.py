@@ -13,6 +13,7 @@ from __future__ import annotations
 import random
 from collections.abc import Iterator
 
+import pytest
 import regex
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -223,3 +224,18 @@ _BOILERPLATE = st.sampled_from([
 @given(st.lists(_BOILERPLATE, max_size=16).map("".join))
 def test_regions_equal_the_unfiltered_regions(text: str) -> None:
     assert boilerplate.regions(text) == _unfiltered_regions(text)
+
+
+@pytest.mark.parametrize(("pattern", "pumped"), [
+    (r"(?:x|xx)+$", ("x", "xx")),
+    (r"\b(?:nhs|health\s+(?:and|&)\s+care)\b", (" ",)),  # only the repeats: \s+
+    (r"(?:[k-m]|kk)*z", ("k", "l", "m", "kk")),
+    (r"(?:[k-m]\d|kk)*z", ("k1", "kk")),
+    (r"(?:new\s+|dry\s+)*cough", (" ", "dry ", "new ")),
+    (r"[^a-z]\w+(?:\s[A-Z]+)*", ("A", "a", " A")),
+    (r"(\p{Lu}q)+$", ("L", "p", "q", "u")),  # syntax only `regex` reads: its letters
+    (r"abc", ()),
+])
+def test_pumpable_gives_what_repeats_can_match_over_and_over(pattern: str,
+                                                              pumped: tuple[str, ...]) -> None:
+    assert literals.pumpable(regex.compile(pattern, regex.VERBOSE)) == pumped

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import resource
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -59,6 +62,10 @@ def write(tmp_path: Path, text: str) -> Path:
         (GOOD.replace('match: ["the secretword"]', 'match: ["nope"]'), 4, "match example"),
         (GOOD.replace("category: other", "category: other\n    colour: red"), 6, "unknown"),
         (GOOD.replace("'\\bsecretword\\b'", "'(a+)+$'"), 8, "too slow"),
+        # probes built from the pattern's own literals and classes (issue 15, item 15)
+        (GOOD.replace("'\\bsecretword\\b'", "'(?:x|xx)+$'"), 8, "too slow"),
+        (GOOD.replace("'\\bsecretword\\b'", "'(?:q|qq)+\\d'"), 8, "too slow"),
+        (GOOD.replace("'\\bsecretword\\b'", "'(?:[q-s]|rr)+\\d'"), 8, "too slow"),
         (GOOD.replace("severity: low", "severity: [low"), 7, "invalid YAML"),
         (GOOD.replace("    pattern:", "    validators: [nope]\n    pattern:"), 8,
          "unknown validator"),
@@ -137,3 +144,49 @@ def test_the_fast_yaml_parser_reads_packs_as_the_pure_python_one_does(
     if hasattr(yaml, "CSafeLoader"):
         assert fast[0] is yaml.CSafeLoader
     assert read(fast) == read((yaml.SafeLoader,))
+
+
+BOMB = ("schema_version: 1\npack: {id: bomb}\na: &a [" + ",".join(['"lol"'] * 9) + "]\n"
+        + "".join(f"{b}: &{b} [" + ",".join([f"*{a}"] * 9) + "]\n"
+                  for a, b in zip("abcdefgh", "bcdefghi", strict=True)))
+"""The issue's 9-level alias bomb (9^9 strings from under 400 bytes)."""
+
+
+def _bounded(*args: str) -> subprocess.CompletedProcess[str]:
+    """`tracecheck ARGS` in a child limited to 1 GB of address space and 60 s: a pack that
+    expands without bound fails the test instead of taking the machine down."""
+    def limit() -> None:
+        resource.setrlimit(resource.RLIMIT_AS, (1 << 30, 1 << 30))
+
+    exe = Path(sys.executable).parent / "tracecheck"
+    return subprocess.run([str(exe), *args], capture_output=True, text=True, timeout=60,
+                          preexec_fn=limit, check=False)
+
+
+def test_a_yaml_alias_bomb_is_refused_naming_the_pack(tmp_path: Path) -> None:
+    path = write(tmp_path, BOMB)
+    assert len(BOMB) < 400
+    for args in (("rules", "validate", str(path)),
+                 ("scan", "--rules", str(path), str(tmp_path))):
+        done = _bounded(*args)
+        assert done.returncode == 2, done.stderr
+        assert f"{path}:3: invalid YAML: the document expands to more than 100,000 nodes" in (
+            done.stderr)
+        assert "Traceback" not in done.stderr
+
+
+def test_aliases_that_expand_a_little_still_load(tmp_path: Path) -> None:
+    shared = "shared: &k [secretword, the secret]\n"
+    text = GOOD.replace("pack:", shared + "pack:").replace(
+        "    pattern:", "    keywords: *k\n    pattern:")
+    assert load_pack(write(tmp_path, text)).detectors[0].keywords == ("secretword", "the secret")
+
+
+def test_a_pack_nested_too_deeply_or_too_large_is_refused(tmp_path: Path) -> None:
+    with pytest.raises(RulePackError, match=r"pack.yaml:1: .*nests deeper than 100 levels"):
+        load_pack(write(tmp_path, "a: " + "[" * 500 + "]" * 500 + "\n"))
+    with pytest.raises(RulePackError, match=r"pack.yaml: invalid YAML: .*nests deeper than 100"):
+        load_pack(write(tmp_path, "a: " + "[" * 50_000 + "]" * 50_000 + "\n"))
+    big = GOOD + "# " + "x" * pack_module.MAX_PACK_BYTES + "\n"
+    with pytest.raises(RulePackError, match=r"pack.yaml: rule pack is larger than 1024 KiB"):
+        load_pack(write(tmp_path, big))

@@ -43,17 +43,25 @@ def _reference(det: Detector, text: str) -> list[tuple[int, int, str, float, boo
     return [dataclasses.astuple(h) for h in _hits(det, t, DEFAULT_TIMEOUT)]
 
 
-def _reference_scan(m: Matcher, text: str, bulk: bool) -> list[tuple[str, int, int, float]]:
-    rows = [(d.id, h[0], h[1], round(h[3], 3)) for d in m.detectors
-            if not bulk or d.in_bulk_mail
-            for h in _reference(d, text) if h[3] >= m.min_confidence]
-    return sorted(rows, key=lambda r: (r[1], r[2], r[0]))
+def _reference_scan(m: Matcher, text: str, bulk: bool
+                    ) -> list[tuple[str, int, int, float, int]]:
+    """Every hit, in (start, end, rule) order, grouped by rule and value as the matcher keeps
+    them: the first hit's place, the highest confidence, the number of hits."""
+    rows = sorted(((d.id, h[0], h[1], round(h[3], 3), h[2]) for d in m.detectors
+                   if not bulk or d.in_bulk_mail
+                   for h in _reference(d, text) if h[3] >= m.min_confidence),
+                  key=lambda r: (r[1], r[2], r[0]))
+    grouped: dict[tuple[str, str], list[tuple[str, int, int, float, str]]] = {}
+    for row in rows:
+        grouped.setdefault((row[0], row[4]), []).append(row)
+    return [(g[0][0], g[0][1], g[0][2], max(r[3] for r in g), len(g))
+            for g in grouped.values()]
 
 
-def _scan(m: Matcher, text: str, bulk: bool) -> list[tuple[str, int, int, float]]:
+def _scan(m: Matcher, text: str, bulk: bool) -> list[tuple[str, int, int, float, int]]:
     found, skips = m.scan(TextUnit(part="1", where="body", text=text), bulk=bulk)
     assert skips == []
-    return [(x.rule, x.start, x.end, x.confidence) for x in found]
+    return [(x.rule, x.start, x.end, x.confidence, x.occurrences) for x in found]
 
 
 # Keywords that overlap, share prefixes, nest, repeat across detectors and need escaping.
@@ -219,7 +227,7 @@ def test_the_ten_digit_candidates_give_exactly_the_pattern_matches(atoms: list[s
     pattern = next(d.pattern for d in PACKS[0].detectors if d.pattern.pattern == TEN_DIGITS)
     text = "".join(atoms)
     expected = [(m.start(), m.end(), m.group()) for m in pattern.finditer(text)]
-    assert Text(text).spans(pattern, DEFAULT_TIMEOUT) == expected, text
+    assert list(Text(text).spans(pattern, DEFAULT_TIMEOUT)) == expected, text
 
 
 def test_the_ten_digit_candidates_on_rows_and_runs() -> None:
@@ -231,7 +239,7 @@ def test_the_ten_digit_candidates_on_rows_and_runs() -> None:
              "1234567890123456789012", "943 476 5919 943 476 5919", "#9434765919 $9434765919"]
     for text in texts:
         expected = [(m.start(), m.end(), m.group()) for m in pattern.finditer(text)]
-        assert Text(text).spans(pattern, DEFAULT_TIMEOUT) == expected, text
+        assert list(Text(text).spans(pattern, DEFAULT_TIMEOUT)) == expected, text
     assert all(Text(t).spans(pattern, DEFAULT_TIMEOUT) for t in texts[:3])  # not vacuous
 
 

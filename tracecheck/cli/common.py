@@ -44,7 +44,8 @@ def report_unreadable(result: ScanResult, limit: int = 20) -> None:
 
 def report_incomplete(result: ScanResult, limit: int = 20) -> None:
     """On stderr: every part of the input tracecheck failed on (internal errors, lost
-    workers), with its locator, so an incomplete run is never mistaken for a clean one."""
+    workers) or a limit cut short on a consumer flow, with its locator, so an incomplete run
+    is never mistaken for a clean one."""
     gaps = result.incomplete
     for s in gaps[:limit]:
         echo(f"tracecheck: {s.kind.value}: {s.locator}: {s.reason}", err=True)
@@ -52,8 +53,11 @@ def report_incomplete(result: ScanResult, limit: int = 20) -> None:
         echo(f"tracecheck: ... and {len(gaps) - limit} more (see the report's coverage)",
              err=True)
     if gaps:
-        echo(f"tracecheck: INCOMPLETE: {len(gaps)} item(s) not scanned because "
-             "tracecheck failed (exit code 3)", err=True)
+        why = ("because tracecheck failed" if all(s.kind.incomplete for s in gaps)
+               else "in full (tracecheck failed, or a limit cut short a message on a consumer "
+                    "flow)")
+        echo(f"tracecheck: INCOMPLETE: {len(gaps)} item(s) not scanned {why} "
+             "(exit code 3)", err=True)
 
 
 def use_color(stream: TextIO) -> bool:

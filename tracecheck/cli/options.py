@@ -61,6 +61,10 @@ MaxMessageMb = Annotated[int | None, typer.Option(
 RegexTimeout = Annotated[float, typer.Option(
     "--regex-timeout", min=0.01, metavar="SECONDS",
     help="Seconds a detector may spend on one text part.")]
+FollowSymlinks = Annotated[bool, typer.Option(
+    "--follow-symlinks",
+    help="Follow symlinks that point outside the folders given (default: list them as "
+    "outside-root and do not read them).")]
 LogYear = Annotated[int | None, typer.Option(
     "--log-year", metavar="YEAR", help="Year for year-less syslog time stamps.")]
 LogTz = Annotated[str, typer.Option("--log-tz", metavar="ZONE",
@@ -84,6 +88,7 @@ FLAGS: tuple[tuple[str, object, object], ...] = (
     ("max_expanded_mb", MaxExpandedMb, None),
     ("max_ratio", MaxRatio, None),
     ("max_message_mb", MaxMessageMb, None),
+    ("follow_symlinks", FollowSymlinks, False),
     ("regex_timeout", RegexTimeout, REGEX_TIMEOUT),
     ("log_year", LogYear, None),
     ("log_tz", LogTz, LOG_TZ),
@@ -116,7 +121,8 @@ def scan_flags(command: F) -> F:
                 max_depth=flags["max_depth"], max_members=flags["max_members"],
                 max_expanded_mb=flags["max_expanded_mb"], max_ratio=flags["max_ratio"],
                 max_message_mb=flags["max_message_mb"], log_year=flags["log_year"],
-                log_tz=flags["log_tz"], workers=flags["workers"], dask=flags["dask"])
+                log_tz=flags["log_tz"], follow_symlinks=flags["follow_symlinks"],
+                workers=flags["workers"], dask=flags["dask"])
         except TracecheckError as exc:
             raise fail(str(exc)) from None
         return command(options=options, **kwargs)

@@ -7,7 +7,9 @@ taken as already sniffed), rotated sets oldest first, the years of year-less sta
 through each set (`rotation.plan_years`), per-file counts of events and skips, and notes on
 the years that a damaged file made a guess. Damage to a file (a truncated or corrupt gzip, an
 I/O error) ends that file's reading with one `Skipped` naming it; the rest of the set is still
-read. Never prints, and never raises for bad input.
+read. A file's malformed lines are listed one by one up to `MALFORMED_EXAMPLES`, and the rest
+counted in one entry as they are read (a garbage file of millions of lines is never held as
+millions of entries). Never prints, and never raises for bad input.
 """
 
 from __future__ import annotations
@@ -66,6 +68,10 @@ SYSLOG_FORMATS = frozenset({"postfix", "sendmail", "exim"})
 SNIFF_BYTES = 16 * 1024
 """How much of a file `sniff_log` should be given."""
 
+MALFORMED_EXAMPLES = 100
+"""Malformed lines of one file listed one by one; the ones after are counted in one entry
+(`_collapsed`)."""
+
 
 @dataclass(frozen=True, slots=True)
 class FileCount:
@@ -75,7 +81,10 @@ class FileCount:
     log_format: str
     events: int
     skips: int
-    """Malformed lines, and the file's damage if it has any."""
+    """Malformed lines (every one, also those counted in one entry), and the file's damage if
+    it has any."""
+    malformed: int = 0
+    """Malformed lines (every one)."""
 
 
 @dataclass(frozen=True)
@@ -110,16 +119,49 @@ def _unknown(path: str, fmt: str) -> Skipped:
                    kind=SkipKind.UNSUPPORTED)
 
 
-def _read(src: LogSource, reader: LogReader) -> Iterator[LogEvent | Skipped]:
-    """The reader's events and malformed-line skips; damage ends up in `src.damage`."""
+def _read(src: LogSource, reader: LogReader, tally: _Tally | None = None
+          ) -> Iterator[LogEvent | Skipped]:
+    """The reader's events and malformed-line skips (`_collapsed`, counted in `tally`);
+    damage ends up in `src.damage`."""
     try:
-        yield from reader.read(src)
+        yield from _collapsed(reader.read(src), src.path, tally or _Tally())
     except (*DAMAGE, csv.Error) as exc:
         # Damage is caught where bytes are read (`LogSource.lines`); this is what is left,
         # e.g. a file that vanished before its year could be worked out.
         if not src.damage:
             src.damage.append(Skipped(locator=Locator(path=src.path), kind=SkipKind.UNREADABLE,
                                       reason=f"cannot read {reader.name} log: {exc}"))
+
+
+@dataclass(slots=True)
+class _Tally:
+    """Malformed lines of one file, every one (`_collapsed` lists only the first few)."""
+
+    lines: int = 0
+
+
+def _collapsed(items: Iterator[LogEvent | Skipped], path: str, tally: _Tally
+               ) -> Iterator[LogEvent | Skipped]:
+    """`items` as they come, except that malformed-line skips after the first
+    `MALFORMED_EXAMPLES` are counted instead, into one skip at the end (`N more malformed
+    lines, lines A to B, not listed one by one`, at line A); `tally` counts every one."""
+    more = first = last = 0
+    for item in items:
+        if not isinstance(item, Skipped) or item.kind is not SkipKind.MALFORMED_LOG_LINE:
+            yield item
+            continue
+        tally.lines += 1
+        if tally.lines <= MALFORMED_EXAMPLES:
+            yield item
+            continue
+        line = item.locator.line or 0
+        first = line if not more else min(first, line)
+        last = max(last, line)
+        more += 1
+    if more:
+        yield Skipped(locator=Locator(path=path, line=first), kind=SkipKind.MALFORMED_LOG_LINE,
+                      reason=f"{more:,} more malformed lines, lines {first:,} to {last:,}, "
+                             f"not listed one by one (the first {MALFORMED_EXAMPLES} are)")
 
 
 def read_log(
@@ -204,7 +246,8 @@ def read_log_files(
         events.extend(got.events)
         skipped.extend(got.skips)
         skipped.extend(_with_gap(damage, p, plan) for damage in got.damage)
-        files.append(FileCount(p, fmts[p], len(got.events), len(got.skips) + len(got.damage)))
+        files.append(FileCount(p, fmts[p], len(got.events), got.malformed + len(got.damage),
+                               got.malformed))
         record = _year_record(p, fmts[p], plan, matched, bool(index))
         if record is not None:
             years.append(record)
@@ -225,8 +268,10 @@ class _FileRead:
 
     events: list[LogEvent]
     skips: list[Skipped]
-    """Malformed lines."""
+    """Malformed lines (the first few one by one, the rest in one entry)."""
     damage: list[Skipped]
+    malformed: int = 0
+    """Every malformed line."""
 
 
 def _read_file(path: str, fmt: str, year: int | None, zi: ZoneInfo | timezone
@@ -238,12 +283,13 @@ def _read_file(path: str, fmt: str, year: int | None, zi: ZoneInfo | timezone
     src = LogSource(path=path, tz=zi, year=year)
     events: list[LogEvent] = []
     skips: list[Skipped] = []
-    for item in _read(src, reader):
+    tally = _Tally()
+    for item in _read(src, reader, tally):
         if isinstance(item, Skipped):
             skips.append(item)
         else:
             events.append(item)
-    return _FileRead(events, skips, list(src.damage))
+    return _FileRead(events, skips, list(src.damage), tally.lines)
 
 
 def _year_record(path: str, fmt: str, plan: YearPlan, matched: Mapping[str, MatchedYear],

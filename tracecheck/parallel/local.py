@@ -5,8 +5,9 @@ default) and reporting progress as tasks finish. With one worker it scans in thi
 in order (large mbox files in 64 MiB ranges, so no file's results are held whole, hashed by a
 thread as they are read). Results do not depend on the worker count: the api joins ranges and
 sorts files (`merge`). A worker process that dies is recorded (`worker-lost`); any other
-exception is tracecheck's and propagates. Never prints, never decides cut points
-(`sources.shards`).
+exception is tracecheck's and propagates. A worker whose parent dies (kill -9 leaves no one
+to tell it) ends at once instead of waiting forever on its task pipe (`exit_with_parent`).
+Never prints, never decides cut points (`sources.shards`).
 """
 
 from __future__ import annotations
@@ -14,6 +15,9 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import os
+import select
+import threading
+import time
 from collections.abc import Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor, as_completed
 from concurrent.futures.process import BrokenProcessPool
@@ -65,6 +69,32 @@ def _ready(task: Sequence[Shard], results: list[ShardResult],
         yield from (_with_digest(r, digests) for r in ready)
 
 
+PARENT_POLL = 0.5
+"""Seconds between checks that the parent lives, where the OS gives no parent-death event."""
+
+
+def exit_with_parent() -> None:
+    """Worker initializer: a thread that ends this process as soon as the process that
+    started it has died. Waits on a pidfd of the parent where Linux has one (the wake-up is
+    the exit itself), else checks the parent's pid every `PARENT_POLL` seconds."""
+    parent = os.getppid()
+    threading.Thread(target=_watch, args=(parent,), name="tracecheck-parent-watch",
+                     daemon=True).start()
+
+
+def _watch(parent: int) -> None:
+    try:
+        fd = os.pidfd_open(parent)
+    except (AttributeError, OSError):  # no pidfd here (or the parent is gone already)
+        fd = -1
+    if fd >= 0 and os.getppid() == parent:
+        select.select([fd], [], [])  # readable when the parent exits
+    else:
+        while os.getppid() == parent:
+            time.sleep(PARENT_POLL)
+    os._exit(1)  # no one is left to hand a result to; never run cleanup meant for the parent
+
+
 def default_workers() -> int:
     """All cores this process may run on."""
     try:
@@ -112,7 +142,8 @@ class LocalExecutor:
             return
         tasks = batches(plan)
         warm(cfg)  # forked workers inherit the loaded packs
-        pool = ProcessPoolExecutor(max_workers=min(self.workers, len(tasks)))
+        pool = ProcessPoolExecutor(max_workers=min(self.workers, len(tasks)),
+                                   initializer=exit_with_parent)
         waiting = []  # first ranges whose file is still being hashed
         try:
             futures: dict[Future[list[ShardResult]], list[Shard]] = {

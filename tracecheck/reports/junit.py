@@ -126,7 +126,7 @@ def _skipped_case(s: Skipped) -> ET.Element:
     case = ET.Element("testcase", {"classname": f"{SUITE_NAME}.coverage",
                                    "name": _xml_text(where)})
     message = _xml_text(f"{s.kind}: {s.reason}")
-    if s.kind.incomplete:
+    if s.incomplete:
         ET.SubElement(case, "error", {"message": message, "type": s.kind.value})
     else:
         ET.SubElement(case, "skipped", {"message": message})

@@ -311,11 +311,12 @@ def _notification(s: Skipped, where: _Places) -> dict[str, Any]:
         # A file never opened as a source (unsupported, unreadable): locate the file itself.
         else {"artifactLocation": _uri(loc.path, where.base)}
     )
-    # tracecheck's own failure (internal-error, worker-lost) is an error; a gap in the input
-    # is a warning.
-    failed = s.kind.incomplete
-    text = (f"tracecheck failed ({s.kind.value}), not scanned: {s.reason}" if failed
-            else f"not scanned ({s.kind.value}): {s.reason}")
+    # tracecheck's own failure (internal-error, worker-lost), or a limit on a consumer-flow
+    # message, makes the run incomplete: an error; any other gap in the input is a warning.
+    failed = s.incomplete
+    text = (f"tracecheck failed ({s.kind.value}), not scanned: {s.reason}" if s.kind.incomplete
+            else f"incomplete (a limit on a consumer flow), not scanned in full: {s.reason}"
+            if failed else f"not scanned ({s.kind.value}): {s.reason}")
     return {
         "level": "error" if failed else "warning",
         "message": {"text": text},

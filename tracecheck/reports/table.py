@@ -129,10 +129,13 @@ def summary_lines(result: ScanResult, reveal: bool = False) -> list[str]:
 
 
 def incomplete_line(result: ScanResult) -> str:
-    """The closing line of an incomplete run (tracecheck failed on part of the input)."""
+    """The closing line of an incomplete run (tracecheck failed on part of the input, or a
+    limit cut short a message on a consumer flow)."""
     kinds = Counter(s.kind.value for s in result.incomplete)
     n = len(result.incomplete)
-    return (f"INCOMPLETE: tracecheck failed on {n} item{'s' if n != 1 else ''} "
+    what = ("tracecheck failed on" if all(s.kind.incomplete for s in result.incomplete)
+            else "not scanned in full:")  # a limit on a consumer-flow message
+    return (f"INCOMPLETE: {what} {n} item{'s' if n != 1 else ''} "
             f"({', '.join(f'{c} {k}' for k, c in sorted(kinds.items()))}); their content was "
             f"not scanned, so findings may be missing (see coverage.skipped in --format json). "
             f"Exit code 3.")

@@ -28,6 +28,7 @@ import functools
 import importlib
 import re
 import warnings
+from array import array
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -194,15 +195,27 @@ def _literal_braces(items: Sequence[tuple[Any, Any]]) -> bool:
 
 
 @functools.lru_cache(maxsize=1024)
+def _parse(source: str, flags: int) -> tuple[Any, bool]:
+    """The stdlib parser's tree of a pattern (None when it cannot read it), and whether it
+    warned while reading it; parsed once for `required` and `pumpable`."""
+    if _parser is None:
+        return None, False
+    try:
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            tree = _parser.parse(source, flags & _PARSE_FLAGS)
+    except (re.error, RecursionError, OverflowError):
+        return None, False
+    return tree, any(issubclass(w.category, FutureWarning | DeprecationWarning) for w in caught)
+
+
+@functools.lru_cache(maxsize=1024)
 def _derive(source: str, flags: int) -> tuple[str, ...] | None:
     if _parser is None or not source.isascii() or flags & _REGEX_ONLY:
         return None
-    try:
-        with warnings.catch_warnings():
-            # "possible nested set" and the like: the regex module reads these differently
-            warnings.simplefilter("error")
-            tree = _parser.parse(source, flags & _PARSE_FLAGS)
-    except (re.error, FutureWarning, DeprecationWarning, RecursionError, OverflowError):
+    tree, warned = _parse(source, flags)
+    if tree is None or warned:
+        # "possible nested set" and the like: the regex module reads these differently
         return None
     if ("{" in source or "}" in source) and _literal_braces(tree.data):
         return None
@@ -253,11 +266,8 @@ def _lookahead_reach(items: Any) -> int | None:
 def _reach(source: str, flags: int) -> tuple[int, int] | None:
     if _parser is None or not source.isascii() or flags & _REGEX_ONLY:
         return None
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("error")
-            tree = _parser.parse(source, flags & _PARSE_FLAGS)
-    except (re.error, FutureWarning, DeprecationWarning, RecursionError, OverflowError):
+    tree, warned = _parse(source, flags)
+    if tree is None or warned:
         return None
     if ("{" in source or "}" in source) and _literal_braces(tree.data):
         return None
@@ -275,10 +285,120 @@ def reach(pattern: regex.Pattern[str] | re.Pattern[str]) -> tuple[int, int] | No
     return _reach(pattern.pattern, int(pattern.flags))
 
 
+_PUMPED = 16
+"""Most strings `pumpable` returns for one pattern (the shortest first)."""
+_SPELLED = 8
+"""A repeated construct that can match at most this many strings gives them all; one that
+can match more (`[A-Z]`, `\\s`) gives one string of each of its alternatives."""
+_CATEGORY_CHARS = {"CATEGORY_DIGIT": "1", "CATEGORY_SPACE": " ", "CATEGORY_WORD": "a",
+                   "CATEGORY_LINEBREAK": "\n"}
+"""A character of each class escape (`\\d`, `\\s`, `\\w`); a negated one gives `!`."""
+
+
+def _class_char(av: Any) -> str:
+    """A character a set (`[a-z]`, `[\\d\\s]`) matches; `!` for a negated one."""
+    for kind, value in av:
+        if kind is _c.NEGATE:
+            return "!"
+        if kind is _c.LITERAL:
+            return chr(value)
+        if kind is _c.RANGE:
+            return chr(value[0])
+        if kind is _c.CATEGORY:
+            name = str(value)
+            return "!" if "_NOT_" in name else _CATEGORY_CHARS.get(name, "a")
+    return "a"
+
+
+def _sample(items: Sequence[tuple[Any, Any]]) -> str:
+    """One string a construct can match: the first alternative of each choice, a repeat as
+    few times as it must (at least once), a character of each set."""
+    out: list[str] = []
+    for op, av in getattr(items, "data", items):
+        if op is _c.LITERAL:
+            out.append(chr(av))
+        elif op is _c.ANY:
+            out.append("a")
+        elif op is _c.IN:
+            out.append(_class_char(av))
+        elif op is _c.BRANCH:
+            out.append(_sample(av[1][0]))
+        elif op in (_c.MAX_REPEAT, _c.MIN_REPEAT, getattr(_c, "POSSESSIVE_REPEAT", None)):
+            out.append(_sample(av[2]) * min(max(av[0], 1), 8))
+        elif op is _c.SUBPATTERN or op is getattr(_c, "ATOMIC_GROUP", None):
+            out.append(_sample(_children(op, av)[0]))
+    return "".join(out)[:64]
+
+
+def _children(op: Any, av: Any) -> list[Any]:
+    """The sub-trees of one construct."""
+    if op is _c.SUBPATTERN:
+        return [av[3]]
+    if op is _c.BRANCH:
+        return list(av[1])
+    if op in (_c.MAX_REPEAT, _c.MIN_REPEAT, getattr(_c, "POSSESSIVE_REPEAT", None)):
+        return [av[2]]
+    if op is _c.ASSERT or op is _c.ASSERT_NOT:
+        return [av[1]]
+    if op is getattr(_c, "ATOMIC_GROUP", None):
+        return [av]
+    if op is _c.GROUPREF_EXISTS:
+        return [s for s in av[1:] if s is not None]
+    return []
+
+
+def _pumped(items: Sequence[tuple[Any, Any]], out: set[str]) -> None:
+    for op, av in getattr(items, "data", items):
+        if op in (_c.MAX_REPEAT, _c.MIN_REPEAT) and av[1] > 1:
+            body = av[2]
+            exact = _sequence(body).exact
+            if exact is not None and len(exact) <= _SPELLED:
+                out.update(s for s in exact if s)
+            else:  # each alternative of the body once (`(?:new\\s+|dry\\s+)*`: `new `, `dry `)
+                out.update(s for s in map(_sample, _alternatives(body)) if s)
+        for sub in _children(op, av):
+            _pumped(sub, out)
+
+
+def _alternatives(items: Any) -> list[Any]:
+    """The alternatives of a construct that is one choice (possibly in a group), else the
+    construct itself."""
+    data = list(getattr(items, "data", items))
+    while len(data) == 1 and data[0][0] is _c.SUBPATTERN:
+        data = list(getattr(data[0][1][3], "data", data[0][1][3]))
+    if len(data) == 1 and data[0][0] is _c.BRANCH:
+        return list(data[0][1][1])
+    return [data]
+
+
+@functools.lru_cache(maxsize=1024)
+def _pumpable(source: str, flags: int) -> tuple[str, ...]:
+    tree = _parse(source, flags)[0] if not flags & _REGEX_ONLY else None
+    found: set[str] = set()
+    if tree is not None:
+        _pumped(tree.data, found)
+    else:  # syntax only the regex module reads: the pattern's own word characters
+        found = {ch for ch in source if ch.isalnum()}
+    return tuple(sorted(found, key=lambda s: (len(s), s))[:_PUMPED])
+
+
+def pumpable(pattern: regex.Pattern[str] | re.Pattern[str]) -> tuple[str, ...]:
+    """Strings that a repeat in `pattern` can match over and over (`(?:x|xx)+` gives `x`
+    and `xx`; `[a-z]+` gives `a`; `(?:\\w+\\s?)*` gives `a` and ` `): the pieces a
+    backtracking probe repeats (`rules.pack`). From the stdlib parser's reading of the
+    pattern, as `required` is; a pattern it cannot read gives the pattern's own letters and
+    digits. At most 16, the shortest first. Says nothing about what a pattern matches."""
+    return _pumpable(pattern.pattern, int(pattern.flags))
+
+
 def required(pattern: regex.Pattern[str] | re.Pattern[str]) -> tuple[str, ...] | None:
     """Lower-case ASCII strings one of which every match of `pattern` contains, ignoring
     ASCII case; None when the pattern is not understood well enough to say."""
     return _derive(pattern.pattern, int(pattern.flags))
+
+
+def _span(found: tuple[int, int, int]) -> tuple[int, int]:
+    return found[1], found[2]
 
 
 @functools.lru_cache(maxsize=1024)
@@ -294,10 +414,11 @@ class Occurrences:
 
     def __init__(self, strings: tuple[str, ...], text: str, low: str) -> None:
         """`low` is `text` lower-cased, index for index (same length)."""
-        spans = sorted((s, e) for _, s, e in
-                       _automaton(strings).find_matches_as_indexes(low, overlapping=True))
-        self._starts = [s for s, _ in spans]
-        self._ends = [e for _, e in spans]
+        spans = _automaton(strings).find_matches_as_indexes(low, overlapping=True)
+        spans.sort(key=_span)
+        # arrays: a dense text has a required string on every line (about 16 bytes each)
+        self._starts = array("q", (s for _, s, _ in spans))
+        self._ends = array("q", (e for _, _, e in spans))
         self._text = text
         self._ascii = text.isascii()
 
@@ -313,7 +434,6 @@ class Occurrences:
             if ends[i] <= hi:
                 return True
         return False
-
 
     def windows(self, width: int) -> list[tuple[int, int]] | None:
         """The spans of the text where a match at most `width` characters wide could lie:
@@ -368,4 +488,4 @@ def occurrences(pattern: regex.Pattern[str], text: str, low: str) -> Occurrences
     return Occurrences(strings, text, low)
 
 
-__all__ = ["Occurrences", "may_occur", "occurrences", "reach", "required"]
+__all__ = ["Occurrences", "may_occur", "occurrences", "pumpable", "reach", "required"]

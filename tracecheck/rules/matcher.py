@@ -10,9 +10,12 @@ in quoted reply text are marked. A timeout on a hostile unit becomes a `Skipped`
 
 from __future__ import annotations
 
+import bisect
 import dataclasses
 import functools
+import hashlib
 import re
+from array import array
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
@@ -20,19 +23,23 @@ import ahocorasick_rs
 import regex
 
 from tracecheck.errors import UsageError
-from tracecheck.model import Locator, Match, Severity, SkipKind, Skipped, TextUnit
+from tracecheck.model import ExtractLimits, Locator, Match, Severity, SkipKind, Skipped, TextUnit
 from tracecheck.rules import mask
 from tracecheck.rules.boilerplate import Regions, blank, regions
 from tracecheck.rules.judge import about_no_one, cue_strength, person_cues
 from tracecheck.rules.lexicon import lexicon
 from tracecheck.rules.literals import Occurrences, occurrences, reach
 from tracecheck.rules.pack import NEVER, Companion, ContextRule, Detector, Pack
+from tracecheck.rules.tally import Tally
 from tracecheck.rules.validators import MIN_DIGITS, REGISTRY, UNISSUED_FACTOR, Verdict
 
 DEFAULT_TIMEOUT = 5.0
 HEALTH_NEAR = 60
 """Characters between an identifier and a health statement that make it one (a roster line:
 `George T (88) 447.679.8276 - palliative`)."""
+REPLAY_CHARS = 4096
+"""Units at least this long are hashed, so that the same text again in the same part adds
+its hits without the detectors running (`rules.tally.Tally.replay`)."""
 _IBAN = regex.compile(r"[A-Z]{2}\d{2}[A-Z0-9]{10,30}")
 _NON_DIGITS = bytes(b for b in range(128) if not chr(b).isdigit())
 
@@ -106,12 +113,13 @@ class Text:
     def __init__(self, text: str) -> None:
         self.text = text
         self.low = text.lower()
-        self._spans: dict[tuple[str, int], list[tuple[int, int, str]]] = {}
+        self._spans: dict[tuple[str, int], Found] = {}
         self._words: dict[tuple[str, ...], list[tuple[int, int, str]]] = {}
         self._digits: int | None = None
-        self._found: dict[regex.Pattern[str], Occurrences | None] = {}
-        """Required strings of a window pattern found in the text (`may_match`)."""
-        self._found_blanked: dict[regex.Pattern[str], Occurrences | None] = {}
+        self._found: dict[tuple[str, int], Occurrences | None] = {}
+        """Required strings of a window pattern found in the text (`may_match`), by pattern
+        and flags (detectors compile the same context sets each for itself)."""
+        self._found_blanked: dict[tuple[str, int], Occurrences | None] = {}
         """The same in the context text, when boilerplate was blanked."""
 
     def has_digits(self, n: int) -> bool:
@@ -125,7 +133,7 @@ class Text:
                             if text.isascii() else len(text))
         return self._digits >= n
 
-    def spans(self, pattern: regex.Pattern[str], timeout: float) -> list[tuple[int, int, str]]:
+    def spans(self, pattern: regex.Pattern[str], timeout: float) -> Found:
         """(start, end, text) of every match of `pattern`; detectors that share a pattern
         (NHS and H&C numbers) scan the text once."""
         key = (pattern.pattern, pattern.flags)
@@ -133,14 +141,15 @@ class Text:
         if found is None:
             starts = (ten_digit_starts(self.text)
                       if key[0] == TEN_DIGITS and key[1] & regex.VERBOSE else None)
+            found = Found(self.text)
             windows = self._windows(pattern) if starts is None else None
             if starts is not None:
-                found = _matches_at(pattern, self.text, starts, timeout)
+                _matches_at(pattern, self.text, starts, timeout, found)
             elif windows is not None:
-                found = _matches_in(pattern, self.text, windows, timeout)
+                _matches_in(pattern, self.text, windows, timeout, found)
             else:
-                found = [(m.start(), m.end(), m.group())
-                         for m in pattern.finditer(self.text, timeout=timeout)]
+                for m in pattern.finditer(self.text, timeout=timeout):
+                    found.add(m.start(), m.end())
             self._spans[key] = found
         return found
 
@@ -160,10 +169,11 @@ class Text:
         bounds = reach(pattern)
         if bounds is None:
             return None
+        key = (pattern.pattern, pattern.flags)
         try:
-            found = self._found[pattern]
+            found = self._found[key]
         except KeyError:
-            found = self._found[pattern] = occurrences(pattern, self.text, self.low)
+            found = self._found[key] = occurrences(pattern, self.text, self.low)
         spans = found.windows(bounds[0]) if found is not None else None
         if spans is None:
             return None
@@ -173,17 +183,17 @@ class Text:
         """False only when `pattern` cannot match inside [lo, hi) of the text (`raw`) or of
         the context text: the window holds none of the strings every match contains
         (`literals`). Those strings are found once per text and pattern."""
-        # Keyed by the pattern object, which the dict keeps alive (its hash is its identity).
         if raw or not self.regions.boilerplate:
             cache, text, low = self._found, self.text, self.low
         else:
             cache, text = self._found_blanked, self.context_text
             low = None
+        key = (pattern.pattern, pattern.flags)
         try:
-            found = cache[pattern]
+            found = cache[key]
         except KeyError:
-            found = cache[pattern] = occurrences(pattern, text,
-                                                 text.lower() if low is None else low)
+            found = cache[key] = occurrences(pattern, text,
+                                             text.lower() if low is None else low)
         return found is None or found.may_match(lo, hi)
 
     @functools.cached_property
@@ -197,46 +207,66 @@ class Text:
         return blank(self.text, self.regions.boilerplate)
 
 
+class Found:
+    """The matches of one pattern in one text, in order: (start, end, matched text) when
+    iterated, kept as two arrays (a dense text has hundreds of thousands)."""
+
+    __slots__ = ("ends", "starts", "text")
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.starts = array("q")
+        self.ends = array("q")
+
+    def add(self, start: int, end: int) -> None:
+        self.starts.append(start)
+        self.ends.append(end)
+
+    def __len__(self) -> int:
+        return len(self.starts)
+
+    def __iter__(self) -> Iterator[tuple[int, int, str]]:
+        text = self.text
+        for start, end in zip(self.starts, self.ends, strict=True):
+            yield start, end, text[start:end]
+
+
 def _matches_in(pattern: regex.Pattern[str], text: str, windows: list[tuple[int, int, int]],
-                timeout: float) -> list[tuple[int, int, str]]:
+                timeout: float, found: Found) -> None:
     """What `pattern.finditer(text)` finds, given spans that hold every match whole, none
     crossing a span's start (each span begins a match's width before the first required
     string in it), and how far the pattern's assertions read past a match's end. Each span
     is searched with the text around it visible to look-behinds and to look-aheads up to
     that reach; a match that ends past the span exists only because the search stopped
     there (its required string lies beyond), so the search of that span ends at it."""
-    found = []
     size = len(text)
     for lo, hi, ahead in windows:
         for m in pattern.finditer(text, lo, min(size, hi + ahead + 1), timeout=timeout):
             if m.end() > hi:
                 break
             if m.end() > m.start():
-                found.append((m.start(), m.end(), m.group()))
-    return found
+                found.add(m.start(), m.end())
 
 
-def _matches_at(pattern: regex.Pattern[str], text: str, starts: list[int], timeout: float
-                ) -> list[tuple[int, int, str]]:
+def _matches_at(pattern: regex.Pattern[str], text: str, starts: list[int], timeout: float,
+                found: Found) -> None:
     """What `pattern.finditer(text)` finds, given every position where a match could start
     (in order): the first candidate at or after the end of the previous match that matches
     is the next match (look-behinds see the text before a candidate, as in a search)."""
-    found = []
     pos = 0
     for start in starts:
         if start < pos:
             continue
         m = pattern.match(text, start, timeout=timeout)
         if m is not None and m.end() > m.start():
-            found.append((m.start(), m.end(), m.group()))
+            found.add(m.start(), m.end())
             pos = m.end()
-    return found
 
 
 def normalise(text: str, kind: str) -> str:
     """Digits only for identifiers; lower-case single-spaced words for phrases."""
     if kind == "digits":
-        return "".join(ch for ch in text if ch.isdigit())
+        return "".join(filter(str.isdigit, text))
     return " ".join(text.lower().split())
 
 
@@ -401,17 +431,16 @@ def detector_hits(
         yield from _hits(det, t, timeout)
 
 
-def _spans(det: Detector, t: Text, timeout: float) -> list[tuple[int, int, str]]:
+def _spans(det: Detector, t: Text, timeout: float) -> Iterable[tuple[int, int, str]]:
     """The detector's pattern matches, then its lexicon matches that overlap none of them,
     in text order."""
-    found = t.spans(det.pattern, timeout) if det.pattern is not NEVER else []
     if not det.lexicon:
-        return found
+        return t.spans(det.pattern, timeout)
     words = t.lexicon_spans(det.lexicon)
+    found = list(t.spans(det.pattern, timeout)) if det.pattern is not NEVER else []
     if not found:
         return words
-    taken = [(s, e) for s, e, _ in found]
-    extra = [w for w in words if not any(s < w[1] and w[0] < e for s, e in taken)]
+    extra = [w for w in words if not any(s < w[1] and w[0] < e for s, e, _ in found)]
     return sorted(found + extra) if extra else found
 
 
@@ -422,8 +451,8 @@ def _hits(det: Detector, t: Text, timeout: float) -> Iterator[Hit]:
             continue
         if det.allow and any(a.fullmatch(raw) for a in det.allow):
             continue
-        if det.reject_tokens and _bad_token(det.reject_tokens, t.text, start, end):
-            continue
+        # The validators before the token test: detectors that share a pattern (NHS, CHI,
+        # H&C) see the same spans, and most spans fail all but one detector's validators.
         value = normalise(raw, det.value)
         test_data = False
         rejected = False
@@ -438,6 +467,8 @@ def _hits(det: Detector, t: Text, timeout: float) -> Iterator[Hit]:
             elif verdict is Verdict.UNISSUED:
                 factor = UNISSUED_FACTOR
         if rejected:
+            continue
+        if det.reject_tokens and _bad_token(det.reject_tokens, t.text, start, end):
             continue
         if det.deny_context is not None and _window(det.deny_context, t, start, end, timeout,
                                                     label=True, raw=True):
@@ -588,40 +619,41 @@ class Matcher:
         self.min_confidence = min_confidence
         self.timeout = timeout
 
-    def _vouched(self, pending: list[tuple[Detector, Hit]], found: list[tuple[Detector, Hit]],
-                 identified: set[str]) -> Iterator[tuple[Detector, Hit]]:
-        """Identifier hits that lacked identity context but are vouched for, at the
-        confidence context gives: alone on a row of a list in a text where another of the
-        same kind has identity context (one "NHS no" header over many rows), or within
-        `HEALTH_NEAR` characters of a health statement kept in the same text."""
-        statements = [(h.start, h.end) for d, h in found if d.value != "digits"]
-        for det, h in pending:
-            if h.listed and det.id in identified:
-                why = "listed with an identified number"
-            elif any(s - HEALTH_NEAR <= h.end and h.start <= e + HEALTH_NEAR
-                     for s, e in statements):
-                why = "health statement nearby"
-            else:
-                continue
-            confidence = h.confidence * det.confidence / det.confidence_without_context
-            if confidence >= self.min_confidence:
-                yield det, Hit(h.start, h.end, h.value, confidence, h.test_data, h.quoted, True,
-                               False, (*h.why, why))
-
     def scan(self, unit: TextUnit, *, bulk: bool = False) -> tuple[list[Match], list[Skipped]]:
-        """Matches in one unit (document order, then detector order) and any timeouts.
+        """Matches in one unit, one per rule and value (`rules.tally`, default limits), in
+        the order first found (document order, then detector id), and any timeouts.
 
         `bulk` (newsletters, mailing lists) runs only detectors marked `in_bulk_mail`.
         """
-        if not unit.text:
-            return [], []
+        tally = Tally(ExtractLimits())
+        skips = self.scan_into(unit, tally, bulk=bulk)
+        return tally.matches(), skips
+
+    def scan_into(self, unit: TextUnit, tally: Tally, *, bulk: bool = False,
+                  until: int | None = None) -> list[Skipped]:
+        """Run the detectors over one unit of a message, adding their hits to the message's
+        `tally`; returns the timeouts. `until`: hits that start there or later are not
+        taken (they belong to the next overlapping window), though they are masked in the
+        evidence of those that are, as every hit of the unit is."""
+        if not unit.text or tally.stopped:
+            return []
+        digest = b""
+        if until is None and len(unit.text) >= REPLAY_CHARS:
+            digest = hashlib.blake2b(unit.text.encode("utf-8", "surrogatepass"),
+                                     digest_size=16).digest()
+            if tally.replay(unit, digest):  # the same text in the same part, just scanned
+                return []
         t = Text(unit.text)
-        found: list[tuple[Detector, Hit]] = []
+        skips: list[Skipped] = []
+        spans: list[_Spans] = []
         pending: list[tuple[Detector, Hit]] = []
         """Identifier hits below the threshold only for want of identity context."""
         identified: set[str] = set()
         """Identifier detectors with a hit that has identity context in this text."""
-        skips: list[Skipped] = []
+        statements: list[tuple[int, int]] = []
+        """Health statements kept in this text (they vouch for identifiers near them)."""
+        tally.begin_unit(unit, digest)
+        stopped = False
         # Most text holds no keyword at all: one search says so, and says which keywords
         # occur; a detector runs when one of its own does (the same test `may_hit` makes).
         found_words = self._keywords.which(t.low)
@@ -635,14 +667,25 @@ class Matcher:
                 continue
             if digits and not t.has_digits(digits):
                 continue
+            found = _Spans(det)
             try:
                 for hit in _hits(det, t, self.timeout):
-                    if hit.confidence >= self.min_confidence:
-                        found.append((det, hit))
-                        if hit.context and det.value == "digits":
+                    if hit.confidence < self.min_confidence:
+                        if det.value == "digits" and not hit.context:
+                            pending.append((det, hit))
+                        continue
+                    found.add(hit.start, hit.end)
+                    if det.value == "digits":
+                        if hit.context:
                             identified.add(det.id)
-                    elif det.value == "digits" and not hit.context:
-                        pending.append((det, hit))
+                    else:
+                        statements.append((hit.start, hit.end))
+                    if until is not None and hit.start >= until:
+                        continue
+                    if not tally.take(det, hit.start, hit.end, hit.value, hit.confidence,
+                                      hit.test_data, hit.quoted, hit.why):
+                        stopped = True
+                        break
             except TimeoutError:
                 skips.append(
                     Skipped(
@@ -652,29 +695,110 @@ class Matcher:
                         reason=f"timeout: detector {det.id} exceeded {self.timeout:g}s",
                     )
                 )
-        if pending:
-            found.extend(self._vouched(pending, found, identified))
-        if not found:
-            return [], skips
-        found.sort(key=lambda dh: (dh[1].start, dh[1].end, dh[0].id))
-        masked = mask.masked_text(unit.text, [(h.start, h.end, d.value) for d, h in found])
-        matches = [
-            Match(
-                rule=d.id,
-                category=d.category,
-                severity=d.severity,
-                part=unit.part,
-                where=unit.where,
-                start=h.start,
-                end=h.end,
-                value=h.value,
-                evidence=mask.evidence(masked, h.start, h.end),
-                confidence=round(h.confidence, 3),
-                test_data=h.test_data,
-                pack=d.pack,
-                quoted=h.quoted,
-                reasons=h.why,
-            )
-            for d, h in found
-        ]
-        return matches, skips
+            if found.starts:
+                spans.append(found)
+            if stopped:
+                break
+        if pending and not stopped:
+            vouched: dict[str, _Spans] = {}
+            for det, hit in self._vouched(pending, statements, identified):
+                vouched.setdefault(det.id, _Spans(det)).add(hit.start, hit.end)
+                if until is not None and hit.start >= until:
+                    continue
+                if not tally.take(det, hit.start, hit.end, hit.value, hit.confidence,
+                                  hit.test_data, hit.quoted, hit.why):
+                    stopped = True
+                    break
+            spans.extend(vouched.values())
+        if stopped:  # detectors that did not run: mask whatever their patterns match
+            spans.extend(self._pattern_spans(t, spans))
+        masks: dict[tuple[int, int, str], str] = {}
+        tally.end_unit(lambda start, end: _evidence(unit.text, spans, start, end, masks),
+                       whole=not skips)
+        return skips
+
+    def _vouched(self, pending: list[tuple[Detector, Hit]], statements: list[tuple[int, int]],
+                 identified: set[str]) -> Iterator[tuple[Detector, Hit]]:
+        """Identifier hits that lacked identity context but are vouched for, at the
+        confidence context gives, in text order: alone on a row of a list in a text where
+        another of the same kind has identity context (one "NHS no" header over many rows),
+        or within `HEALTH_NEAR` characters of a health statement kept in the same text."""
+        for det, h in sorted(pending, key=lambda dh: (dh[1].start, dh[1].end, dh[0].id)):
+            if h.listed and det.id in identified:
+                why = "listed with an identified number"
+            elif any(s - HEALTH_NEAR <= h.end and h.start <= e + HEALTH_NEAR
+                     for s, e in statements):
+                why = "health statement nearby"
+            else:
+                continue
+            confidence = h.confidence * det.confidence / det.confidence_without_context
+            if confidence >= self.min_confidence:
+                yield det, Hit(h.start, h.end, h.value, confidence, h.test_data, h.quoted, True,
+                               False, (*h.why, why))
+
+    def _pattern_spans(self, t: Text, done: list[_Spans]) -> list[_Spans]:
+        """Every match of the patterns and lexicons of the detectors that have not run on `t`
+        (not validated: what their hits could be), so that no evidence shows one unmasked."""
+        ran = {s.det.id for s in done}
+        out = []
+        for det in self.detectors:
+            if det.id in ran:
+                continue
+            found = _Spans(det)
+            try:
+                for start, end, _ in _spans(det, t, self.timeout):
+                    found.add(start, end)
+            except TimeoutError:
+                found.add(0, len(t.text))  # mask it all rather than show it
+            if found.starts:
+                out.append(found)
+        return out
+
+
+class _Spans:
+    """Where one detector hit in one unit, in document order (`array`s: a dense unit has
+    hundreds of thousands)."""
+
+    __slots__ = ("det", "ends", "starts")
+
+    def __init__(self, det: Detector) -> None:
+        self.det = det
+        self.starts = array("q")
+        self.ends = array("q")
+
+    def add(self, start: int, end: int) -> None:
+        self.starts.append(start)
+        self.ends.append(end)
+
+
+def _evidence(text: str, spans: list[_Spans], start: int, end: int,
+              masks: dict[tuple[int, int, str], str] | None = None) -> str:
+    """`mask.evidence` of the hit at [start, end) with every hit of the unit masked: the same
+    snippet as masking the whole text (`mask.masked_text`) and cutting it there, from the
+    few characters around the hit. A character is masked by the last hit over it in (start,
+    end, detector id) order, so only the hits that reach the window matter, in that order.
+    `masks`: the masked form of hits already masked for the evidence of a hit before this one
+    (a hit is near several others in a dense text)."""
+    lo = max(0, start - mask.WINDOW - 1)  # one more each side: `evidence` tells from them
+    hi = min(len(text), end + mask.WINDOW + 1)  # whether the text goes on (`…`)
+    near: list[tuple[int, int, str, str]] = []
+    for found in spans:
+        starts, ends = found.starts, found.ends
+        i = bisect.bisect_right(ends, lo)  # a detector's hits do not overlap: ends ascend
+        while i < len(starts) and starts[i] < hi:
+            if ends[i] > lo:
+                near.append((starts[i], ends[i], found.det.id, found.det.value))
+            i += 1
+    chars = list(text[lo:hi])
+    if masks is not None and len(masks) > 256:  # evidence comes in text order: keep the last
+        masks.clear()
+    for s, e, _, kind in sorted(near):
+        key = (s, e, kind)
+        masked = masks.get(key) if masks is not None else None
+        if masked is None:
+            masked = mask.mask_span(text[s:e], kind)
+            if masks is not None:
+                masks[key] = masked
+        a, b = max(s, lo), min(e, hi)
+        chars[a - lo:b - lo] = masked[a - s:b - s]
+    return mask.evidence("".join(chars), start - lo, end - lo)

@@ -26,7 +26,8 @@ from tracecheck.model import PackRef, Severity
 from tracecheck.rules import literals
 from tracecheck.rules import validators as vmod
 from tracecheck.rules.lexicon import valid_term
-from tracecheck.yaml_reader import LOADERS
+from tracecheck.rules.literals import pumpable
+from tracecheck.yaml_reader import LOADERS, load
 
 SCHEMA_VERSION = 1
 CATEGORIES = (
@@ -162,32 +163,36 @@ def _index_lines(node: yaml.Node, path: tuple[Any, ...], out: dict[tuple[Any, ..
             _index_lines(item, (*path, i), out)
 
 
+MAX_PACK_BYTES = 1024 * 1024
+"""Largest rule pack read (the shipped pack is about 16 KB): a pack is read whole and
+parsed into memory, so a larger file (or a device that never ends) is refused unread."""
+
+
 def _read_bytes(path: Path) -> bytes:
     try:
-        return path.read_bytes()
+        with path.open("rb") as f:
+            data = f.read(MAX_PACK_BYTES + 1)
     except OSError as exc:
         raise RulePackError(f"cannot read rule pack ({exc.strerror})", str(path)) from None
+    if len(data) > MAX_PACK_BYTES:
+        raise RulePackError(f"rule pack is larger than {MAX_PACK_BYTES // 1024} KiB: not read "
+                            "(split it into several packs)", str(path))
+    return data
 
 
 _LOADERS = LOADERS  # libyaml first, then the pure-Python parser (`yaml_reader`)
 
 
 def _compose(text: str) -> tuple[Any, _Lines]:
-    """The document and the line of every key and item in it, read once."""
-    for n, loader_cls in enumerate(_LOADERS, 1):
-        loader = loader_cls(text)
-        try:
-            node = loader.get_single_node()
-            lines = _Lines()
-            if node is not None:
-                _index_lines(node, (), lines.table)  # before construction flattens merges
-            return (loader.construct_document(node) if node is not None else None), lines
-        except yaml.YAMLError:
-            if n == len(_LOADERS):
-                raise
-        finally:
-            loader.dispose()
-    raise AssertionError("unreachable")  # pragma: no cover
+    """The document and the line of every key and item in it, read once (within the YAML
+    reader's bounds on aliases and nesting, `yaml_reader.load`)."""
+    lines = _Lines()
+
+    def index(node: yaml.Node) -> None:  # from the nodes, before construction flattens merges
+        lines.table.clear()  # a parser that failed after indexing left its lines
+        _index_lines(node, (), lines.table)
+
+    return load(text, loaders=_LOADERS, on_node=index), lines
 
 
 def _read_yaml(path: Path, data: bytes) -> tuple[Any, _Lines, bytes]:
@@ -224,20 +229,58 @@ _PROBES = (
     ("ab " * 2000) + "!",
     ("1 " * 2500) + "x",
 )
+"""Probe strings every pattern is tried on; `_probes` adds ones built from the pattern."""
+_PUMPED_ALREADY = frozenset({"a", "1", " ", "ab ", "1 "})
+"""What the fixed probes already repeat."""
+PROBE_CHARS = 1000
+"""Length of the probes built from a pattern: enough for exponential backtracking to run
+out of time at once, short enough that a pattern merely quadratic on a run of its own words
+(the shipped `symptom` pattern on `bad bad bad ...`) costs little at start-up; the fixed
+probes (5,000 characters) and the scan-time timeout cover the rest."""
+
+
+def _probes(pat: regex.Pattern[str]) -> tuple[str, ...]:
+    """The fixed probes, and for each string a repeat in the pattern can match over and over
+    (`literals.pumpable`: its own literals and a character of each class), that string
+    repeated to `PROBE_CHARS` characters and then a character that ends no match: what makes
+    `(?:x|xx)+$` try every way to split a run of `x`."""
+    pumped = [p for p in pumpable(pat) if p not in _PUMPED_ALREADY]
+    tail = "\x00" if any("!" in p for p in pumped) else "!"
+    return _PROBES + tuple((p * (PROBE_CHARS // len(p) + 1))[:PROBE_CHARS] + tail
+                           for p in pumped)
+
+
+_PROBED: dict[tuple[str, int], bool] = {}
+"""Pattern (source, flags) → too slow: each pattern is probed once per process (detectors
+share context sets, and the api and the scanner both load the packs of a run)."""
+
+
+def _too_slow(pat: regex.Pattern[str]) -> bool:
+    """True when the pattern runs past `PROBE_TIMEOUT` on one of its probes."""
+    key = (pat.pattern, int(pat.flags))
+    if key not in _PROBED:
+        _PROBED[key] = any(_times_out(pat, probe) for probe in _probes(pat))
+    return _PROBED[key]
+
+
+def _times_out(pat: regex.Pattern[str], probe: str) -> bool:
+    try:
+        for _ in pat.finditer(probe, timeout=PROBE_TIMEOUT):
+            pass
+    except TimeoutError:
+        return True
+    return False
 
 
 def _probe(pat: regex.Pattern[str], what: str, path: Path, line: int | None) -> None:
-    """Reject patterns that backtrack catastrophically on simple adversarial strings."""
-    for probe in _PROBES:
-        try:
-            for _ in pat.finditer(probe, timeout=PROBE_TIMEOUT):
-                pass
-        except TimeoutError:
-            raise RulePackError(
-                f"{what} is too slow (catastrophic backtracking on a probe string); simplify it",
-                str(path),
-                line,
-            ) from None
+    """Reject patterns that backtrack catastrophically on adversarial strings built for
+    them (`_probes`); every match at scan time also runs under a timeout."""
+    if _too_slow(pat):
+        raise RulePackError(
+            f"{what} is too slow (catastrophic backtracking on a probe string); simplify it",
+            str(path),
+            line,
+        )
 
 
 def _str_list(value: Any, what: str, path: Path, line: int | None) -> tuple[str, ...]:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import enum
+import operator
 from collections.abc import Callable
 
 
@@ -48,9 +49,14 @@ def validator(name: str, *, min_digits: int = 0) -> Callable[[Validator], Valida
     return deco
 
 
+_WEIGHTS = (10, 9, 8, 7, 6, 5, 4, 3, 2)
+
+
 def nhs_check_digit(nine: str) -> int | None:
     """Modulus 11 check digit for the first nine digits; None when the check would be 10."""
-    total = sum(int(d) * w for d, w in zip(nine, range(10, 1, -1), strict=True))
+    if len(nine) != 9:
+        raise ValueError(f"nine digits expected, got {len(nine)}")
+    total: int = sum(map(operator.mul, map(int, nine), _WEIGHTS))
     check = 11 - (total % 11)
     if check == 11:
         return 0

@@ -358,7 +358,8 @@ class _Walk:
             inner = InputFile(path=self.path, kind=found.type, gz=gz,
                               container=found.container, member=item)
             for got in registry.read_messages(inner, cast(BinaryIO, rest),
-                                              hash_messages=self.hash_messages):
+                                              hash_messages=self.hash_messages,
+                                              limits=self.limits):
                 yield placed(got, item)
 
     def nested_zip(self, item: str, stream: IO[bytes], depth: int) -> Iterator[Item]:

@@ -4,7 +4,8 @@ source implements.
 Owns `SourceType` (every kind of input file tracecheck recognises), `InputFile` (one file and
 its detected type), `Detected` (what a sniffer found) and the protocols: a `Detector`
 recognises its type from a file's first bytes; a `Source` is a detector that also reads the
-file's messages; a `NestingSource` reads the files held in its file (archives) within limits.
+file's messages; a `BoundedSource` reads a message longer than a bound without holding it
+whole; a `NestingSource` reads the files held in its file (archives) within limits.
 The registry that puts them in order is `tracecheck.sources.registry`. Never opens a file
 and never parses anything.
 """
@@ -103,6 +104,17 @@ class Source(Detector, Protocol):
         `stream` is the file's (decompressed) content; a source that needs random access
         (MSG, PST) opens `inp.path` read-only itself. `hash_messages=False` lets a source
         whose hashing is costly (mbox) leave `RawMessage.sha256` empty for the caller."""
+        ...
+
+
+@runtime_checkable
+class BoundedSource(Source, Protocol):
+    """A source whose messages may be larger than memory should hold (mbox, eml)."""
+
+    def read_bounded(self, inp: InputFile, stream: BinaryIO, max_message_bytes: int, *,
+                     hash_messages: bool = True) -> Iterator[RawMessage | Skipped | Note]:
+        """As `read`, but a message longer than `max_message_bytes` comes as its first bytes
+        and a stream of the rest (`RawMessage.rest`), never read whole."""
         ...
 
 

@@ -4,8 +4,9 @@ Owns the recognition of a file that starts with an RFC 5322 header block holding
 fields (an exporter's leading `From sender` envelope line allowed; a byte-order mark or blank
 lines before the block too), the `maildir` label for a file that sits in a Maildir's
 cur/new/tmp, and the reading of the file as one `RawMessage`: the bytes from the header block
-on, unaltered and hashed (a note says when a byte-order mark or blank lines came first).
-Never parses MIME.
+on, unaltered and hashed (a note says when a byte-order mark or blank lines came first); a file
+longer than the reader's bound comes as its first bytes and a stream of the rest. Never parses
+MIME.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ _MAIL_HEADERS = frozenset(
 
 
 BOM = b"\xef\xbb\xbf"
+CHUNK = 1 << 20
 
 
 def lead_length(data: bytes) -> int:
@@ -103,15 +105,27 @@ class EmlSource:
 
     def read(self, inp: InputFile, stream: BinaryIO, *, hash_messages: bool = True
              ) -> Iterator[RawMessage | Skipped | Note]:
-        data = stream.read()
+        return self._read(inp, stream, None)
+
+    def read_bounded(self, inp: InputFile, stream: BinaryIO, max_message_bytes: int, *,
+                     hash_messages: bool = True) -> Iterator[RawMessage | Skipped | Note]:
+        return self._read(inp, stream, max_message_bytes)
+
+    def _read(self, inp: InputFile, stream: BinaryIO, max_bytes: int | None
+              ) -> Iterator[RawMessage | Skipped | Note]:
+        data = stream.read() if max_bytes is None else stream.read(max_bytes + 1)
         lead = lead_length(data)
         raw = data[lead:]
+        rest = None
+        if max_bytes is not None and len(data) > max_bytes:  # the rest is read as scanned
+            rest = iter(lambda: stream.read(CHUNK), b"")
         yield RawMessage(
             source=inp.path,
             locator=Locator(path=inp.path),
             raw=raw,
-            sha256=hashlib.sha256(raw).hexdigest(),
+            sha256="" if rest is not None else hashlib.sha256(raw).hexdigest(),
             container=inp.container or "eml",
+            rest=rest,
         )
         if lead:
             yield Note(locator=Locator(path=inp.path), kind=NoteKind.SOURCE,

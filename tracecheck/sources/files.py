@@ -1,6 +1,7 @@
 """Input discovery and content sniffing: paths → typed input files, or skips.
 
-Owns the walk (recursive, sorted, symlinked folders followed once, loops refused) and the
+Owns the walk (recursive, sorted, symlinked folders followed once, loops refused, links that
+point outside the folder given listed instead of followed unless asked) and the
 type decision for each file found: its first 64 KiB (gunzipped when it is gzip) go to the
 sources registry (`tracecheck.sources.registry`, fixed precedence order), never the file name.
 A file no source claims is listed as unsupported, with the type libmagic names. Reading is
@@ -67,13 +68,19 @@ def sniff_file(path: str) -> InputFile | Skipped:
                    reason=f"unsupported file type: {what}")
 
 
-def walk(paths: list[str]) -> Iterator[str | Skipped]:
-    """Files under each path: folders recursively in sorted order, symlink loops refused."""
+def walk(paths: list[str], *, follow_symlinks: bool = False) -> Iterator[str | Skipped]:
+    """Files under each path: folders recursively in sorted order, symlink loops refused.
+
+    A symlink found in a folder that points outside the folder given (after every link is
+    resolved) is not followed but listed as `outside-root`, unless `follow_symlinks`: a scan
+    of an export must not read whatever a link in it names (`/etc/shadow`). Links that stay
+    inside are followed, and a path given itself is always read."""
     for raw in paths:
         if not os.path.lexists(raw):
             raise InputError(f"no such file or folder: {raw}")
         if os.path.isdir(raw):
-            yield from _walk_dir(raw, set())
+            top = None if follow_symlinks else os.path.realpath(raw)
+            yield from _walk_dir(raw, set(), top)
         elif os.path.isfile(raw):
             yield raw
         else:
@@ -81,7 +88,15 @@ def walk(paths: list[str]) -> Iterator[str | Skipped]:
                           reason="not a regular file")
 
 
-def _walk_dir(root: str, seen: set[tuple[int, int]]) -> Iterator[str | Skipped]:
+def _inside(path: str, top: str) -> bool:
+    """True when `path`, every link resolved, is `top` or lies under it."""
+    real = os.path.realpath(path)
+    return os.path.commonpath((real, top)) == top
+
+
+def _walk_dir(root: str, seen: set[tuple[int, int]], top: str | None
+              ) -> Iterator[str | Skipped]:
+    """`top`: the real path of the folder given, when links must stay inside it."""
     try:
         st = os.stat(root)
     except OSError as exc:
@@ -103,14 +118,18 @@ def _walk_dir(root: str, seen: set[tuple[int, int]]) -> Iterator[str | Skipped]:
     for entry in entries:
         path = os.path.join(root, entry.name)
         try:
-            if entry.is_dir(follow_symlinks=True):
-                yield from _walk_dir(path, seen)
+            if top is not None and entry.is_symlink() and not _inside(path, top):
+                yield Skipped(locator=Locator(path=path), kind=SkipKind.OUTSIDE_ROOT,
+                              reason="symlink to a place outside the folder scanned: not "
+                                     "followed (--follow-symlinks follows it)")
+            elif entry.is_dir(follow_symlinks=True):
+                yield from _walk_dir(path, seen, top)
             elif entry.is_file(follow_symlinks=True):
                 yield path
-            elif entry.is_symlink():
+            elif entry.is_symlink() and not os.path.exists(path):
                 yield Skipped(locator=Locator(path=path), kind=SkipKind.UNREADABLE,
                               reason="broken symlink")
-            else:
+            else:  # a device, a FIFO, a socket, or a link to one
                 yield Skipped(locator=Locator(path=path), kind=SkipKind.UNSUPPORTED,
                               reason="not a regular file")
         except OSError as exc:
@@ -119,13 +138,15 @@ def _walk_dir(root: str, seen: set[tuple[int, int]]) -> Iterator[str | Skipped]:
     seen.discard(key)
 
 
-def discover(paths: list[str]) -> Iterator[InputFile | Skipped]:
-    """Walk and sniff: every file found becomes an InputFile or a Skipped.
+def discover(paths: list[str], *, follow_symlinks: bool = False
+             ) -> Iterator[InputFile | Skipped]:
+    """Walk and sniff: every file found becomes an InputFile or a Skipped (`walk` says
+    which symlinks are followed).
 
     Raises `MissingDependencyError` first when a package a source needs is not installed."""
     registry.unavailable()
     order = 0
-    for item in walk(paths):
+    for item in walk(paths, follow_symlinks=follow_symlinks):
         if isinstance(item, Skipped):
             yield item
             continue

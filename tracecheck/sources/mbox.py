@@ -15,8 +15,9 @@ that is consistent with the bytes (the file ends there, or a separator starts th
 most one line break), and at the next separator when it is not; each fallback is noted. The
 stored bytes are never altered: mboxo/mboxrd `>From ` quoting stays in `RawMessage.raw` (and
 so in its hash); the content layer undoes it for reading (never for mboxcl, which does not
-quote). `MboxSource` is the mbox entry of the sources registry. Never parses MIME, never loads
-the whole file.
+quote). A message longer than the reader's bound is handed over as its first bytes and a
+stream of the rest (`RawMessage.rest`), so not even one message is held whole. `MboxSource` is
+the mbox entry of the sources registry. Never parses MIME, never loads the whole file.
 """
 
 from __future__ import annotations
@@ -60,10 +61,17 @@ class Piece:
     by_length: bool | None = None
     """mboxcl only: True when the message ended where its Content-Length said, False when
     that did not fit the bytes and the next separator ended it; None otherwise."""
+    rest: Iterator[bytes] | None = None
+    """A message longer than the splitter's bound: its bytes after `raw`, read (and
+    forgotten) as they are iterated; the splitter drains what is not taken before it reads
+    on. `trailer` is then empty (the empty line before the next separator is left out of the
+    last chunk)."""
 
     def joined(self) -> bytes:
-        """The exact bytes this piece covers in the file."""
-        return self.from_line + self.raw + self.trailer
+        """The exact bytes this piece covers in the file (a streamed piece's `rest`, once,
+        included)."""
+        rest = b"".join(self.rest) if self.rest is not None else b""
+        return self.from_line + self.raw + rest + self.trailer
 
 
 def is_from_line(line: bytes) -> bool:
@@ -182,14 +190,17 @@ class Window:
             if not self.more():
                 return self.end
 
-    def find(self, sub: bytes, p: int) -> int:
-        """Absolute offset of `sub` at or after `p`, reading as needed; -1 at the end."""
+    def find(self, sub: bytes, p: int, stop: int | None = None) -> int:
+        """Absolute offset of `sub` at or after `p`, reading as needed; -1 at the end, or
+        once the bytes read reach `stop` without it (then `eof` is still False)."""
         search = p
         while True:
             i = self.buf.find(sub, search - self.base)
             if i >= 0:
                 return self.base + i
             search = max(self.end - len(sub) + 1, p)
+            if stop is not None and self.end >= stop:
+                return -1
             if not self.more():
                 return -1
 
@@ -202,15 +213,17 @@ def separator_line(w: Window, p: int, start: int) -> bool:
                         after_empty=empty_line_before(w.buf, p - w.base, start - w.base))
 
 
-def next_separator_line(w: Window, p: int, start: int, *, forget: bool = False) -> int:
+def next_separator_line(w: Window, p: int, start: int, *, forget: bool = False,
+                        stop: int | None = None) -> int:
     """Absolute offset of the first separator line that starts after the line break at or
-    after `p - 1`; -1 at the end of the stream. `forget`: drop what is behind the search as
-    it goes (a caller that keeps none of the bytes: the byte-range cutter)."""
+    after `p - 1`; -1 at the end of the stream, or once the bytes read reach `stop` without
+    one (`Window.find`). `forget`: drop what is behind the search as it goes (a caller that
+    keeps none of the bytes: the byte-range cutter)."""
     search = max(p - 1, start)
     while True:
         if forget:
             w.drop(search - 3)
-        j = w.find(b"\nFrom ", search)
+        j = w.find(b"\nFrom ", search, stop)
         if j < 0:
             return -1
         if separator_line(w, j + 1, start):
@@ -218,10 +231,13 @@ def next_separator_line(w: Window, p: int, start: int, *, forget: bool = False) 
         search = j + 1
 
 
-def split_pieces(stream: BinaryIO, chunk_size: int = CHUNK, *, content_length: bool = False
-                 ) -> Iterator[Piece]:
+def split_pieces(stream: BinaryIO, chunk_size: int = CHUNK, *, content_length: bool = False,
+                 max_bytes: int | None = None) -> Iterator[Piece]:
     """Yield the pieces of an mbox stream in order; their bytes concatenate to the input.
-    `content_length`: read as mboxcl (see the module docstring)."""
+    `content_length`: read as mboxcl (see the module docstring). `max_bytes`: a message
+    longer than this is yielded as its first `max_bytes` bytes and the rest as a stream
+    (`Piece.rest`), so no message is ever held whole beyond it (an mboxcl message whose
+    Content-Length says more is split at separators)."""
     w = Window(stream, chunk_size)
     w.ensure(len(BOM))
     start = len(BOM) if w.buf.startswith(BOM) else 0
@@ -252,32 +268,76 @@ def split_pieces(stream: BinaryIO, chunk_size: int = CHUNK, *, content_length: b
         by_length: bool | None = None
         nxt = -1
         raw = trailer = b""
+        rest: Iterator[bytes] | None = None
         if content_length:
-            fit = _length_end(w, from_end)
+            fit = _length_end(w, from_end, max_bytes)
             by_length = False
             if fit is not None:
                 end, nxt = fit
                 if nxt < 0 or separator_at(nxt):
                     by_length = True
                     raw, trailer = w[from_end:end], w[end:w.end if nxt < 0 else nxt]
+        streamed = _Next()
         if not by_length:
-            nxt = next_separator(from_end)
-            if nxt < 0:
-                while w.more():
-                    pass
-            raw, trailer = _split_trailer(w[from_end:w.end if nxt < 0 else nxt])
-        yield Piece(cur, w[cur:from_end], raw, trailer, by_length=by_length)
+            stop = None if max_bytes is None else from_end + max_bytes
+            nxt = next_separator_line(w, from_end, start, stop=stop)
+            if nxt < 0 and stop is not None and not w.eof:  # longer than max_bytes
+                raw, trailer = w[from_end:stop], b""
+                rest = _rest(w, stop, start, streamed)
+            else:
+                if nxt < 0:
+                    while w.more():
+                        pass
+                raw, trailer = _split_trailer(w[from_end:w.end if nxt < 0 else nxt])
+        yield Piece(cur, w[cur:from_end], raw, trailer, by_length=by_length, rest=rest)
+        if rest is not None:
+            for _ in rest:  # what the reader did not take
+                pass
+            nxt = streamed.offset
         if nxt < 0:
             return
         w.drop(nxt)
         cur = nxt
 
 
-def _length_end(w: Window, p: int) -> tuple[int, int] | None:
+class _Next:
+    """Where the next message starts, once a streamed message's `rest` has been read."""
+
+    offset = -1
+
+
+_TAIL = 8
+"""Bytes a streamed message keeps back from each chunk it hands over: enough for `\nFrom `
+across two reads, and for the empty line before a separator (left out of the message)."""
+
+
+def _rest(w: Window, pos: int, start: int, found: _Next) -> Iterator[bytes]:
+    """The bytes of a message from `pos` up to the next separator (the empty separator line
+    before it left out, as `_split_trailer` does), a chunk at a time, each forgotten once
+    handed over; `found.offset` is then the separator's offset (-1 at the end)."""
+    while True:
+        nxt = next_separator_line(w, pos, start, stop=pos + w.chunk_size + _TAIL)
+        if nxt >= 0 or w.eof:
+            end = nxt if nxt >= 0 else w.end
+            last, _ = _split_trailer(w[pos:end])
+            if last:
+                yield last
+            found.offset = nxt
+            return
+        safe = w.end - _TAIL
+        if safe > pos:
+            yield w[pos:safe]
+            pos = safe
+            w.drop(pos - 3)  # kept: the bytes that say whether a line before is empty
+
+
+def _length_end(w: Window, p: int, max_bytes: int | None = None
+                ) -> tuple[int, int] | None:
     """mboxcl: where the message whose header section starts at `p` ends by its
     Content-Length, and where the next message starts (-1: the stream ends there), when the
     header section states one and the bytes fit it (the stream ends, or a `From ` line starts
-    at most one line break later); else None."""
+    at most one line break later); else None. None too when it says more than `max_bytes`
+    (such a message is not read whole to see whether it fits)."""
     limit = p + MAX_HEADER
     w.ensure(p + 1)
     end_of_headers = header_end(w.buf, p - w.base, min(limit, w.end) - w.base)
@@ -289,6 +349,8 @@ def _length_end(w: Window, p: int) -> tuple[int, int] | None:
     if m is None:
         return None
     end = w.base + body_start(w.buf, end_of_headers) + int(m.group(1))
+    if max_bytes is not None and end - p > max_bytes:
+        return None
     w.ensure(end + 2 + len(b"From "))
     if end > w.end:
         return None
@@ -314,7 +376,8 @@ def headers_terminated(raw: bytes) -> bool:
 
 
 def read_mbox(
-    stream: BinaryIO, source: str, *, hash_messages: bool = True, content_length: bool = False
+    stream: BinaryIO, source: str, *, hash_messages: bool = True, content_length: bool = False,
+    max_bytes: int | None = None,
 ) -> Iterator[RawMessage | Skipped | Note]:
     """Split an mbox stream into messages; junk and truncated pieces become `Skipped`.
 
@@ -322,14 +385,21 @@ def read_mbox(
     needs it (the scanner hashes only the messages it keeps a record of). `content_length`:
     an mboxcl file (messages end where their Content-Length says, when the bytes fit it);
     a note at the end says how many did not fit and were split at separators instead.
+    `max_bytes`: a longer message comes as its first `max_bytes` bytes and a stream of the
+    rest (`RawMessage.rest`, `split_pieces`), never held whole.
     """
     prev: Piece | None = None
     fallbacks = 0
-    for piece in split_pieces(stream, content_length=content_length):
+    for piece in split_pieces(stream, content_length=content_length, max_bytes=max_bytes):
         fallbacks += piece.by_length is False
         if prev is not None:
             yield from _emit(prev, source, last=False, hash_messages=hash_messages,
                              quoted=not content_length)
+            prev = None
+        if piece.rest is not None:  # read before the splitter reads on: handed over now
+            yield from _emit(piece, source, last=False, hash_messages=hash_messages,
+                             quoted=not content_length)
+            continue
         prev = piece
     if prev is not None:
         yield from _emit(prev, source, last=True, hash_messages=hash_messages,
@@ -370,10 +440,12 @@ def _emit(
         source=source,
         locator=locator,
         raw=piece.raw,
-        sha256=hashlib.sha256(piece.raw).hexdigest() if hash_messages else "",
+        sha256=hashlib.sha256(piece.raw).hexdigest() if hash_messages and piece.rest is None
+        else "",
         offset=piece.offset,
         container="mbox",
         mbox_quoted=quoted,
+        rest=piece.rest,
     )
 
 
@@ -414,3 +486,8 @@ class MboxSource:
              ) -> Iterator[RawMessage | Skipped | Note]:
         return read_mbox(stream, inp.path, hash_messages=hash_messages,
                          content_length=inp.container == MBOXCL)
+
+    def read_bounded(self, inp: InputFile, stream: BinaryIO, max_message_bytes: int, *,
+                     hash_messages: bool = True) -> Iterator[RawMessage | Skipped | Note]:
+        return read_mbox(stream, inp.path, hash_messages=hash_messages,
+                         content_length=inp.container == MBOXCL, max_bytes=max_message_bytes)

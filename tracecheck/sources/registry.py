@@ -37,6 +37,7 @@ from tracecheck.deps import Requirement, check
 from tracecheck.model import ExtractLimits, Note, RawMessage, Skipped
 from tracecheck.sources.archive import TarSource, ZipSource
 from tracecheck.sources.base import (
+    BoundedSource,
     Detected,
     Detector,
     InputFile,
@@ -103,10 +104,14 @@ def source_for(kind: SourceType) -> Source:
 def read_messages(inp: InputFile, stream: BinaryIO, *, hash_messages: bool = True,
                   limits: ExtractLimits | None = None) -> Iterator[RawMessage | Skipped | Note]:
     """The messages of one input file, from its (decompressed) stream, by its type's source;
-    an archive is read within `limits` (the defaults when None)."""
+    an archive is read within `limits` (the defaults when None), and a message longer than
+    `limits.max_message_bytes` is never held whole (`BoundedSource`; when limits are given)."""
     source = source_for(inp.kind)
     if limits is not None and isinstance(source, NestingSource):
         return source.read_nested(inp, stream, limits, hash_messages=hash_messages)
+    if limits is not None and isinstance(source, BoundedSource):
+        return source.read_bounded(inp, stream, limits.max_message_bytes,
+                                   hash_messages=hash_messages)
     return source.read(inp, stream, hash_messages=hash_messages)
 
 

@@ -165,11 +165,14 @@ class RangeReader:
 
 
 def read_range(
-    stream: Readable, source: str, start: int, *, hash_messages: bool = True
+    stream: Readable, source: str, start: int, *, hash_messages: bool = True,
+    max_bytes: int | None = None,
 ) -> Iterator[RawMessage | Skipped | Note]:
     """Messages of an mbox byte range that starts at a separator (or at 0), with offsets and
-    locators relative to the whole file, exactly as a whole-file read gives them."""
-    for item in read_mbox(cast(BinaryIO, stream), source, hash_messages=hash_messages):
+    locators relative to the whole file, exactly as a whole-file read gives them (a message
+    longer than `max_bytes` streamed, as `read_mbox` streams it)."""
+    for item in read_mbox(cast(BinaryIO, stream), source, hash_messages=hash_messages,
+                          max_bytes=max_bytes):
         if start == 0:
             yield item
         elif isinstance(item, RawMessage):

@@ -726,6 +726,12 @@ def coverage(s: CaseSnapshot, n: Numbers) -> Section:
             f"WARNING: the scan is INCOMPLETE: tracecheck failed on {failed} item(s) "
             "(internal-error or worker-lost, listed below), so their content was not "
             "examined and the figures in this report may be too low until they are rescanned.")
+    cut = sum(1 for sk in s.skipped if sk.incomplete and not sk.kind.incomplete)
+    if cut:
+        paragraphs.append(
+            f"WARNING: the scan is INCOMPLETE: a limit cut short {cut} item(s) of messages on "
+            "consumer flows (kind limit, listed below), so part of their content was not "
+            "examined and the figures in this report may be too low.")
     copies = [(key, ", ".join(locs)) for key, locs in n.copies]
     tables = [
         Table(
