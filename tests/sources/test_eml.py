@@ -99,3 +99,33 @@ def test_an_mbox_named_txt_is_read_as_an_mbox(tmp_path: Path) -> None:
     inp = sniff_file(str(path))
     assert isinstance(inp, InputFile) and inp.kind is SourceType.MBOX
     assert api.scan([str(path)]).messages_scanned == 2
+
+
+def test_an_eml_past_the_bound_comes_as_its_first_bytes_and_a_stream_of_the_rest(
+        tmp_path: Path) -> None:
+    """`max_message_bytes` inside a .eml.gz too: the rest is read as it is consumed."""
+    import gzip
+    import io
+
+    from tracecheck.model import ExtractLimits, RawMessage
+    from tracecheck.sources.eml import EmlSource
+
+    data = (b"From: a@b.example\nTo: c@gmail.com\nSubject: big\n\n" + b"rota line\n" * 50_000
+            + b"NHS no 401 023 2137, PCR came back positive.\n")
+    source = EmlSource()
+    inp = InputFile(path="big.eml", kind=SourceType.EML)
+    (raw,) = [m for m in source.read_bounded(inp, io.BytesIO(data), 1000)
+              if isinstance(m, RawMessage)]
+    assert len(raw.raw) == 1001 and raw.sha256 == "" and raw.rest is not None
+    assert raw.raw + b"".join(raw.rest) == data
+    (small,) = [m for m in source.read_bounded(inp, io.BytesIO(data[:900]), 1000)
+                if isinstance(m, RawMessage)]
+    assert small.rest is None and small.raw == data[:900] and small.sha256
+    gz = tmp_path / "big.eml.gz"
+    gz.write_bytes(gzip.compress(data))
+    result = api.scan([str(gz)], api.ScanOptions(limits=ExtractLimits(max_message_bytes=1000),
+                                                  all_messages=True))
+    (entry,) = result.skipped
+    assert entry.reason.startswith("limit: message of") and "scanned as raw text" in (
+        entry.reason)
+    assert {f.message_sha256 for f in result.findings} == {hashlib.sha256(data).hexdigest()}

@@ -200,3 +200,28 @@ def test_mboxcl_files_are_never_cut_into_byte_ranges(tmp_path: Path) -> None:
     assert isinstance(found, InputFile) and found.container == "mboxcl"
     assert not can_cut(found)
     assert plan_shards([found], 64) == [whole(found)]
+
+
+@pytest.mark.parametrize("size", [990, 1000, 1001, 1006, 1007, 1008, 5000, 100_000])
+@pytest.mark.parametrize("ends", [b"\n", b"\r\n", b""])
+def test_a_message_past_the_bound_streams_its_rest_and_the_split_is_unchanged(
+        size: int, ends: bytes) -> None:
+    """With a bound, a message longer than it comes as its first bytes and a stream of the
+    rest: the same pieces, bytes and offsets as without, and no piece holds more than the
+    bound and one read."""
+    from tracecheck.sources.mbox import split_pieces
+
+    body = (b"line of text From here\n" * (size // 23 + 1))[:size] + ends
+    first = b"From a@b Mon Jan 11 09:30:00 2021\nSubject: one\n\n" + body
+    data = first + b"\nFrom a@b Mon Jan 11 09:31:00 2021\nSubject: two\n\nhi\n"
+    plain = [p.joined() for p in split_pieces(io.BytesIO(data), 64)]
+    for chunk in (7, 64, 1000, 1 << 20):
+        bounded = []
+        streamed = False
+        for piece in split_pieces(io.BytesIO(data), chunk, max_bytes=1000):
+            assert len(piece.raw) <= 1000 + len(b"\nFrom ") + chunk
+            streamed |= piece.rest is not None
+            bounded.append(piece.joined())
+        assert bounded == plain, chunk
+        assert b"".join(bounded) == data
+        assert streamed or size < 5000 or chunk >= 1000, chunk  # not vacuous

@@ -91,6 +91,19 @@ def maildir_of(path: str) -> str:
     return ""
 
 
+def _read_up_to(stream: BinaryIO, n: int) -> bytes:
+    """`n` bytes, or all there are (a raw stream may give fewer a read)."""
+    chunks: list[bytes] = []
+    got = 0
+    while got < n:
+        chunk = stream.read(n - got)
+        if not chunk:
+            break
+        chunks.append(chunk)
+        got += len(chunk)
+    return b"".join(chunks)
+
+
 class EmlSource:
     """A file holding one message."""
 
@@ -113,7 +126,7 @@ class EmlSource:
 
     def _read(self, inp: InputFile, stream: BinaryIO, max_bytes: int | None
               ) -> Iterator[RawMessage | Skipped | Note]:
-        data = stream.read() if max_bytes is None else stream.read(max_bytes + 1)
+        data = stream.read() if max_bytes is None else _read_up_to(stream, max_bytes + 1)
         lead = lead_length(data)
         raw = data[lead:]
         rest = None

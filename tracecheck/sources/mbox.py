@@ -64,14 +64,16 @@ class Piece:
     rest: Iterator[bytes] | None = None
     """A message longer than the splitter's bound: its bytes after `raw`, read (and
     forgotten) as they are iterated; the splitter drains what is not taken before it reads
-    on. `trailer` is then empty (the empty line before the next separator is left out of the
-    last chunk)."""
+    on. `trailer` is then empty, and `after.trailer` holds it once `rest` is read."""
+    after: _Next | None = None
 
     def joined(self) -> bytes:
-        """The exact bytes this piece covers in the file (a streamed piece's `rest`, once,
-        included)."""
-        rest = b"".join(self.rest) if self.rest is not None else b""
-        return self.from_line + self.raw + rest + self.trailer
+        """The exact bytes this piece covers in the file (a streamed piece's: read before the
+        splitter reads on, which drains its `rest`)."""
+        if self.rest is None or self.after is None:
+            return self.from_line + self.raw + self.trailer
+        rest = b"".join(self.rest)
+        return self.from_line + self.raw + rest + self.after.trailer
 
 
 def is_from_line(line: bytes) -> bool:
@@ -279,17 +281,20 @@ def split_pieces(stream: BinaryIO, chunk_size: int = CHUNK, *, content_length: b
                     raw, trailer = w[from_end:end], w[end:w.end if nxt < 0 else nxt]
         streamed = _Next()
         if not by_length:
-            stop = None if max_bytes is None else from_end + max_bytes
+            # no separator before `stop`: the message is longer than `max_bytes`
+            stop = None if max_bytes is None else from_end + max_bytes + len(b"\nFrom ")
             nxt = next_separator_line(w, from_end, start, stop=stop)
-            if nxt < 0 and stop is not None and not w.eof:  # longer than max_bytes
-                raw, trailer = w[from_end:stop], b""
-                rest = _rest(w, stop, start, streamed)
+            if nxt < 0 and max_bytes is not None and not w.eof:
+                cut = from_end + max_bytes
+                raw, trailer = w[from_end:cut], b""
+                rest = _rest(w, cut, start, streamed)
             else:
                 if nxt < 0:
                     while w.more():
                         pass
                 raw, trailer = _split_trailer(w[from_end:w.end if nxt < 0 else nxt])
-        yield Piece(cur, w[cur:from_end], raw, trailer, by_length=by_length, rest=rest)
+        yield Piece(cur, w[cur:from_end], raw, trailer, by_length=by_length, rest=rest,
+                    after=streamed if rest is not None else None)
         if rest is not None:
             for _ in rest:  # what the reader did not take
                 pass
@@ -301,9 +306,11 @@ def split_pieces(stream: BinaryIO, chunk_size: int = CHUNK, *, content_length: b
 
 
 class _Next:
-    """Where the next message starts, once a streamed message's `rest` has been read."""
+    """Where the next message starts, once a streamed message's `rest` has been read, and
+    the empty separator line left out of the message."""
 
     offset = -1
+    trailer = b""
 
 
 _TAIL = 8
@@ -319,7 +326,7 @@ def _rest(w: Window, pos: int, start: int, found: _Next) -> Iterator[bytes]:
         nxt = next_separator_line(w, pos, start, stop=pos + w.chunk_size + _TAIL)
         if nxt >= 0 or w.eof:
             end = nxt if nxt >= 0 else w.end
-            last, _ = _split_trailer(w[pos:end])
+            last, found.trailer = _split_trailer(w[pos:end])
             if last:
                 yield last
             found.offset = nxt
