@@ -197,7 +197,7 @@ import tracecheck.parallel.base as base
 import tracecheck.parallel.local as local
 
 def hold(shards, cfg):
-    print(f"worker {os.getpid()}", flush=True)
+    os.write(1, f"worker {os.getpid()}\\n".encode())  # one write: two workers share the pipe
     threading.Event().wait()
 
 hold.__module__, hold.__qualname__ = base.__name__, "scan_batch"  # pickled by that name
