@@ -26,31 +26,33 @@ from tracecheck.errors import InputError
 from tracecheck.model import Locator, Note, NoteKind, RawMessage, SkipKind, Skipped
 from tracecheck.sources import outlook
 from tracecheck.sources.base import Detected, InputFile, SourceType
+from tracecheck.sources.mapi import (
+    PR_ATTACH_FILENAME,
+    PR_ATTACH_LONG_FILENAME,
+    PR_ATTACH_METHOD,
+    PR_ATTACH_MIME_TAG,
+    PR_DISPLAY_NAME,
+    PR_EMAIL_ADDRESS,
+    PR_INTERNET_MESSAGE_ID,
+    PR_MESSAGE_CLASS,
+    PR_PST_PASSWORD,
+    PR_RECIPIENT_TYPE,
+    PR_SENDER_EMAIL,
+    PR_SENDER_NAME,
+    PR_SENDER_SMTP,
+    PR_SENT_REPRESENTING_EMAIL,
+    PR_SENT_REPRESENTING_NAME,
+    PR_SENT_REPRESENTING_SMTP,
+    PR_SMTP_ADDRESS,
+    RECIPIENT_FIELDS,
+)
 from tracecheck.sources.outlook import Attachment, Issue, Item
 
 PST_EXTRA = "PST support needs the 'pst' extra: pip install 'tracecheck[pst]'"
 MAX_EMBED_DEPTH = 16
 
 # MAPI property tags used here (MS-OXPROPS).
-PR_MESSAGE_CLASS = 0x001A
-PR_SENT_REPRESENTING_NAME = 0x0042
-PR_SENT_REPRESENTING_EMAIL = 0x0065
-PR_RECIPIENT_TYPE = 0x0C15
-PR_SENDER_NAME = 0x0C1A
-PR_SENDER_EMAIL = 0x0C1F
-PR_INTERNET_MESSAGE_ID = 0x1035
-PR_DISPLAY_NAME = 0x3001
-PR_EMAIL_ADDRESS = 0x3003
-PR_ATTACH_FILENAME = 0x3704
-PR_ATTACH_METHOD = 0x3705
-PR_ATTACH_LONG_FILENAME = 0x3707
-PR_ATTACH_MIME_TAG = 0x370E
-PR_SMTP_ADDRESS = 0x39FE
-PR_SENDER_SMTP = 0x5D01
-PR_SENT_REPRESENTING_SMTP = 0x5D02
-PR_PST_PASSWORD = 0x67FF
 ATTACH_EMBEDDED_MSG = 5
-_RECIPIENT_FIELDS = {1: "to", 2: "cc", 3: "bcc"}
 
 
 def _pypff() -> Any:
@@ -142,7 +144,7 @@ def _recipients(item: Any) -> dict[str, list[tuple[str, str]]]:
         sets = []
     for record_set in sets:
         props = _entries(record_set)
-        field = _RECIPIENT_FIELDS.get(_int(props, PR_RECIPIENT_TYPE) or 1, "to")
+        field = RECIPIENT_FIELDS.get(_int(props, PR_RECIPIENT_TYPE) or 1, "to")
         addr = _text(props, PR_SMTP_ADDRESS) or _text(props, PR_EMAIL_ADDRESS)
         out[field].append((_text(props, PR_DISPLAY_NAME), addr))
     return out

@@ -21,39 +21,41 @@ from tracecheck.deps import Requirement
 from tracecheck.model import Locator, Note, NoteKind, RawMessage, SkipKind, Skipped
 from tracecheck.sources import outlook
 from tracecheck.sources.base import Detected, InputFile, SourceType
+from tracecheck.sources.mapi import (
+    PR_ATTACH_MIME_TAG,
+    PR_CLIENT_SUBMIT_TIME,
+    PR_DISPLAY_NAME,
+    PR_EMAIL_ADDRESS,
+    PR_INTERNET_MESSAGE_ID,
+    PR_MESSAGE_CLASS,
+    PR_MESSAGE_DELIVERY_TIME,
+    PR_RCVD_REPRESENTING_EMAIL,
+    PR_RCVD_REPRESENTING_NAME,
+    PR_RECEIVED_BY_EMAIL,
+    PR_RECEIVED_BY_NAME,
+    PR_RECIPIENT_TYPE,
+    PR_SENDER_EMAIL,
+    PR_SENDER_NAME,
+    PR_SENDER_SIMPLE_NAME,
+    PR_SENDER_SMTP,
+    PR_SENT_REPRESENTING_EMAIL,
+    PR_SENT_REPRESENTING_NAME,
+    PR_SENT_REPRESENTING_SIMPLE_NAME,
+    PR_SENT_REPRESENTING_SMTP,
+    PR_SMTP_ADDRESS,
+    PR_SUBJECT,
+    PR_TRANSPORT_MESSAGE_HEADERS,
+    RECIPIENT_FIELDS,
+)
 from tracecheck.sources.outlook import Attachment, Issue, Item
 
 SIGNATURE = b"\x78\x9f\x3e\x22"
 MAX_EMBED_DEPTH = 16
 """Messages embedded in messages deeper than this are listed as skipped (a loop guard)."""
 
-# TNEF attributes (MS-OXTNEF 2.1.3.2) and MAPI property tags (MS-OXPROPS) read here.
+# TNEF attributes (MS-OXTNEF 2.1.3.2) read here; MAPI property tags are mapi.py's.
 ATT_FROM, ATT_SUBJECT, ATT_DATE_SENT, ATT_MESSAGE_CLASS = 0x8000, 0x8004, 0x8005, 0x8008
 ATT_RECIPIENT_TABLE = 0x9004
-PR_MESSAGE_CLASS = 0x001A
-PR_SUBJECT = 0x0037
-PR_CLIENT_SUBMIT_TIME = 0x0039
-PR_RECEIVED_BY_NAME = 0x0040
-PR_SENT_REPRESENTING_NAME = 0x0042
-PR_RCVD_REPRESENTING_NAME = 0x0044
-PR_SENT_REPRESENTING_EMAIL = 0x0065
-PR_RECEIVED_BY_EMAIL = 0x0076
-PR_RCVD_REPRESENTING_EMAIL = 0x0078
-PR_TRANSPORT_MESSAGE_HEADERS = 0x007D
-PR_RECIPIENT_TYPE = 0x0C15
-PR_SENDER_NAME = 0x0C1A
-PR_SENDER_EMAIL = 0x0C1F
-PR_MESSAGE_DELIVERY_TIME = 0x0E06
-PR_INTERNET_MESSAGE_ID = 0x1035
-PR_DISPLAY_NAME = 0x3001
-PR_EMAIL_ADDRESS = 0x3003
-PR_ATTACH_MIME_TAG = 0x370E
-PR_SMTP_ADDRESS = 0x39FE
-PR_SENDER_SIMPLE_NAME = 0x4030
-PR_SENT_REPRESENTING_SIMPLE_NAME = 0x4031
-PR_SENDER_SMTP = 0x5D01
-PR_SENT_REPRESENTING_SMTP = 0x5D02
-_RECIPIENT_FIELDS = {1: "to", 2: "cc", 3: "bcc"}
 
 LEGACY_CLASSES = {
     "ipm.microsoft mail.note": "IPM.Note",
@@ -206,7 +208,7 @@ def _recipients(attrs: dict[int, object], codepage: str | None, damaged: _Damage
     for row in rows if isinstance(rows, list) else ():
         props = _mapi(row, damaged)
         kind = props.get(PR_RECIPIENT_TYPE)
-        field = _RECIPIENT_FIELDS.get(kind if isinstance(kind, int) else 1, "to")
+        field = RECIPIENT_FIELDS.get(kind if isinstance(kind, int) else 1, "to")
         name = _str(props.get(PR_DISPLAY_NAME), codepage)
         addr = _address(props.get(PR_SMTP_ADDRESS), props.get(PR_EMAIL_ADDRESS), codepage)
         if name or addr:
