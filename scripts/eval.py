@@ -45,7 +45,7 @@ from tracecheck.evaluation import (  # noqa: E402
     half_of,
     load_labels,
 )
-from tracecheck.model import RawMessage, Skipped, TextUnit  # noqa: E402
+from tracecheck.model import Finding, RawMessage, Skipped, TextUnit  # noqa: E402
 from tracecheck.sources.files import discover, open_stream, read_messages  # noqa: E402
 
 ORG = "tracecall.co.uk"
@@ -239,26 +239,26 @@ def independent(root: Path = INDEPENDENT, min_confidence: float | None = None,
     """Half → (pack, naive peer, labels, tune-half misses). Each writer's folder is scanned in
     the default mode with its own organisation; the halves are scored apart. Misses are kept
     for the tuning half only: nobody reads what the held-out half gets wrong."""
-    by_half: dict[str, tuple[list[dict[str, object]], list[object], list[MessageText]]] = {
-        TUNE: ([], [], []), HELD_OUT: ([], [], [])}
+    labels_of: dict[str, list[dict[str, object]]] = {TUNE: [], HELD_OUT: []}
+    texts_of: dict[str, list[MessageText]] = {TUNE: [], HELD_OUT: []}
+    findings: list[Finding] = []
+    """Every writer's findings: Message-IDs are unique across writers, so one list scores
+    both halves."""
     for folder in sorted(p for p in root.iterdir() if (p / "labels.jsonl").is_file()):
         org = tuple(json.loads((folder / "corpus.json").read_text())["org_domains"])
-        labels = _jsonl(folder / "labels.jsonl")
         result = api.scan([str(folder)], api.ScanOptions(org_domains=org,
                                                          min_confidence=min_confidence))
+        findings.extend(result.findings)
         texts = {m.message_id: m for m in message_texts([str(folder)], org)}
-        for label in labels:
+        for label in _jsonl(folder / "labels.jsonl"):
             half = half_of(str(label["file"]))
-            label = {**label, "writer": folder.name}
-            by_half[half][0].append(label)
+            labels_of[half].append({**label, "writer": folder.name})
             if label["message_id"] in texts:
-                by_half[half][2].append(texts[str(label["message_id"])])
-        for half in by_half:
-            by_half[half][1].append(result)
+                texts_of[half].append(texts[str(label["message_id"])])
     out = {}
-    for half, (labels, results, texts) in by_half.items():
-        pack = _merge_scores([evaluate_independent(r, labels) for r in results])  # type: ignore[arg-type]
-        base = evaluate_independent_baseline(texts, labels)
+    for half, labels in labels_of.items():
+        pack = evaluate_independent(findings, labels)
+        base = evaluate_independent_baseline(texts_of[half], labels)
         misses: list[str] = []
         if half == TUNE:
             where = {str(lb["message_id"]): lb for lb in labels}
@@ -269,26 +269,6 @@ def independent(root: Path = INDEPENDENT, min_confidence: float | None = None,
                                   f"got {m.got or 'nothing'}")
         out[half] = (pack, base, labels, sorted(misses))
     return out
-
-
-def _merge_scores(scores: list[IdentifierScore]) -> IdentifierScore:
-    """One writer's scan scored against every label of the half finds only its own messages
-    (Message-IDs differ between writers): sum true positives and identifiers found, take the
-    false negatives and identifiers of the labels once."""
-    first = scores[0]
-    tp = sum(s.evaluation.true_positives for s in scores)
-    fp = sum(s.evaluation.false_positives for s in scores)
-    found = sum(s.identifiers_found for s in scores)
-    bogus = sum(s.bogus_identifiers for s in scores)
-    positives = first.evaluation.true_positives + first.evaluation.false_negatives
-    misses = tuple(m for s in scores for m in s.evaluation.misses if m.kind == "false-positive")
-    fn_ids = set.intersection(*({m.message_id for m in s.evaluation.misses
-                                 if m.kind == "false-negative"} for s in scores))
-    misses += tuple(m for m in first.evaluation.misses
-                    if m.kind == "false-negative" and m.message_id in fn_ids)
-    ev = Evaluation(messages=first.evaluation.messages, true_positives=tp, false_positives=fp,
-                    false_negatives=positives - tp, misses=misses)
-    return IdentifierScore(ev, first.identifiers, found, bogus)
 
 
 def independent_report(halves: dict[str, tuple[IdentifierScore, IdentifierScore,

@@ -116,6 +116,21 @@ def raw_messages(*roots: Path) -> Iterator[RawMessage]:
                     yield raw
 
 
+def run_cli_peak_rss(args: list[str]) -> tuple[int, float, str]:
+    """`tracecheck ARGS` run by a fresh parent whose only child is the scan: (exit code, the
+    scan's own peak RSS in MB, its stderr)."""
+    import sys
+
+    exe = Path(sys.executable).parent / "tracecheck"
+    runner = ("import resource, subprocess, sys; "
+              "rc = subprocess.run(sys.argv[1:]).returncode; "
+              "print(rc, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)")
+    proc = subprocess.run([sys.executable, "-c", runner, str(exe), *args],
+                          capture_output=True, text=True, check=False)
+    rc, peak_kb = proc.stdout.split()
+    return int(rc), int(peak_kb) / 1024, proc.stderr
+
+
 def run_cli_with_file_limit(args: list[str], limit: int, cwd: Path | None = None
                             ) -> subprocess.CompletedProcess[str]:
     """The CLI in a subprocess that cannot grow any file past `limit` bytes (RLIMIT_FSIZE,

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from tracecheck.findings import counts
-from tracecheck.model import ScanResult
+from tracecheck.model import Finding, ScanResult
 from tracecheck.rules.validators import mod11_valid
 
 CONSUMER_FLOWS = frozenset({"to-consumer", "from-consumer", "consumer-to-consumer"})
@@ -293,13 +293,13 @@ def score_identifiers(labels: list[dict[str, object]], predicted: Collection[str
     return IdentifierScore(evaluation, total, hits, bogus)
 
 
-def evaluate_independent(result: ScanResult, labels: list[dict[str, object]],
+def evaluate_independent(findings: Iterable[Finding], labels: list[dict[str, object]],
                          ) -> IdentifierScore:
     """The pack on the independent corpus: a message is positive with a counted finding; the
     identifiers found are the values of its counted identifier findings."""
     found: dict[str, set[str]] = defaultdict(set)
     hit: set[str] = set()
-    for f in result.findings:
+    for f in findings:
         if counts(f):
             hit.add(f.message_id)
             if f.category == "identifier":

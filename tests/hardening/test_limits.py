@@ -11,14 +11,12 @@ from __future__ import annotations
 import gzip
 import hashlib
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
 
-from tests.conftest import eml
+from tests.conftest import eml, run_cli_peak_rss
 from tests.hostile_gen import (
     csv_email,
     distinct_numbers_in,
@@ -156,18 +154,12 @@ def test_the_bytes_past_max_message_mb_are_never_held(tmp_path: Path) -> None:
     """A 64 MiB message in a 0.2 MB .mbox.gz: its bytes past `--max-message-mb` are read as
     they are scanned (before, the message was held whole, several times over)."""
     path, _ = _mbox(tmp_path, "big.mbox.gz", 64 * 1024 * 1024)
-    exe = Path(sys.executable).parent / "tracecheck"
     out = tmp_path / "r.json"
-    runner = ("import resource, subprocess, sys; "
-              "rc = subprocess.run(sys.argv[1:]).returncode; "
-              "print(rc, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)")
-    proc = subprocess.run([sys.executable, "-c", runner, str(exe), "scan", str(path), "-f",
-                           "json", "-o", str(out), "--max-message-mb", "1", "--workers", "1"],
-                          capture_output=True, text=True, check=False)
-    rc, peak_kb = proc.stdout.split()
-    assert rc == "3", proc.stderr
+    rc, peak_mb, stderr = run_cli_peak_rss(["scan", str(path), "-f", "json", "-o", str(out),
+                                            "--max-message-mb", "1", "--workers", "1"])
+    assert rc == 3, stderr
     assert len(json.loads(out.read_text())["findings"]) == 4
-    assert int(peak_kb) / 1024 < 160, peak_kb
+    assert peak_mb < 160, peak_mb
 
 
 # --- item 13: a limit on a consumer flow makes the run incomplete --------------------------

@@ -20,7 +20,7 @@ from hypothesis import strategies as st
 
 from tests import mime_gen
 from tests.conftest import SAMPLES, corpus, raw_messages
-from tests.rules.test_literals import _units
+from tests.rules.test_literals import _matches, _units
 from tracecheck.errors import RulePackError
 from tracecheck.model import Locator, RawMessage, TextUnit
 from tracecheck.rules import literals
@@ -48,18 +48,6 @@ class Whole(Text):
                 for m in Lexicon(terms).slow_pattern.finditer(self.text)]
 
 
-def _found(unit: TextUnit, text: type[Text]) -> list[tuple[object, ...]]:
-    import tracecheck.rules.matcher as matcher
-
-    original = matcher.Text
-    matcher.Text = text  # type: ignore[misc]
-    try:
-        found, _ = SHIPPED.scan(unit)
-    finally:
-        matcher.Text = original  # type: ignore[misc]
-    return [(m.rule, m.start, m.end, m.confidence, m.evidence, m.reasons) for m in found]
-
-
 def _same(units: Iterator[TextUnit]) -> int:
     """Fast and slow forms agree on every unit, span by span and finding by finding."""
     n = 0
@@ -74,7 +62,7 @@ def _same(units: Iterator[TextUnit]) -> int:
         for pattern in BOUNDED:
             whole = [(m.start(), m.end(), m.group()) for m in pattern.finditer(unit.text)]
             assert list(t.spans(pattern, 5.0)) == whole, pattern.pattern[:60]
-        assert _found(unit, Text) == _found(unit, Whole)
+        assert _matches(SHIPPED, unit, Text) == _matches(SHIPPED, unit, Whole)
     return n
 
 

@@ -53,7 +53,8 @@ def _matches(m: Matcher, unit: TextUnit, text: type[Text]) -> list[tuple[object,
     finally:
         matcher.Text = original  # type: ignore[misc]
     assert skips == []
-    return [(x.rule, x.start, x.end, x.confidence, x.evidence, x.quoted) for x in found]
+    return [(x.rule, x.start, x.end, x.confidence, x.evidence, x.quoted, x.reasons)
+            for x in found]
 
 
 def _units(raws: Iterator[RawMessage]) -> Iterator[TextUnit]:

@@ -209,15 +209,24 @@ def _parse(source: str, flags: int) -> tuple[Any, bool]:
     return tree, any(issubclass(w.category, FutureWarning | DeprecationWarning) for w in caught)
 
 
-@functools.lru_cache(maxsize=1024)
-def _derive(source: str, flags: int) -> tuple[str, ...] | None:
+def _understood(source: str, flags: int) -> Any:
+    """The stdlib parser's tree of a pattern it reads as the regex module does, or None (a
+    non-ASCII pattern, a regex-only flag, a warning such as "possible nested set", a brace
+    the regex module reads as a literal): what `required` and `reach` may derive from."""
     if _parser is None or not source.isascii() or flags & _REGEX_ONLY:
         return None
     tree, warned = _parse(source, flags)
     if tree is None or warned:
-        # "possible nested set" and the like: the regex module reads these differently
         return None
     if ("{" in source or "}" in source) and _literal_braces(tree.data):
+        return None
+    return tree
+
+
+@functools.lru_cache(maxsize=1024)
+def _derive(source: str, flags: int) -> tuple[str, ...] | None:
+    tree = _understood(source, flags)
+    if tree is None:
         return None
     facts = _sequence(tree.data)
     need = _best(facts.exact, facts.need)
@@ -264,12 +273,8 @@ def _lookahead_reach(items: Any) -> int | None:
 
 @functools.lru_cache(maxsize=1024)
 def _reach(source: str, flags: int) -> tuple[int, int] | None:
-    if _parser is None or not source.isascii() or flags & _REGEX_ONLY:
-        return None
-    tree, warned = _parse(source, flags)
-    if tree is None or warned:
-        return None
-    if ("{" in source or "}" in source) and _literal_braces(tree.data):
+    tree = _understood(source, flags)
+    if tree is None:
         return None
     width = tree.getwidth()[1]
     ahead = _lookahead_reach(tree.data)

@@ -207,20 +207,30 @@ class Text:
         return blank(self.text, self.regions.boilerplate)
 
 
-class Found:
-    """The matches of one pattern in one text, in order: (start, end, matched text) when
-    iterated, kept as two arrays (a dense text has hundreds of thousands)."""
+class SpanArrays:
+    """Spans in document order, kept as two arrays (a dense text has hundreds of
+    thousands): the matches of a pattern (`Found`) or the hits of a detector (`_Spans`)."""
 
-    __slots__ = ("ends", "starts", "text")
+    __slots__ = ("ends", "starts")
 
-    def __init__(self, text: str) -> None:
-        self.text = text
+    def __init__(self) -> None:
         self.starts = array("q")
         self.ends = array("q")
 
     def add(self, start: int, end: int) -> None:
         self.starts.append(start)
         self.ends.append(end)
+
+
+class Found(SpanArrays):
+    """The matches of one pattern in one text, in order: (start, end, matched text) when
+    iterated."""
+
+    __slots__ = ("text",)
+
+    def __init__(self, text: str) -> None:
+        super().__init__()
+        self.text = text
 
     def __len__(self) -> int:
         return len(self.starts)
@@ -755,20 +765,14 @@ class Matcher:
         return out
 
 
-class _Spans:
-    """Where one detector hit in one unit, in document order (`array`s: a dense unit has
-    hundreds of thousands)."""
+class _Spans(SpanArrays):
+    """Where one detector hit in one unit, in document order."""
 
-    __slots__ = ("det", "ends", "starts")
+    __slots__ = ("det",)
 
     def __init__(self, det: Detector) -> None:
+        super().__init__()
         self.det = det
-        self.starts = array("q")
-        self.ends = array("q")
-
-    def add(self, start: int, end: int) -> None:
-        self.starts.append(start)
-        self.ends.append(end)
 
 
 def _evidence(text: str, spans: list[_Spans], start: int, end: int,

@@ -531,7 +531,7 @@ def _keywords(value: Any, pattern: regex.Pattern[str], terms: tuple[str, ...], p
                                 "contains (list keywords instead)", str(p), line)
         return tuple(sorted(set(derived) | set(words)))
     listed = tuple(k.lower() for k in _str_list(value, "keywords", p, line))
-    return tuple(sorted(set(listed) | set(words))) if listed and words else listed or words
+    return tuple(sorted({*listed, *words})) if words else listed
 
 
 def _lexicon(value: Any, p: Path, line: int | None) -> tuple[str, ...]:
