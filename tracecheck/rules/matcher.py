@@ -454,6 +454,16 @@ def _spans(det: Detector, t: Text, timeout: float) -> Iterable[tuple[int, int, s
     return sorted(found + extra) if extra else found
 
 
+@functools.lru_cache(maxsize=256)
+def _fixed_reasons(det: Detector) -> tuple[str, ...]:
+    """The reasons every hit of `det` that gets this far shares: its validators passed and
+    its companions (other than the person, which the context step judges) were found.
+    Worked out once per detector, not per hit."""
+    return (*(f"{name} check" for name in det.validators),
+            *(f"{'+'.join(c.sets) or 'companion'} within {c.within}" for c in det.requires
+              if "person" not in c.sets))
+
+
 def _hits(det: Detector, t: Text, timeout: float) -> Iterator[Hit]:
     """`detector_hits` after the prefilter."""
     for start, end, raw in _spans(det, t, timeout):
@@ -503,9 +513,7 @@ def _hits(det: Detector, t: Text, timeout: float) -> Iterator[Hit]:
             continue
         # The context step: a health statement about no one (an animal, a template, a
         # statistic, advice, an idiom) is dropped; one that needs a person needs a cue.
-        why = [f"{name} check" for name in det.validators]
-        why += [f"{'+'.join(c.sets) or 'companion'} within {c.within}" for c in det.requires
-                if c is not person]
+        why = list(_fixed_reasons(det))
         strength = 1.0
         if det.value != "digits":
             if about_no_one(t.context_text, start, end, timeout) is not None:
