@@ -141,3 +141,28 @@ def test_a_term_is_lower_cased_with_single_spaces(term: str, tmp_path: Path) -> 
     assert not valid_term(term)
     det = load_pack(_pack_with(term, tmp_path)).detectors[0]
     assert det.lexicon == ("stroke",) and det.keywords == ("stroke",)
+
+
+def test_every_shipped_lexicon_term_holds_one_of_its_detectors_keywords() -> None:
+    """The keyword gate may only skip a detector that cannot hit: each term of a lexicon
+    contains one of the detector's keywords whole."""
+    for det in SHIPPED.detectors:
+        for term in det.lexicon:
+            assert any(k in term for k in det.keywords), (det.id, term)
+
+
+def test_a_multi_word_term_adds_no_common_word_when_one_of_its_words_is_a_term(
+        tmp_path: Path) -> None:
+    """`hiv positive` needs no keyword `positive` (which would wake the detector for every
+    test result) when `hiv` is a term; `long covid` still needs one of its words."""
+    pack = tmp_path / "p.yaml"
+    pack.write_text(
+        "schema_version: 1\npack: {id: p, version: '1', description: p}\ndetectors:\n"
+        "  - id: d\n    category: condition\n    severity: low\n    description: d\n"
+        "    lexicon: [hiv, hiv positive, long covid]\n    keywords: derived\n"
+        "    examples: {match: ['he has hiv', 'she has long covid'], no_match: ['positive']}\n",
+        encoding="utf-8")
+    det = load_pack(pack).detectors[0]
+    assert det.keywords == ("covid", "hiv")
+    assert Matcher([load_pack(pack)]).scan(
+        TextUnit("1", "body", "Result: positive, all fine"))[0] == []

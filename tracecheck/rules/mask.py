@@ -146,7 +146,8 @@ def mask_reply(text: str, reveal: bool = False) -> str:
 
 
 def _scrub_context(text: str) -> str:
-    text = _EMAIL.sub(lambda m: mask_address(m.group()), text)
+    if "@" in text:  # every address holds one: skip the search where none can match
+        text = _EMAIL.sub(lambda m: mask_address(m.group()), text)
     return _LONG_DIGITS.sub(lambda m: _DIGITS.sub("#", m.group()), text)
 
 

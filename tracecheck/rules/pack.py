@@ -519,9 +519,13 @@ def _detector(raw: Any, i: int, pack_id: str, sets: dict[str, str], p: Path,
 def _keywords(value: Any, pattern: regex.Pattern[str], terms: tuple[str, ...], p: Path,
               line: int | None) -> tuple[str, ...]:
     """The prefilter words: as listed, or `derived`: the strings one of which every match of
-    the pattern contains (`literals.required`), for a lexicon too long to list twice. The
-    longest word of each lexicon term is added: a term's match holds it whole."""
-    words = tuple(sorted({max(t.split(" "), key=len) for t in terms}))
+    the pattern contains (`literals.required`), for a lexicon too long to list twice. Each
+    lexicon term adds one of its words (a term's match holds it whole): none when one of them
+    is a one-word term already (`hiv` for `hiv positive`: `positive` would wake the detector
+    for every test result), else its longest."""
+    singles = {t for t in terms if " " not in t}
+    words = tuple(sorted(singles | {max(t.split(" "), key=len) for t in terms
+                                    if singles.isdisjoint(t.split(" "))}))
     if value == "derived":
         if pattern is NEVER:
             return words
