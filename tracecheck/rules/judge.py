@@ -22,13 +22,19 @@ WINDOW = 60
 """Characters either side of a candidate searched for person cues, within its sentence (at
 least the companion's `within`). Chosen between 60 and 100 characters, sentence-bounded or
 not, by the held-out half of the independent corpus (docs/detection-quality.md)."""
+SELF_WINDOW = 35
+"""The writer is tied to a statement by I, my or me this close, in its sentence ("I tested
+positive", "my asthma"), not by an "I" that opens a long sentence about something else ("I'm
+writing a piece on menopause in the workplace")."""
 REJECT_WINDOW = 160
 ANIMAL_WINDOW = 600
 """An animal named anywhere near (a vet's call at the top of a message) makes the pronouns
 of the whole passage about it."""
 """Characters either side searched for a cue that the statement is about no one."""
 
-_FIRST_PERSON = regex.compile(r"\b(?:I|I'm|I've|I'd|I'll|Im|Ive|i'm|i've|my|me|myself|"
+_FIRST_PERSON = regex.compile(r"\b(?:I|I'm|I've|I'd|I'll|Im|Ive|i'm|i've|im|ive|my|My|me|Me|"
+                              r"myself|Myself|i(?=\s+(?:am|have|had|was|got|felt|feel|tested|"
+                              r"think|need|can't|cant|dont|don't))|"
                               r"[Ff]y|[Mm]ae\s+gen\s+i|[Rr]ydw\s+i|[Dd]w\s+i)\b")
 """The writer about themselves, in English and Welsh (fy: my; mae gen i: I have)."""
 _ADDRESSED = regex.compile(
@@ -53,11 +59,20 @@ _NOT_NAMES = frozenset("""
     office reception admin team rota payroll finance training learning development quality
     pharmacy dental mental community district public national international awareness week
     day month year appeal fund charity foundation research society association
+    academy primary secondary nursery library partnership hall church club museum station
+    depot estate park gardens square place customer cafe
     """.split())
+_VET = regex.compile(r"\b(?:vets?|veterinary|pets?|worming|fleas?|kennels?|cattery|breed|"
+                     r"(?:my|our|his|her|their)\s+(?:old\s+|little\s+)?(?:cat|dog|kitten|puppy|"
+                     r"horse|pony|rabbit|hamster))\b", regex.IGNORECASE)
+"""Words that make a passage about an animal wherever they are near (a vet's call at the top
+of a message)."""
 _ANIMAL = regex.compile(
-    r"\b(?:vets?|veterinary|cats?|kittens?|dogs?|pupp(?:y|ies)|pets?|horses?|pony|ponies|"
-    r"rabbits?|hamsters?|guinea\s+pigs?|paws?|worming|fleas?|kennels?|cattery|breed)\b",
+    r"\b(?:cats?|kittens?|(?<!\b(?:guide|hearing|assistance|street|stray)\s)dogs?|"
+    r"pupp(?:y|ies)|horses?|pony|ponies|rabbits?|hamsters?|guinea\s+pigs?|paws?)\b",
     regex.IGNORECASE)
+"""An animal named in the statement's own sentence (not a guide dog, nor the dog that bit
+someone)."""
 _TEMPLATE = regex.compile(r"\[[A-Z][A-Z0-9 /_.\-]{1,40}\]|\{\{\s*\w+\s*\}\}|<<\s*\w+\s*>>")
 _GROUP = regex.compile(
     r"\b\d+\s+(?:(?:of\s+)?(?:our|the|your)\s+)?(?:residents|staff|people|patients|pupils|"
@@ -68,7 +83,8 @@ _GROUP = regex.compile(
     r"(?:told\s+us|said|reported)\b[^.\n]{0,60}$|\b(?:most|many|some|all|several|none|few)\s+(?:of\s+(?:them|the\s+\w+)\s+)?"
     r"(?:have|had|are|were|has)\b[^.\n]{0,30}$", regex.IGNORECASE)
 _GENERIC = regex.compile(
-    r"\b(?:if\s+(?:you|your|a|an|anyone|someone|somebody)|anyone\s+who|someone\s+who|"
+    r"\b(?:if\s+(?:you|your|a|an|anyone|someone|somebody|they|we)|anyone\s+who|someone\s+who|"
+    r"the\s+public|members\s+of\s+the\s+public|"
     r"people\s+who|those\s+who|whoever|everyone\s+who|staff\s+who|residents\s+who)\b"
     r"[^.\n]{0,160}$|\byou\s+(?:should|must|need\s+to|may|can|will\s+need\s+to)\b[^.\n]{0,40}$|"
     r"\b(?:must|need\s+to|needs\s+to|required\s+to|please)\s+(?:show|have|provide|take|do)\b"
@@ -85,15 +101,38 @@ _GENERIC = regex.compile(
     r"symptoms:)[^.]{0,120}$|\b(?:a|one|another)\s+(?:pupil|child|student|member\s+of\s+staff|"
     r"staff\s+member|colleague|resident|patient|person|customer|visitor|parent)\b"
     r"(?:\s+in\s+\w+(?:\s+\d+)?)?[^.\n,]{0,25}$|"
+    r"(?:^|[.!?:]\s{1,3}|\n\s*(?:[-*\u2022]\s*)?)(?:a|an|any)\s+(?:\w+\s+){0,2}$|"
     r"(?:^|[.!?:]\s{1,3}|\n\s*)(?:book|get|have|take|remember|make\s+sure|don'?t\s+forget|"
     r"check|keep|bring)\s+your\b[^.\n]{0,60}$",
     regex.IGNORECASE)
 
 
+_BIRTH = regex.compile(r"\b(?:dob|d\.o\.b\.?|date\s+of\s+birth|born(?:\s+on)?)\b[\s:]{0,3}"
+                       r"\d{1,2}[./\- ](?:\d{1,2}|[A-Za-z]{3,9})[./\- ]\d{2,4}", regex.IGNORECASE)
+"""A date of birth: the statement is about the person it identifies."""
+BIRTH_WINDOW = 200
+"""A date of birth this near (a roster line or the header of a note) ties a statement to a
+person."""
+_NAME_SUBJECT = regex.compile(
+    r"\b([A-Z][a-z]{2,})\s+(?:has|had|is|was|takes|took|needs|started|starts|will\s+need|"
+    r"will\s+be|has\s+been|is\s+starting|is\s+still)\b")
+"""A first name as the subject of the sentence ("Tyler has autism", "Ellen is deaf")."""
+_NOT_SUBJECTS = frozenset("""
+    everyone everybody someone somebody anyone anybody nobody noone none each every all what
+    which who whom whose how when where why here there nothing something anything everything
+    one another either neither both other others staff team management payroll
+    """.split())
+
+
 def _names(text: str) -> bool:
-    """Does `text` name a person (a title and a name, a possessive name, a full name)?"""
+    """Does `text` name a person (a title and a name, a possessive name, a full name, a first
+    name as the subject of a sentence)?"""
     if _TITLE_NAME.search(text):
         return True
+    for m in _NAME_SUBJECT.finditer(text):
+        word = m.group(1).lower()
+        if word not in _NOT_NAMES and word not in _NOT_SUBJECTS:
+            return True
     for m in _POSSESSIVE.finditer(text):
         if m.group()[:-2].lower() not in _NOT_NAMES:
             return True
@@ -155,7 +194,8 @@ def about_no_one(text: str, start: int, end: int, timeout: float) -> str | None:
     None. Applies to every health statement, with or without a person cue."""
     lo = max(0, start - REJECT_WINDOW)
     around = text[lo: min(len(text), end + REJECT_WINDOW)]
-    if _ANIMAL.search(text, max(0, start - ANIMAL_WINDOW), end + ANIMAL_WINDOW, timeout=timeout):
+    if (_VET.search(text, max(0, start - ANIMAL_WINDOW), end + ANIMAL_WINDOW, timeout=timeout)
+            or _ANIMAL.search(_sentence(text, start, end, REJECT_WINDOW), timeout=timeout)):
         return "about an animal"
     if _NOT_REAL.search(text, max(0, start - ANIMAL_WINDOW), end + ANIMAL_WINDOW,
                         timeout=timeout):
@@ -206,12 +246,14 @@ def person_cues(text: str, start: int, end: int, person_words: regex.Pattern[str
     reasons: list[str] = []
     if person_words is not None and person_words.search(window, timeout=timeout):
         reasons.append("person word")
-    if _FIRST_PERSON.search(window, timeout=timeout):
+    if _FIRST_PERSON.search(_sentence(text, start, end, SELF_WINDOW), timeout=timeout):
         reasons.append("the writer about themselves")
     if _ADDRESSED.search(window, timeout=timeout):
         reasons.append("the reader about themselves")
     if _names(window):
         reasons.append("a person's name")
+    if _BIRTH.search(text, max(0, start - BIRTH_WINDOW), end + BIRTH_WINDOW, timeout=timeout):
+        reasons.append("a date of birth")
     return tuple(reasons)
 
 
