@@ -136,3 +136,52 @@ def test_confidence_follows_how_firmly_a_person_is_tied() -> None:
     strict = Matcher(load_packs(default_pack_paths()), min_confidence=0.7)
     assert strict.scan(TextUnit(part="1", where="body",
                                 text="Rota for Jane Okafor: persistent cough noted"))[0] == []
+
+
+# The third round of the independent corpus (writers E and F): shapes of its tuning half,
+# written again here in other words.
+@pytest.mark.parametrize(("text", "rule"), [
+    ("My carpal tunnel release is booked for the 3rd at the General.", "condition"),
+    ("its tonsilitis again and im on penicilin for ten days", "condition"),
+    ("Ravi has autism and ADHD, diagnosed last year.", "disability"),
+    ("Ellen is deaf and has bilateral cochlear implants.", "disability"),
+    ("Kayleigh (DOB 05/01/2005) was seen after cutting her arms.\n\n"
+     "The crisis team have the plan. What helps: walking the dog with you.\n"
+     "She restarts fluoxetine 20mg tomorrow.", "medication"),
+    ("Jo Bloggs, date of birth 02/02/1997\nInfluenza vaccination given 09/10/2023",
+     "vaccination"),
+    ("The council know Moira Hendry is registered blind and needs her guide dog nearby.",
+     "disability"),
+])
+def test_third_round_wording_about_a_person_is_found(text: str, rule: str) -> None:
+    assert rule in rules(text)
+
+
+@pytest.mark.parametrize("text", [
+    # an "I" that opens a long sentence about something else does not tie the writer to it
+    "I'm a freelance journalist writing a piece for a regional business magazine on "
+    "menopause in the workplace.",
+    # general information, opening with an indefinite article
+    "- A negative PCR or LFD result only shows in the pass for 48 hours.",
+    # an animal in the statement's own sentence, and "my dog" further off
+    "We took my old dog to the clinic last week.\n\nThe swab was negative for COVID and she "
+    "is fine.",
+])
+def test_third_round_statements_about_no_one_are_not_findings(text: str) -> None:
+    assert not rules(text) - {"nhs-number", "chi-number", "hc-number"}
+
+
+@pytest.mark.parametrize("text", [
+    "Thank you for your complaint about the car park at the Health Centre. Your reference "
+    "is 0503237434.",
+    "I put the order in through the Trust's NHS Supply Chain account. NHS Supply Chain order\n"
+    "number 486 974 4198. 300 flu, 40 hep B.",
+])
+def test_complaint_references_and_supply_chain_orders_are_not_identifiers(text: str) -> None:
+    assert not rules(text) & {"nhs-number", "chi-number", "hc-number"}
+
+
+def test_a_date_of_birth_is_a_reason() -> None:
+    text = "Sam Jones, DOB 01/02/1990. Asthma, inhalers at work."
+    matches, _ = MATCHER.scan(TextUnit(part="1", where="body", text=text))
+    assert any("a date of birth" in m.reasons for m in matches if m.rule == "condition")

@@ -101,7 +101,7 @@ _GENERIC = regex.compile(
     r"symptoms:)[^.]{0,120}$|\b(?:a|one|another)\s+(?:pupil|child|student|member\s+of\s+staff|"
     r"staff\s+member|colleague|resident|patient|person|customer|visitor|parent)\b"
     r"(?:\s+in\s+\w+(?:\s+\d+)?)?[^.\n,]{0,25}$|"
-    r"(?:^|[.!?:]\s{1,3}|\n\s*(?:[-*\u2022]\s*)?)(?:a|an|any)\s+(?:\w+\s+){0,2}$|"
+    r"(?:^|[.!?:]\s{1,3}|\n)\s*(?:[-*\u2022]\s*)?(?:a|an|any)\s+(?:\w+\s+){0,2}$|"
     r"(?:^|[.!?:]\s{1,3}|\n\s*)(?:book|get|have|take|remember|make\s+sure|don'?t\s+forget|"
     r"check|keep|bring)\s+your\b[^.\n]{0,60}$",
     regex.IGNORECASE)
