@@ -185,3 +185,12 @@ def test_a_date_of_birth_is_a_reason() -> None:
     text = "Sam Jones, DOB 01/02/1990. Asthma, inhalers at work."
     matches, _ = MATCHER.scan(TextUnit(part="1", where="body", text=text))
     assert any("a date of birth" in m.reasons for m in matches if m.rule == "condition")
+
+
+@pytest.mark.parametrize("text", [
+    "Dementia-Friendly Cafe: thanks to Jessie Orr for running it again this year.",
+    "Norovirus season: Rachel Okafor explains why gel doesn't kill it.\n\n"
+    "You are receiving this because you signed up. Unsubscribe: reply STOP.",
+])
+def test_newsletters_and_hyphenated_services_are_about_no_one(text: str) -> None:
+    assert not rules(text)

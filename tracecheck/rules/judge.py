@@ -158,9 +158,16 @@ _CHARITY = regex.compile(
     r"sponsor(?:ed|ship)?|donat(?:e|ed|ion|ions|ing)|bake\s+sale|coffee\s+morning|fun\s+run|"
     r"raffle|macmillan|marie\s+curie|cancer\s+research|heart\s+foundation|awareness|"
     r"rais(?:e|ed|ing)\s+(?:money|funds)|movember|race\s+for\s+life|just\s*giving|"
-    r"(?:dementia|memory)\s+(?:friends?|friendly|caf[eé])|action\s+week|disability\s+confident|"
+    r"(?:dementia|memory)[\s-]+(?:friends?|friendly|caf[eé])|action\s+week|disability\s+confident|"
     r"friendly\s+organisation|mindful\s+employer|"
     r"(?:alzheimer'?s|stroke|ms)\s+(?:society|association))\b", regex.IGNORECASE)
+
+
+_MAILING = regex.compile(
+    r"\b(?:unsubscribe|you(?:'re|\s+are)\s+receiving\s+this|manage\s+your\s+(?:email\s+)?"
+    r"preferences|view\s+(?:this\s+email\s+)?in\s+(?:your|a)\s+browser)\b", regex.IGNORECASE)
+"""A newsletter or mailing written to many readers: its health words are about no one of
+them (the List-* headers, where present, already say so: `mime.is_bulk`)."""
 
 
 _NOT_REAL = regex.compile(
@@ -174,7 +181,7 @@ _NOT_REAL = regex.compile(
 
 
 _SERVICE = regex.compile(
-    r"\s{0,2}(?:pathway|workshop|redesign|service|services|team|unit\s+manager|specialist\s+nurse|"
+    r"[\s-]{0,2}(?:pathway|workshop|redesign|service|services|team|unit\s+manager|specialist\s+nurse|"
     r"nurse\s+specialist|awareness|training|session|course|champion|lead|strategy|network|"
     r"research|friendly|friends|action\s+week|café|cafe|support\s+group|charity|society|"
     r"association|awareness\s+(?:month|week|day)|leaflet|policy|clinic\s+(?:is|will|moves|has\s+moved|times|"
@@ -200,6 +207,8 @@ def about_no_one(text: str, start: int, end: int, timeout: float) -> str | None:
     if _NOT_REAL.search(text, max(0, start - ANIMAL_WINDOW), end + ANIMAL_WINDOW,
                         timeout=timeout):
         return "a teaching case, fiction or a horoscope"
+    if _MAILING.search(text, timeout=timeout):
+        return "a newsletter or mailing"
     if _TEMPLATE.search(around, timeout=timeout):
         return "a template placeholder"
     if _CHARITY.search(around, timeout=timeout):
