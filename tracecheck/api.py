@@ -66,6 +66,8 @@ if TYPE_CHECKING:
     from tracecheck.baseline import Baseline
     from tracecheck.case import CaseStore
     from tracecheck.logs.join import ExportIndex
+    from tracecheck.persons.link import Person
+    from tracecheck.persons.mentions import Mention
 
 
 @dataclass(frozen=True)
@@ -556,10 +558,39 @@ def scan_into_case(paths: Sequence[str], options: ScanOptions, case: str | Path,
             with contextlib.suppress(CaseStoreError):
                 store.mark_interrupted(run_id)
             raise
-        store.finish_run(run_id, result, source_hashes(result))
+        store.finish_run(run_id, result, source_hashes(result),
+                         mentions=flagged_mentions(result, options.limits))
     finally:
         store.close()
     return result
+
+
+def flagged_mentions(result: ScanResult, limits: ExtractLimits | None = None
+                     ) -> dict[str, tuple[Mention, ...]]:
+    """Who each message with a consumer-flow finding is about (`persons.mentions`), read again
+    from the evidence (only the files that hold such a message), by locator. Identifiers are
+    kept only when the scan reported their value."""
+    from tracecheck.reports.ico.numbers import is_identifier
+    from tracecheck.reread import mentions_by_message
+
+    known = frozenset(f.value for f in result.findings if is_identifier(f))
+    wanted: dict[str, set[str]] = {}
+    for f in result.findings:
+        if f.flow.is_consumer:
+            wanted.setdefault(f.at.path, set()).add(f.locator)
+    found = mentions_by_message(wanted, known, limits)
+    return {loc: found.get(loc, ()) for locs in wanted.values() for loc in sorted(locs)}
+
+
+def persons(result: ScanResult) -> tuple[Person, ...]:
+    """The data subjects of a scan held in memory, linked as the ICO report links them
+    (`persons.link`); `make eval` compares their number with the labelled corpus."""
+    from tracecheck.case.snapshot import CaseSnapshot
+    from tracecheck.reports.ico.numbers import compute
+
+    snapshot = CaseSnapshot.from_scan(
+        result, mentions=flagged_mentions(result, result.options.limits))
+    return compute(snapshot).persons
 
 
 # --- what commands do with a result ----------------------------------------------------------
@@ -894,6 +925,7 @@ __all__ = [
     "check_paths",
     "domain_name",
     "executor_for",
+    "flagged_mentions",
     "exit_code",
     "failing",
     "fails",
@@ -901,6 +933,7 @@ __all__ = [
     "load_baseline",
     "open_output",
     "options_manifest",
+    "persons",
     "read_log_events",
     "read_log_table",
     "report",

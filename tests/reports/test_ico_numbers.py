@@ -64,7 +64,8 @@ def test_store_and_in_memory_snapshots_give_the_same_numbers(tmp_path):
     from_store = compute(store.snapshot())
     decisions = store.decisions()
     store.close()
-    in_memory = compute(CaseSnapshot.from_scan(sc.scan_result(), decisions=decisions))
+    in_memory = compute(CaseSnapshot.from_scan(sc.scan_result(), decisions=decisions,
+                                               mentions=sc.MENTIONS))
     # the only difference allowed: which copy's locator a shared fingerprint carries
     assert dataclasses.replace(from_store, flagged=()) == dataclasses.replace(in_memory,
                                                                               flagged=())

@@ -158,10 +158,23 @@ _V3 = """
 """
 
 
+# Who each flagged message is about (issue 17): the mentions read from its text, kept per
+# message so that reports link people without reading the evidence again. A case scanned
+# before has none, and its reports count people the earlier way (and say so).
+_V4 = """
+        CREATE TABLE mentions (
+            locator TEXT PRIMARY KEY,
+            record TEXT NOT NULL,
+            last_run INTEGER NOT NULL REFERENCES runs(id)
+        );
+"""
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "sources, messages, findings, decisions, runs", _V1),
     Migration(2, "shards, log events, skipped, decision history, end-of-run hashes", _V2),
     Migration(3, "structured coverage records", _V3),
+    Migration(4, "mentions of people in flagged messages", _V4),
 )
 CURRENT_VERSION = MIGRATIONS[-1].version
 

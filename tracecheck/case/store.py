@@ -45,6 +45,7 @@ from tracecheck.model import (
     SkipKind,
     Skipped,
 )
+from tracecheck.persons.mentions import Mention
 
 DB_NAME = "case.sqlite"
 MIN_PREFIX = 8
@@ -273,12 +274,15 @@ class CaseStore:
         source_hashes_end: Mapping[str, str],
         *,
         ended: str | None = None,
+        mentions: Mapping[str, tuple[Mention, ...]] | None = None,
     ) -> None:
         """Store what the run found (idempotently) and mark it complete.
 
         Findings are keyed by fingerprint: a rescan updates them in place. A finding that a
         rescanned message no longer produces is dropped (its decision is kept, in case it comes
         back). Sources carry the hash at ingest and the one in `source_hashes_end`.
+        `mentions`: who each flagged message is about, by locator (an empty tuple records a
+        message read for names that names nobody).
         """
         self._run_compat(run_id)
         source_paths = sorted((s.path for s in result.sources), key=len, reverse=True)
@@ -380,6 +384,13 @@ class CaseStore:
                         run_id,
                     ),
                 )
+            for locator, found_in in sorted((mentions or {}).items()):
+                conn.execute(
+                    "INSERT INTO mentions (locator, record, last_run) VALUES (?, ?, ?)"
+                    " ON CONFLICT(locator) DO UPDATE SET record=excluded.record,"
+                    " last_run=excluded.last_run",
+                    (_text(locator), json.dumps([m.as_dict() for m in found_in],
+                                                ensure_ascii=False), run_id))
             entries: list[tuple[int, Skipped | Note]] = [(0, s) for s in result.skipped]
             entries.extend((1, n) for n in result.notes)
             for note, sk in entries:
@@ -490,6 +501,12 @@ class CaseStore:
             " ORDER BY path"
         )
         return [SourceRecord(*r) for r in rows]
+
+    @_reads("mentions")
+    def mentions(self) -> dict[str, tuple[Mention, ...]]:
+        """Who each flagged message is about, by locator (messages read for names only)."""
+        rows = self._conn.execute("SELECT locator, record FROM mentions ORDER BY locator")
+        return {r[0]: tuple(Mention.from_dict(d) for d in json.loads(r[1])) for r in rows}
 
     def skipped(self) -> list[Skipped]:
         """Coverage gaps, by locator."""
@@ -680,6 +697,7 @@ class CaseStore:
             org_domains=tuple(org.get("domains", ())),
             org_inferred=bool(org.get("inferred", False)),
             all_messages=mode if isinstance(mode, bool) else None,
+            mentions=self.mentions(),
         )
 
 

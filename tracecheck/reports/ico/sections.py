@@ -8,6 +8,7 @@ cannot answer. Never computes a count (numbers.py does) and never formats for an
 
 from __future__ import annotations
 
+from collections import Counter
 from datetime import datetime, timedelta
 
 from tracecheck.case.snapshot import CaseSnapshot
@@ -326,13 +327,6 @@ def personal_data(n: Numbers) -> Section:
     )
 
 
-SUBJECTS_METHOD = (
-    "distinct identifier values (NHS, CHI, H&C numbers) across flagged messages, plus flagged "
-    "messages that carry health data but no identifier (each counted as one person); copies "
-    "of one message count once; false positives and reserved test-range numbers are excluded"
-)
-
-
 def data_subjects(n: Numbers, c: IcoConfig) -> Section:
     """Approximate number and categories of data subjects, with the method (Q12, Q13)."""
     fields = (
@@ -343,6 +337,8 @@ def data_subjects(n: Numbers, c: IcoConfig) -> Section:
             "Flagged messages with health data but no identifier",
             str(n.messages_without_identifier),
         ),
+        Field("People to check (an identifier seen with different names)",
+              str(n.persons_for_review)),
         or_prompt(
             "Categories of data subjects",
             ", ".join(c.data_subject_categories),
@@ -353,7 +349,7 @@ def data_subjects(n: Numbers, c: IcoConfig) -> Section:
         "data_subjects",
         "Data subjects",
         "ICO form Q12, Q13 · Art. 33(3)(a)",
-        paragraphs=(f"Method: {SUBJECTS_METHOD}.",),
+        paragraphs=(f"Method: {n.persons_method}.",),
         fields=fields,
         data={
             "estimate": n.data_subjects_estimate,
@@ -361,7 +357,9 @@ def data_subjects(n: Numbers, c: IcoConfig) -> Section:
             "distinct_identifiers": n.distinct_identifiers,
             "distinct_identifiers_confirmed": n.distinct_identifiers_confirmed,
             "messages_without_identifier": n.messages_without_identifier,
-            "method": SUBJECTS_METHOD,
+            "method": n.persons_method,
+            "persons_for_review": n.persons_for_review,
+            "linked_by": dict(sorted(Counter(p.linked_by for p in n.persons).items())),
             "categories": list(c.data_subject_categories),
         },
     )
