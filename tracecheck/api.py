@@ -61,13 +61,17 @@ from tracecheck.rules.pack import Pack, load_packs
 from tracecheck.scanner import ScanConfig
 from tracecheck.shipped_rules import default_pack_paths
 from tracecheck.sources.files import InputFile, discover
+from tracecheck.worklists.formats import WorklistFormat
+from tracecheck.worklists.rows import Worklist
 
 if TYPE_CHECKING:
     from tracecheck.baseline import Baseline
     from tracecheck.case import CaseStore
+    from tracecheck.case.manifest import AuditEntry
     from tracecheck.logs.join import ExportIndex
     from tracecheck.persons.link import Person
     from tracecheck.persons.mentions import Mention
+    from tracecheck.worklists.rows import Containment
 
 
 @dataclass(frozen=True)
@@ -754,6 +758,70 @@ def report(case: str | Path, *, config: str | Path | None = None,
     return render(snapshot, settings, fmt, reveal=reveal)
 
 
+# --- worklists --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class WorklistRun:
+    """What `tracecheck worklist` wrote: which list, how many rows, whether revealed."""
+
+    worklist: Worklist
+    rows: int
+    revealed: bool
+
+
+def worklist(case: str | Path, which: Worklist | str, fmt: WorklistFormat | str = "csv",
+             output: str | Path | None = None, *, reveal: bool = False,
+             who: str | None = None) -> WorklistRun:
+    """Write one worklist of the case (`recipients`, `subjects` or `senders`) in `fmt` to
+    `output` (stdout for CSV and JSON when None; XLSX needs a file), from the same figures as
+    the ICO report. Identifiers, names and addresses are masked unless `reveal`; a revealed
+    export is recorded in the case's audit log (who, when, how many rows) before it is
+    written, so the case must then be writable."""
+    from tracecheck.baseline import default_who
+    from tracecheck.output_file import write_bytes
+    from tracecheck.reports.ico.numbers import compute
+    from tracecheck.worklists.formats import write_text, xlsx_bytes
+    from tracecheck.worklists.rows import build
+
+    kind, form = Worklist(which), WorklistFormat(fmt)
+    if form.binary and (output is None or str(output) == "-"):
+        raise UsageError(f"--format {form.value} is written to a file: give --output FILE")
+    check_output(output)
+    store = _open_case(case, readonly=not reveal)
+    try:
+        snapshot = store.snapshot()
+        table = build(kind, compute(snapshot, reveal=True), reveal=reveal,
+                      containment=_containment(store))
+        if reveal:
+            store.audit(f"worklist {kind.value} --reveal", who=who or default_who(),
+                        rows=len(table.rows),
+                        detail=f"format {form.value}, to {output or 'stdout'}")
+    finally:
+        store.close()
+    if form.binary:
+        assert output is not None
+        write_bytes(output, xlsx_bytes(table))
+    else:
+        with open_output(output) as out:
+            write_text(table, form, out)
+    return WorklistRun(kind, len(table.rows), reveal)
+
+
+def _containment(store: CaseStore) -> dict[str, Containment]:
+    """The current containment status per consumer address (none before step 3's table)."""
+    return {}
+
+
+def audit_log(case: str | Path) -> list[AuditEntry]:
+    """Every export of the case that revealed health data, oldest first."""
+    store = _open_case(case, readonly=True)
+    try:
+        return store.audit_log()
+    finally:
+        store.close()
+
+
 # --- baselines -------------------------------------------------------------------------------
 
 
@@ -919,6 +987,7 @@ __all__ = [
     "ScanOptions",
     "ScanResult",
     "apply_baseline",
+    "audit_log",
     "baseline_create",
     "baseline_update",
     "check_output",
@@ -951,5 +1020,9 @@ __all__ = [
     "visible",
     "where_raised",
     "write_log_table",
+    "worklist",
     "write_result",
+    "Worklist",
+    "WorklistFormat",
+    "WorklistRun",
 ]

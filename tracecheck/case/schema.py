@@ -170,11 +170,26 @@ _V4 = """
 """
 
 
+# The case's audit log (issue 17): every export that revealed health data, with who ran it,
+# when and how many rows it wrote.
+_V5 = """
+        CREATE TABLE audit_log (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            at TEXT NOT NULL,
+            who TEXT NOT NULL,
+            action TEXT NOT NULL,
+            rows INTEGER NOT NULL,
+            detail TEXT NOT NULL
+        );
+"""
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "sources, messages, findings, decisions, runs", _V1),
     Migration(2, "shards, log events, skipped, decision history, end-of-run hashes", _V2),
     Migration(3, "structured coverage records", _V3),
     Migration(4, "mentions of people in flagged messages", _V4),
+    Migration(5, "audit log of revealed exports", _V5),
 )
 CURRENT_VERSION = MIGRATIONS[-1].version
 

@@ -28,7 +28,7 @@ from typing import ParamSpec, TypeVar
 
 from tracecheck.case import codec, schema
 from tracecheck.case.errors import CaseStoreError
-from tracecheck.case.manifest import RunRecord, parse_manifest, utc_now
+from tracecheck.case.manifest import AuditEntry, RunRecord, parse_manifest, utc_now
 from tracecheck.case.review import Decision, DecisionRecord
 from tracecheck.case.snapshot import CaseSnapshot, SourceRecord
 from tracecheck.model import (
@@ -630,6 +630,27 @@ class CaseStore:
             params = (fingerprint,)
         rows = self._conn.execute(sql + " ORDER BY id", params)
         return [DecisionRecord(r[0], Decision(r[1]), r[2], r[3], r[4]) for r in rows]
+
+    # -- the audit log -----------------------------------------------------------------------
+
+    def audit(self, action: str, *, who: str, rows: int, detail: str = "",
+              at: str | None = None) -> None:
+        """Record one export that revealed health data: what (`action`), who, when, how many
+        rows. Never records a value."""
+        if not who.strip():
+            raise CaseStoreError("an audit entry needs a name (--who, or $TRACECHECK_USER)")
+        with self._tx() as conn:
+            conn.execute("INSERT INTO audit_log (at, who, action, rows, detail)"
+                         " VALUES (?, ?, ?, ?, ?)",
+                         (at or utc_now(), who.strip(), action, rows, detail))
+
+    @_reads("audit log")
+    def audit_log(self) -> list[AuditEntry]:
+        """Every audit entry, oldest first."""
+        rows = self._conn.execute(
+            "SELECT at, who, action, rows, detail FROM audit_log ORDER BY id")
+        return [AuditEntry(str(r[0]), str(r[1]), str(r[2]), int(r[3]), str(r[4]))
+                for r in rows]
 
     # -- the whole case ----------------------------------------------------------------------
 

@@ -210,6 +210,9 @@ class Numbers:
     """The data subjects, linked (`persons.link`); `data_subjects_estimate` counts them."""
     persons_method: str = METHOD
     """How they were counted, as the report states it."""
+    flagged_keys: tuple[str, ...] = ()
+    """The stored key (first locator) of each of `flagged`, in the same order (`flagged`
+    shows it masked unless revealed); persons name their messages by these keys."""
 
     @property
     def persons_for_review(self) -> int:
@@ -485,6 +488,7 @@ def compute(snapshot: CaseSnapshot, reveal: bool = False) -> Numbers:
         headers_only=0 if snapshot.all_messages else sum(
             k for flow, k in flows.items() if flow not in consumer_flows),
         persons=persons,
+        flagged_keys=tuple(k for k, _ in flagged),
         persons_method=METHOD if read_for_names or not facts else NO_NAMES_METHOD,
     )
 
