@@ -67,6 +67,7 @@ from tracecheck.worklists.rows import Worklist
 if TYPE_CHECKING:
     from tracecheck.baseline import Baseline
     from tracecheck.case import CaseStore
+    from tracecheck.case.containment import ContainmentRecord
     from tracecheck.case.manifest import AuditEntry
     from tracecheck.logs.join import ExportIndex
     from tracecheck.persons.link import Person
@@ -809,8 +810,52 @@ def worklist(case: str | Path, which: Worklist | str, fmt: WorklistFormat | str 
 
 
 def _containment(store: CaseStore) -> dict[str, Containment]:
-    """The current containment status per consumer address (none before step 3's table)."""
-    return {}
+    """The current containment status per consumer address."""
+    from tracecheck.case.containment import current
+    from tracecheck.worklists.rows import Containment
+
+    return {a: Containment(r.status.value, r.at) for a, r in current(store.containment()).items()}
+
+
+def contain_mark(case: str | Path, address: str, status: str, *, note: str = "",
+                 who: str | None = None) -> ContainmentRecord:
+    """Record a dated request to, or answer from, a consumer mailbox of the case (`requested`,
+    `deleted`, `refused`, `no-response`); the history keeps every record. An address that is
+    not a consumer mailbox of a counted finding is a `UsageError` (a typo must not look
+    contained)."""
+    from tracecheck.baseline import default_who
+    from tracecheck.case.containment import ContainmentStatus
+    from tracecheck.findings import counts
+
+    try:
+        state = ContainmentStatus.parse(status)
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
+    wanted = address.strip().lower()
+    store = _open_case(case)
+    try:
+        known = {a.lower() for f in store.findings() if f.flow.is_consumer and counts(f)
+                 for a in f.consumer_addresses}
+        if wanted not in known:
+            raise UsageError(f"{address} is not a consumer mailbox of a flagged message in "
+                             "this case (see `tracecheck worklist recipients --reveal`)")
+        return store.contain(wanted, state, note=note, who=who or default_who())
+    finally:
+        store.close()
+
+
+def contain_history(case: str | Path, address: str | None = None, *, reveal: bool = False
+                    ) -> list[ContainmentRecord]:
+    """Every containment record of the case, oldest first (optionally for one address),
+    addresses masked unless `reveal`."""
+    from tracecheck.rules.mask import mask_address
+
+    store = _open_case(case, readonly=True)
+    try:
+        records = store.containment(address)
+    finally:
+        store.close()
+    return [dataclasses.replace(r, address=mask_address(r.address, reveal)) for r in records]
 
 
 def audit_log(case: str | Path) -> list[AuditEntry]:
@@ -992,6 +1037,8 @@ __all__ = [
     "baseline_update",
     "check_output",
     "check_paths",
+    "contain_history",
+    "contain_mark",
     "domain_name",
     "executor_for",
     "flagged_mentions",

@@ -267,4 +267,11 @@ def build_case(path, *, with_logs: bool = True, decide: bool = True):  # type: i
                      who="analyst", at="2021-03-12T11:01:00Z")
         store.decide([FP_M2], decision="needs-review", reason="ask the DPO",
                      who="analyst", at="2021-03-12T11:02:00Z")
+        # containment: Jane was asked and confirmed; Bob was asked and has not answered
+        store.contain(JANE, "requested", note="email to the manager", who="dpo",
+                      at="2021-03-12T12:00:00Z")
+        store.contain(BOB, "requested", note="email to the lead", who="dpo",
+                      at="2021-03-12T12:05:00Z")
+        store.contain(JANE, "deleted", note="confirmed in writing", who="dpo",
+                      at="2021-03-13T09:30:00Z")
     return store

@@ -184,12 +184,29 @@ _V5 = """
 """
 
 
+# Containment (issue 17): each request to a consumer mailbox to delete the data, and each
+# answer, dated; the latest per address is its status.
+_V6 = """
+        CREATE TABLE containment (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            address TEXT NOT NULL,
+            status TEXT NOT NULL
+                CHECK (status IN ('requested', 'deleted', 'refused', 'no-response')),
+            note TEXT NOT NULL,
+            who TEXT NOT NULL,
+            at TEXT NOT NULL
+        );
+        CREATE INDEX containment_address ON containment(address);
+"""
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "sources, messages, findings, decisions, runs", _V1),
     Migration(2, "shards, log events, skipped, decision history, end-of-run hashes", _V2),
     Migration(3, "structured coverage records", _V3),
     Migration(4, "mentions of people in flagged messages", _V4),
     Migration(5, "audit log of revealed exports", _V5),
+    Migration(6, "containment requests and answers", _V6),
 )
 CURRENT_VERSION = MIGRATIONS[-1].version
 

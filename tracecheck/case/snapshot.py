@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+from tracecheck.case.containment import ContainmentRecord
 from tracecheck.case.manifest import RunRecord
 from tracecheck.case.review import DecisionRecord
 from tracecheck.model import (
@@ -74,6 +75,8 @@ class CaseSnapshot:
     mentions: Mapping[str, tuple[Mention, ...]] = field(default_factory=dict)
     """Who each flagged message is about, by message locator (`persons.mentions`); a message
     without an entry was never read for names (a case scanned before they were kept)."""
+    containment: tuple[ContainmentRecord, ...] = ()
+    """Every request to and answer from a consumer mailbox, oldest first."""
 
     @property
     def messages_scanned(self) -> int:

@@ -27,6 +27,7 @@ from types import TracebackType
 from typing import ParamSpec, TypeVar
 
 from tracecheck.case import codec, schema
+from tracecheck.case.containment import ContainmentRecord, ContainmentStatus
 from tracecheck.case.errors import CaseStoreError
 from tracecheck.case.manifest import AuditEntry, RunRecord, parse_manifest, utc_now
 from tracecheck.case.review import Decision, DecisionRecord
@@ -631,6 +632,35 @@ class CaseStore:
         rows = self._conn.execute(sql + " ORDER BY id", params)
         return [DecisionRecord(r[0], Decision(r[1]), r[2], r[3], r[4]) for r in rows]
 
+    # -- containment -------------------------------------------------------------------------
+
+    def contain(self, address: str, status: ContainmentStatus | str, *, note: str, who: str,
+                at: str | None = None) -> ContainmentRecord:
+        """Record a dated request to, or answer from, one consumer mailbox."""
+        state = (status if isinstance(status, ContainmentStatus)
+                 else ContainmentStatus.parse(status))
+        if not who.strip():
+            raise CaseStoreError("a containment record needs a name (--who)")
+        record = ContainmentRecord(address.strip().lower(), state, note.strip(), who.strip(),
+                                   at or utc_now())
+        with self._tx() as conn:
+            conn.execute("INSERT INTO containment (address, status, note, who, at)"
+                         " VALUES (?, ?, ?, ?, ?)",
+                         (_text(record.address), record.status.value, record.note, record.who,
+                          record.at))
+        return record
+
+    @_reads("containment records")
+    def containment(self, address: str | None = None) -> list[ContainmentRecord]:
+        """Every containment record, oldest first (optionally for one address)."""
+        sql = "SELECT address, status, note, who, at FROM containment"
+        params: tuple[str, ...] = ()
+        if address is not None:
+            sql += " WHERE address = ?"
+            params = (_text(address.strip().lower()),)
+        rows = self._conn.execute(sql + " ORDER BY id", params)
+        return [ContainmentRecord(r[0], ContainmentStatus(r[1]), r[2], r[3], r[4]) for r in rows]
+
     # -- the audit log -----------------------------------------------------------------------
 
     def audit(self, action: str, *, who: str, rows: int, detail: str = "",
@@ -719,6 +749,7 @@ class CaseStore:
             org_inferred=bool(org.get("inferred", False)),
             all_messages=mode if isinstance(mode, bool) else None,
             mentions=self.mentions(),
+            containment=tuple(self.containment()),
         )
 
 

@@ -16,6 +16,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from tracecheck.case import dedup
+from tracecheck.case.containment import NOT_CONTACTED, ContainmentStatus, current
 from tracecheck.case.review import Status, counted
 from tracecheck.case.snapshot import CaseSnapshot
 from tracecheck.findings import counts
@@ -210,6 +211,15 @@ class Numbers:
     """The data subjects, linked (`persons.link`); `data_subjects_estimate` counts them."""
     persons_method: str = METHOD
     """How they were counted, as the report states it."""
+    containment: tuple[tuple[str, int], ...] = ()
+    """Consumer mailboxes by current containment status (`case.containment`), every status
+    listed in order, `not contacted` last."""
+    containment_records: int = 0
+    first_request: str | None = None
+    """When the first mailbox was asked to delete the data."""
+    first_confirmed: str | None = None
+    """When a mailbox's owner first confirmed the deletion."""
+    last_confirmed: str | None = None
     flagged_keys: tuple[str, ...] = ()
     """The stored key (first locator) of each of `flagged`, in the same order (`flagged`
     shows it masked unless revealed); persons name their messages by these keys."""
@@ -431,6 +441,7 @@ def compute(snapshot: CaseSnapshot, reveal: bool = False) -> Numbers:
                             reveal, names)
 
     persons = link(facts)
+    contained = _containment(snapshot, consumer_addrs)
     read_for_names = any(loc in snapshot.mentions for f in facts for loc in where[f.key].locators)
     categories = tuple((c, category_label(c), n, cat_findings[c]) for c, n in _ranked(cat_msgs))
     n_confirmed = sum(1 for m in shown if m.status == "confirmed")
@@ -488,9 +499,30 @@ def compute(snapshot: CaseSnapshot, reveal: bool = False) -> Numbers:
         headers_only=0 if snapshot.all_messages else sum(
             k for flow, k in flows.items() if flow not in consumer_flows),
         persons=persons,
+        containment=contained[0],
+        containment_records=contained[1],
+        first_request=contained[2],
+        first_confirmed=contained[3],
+        last_confirmed=contained[4],
         flagged_keys=tuple(k for k, _ in flagged),
         persons_method=METHOD if read_for_names or not facts else NO_NAMES_METHOD,
     )
+
+
+def _containment(snapshot: CaseSnapshot, mailboxes: set[str]
+                 ) -> tuple[tuple[tuple[str, int], ...], int, str | None, str | None,
+                            str | None]:
+    """(mailboxes by current status, records, first request, first and last confirmation) for
+    the consumer mailboxes the report counts."""
+    records = [r for r in snapshot.containment if r.address in mailboxes]
+    now = current(records)
+    by_status = Counter(now[a].status.value if a in now else NOT_CONTACTED for a in mailboxes)
+    order = [s.value for s in ContainmentStatus] + [NOT_CONTACTED]
+    requests = sorted(r.at for r in records if r.status is ContainmentStatus.REQUESTED)
+    confirmed = sorted(r.at for r in records if r.status is ContainmentStatus.DELETED)
+    return (tuple((s, by_status[s]) for s in order), len(records),
+            requests[0] if requests else None, confirmed[0] if confirmed else None,
+            confirmed[-1] if confirmed else None)
 
 
 def _log_numbers(

@@ -86,6 +86,7 @@ def build(snapshot: CaseSnapshot, config: IcoConfig, *, reveal: bool = False) ->
         part.unknown_content(n),
         part.consequences(n, config),
         part.risk_section(risk),
+        part.containment(n),
         part.measures(config, n),
         part.notifications(config, risk),
         part.contacts(config),

@@ -572,6 +572,46 @@ _SUGGEST = {
 }
 
 
+def containment(n: Numbers) -> Section:
+    """What has been done to contain it: each consumer mailbox asked to delete the data, and
+    its answer (ICO form Q18, measures taken; Art. 33(3)(d))."""
+    total = sum(k for _, k in n.containment)
+    rows = tuple((status, str(k)) for status, k in n.containment)
+    deleted = dict(n.containment).get("deleted", 0)
+    if n.containment_records:
+        story = (f"{total} consumer mailbox(es) received or sent the flagged messages. "
+                 f"{total - dict(n.containment).get('not contacted', 0)} have been asked to "
+                 f"delete them (first request {_fmt_time(n.first_request)}); {deleted} "
+                 "confirmed the deletion"
+                 + (f" (first {n.first_confirmed}, last {n.last_confirmed})."
+                    if n.first_confirmed else "."))
+    else:
+        story = (f"No containment request is recorded in the case for the {total} consumer "
+                 "mailbox(es) involved: record each request and answer with `tracecheck "
+                 "contain mark ADDRESS --status requested|deleted|refused|no-response`.")
+    return Section(
+        "containment",
+        "What has been done to contain it",
+        "ICO form Q18 · Art. 33(3)(d)",
+        paragraphs=(story, "A mailbox's status is its latest recorded request or answer; "
+                    "deleted means its owner confirmed the deletion."),
+        fields=(
+            Field("First request", _fmt_time(n.first_request)),
+            Field("First confirmation of deletion", _fmt_time(n.first_confirmed)),
+            Field("Last confirmation of deletion", _fmt_time(n.last_confirmed)),
+        ),
+        tables=(Table(("Status", "Consumer mailboxes"), rows),),
+        data={
+            "mailboxes": total,
+            "by_status": dict(n.containment),
+            "records": n.containment_records,
+            "first_request": n.first_request,
+            "first_confirmed": n.first_confirmed,
+            "last_confirmed": n.last_confirmed,
+        },
+    )
+
+
 def measures(c: IcoConfig, n: Numbers) -> Section:
     """Measures before the breach and taken or proposed since (Q18, Q19)."""
 
