@@ -68,7 +68,7 @@ if TYPE_CHECKING:
     from tracecheck.baseline import Baseline
     from tracecheck.case import CaseStore
     from tracecheck.case.containment import ContainmentRecord
-    from tracecheck.case.manifest import AuditEntry
+    from tracecheck.case.manifest import AuditEntry, ReportSnapshot
     from tracecheck.logs.join import ExportIndex
     from tracecheck.persons.link import Person
     from tracecheck.persons.mentions import Mention
@@ -746,17 +746,49 @@ def review_history(case: str | Path, fingerprint: str | None = None) -> list[Dec
 
 
 def report(case: str | Path, *, config: str | Path | None = None,
-           fmt: IcoFormat = IcoFormat.MD, reveal: bool = False) -> str:
-    """The ICO personal-data-breach report for the case, as text in `fmt`."""
+           fmt: IcoFormat = IcoFormat.MD, reveal: bool = False, follow_up: bool = False,
+           keep: bool = False) -> str:
+    """The ICO personal-data-breach report for the case, as text in `fmt`. `follow_up`: a
+    follow-up report (Art. 33(4)), which states the ICO case reference and what changed since
+    the last report kept in the case. `keep`: keep this report's figures and the SHA-256 of
+    its text in the case (`report_snapshots`; the case must then be writable)."""
     from tracecheck.reports.ico import load_config, render
+    from tracecheck.reports.ico.followup import figures
+    from tracecheck.reports.ico.numbers import compute
 
     settings = load_config(config)
-    store = _open_case(case, readonly=True)
+    store = _open_case(case, readonly=not keep)
     try:
         snapshot = store.snapshot()
+        kept = store.reports()
+        last = kept[-1] if kept else None
+        text = render(snapshot, settings, fmt, reveal=reveal, follow_up=follow_up,
+                      previous=last.figures if last else None,
+                      previous_at=last.at if last else None)
+        if keep:
+            store.keep_report("follow-up" if follow_up else settings.report_type or "initial",
+                              IcoFormat(fmt).value, figures(compute(snapshot)),
+                              hashlib.sha256(text.encode("utf-8")).hexdigest())
     finally:
         store.close()
-    return render(snapshot, settings, fmt, reveal=reveal)
+    return text
+
+
+def case_writable(case: str | Path) -> bool:
+    """True when the case's database and its folder can be written (a report can be kept)."""
+    from tracecheck.case.store import db_path
+
+    db = db_path(case)
+    return os.access(db, os.W_OK) and os.access(db.parent, os.W_OK)
+
+
+def kept_reports(case: str | Path) -> list[ReportSnapshot]:
+    """Every report kept in the case, oldest first."""
+    store = _open_case(case, readonly=True)
+    try:
+        return store.reports()
+    finally:
+        store.close()
 
 
 # --- worklists --------------------------------------------------------------------------------
@@ -1036,6 +1068,7 @@ __all__ = [
     "baseline_create",
     "baseline_update",
     "check_output",
+    "case_writable",
     "check_paths",
     "contain_history",
     "contain_mark",
@@ -1048,6 +1081,7 @@ __all__ = [
     "fingerprint",
     "load_baseline",
     "open_output",
+    "kept_reports",
     "options_manifest",
     "persons",
     "read_log_events",

@@ -55,6 +55,18 @@ class AuditEntry:
     """The format and the output named (never a value)."""
 
 
+@dataclass(frozen=True, slots=True)
+class ReportSnapshot:
+    """One report drafted from the case: when, which type and format, its figures and the
+    SHA-256 of its text."""
+
+    at: str
+    report_type: str
+    format: str
+    figures: dict[str, object]
+    sha256: str
+
+
 def utc_now() -> str:
     """The current time as ISO 8601 UTC with a `Z`, to the second."""
     return datetime.now(UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")

@@ -200,6 +200,20 @@ _V6 = """
 """
 
 
+# Every report drafted from the case (issue 17): its figures and a hash of its text, so a
+# follow-up report can say what changed since the last one.
+_V7 = """
+        CREATE TABLE report_snapshots (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            at TEXT NOT NULL,
+            report_type TEXT NOT NULL,
+            format TEXT NOT NULL,
+            figures TEXT NOT NULL,
+            sha256 TEXT NOT NULL
+        );
+"""
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "sources, messages, findings, decisions, runs", _V1),
     Migration(2, "shards, log events, skipped, decision history, end-of-run hashes", _V2),
@@ -207,6 +221,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(4, "mentions of people in flagged messages", _V4),
     Migration(5, "audit log of revealed exports", _V5),
     Migration(6, "containment requests and answers", _V6),
+    Migration(7, "report snapshots", _V7),
 )
 CURRENT_VERSION = MIGRATIONS[-1].version
 

@@ -29,7 +29,13 @@ from typing import ParamSpec, TypeVar
 from tracecheck.case import codec, schema
 from tracecheck.case.containment import ContainmentRecord, ContainmentStatus
 from tracecheck.case.errors import CaseStoreError
-from tracecheck.case.manifest import AuditEntry, RunRecord, parse_manifest, utc_now
+from tracecheck.case.manifest import (
+    AuditEntry,
+    ReportSnapshot,
+    RunRecord,
+    parse_manifest,
+    utc_now,
+)
 from tracecheck.case.review import Decision, DecisionRecord
 from tracecheck.case.snapshot import CaseSnapshot, SourceRecord
 from tracecheck.model import (
@@ -660,6 +666,26 @@ class CaseStore:
             params = (_text(address.strip().lower()),)
         rows = self._conn.execute(sql + " ORDER BY id", params)
         return [ContainmentRecord(r[0], ContainmentStatus(r[1]), r[2], r[3], r[4]) for r in rows]
+
+    # -- report snapshots --------------------------------------------------------------------
+
+    def keep_report(self, report_type: str, fmt: str, figures: Mapping[str, object],
+                    sha256: str, at: str | None = None) -> ReportSnapshot:
+        """Keep one drafted report's figures and text hash."""
+        kept = ReportSnapshot(at or utc_now(), report_type, fmt, dict(figures), sha256)
+        with self._tx() as conn:
+            conn.execute("INSERT INTO report_snapshots (at, report_type, format, figures, sha256)"
+                         " VALUES (?, ?, ?, ?, ?)",
+                         (kept.at, report_type, fmt, json.dumps(kept.figures, sort_keys=True),
+                          sha256))
+        return kept
+
+    @_reads("report snapshots")
+    def reports(self) -> list[ReportSnapshot]:
+        """Every report kept, oldest first."""
+        rows = self._conn.execute("SELECT at, report_type, format, figures, sha256"
+                                  " FROM report_snapshots ORDER BY id")
+        return [ReportSnapshot(r[0], r[1], r[2], dict(json.loads(r[3])), r[4]) for r in rows]
 
     # -- the audit log -----------------------------------------------------------------------
 
