@@ -746,32 +746,43 @@ def review_history(case: str | Path, fingerprint: str | None = None) -> list[Dec
 
 
 def report(case: str | Path, *, config: str | Path | None = None,
-           fmt: IcoFormat = IcoFormat.MD, reveal: bool = False, follow_up: bool = False,
-           keep: bool = False) -> str:
-    """The ICO personal-data-breach report for the case, as text in `fmt`. `follow_up`: a
-    follow-up report (Art. 33(4)), which states the ICO case reference and what changed since
-    the last report kept in the case. `keep`: keep this report's figures and the SHA-256 of
-    its text in the case (`report_snapshots`; the case must then be writable)."""
+           fmt: IcoFormat = IcoFormat.MD, reveal: bool = False, follow_up: bool = False
+           ) -> str:
+    """The ICO personal-data-breach report for the case, as text in `fmt` (the case is only
+    read). `follow_up`: a follow-up report (Art. 33(4)), which states the ICO case reference
+    and what changed since the last report kept in the case (`keep_report`)."""
     from tracecheck.reports.ico import load_config, render
+
+    settings = load_config(config)
+    store = _open_case(case, readonly=True)
+    try:
+        snapshot = store.snapshot()
+        kept = store.reports()
+    finally:
+        store.close()
+    last = kept[-1] if kept else None
+    return render(snapshot, settings, fmt, reveal=reveal, follow_up=follow_up,
+                  previous=last.figures if last else None,
+                  previous_at=last.at if last else None)
+
+
+def keep_report(case: str | Path, text: str, *, config: str | Path | None = None,
+                fmt: IcoFormat = IcoFormat.MD, follow_up: bool = False) -> ReportSnapshot:
+    """Keep a report drafted from the case (`report`): its type, format, figures and the
+    SHA-256 of its text as written (UTF-8, undecodable names as backslash escapes)."""
+    from tracecheck.reports.ico import load_config
     from tracecheck.reports.ico.followup import figures
     from tracecheck.reports.ico.numbers import compute
 
     settings = load_config(config)
-    store = _open_case(case, readonly=not keep)
+    store = _open_case(case)
     try:
-        snapshot = store.snapshot()
-        kept = store.reports()
-        last = kept[-1] if kept else None
-        text = render(snapshot, settings, fmt, reveal=reveal, follow_up=follow_up,
-                      previous=last.figures if last else None,
-                      previous_at=last.at if last else None)
-        if keep:
-            store.keep_report("follow-up" if follow_up else settings.report_type or "initial",
-                              IcoFormat(fmt).value, figures(compute(snapshot)),
-                              hashlib.sha256(text.encode("utf-8")).hexdigest())
+        return store.keep_report(
+            "follow-up" if follow_up else settings.report_type or "initial",
+            IcoFormat(fmt).value, figures(compute(store.snapshot())),
+            hashlib.sha256(text.encode("utf-8", "backslashreplace")).hexdigest())
     finally:
         store.close()
-    return text
 
 
 def case_writable(case: str | Path) -> bool:
@@ -1081,6 +1092,7 @@ __all__ = [
     "fingerprint",
     "load_baseline",
     "open_output",
+    "keep_report",
     "kept_reports",
     "options_manifest",
     "persons",

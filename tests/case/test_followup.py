@@ -46,4 +46,4 @@ def test_a_first_follow_up_says_nothing_was_reported_before(tmp_path):
     text = api.report(tmp_path / "case", follow_up=True)
     assert "No earlier report is kept in this case" in text
     assert "[TO COMPLETE: the ICO's case reference" in text
-    assert api.kept_reports(tmp_path / "case") == []  # keep=False: nothing written
+    assert api.kept_reports(tmp_path / "case") == []  # api.report only reads

@@ -138,11 +138,12 @@ def report(
     writable = api.case_writable(case)
     try:
         api.check_output(output)
-        text = api.report(case, config=config, fmt=fmt, reveal=reveal,
-                          follow_up=report_type is ReportType.FOLLOW_UP,
-                          keep=keep and writable)
+        follow_up = report_type is ReportType.FOLLOW_UP
+        text = api.report(case, config=config, fmt=fmt, reveal=reveal, follow_up=follow_up)
         with output_stream(output) as out:
             out.write(text)
+        if keep and writable:  # once written: a report that was not written is not kept
+            api.keep_report(case, text, config=config, fmt=fmt, follow_up=follow_up)
     except TracecheckError as exc:
         raise fail(str(exc)) from None
     if keep and not writable:
