@@ -28,7 +28,8 @@ demo: install
 	$(BIN)/tracecheck scan $(SAMPLE_DATA) --fail-on never --config docs/examples/tracecheck.demo.toml --case out/case --format json --output /dev/null
 	$(BIN)/tracecheck report --case out/case --config docs/examples/tracecheck.demo.toml --format md --output out/ico-report.md
 	$(BIN)/tracecheck report --case out/case --config docs/examples/tracecheck.demo.toml --format html --output out/ico-report.html
-	@echo "Written: out/demo.json (findings), out/ico-report.md and out/ico-report.html (ICO draft)"
+	$(BIN)/tracecheck worklist recipients --case out/case --format xlsx --output out/worklist-recipients.xlsx
+	@echo "Written: out/demo.json (findings), out/ico-report.md and out/ico-report.html (ICO draft), out/worklist-recipients.xlsx (consumer mailboxes to contain)"
 
 lint: install
 	$(BIN)/ruff check tracecheck tests samples/generate.py scripts

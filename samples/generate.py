@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import argparse
 import base64
+import dataclasses
 import hashlib
 import json
 import quopri
@@ -123,6 +124,9 @@ class Person:
     first: str
     last: str
     female: bool
+    key: str = field(default="", compare=False)
+    """Who this is across the corpus (`shape/variant/n`): a thread's replies rebuild the same
+    person under the same key."""
 
     @property
     def name(self) -> str:
@@ -389,6 +393,8 @@ class Mail:
     """Leave a body `From ` line unquoted in an mbox (the "From time to time" trap)."""
     rules: tuple[str, ...] | None = None
     """This variant's expected rules when they differ from the shape's (None: the shape's)."""
+    persons: tuple[str, ...] = ()
+    """Keys of the people whose health data the message carries (its data subjects)."""
 
 
 @dataclass(frozen=True)
@@ -443,10 +449,20 @@ class Ctx:
     index: int
     seed: int
     rng: random.Random = field(init=False)
+    subjects: list[str] = field(init=False, default_factory=list)
+    """Keys of the data subjects marked so far (`subject`), for the message's label."""
+    _people: int = field(init=False, default=0)
 
     def __post_init__(self) -> None:
         # A string seed is hashed with SHA-512 by `random`, independent of PYTHONHASHSEED.
         self.rng = random.Random(f"{self.seed}/{self.shape}/{self.index}")
+
+    def subject(self, p: Person, *others: str) -> Person:
+        """Mark `p` (and people known only by `others`, e.g. an unnamed relative, keyed under
+        `p`) as data subjects of the message being built. Draws nothing from the stream."""
+        self.subjects.append(p.key)
+        self.subjects.extend(f"{p.key}/{o}" for o in others)
+        return p
 
     def pick(self, options: Sequence[T]) -> T:
         return self.rng.choice(options)
@@ -459,8 +475,11 @@ class Ctx:
         female = self.rng.random() < 0.5
         if accented:
             first = self.pick(ACCENTED_F if female else ACCENTED_M)
-            return Person(first, self.pick(ACCENTED_SURNAMES), female)
-        return Person(self.pick(FEMALE if female else MALE), self.pick(SURNAMES), female)
+            made = Person(first, self.pick(ACCENTED_SURNAMES), female)
+        else:
+            made = Person(self.pick(FEMALE if female else MALE), self.pick(SURNAMES), female)
+        self._people += 1
+        return dataclasses.replace(made, key=f"{self.shape}/{self.index}/{self._people}")
 
     def staff(self) -> tuple[Person, str]:
         p = self.person()
@@ -547,7 +566,7 @@ def compose(ctx: Ctx, *, sender: tuple[str, str], to: list[tuple[str, str]], sub
     headers.append(("MIME-Version", "1.0"))
     text = render_headers(headers) + render_entity(body)
     return Mail(msgid, dt, s_addr, (s_addr,), tuple(rcpt) + recipients_extra, subject, text,
-                unquoted_from, rules)
+                unquoted_from, rules, tuple(dict.fromkeys(ctx.subjects)))
 
 
 OUTLOOK = "Microsoft Outlook 16.0"
@@ -567,6 +586,7 @@ def nhs_spaced_pcr_plain(ctx: Ctx) -> Mail:
     agent, a_addr = ctx.staff()
     mgr = ctx.person()
     case, dt = ctx.person(), ctx.when()
+    ctx.subject(case)
     swab = dt - timedelta(days=ctx.rng.randint(1, 3))
     late = ("\nFrom Monday I'm on the late shift, so text me if anything changes.\n"
             if ctx.index % 2 == 0 else "")
@@ -592,6 +612,7 @@ def html_case_table(ctx: Ctx) -> Mail:
     rows = []
     for _ in range(ctx.rng.randint(3, 5)):
         p = ctx.person()
+        ctx.subject(p)
         rows.append(f"<tr><td>TC-{ctx.rng.randint(100000, 999999)}</td><td>{p.name}</td>"
                     f"<td>{ctx.dob()}</td><td>{fmt_nhs(ctx.nhs(), 'dashed')}</td>"
                     f"<td>{ctx.pick(('PCR', 'LFD'))}</td>"
@@ -619,6 +640,7 @@ def subject_only_result(ctx: Ctx) -> Mail:
     agent, a_addr = ctx.staff()
     mgr, m_addr = ctx.staff()
     p, dt = ctx.person(), ctx.when()
+    ctx.subject(p)
     subject = ctx.cycle((f"{p.first} {p.last[0]} - PCR positive",
                          f"LFD result for {p.first} {p.last}: positive",
                          f"{p.first} {p.last} swab came back positive",
@@ -638,6 +660,7 @@ def base64_plain(ctx: Ctx) -> Mail:
     agent, a_addr = ctx.staff()
     mgr = ctx.person()
     p, dt = ctx.person(), ctx.when()
+    ctx.subject(p)
     style = ctx.cycle(("dotted", "contiguous", "spaced", "dotted"))
     body = (f"Hi {mgr.first},\n\nCase details for {p.name} (DOB {ctx.dob()}):\n"
             f"NHS No. {fmt_nhs(ctx.nhs(), style)}\nLFD result: {ctx.cycle(RESULTS)}, reported "
@@ -657,6 +680,7 @@ def qp_latin1_symptoms(ctx: Ctx) -> Mail:
     agent, a_addr = ctx.staff()
     mgr = ctx.person()
     p, dt = ctx.person(accented=True), ctx.when()
+    ctx.subject(p)
     day = ctx.pick(WEEKDAYS)
     symptoms = ctx.cycle((
         f"{p.she} has had a persistent cough and lost {p.her} sense of smell",
@@ -684,6 +708,7 @@ def csv_attachment(ctx: Ctx) -> Mail:
     lines = ["NHS Number,Surname,Forename,DOB,Test,Result,Date"]
     for _ in range(ctx.rng.randint(3, 6)):
         p = ctx.person()
+        ctx.subject(p)
         taken = dt - timedelta(days=ctx.rng.randint(1, 4))
         lines.append(f"{ctx.nhs()},{p.last},{p.first},{ctx.dob()},"
                      f"{ctx.pick(('PCR', 'LFD'))},"
@@ -710,6 +735,7 @@ def forwarded_rfc822(ctx: Ctx) -> Mail:
     agent, a_addr = ctx.staff()
     lead, l_addr = ctx.staff()
     p, dt = ctx.person(), ctx.when()
+    ctx.subject(p)
     inner_dt = dt - timedelta(hours=ctx.rng.randint(1, 30))
     result = ctx.cycle(("SARS-CoV-2 RNA detected", "SARS-CoV-2 RNA not detected",
                         "PCR positive", "swab result: positive"))
@@ -736,6 +762,7 @@ def from_consumer_result(ctx: Ctx) -> Mail:
     agent = ctx.person()
     mgr, m_addr = ctx.staff()
     p, dt = ctx.person(), ctx.when()
+    ctx.subject(p)
     line = ctx.cycle((f"{p.her} lateral flow test was positive this morning",
                       f"{p.her} PCR came back positive yesterday",
                       f"{p.her} LFD result is negative now",
@@ -756,6 +783,7 @@ def consumer_to_consumer(ctx: Ctx) -> Mail:
     PCR result and a symptom. Found in the recipient's Maildir copy."""
     agent, mgr = ctx.person(), ctx.person()
     p, dt = ctx.person(), ctx.when()
+    ctx.subject(p)
     symptom = ctx.cycle((f"{p.she} has a high temperature", f"{p.she} has a new cough",
                          f"{p.she} has lost {p.her} sense of smell",
                          f"{p.she} is short of breath"))
@@ -778,6 +806,7 @@ def rfc2047_headers(ctx: Ctx) -> Mail:
     a_addr = f"{ascii_slug(agent.first)}.{ascii_slug(agent.last)}@{ORG}"
     mgr = ctx.person(accented=True)
     p, dt = ctx.person(accented=True), ctx.when()
+    ctx.subject(p)
     result = ctx.cycle(RESULTS)
     raw_to = f"{mgr.name} <{ctx.personal(mgr, 'gmail.com')}>"
     body = (f"{mgr.first},\n\nCase: {p.name}, born {ctx.dob()}\n"
@@ -796,6 +825,7 @@ def address_trick(ctx: Ctx) -> Mail:
     agent, a_addr = ctx.staff()
     mgr, m_addr = ctx.staff()
     p, dt = ctx.person(), ctx.when()
+    ctx.subject(p)
     personal = ctx.personal(mgr, ctx.cycle(("gmail.com", "gmail.com", "hotmail.co.uk",
                                             "icloud.com")))
     body = (f"Hi {mgr.first},\n\n{p.name}\nNHS number {fmt_nhs(ctx.nhs(), 'spaced')}\n"
@@ -811,6 +841,7 @@ def resent_to(ctx: Ctx) -> Mail:
     agent, a_addr = ctx.staff()
     lead, l_addr = ctx.staff()
     p, dt = ctx.person(), ctx.when()
+    ctx.subject(p)
     resent = dt + timedelta(minutes=ctx.rng.randint(5, 300))
     personal = ctx.personal(agent, ctx.cycle(("gmail.com", "sky.com", "live.co.uk",
                                               "protonmail.com")))
@@ -833,6 +864,7 @@ def delivered_to(ctx: Ctx) -> Mail:
     agent = ctx.person()
     lead, l_addr = ctx.staff()
     p, dt = ctx.person(), ctx.when()
+    ctx.subject(p)
     personal = ctx.personal(agent, ctx.cycle(("googlemail.com", "gmail.com", "aol.com",
                                               "live.co.uk")))
     extra = [("Delivered-To", personal)]
@@ -856,6 +888,7 @@ def octet_stream_notes(ctx: Ctx) -> Mail:
     number, LFD result, symptoms)."""
     agent, a_addr = ctx.staff()
     p, dt = ctx.person(), ctx.when()
+    ctx.subject(p)
     symptom = ctx.cycle(("Patient reports fatigue and shortness of breath.",
                          f"{p.she.capitalize()} has a persistent cough.",
                          f"{p.she.capitalize()} reports loss of smell.",
@@ -882,6 +915,7 @@ def alternative_conditions(ctx: Ctx) -> Mail:
     agent, a_addr = ctx.staff()
     mgr = ctx.person()
     p, dt = ctx.person(), ctx.when()
+    ctx.subject(p)
     rules: tuple[str, ...]
     if p.female and ctx.index % 2 == 0:
         facts, rules = f"{p.she} is 20 weeks pregnant", (PREGNANCY,)
@@ -1152,6 +1186,8 @@ def chi_scottish_case_note(ctx: Ctx) -> Mail:
     agent, a_addr = ctx.staff()
     mgr = ctx.person()
     case, other, dt = ctx.person(), ctx.person(), ctx.when()
+    ctx.subject(other)
+    ctx.subject(case)
     mod10 = ctx.index % 2 == 1
     born, born2 = _born(ctx), _born(ctx)
     chi1 = chi_number(ctx.rng, born, case.female, mod10)
@@ -1180,6 +1216,7 @@ def hc_ni_case_note(ctx: Ctx) -> Mail:
     agent, a_addr = ctx.staff()
     mgr = ctx.person()
     case, dt = ctx.person(), ctx.when()
+    ctx.subject(case)
     number = fmt_nhs(hc_number(ctx.rng), ctx.cycle(("spaced", "contiguous", "spaced", "dashed")))
     label = ctx.cycle(("H&C number", "H&C no.", "Health and Care number", "H+C number"))
     body = (f"{mgr.first},\n\nNI case for Belfast (HSC, so it's an H&C number):\n\n"
@@ -1371,6 +1408,7 @@ def case_reference_isolating(ctx: Ctx) -> Mail:
     agent, a_addr = ctx.staff()
     mgr = ctx.person()
     p, dt = ctx.person(), ctx.when()
+    ctx.subject(p)
     ref = f"TC-{ctx.rng.randint(100000, 999999)}"
     line = ctx.cycle((
         f"Case {ref} — {p.she}'s isolating until {ctx.pick(WEEKDAYS)}, so no visit.",
@@ -1394,6 +1432,7 @@ def welfare_statements(ctx: Ctx) -> Mail:
     agent, a_addr = ctx.staff()
     mgr = ctx.person()
     p, dt = ctx.person(), ctx.when()
+    ctx.subject(p)
     day = ctx.pick(WEEKDAYS)
     disability = ctx.cycle((f"{p.she} is a wheelchair user", f"{p.she} has a learning disability",
                             f"{p.she} is registered blind", f"{p.she} is autistic"))
@@ -1425,6 +1464,7 @@ def condition_statements(ctx: Ctx) -> Mail:
     agent = ctx.person()
     mgr, m_addr = ctx.staff()
     p, dt = ctx.person(), ctx.when()
+    ctx.subject(p, "relative")
     own = ctx.cycle((f"{p.she} has COPD and asthma", f"{p.she} has epilepsy",
                      f"{p.she} is HIV positive", f"{p.she} has type 2 diabetes",
                      f"{p.she} is on dialysis for kidney disease",
@@ -1469,6 +1509,7 @@ def colloquial_results(ctx: Ctx) -> Mail:
     agent, a_addr = ctx.staff()
     mgr = ctx.person()
     p, dt = ctx.person(), ctx.when()
+    ctx.subject(p)
     line = ctx.cycle((f"{p.name} tested +ve on a lateral flow this morning",
                       f"{p.name} - PCR: NEGATIVE",
                       f"{p.first} {p.last[0]} is covid +ve (PCR {short_date(dt)})",
@@ -1490,6 +1531,7 @@ def colloquial_symptoms(ctx: Ctx) -> Mail:
     agent, a_addr = ctx.staff()
     mgr = ctx.person()
     p, dt = ctx.person(), ctx.when()
+    ctx.subject(p)
     line = ctx.cycle((f"{p.she} can't taste or smell anything since {ctx.pick(WEEKDAYS)}",
                       f"{p.she}'s got a temp of 38.{ctx.rng.randint(1, 9)} and feels awful",
                       f"{p.she} has been coughing all night",
@@ -1531,6 +1573,7 @@ def nhs_number_odd_layout(ctx: Ctx) -> Mail:
     agent, a_addr = ctx.staff()
     mgr = ctx.person()
     p, dt = ctx.person(), ctx.when()
+    ctx.subject(p)
     number = ctx.nhs()
     line = ctx.cycle((f"NHS Number:\n{fmt_nhs(number, 'spaced')}",
                       f"N.H.S. No {fmt_nhs(number, 'contiguous')}",
@@ -1573,6 +1616,7 @@ def html_nbsp_number(ctx: Ctx) -> Mail:
     agent, a_addr = ctx.staff()
     mgr = ctx.person()
     p, dt = ctx.person(), ctx.when()
+    ctx.subject(p)
     n = ctx.nhs()
     html = ("<html><head><style><!-- p.MsoNormal {margin:0cm; font-family:Calibri} --></style>"
             "</head>\n<body lang=\"EN-GB\"><div class=\"WordSection1\">\n"
@@ -1608,6 +1652,7 @@ def _thread(seed: int, index: int) -> Thread:
     ctx = Ctx("thread-original", index, seed)
     agent, a_addr = ctx.staff()
     mgr, case = ctx.person(), ctx.person()
+    ctx.subject(case)
     dt = ctx.when()
     personal = ctx.personal(mgr, ctx.cycle(("gmail.com", "gmail.com", "googlemail.com",
                                             "gmail.com")))
@@ -1673,7 +1718,7 @@ def reply_quote_adds(ctx: Ctx) -> Mail:
     data about the case (admission, symptoms, medication, vaccination): only the new statements
     are expected; the quoted NHS number and result were counted with the first message."""
     thread = _thread(ctx.seed, ctx.index)
-    p = thread.case
+    p = ctx.subject(thread.case)
     new, rules = ctx.cycle((
         (f"Update: {p.first}'s daughter rang, {p.she} was admitted to hospital last night.",
          (ADMISSION,)),
@@ -1692,6 +1737,7 @@ def forward_quote_new_recipient(ctx: Ctx) -> Mail:
     address: the quoted NHS number and result reach a consumer mailbox they had not reached
     before, so they count again."""
     thread = _thread(ctx.seed, ctx.index)
+    ctx.subject(thread.case)
     other = ctx.person()
     to = (other.name, ctx.personal(other, ctx.cycle(("hotmail.co.uk", "icloud.com"))))
     new = ctx.cycle((f"{other.first}, can you pick this up? {thread.mgr.first} is off today.",
@@ -1850,7 +1896,8 @@ def write_corpus(out: Path, seed: int, scale: int) -> dict[str, object]:
         positive = bool(p.rules) and p.flow in CONSUMER_FLOWS and not test_data
         labels.append({"message_id": p.mail.message_id, "file": file, "shape": p.shape.name,
                        "variant": p.variant, "flow": p.flow, "positive": positive,
-                       "test_data": test_data, "rules": list(p.rules)})
+                       "test_data": test_data, "rules": list(p.rules),
+                       "persons": list(p.mail.persons) if positive else []})
 
     by = {c: [p for p in placed if p.container == c] for c in (MBOX, MBOX_GZ, EML, MAILDIR)}
     data, ordered = mbox_bytes(by[MBOX], takeout=False)

@@ -38,11 +38,13 @@ from tracecheck.evaluation import (  # noqa: E402
     Evaluation,
     IdentifierScore,
     MessageText,
+    PersonCount,
     evaluate,
     evaluate_baseline,
     evaluate_independent,
     evaluate_independent_baseline,
     half_of,
+    labelled_persons,
     load_labels,
 )
 from tracecheck.model import Finding, RawMessage, Skipped, TextUnit  # noqa: E402
@@ -92,8 +94,10 @@ def _message_text(raw: RawMessage, consumer: ConsumerDomains,
 
 def run(out: Path, scale: int, seed: int | None, regenerate: bool = True,
         case_reference: str | None = None,
-        ) -> tuple[Evaluation, Evaluation, list[dict[str, object]], dict[str, float]]:
-    """Generate (unless told not to), scan, and score: (pack, baseline, labels, timings).
+        ) -> tuple[Evaluation, Evaluation, list[dict[str, object]], dict[str, float],
+                   PersonCount]:
+    """Generate (unless told not to), scan, and score: (pack, baseline, labels, timings,
+    persons counted against the labels).
 
     The scan uses the shipped packs and defaults (organisation tracecall.co.uk, every message's
     content scanned); `case_reference` sets the organisation's case-id pattern."""
@@ -111,7 +115,10 @@ def run(out: Path, scale: int, seed: int | None, regenerate: bool = True,
     started = time.perf_counter()
     baseline = evaluate_baseline(message_texts(paths, (ORG,)), labels)
     timings["baseline"] = time.perf_counter() - started
-    return evaluate(result, labels), baseline, labels, timings
+    started = time.perf_counter()
+    persons = PersonCount(len(api.persons(result)), labelled_persons(labels))
+    timings["persons"] = time.perf_counter() - started
+    return evaluate(result, labels), baseline, labels, timings, persons
 
 
 def _kinds(labels: list[dict[str, object]]) -> dict[str, str]:
@@ -369,9 +376,10 @@ def main(argv: list[str] | None = None) -> int:
         parser.error("--scale must be at least 1")
     if args.no_generate and not (args.out / "labels.json").is_file():
         parser.error(f"--no-generate: no labels.json in {args.out}")
-    pack, base, labels, timings = run(args.out, args.scale, args.seed, not args.no_generate,
-                                      args.case_reference)
+    pack, base, labels, timings, persons = run(args.out, args.scale, args.seed,
+                                               not args.no_generate, args.case_reference)
     sys.stdout.write(report(pack, base, labels, args.markdown))
+    sys.stdout.write("\n" + persons.line() + "\n")
     sys.stdout.write("\n" + independent_report(independent(), args.markdown))
     if args.curve is not None:
         rows = confidence_curve()

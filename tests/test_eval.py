@@ -145,3 +145,10 @@ def test_eval_script_lists_a_miss_under_its_shape_and_variant(tmp_path: Path) ->
     assert re.match(rf"    1 false-negative: expected consumer finding, got nothing "
                     rf"\(variants {victim['variant']}\)\n", block)
     assert f"1 rules: expected symptom, got none (variants {victim['variant']})" in block
+
+
+def test_eval_script_counts_people_within_five_percent_of_the_labels(eval_output: str) -> None:
+    line = next(x for x in eval_output.splitlines() if x.startswith("data subjects (persons)"))
+    counted, labelled = (int(v) for v in re.findall(r"(?:counted|labelled) (\d+)", line))
+    assert labelled > 100
+    assert abs(counted - labelled) <= 0.05 * labelled, line

@@ -61,11 +61,18 @@ from tracecheck.rules.pack import Pack, load_packs
 from tracecheck.scanner import ScanConfig
 from tracecheck.shipped_rules import default_pack_paths
 from tracecheck.sources.files import InputFile, discover
+from tracecheck.worklists.formats import WorklistFormat
+from tracecheck.worklists.rows import Worklist
 
 if TYPE_CHECKING:
     from tracecheck.baseline import Baseline
     from tracecheck.case import CaseStore
+    from tracecheck.case.containment import ContainmentRecord
+    from tracecheck.case.manifest import AuditEntry, ReportSnapshot
     from tracecheck.logs.join import ExportIndex
+    from tracecheck.persons.link import Person
+    from tracecheck.persons.mentions import Mention
+    from tracecheck.worklists.rows import Containment
 
 
 @dataclass(frozen=True)
@@ -556,10 +563,39 @@ def scan_into_case(paths: Sequence[str], options: ScanOptions, case: str | Path,
             with contextlib.suppress(CaseStoreError):
                 store.mark_interrupted(run_id)
             raise
-        store.finish_run(run_id, result, source_hashes(result))
+        store.finish_run(run_id, result, source_hashes(result),
+                         mentions=flagged_mentions(result, options.limits))
     finally:
         store.close()
     return result
+
+
+def flagged_mentions(result: ScanResult, limits: ExtractLimits | None = None
+                     ) -> dict[str, tuple[Mention, ...]]:
+    """Who each message with a consumer-flow finding is about (`persons.mentions`), read again
+    from the evidence (only the files that hold such a message), by locator. Identifiers are
+    kept only when the scan reported their value."""
+    from tracecheck.reports.ico.numbers import is_identifier
+    from tracecheck.reread import mentions_by_message
+
+    known = frozenset(f.value for f in result.findings if is_identifier(f))
+    wanted: dict[str, set[str]] = {}
+    for f in result.findings:
+        if f.flow.is_consumer:
+            wanted.setdefault(f.at.path, set()).add(f.locator)
+    found = mentions_by_message(wanted, known, limits)
+    return {loc: found.get(loc, ()) for locs in wanted.values() for loc in sorted(locs)}
+
+
+def persons(result: ScanResult) -> tuple[Person, ...]:
+    """The data subjects of a scan held in memory, linked as the ICO report links them
+    (`persons.link`); `make eval` compares their number with the labelled corpus."""
+    from tracecheck.case.snapshot import CaseSnapshot
+    from tracecheck.reports.ico.numbers import compute
+
+    snapshot = CaseSnapshot.from_scan(
+        result, mentions=flagged_mentions(result, result.options.limits))
+    return compute(snapshot).persons
 
 
 # --- what commands do with a result ----------------------------------------------------------
@@ -710,17 +746,168 @@ def review_history(case: str | Path, fingerprint: str | None = None) -> list[Dec
 
 
 def report(case: str | Path, *, config: str | Path | None = None,
-           fmt: IcoFormat = IcoFormat.MD, reveal: bool = False) -> str:
-    """The ICO personal-data-breach report for the case, as text in `fmt`."""
+           fmt: IcoFormat = IcoFormat.MD, reveal: bool = False, follow_up: bool = False
+           ) -> str:
+    """The ICO personal-data-breach report for the case, as text in `fmt` (the case is only
+    read). `follow_up`: a follow-up report (Art. 33(4)), which states the ICO case reference
+    and what changed since the last report kept in the case (`keep_report`)."""
     from tracecheck.reports.ico import load_config, render
 
     settings = load_config(config)
     store = _open_case(case, readonly=True)
     try:
         snapshot = store.snapshot()
+        kept = store.reports()
     finally:
         store.close()
-    return render(snapshot, settings, fmt, reveal=reveal)
+    last = kept[-1] if kept else None
+    return render(snapshot, settings, fmt, reveal=reveal, follow_up=follow_up,
+                  previous=last.figures if last else None,
+                  previous_at=last.at if last else None)
+
+
+def keep_report(case: str | Path, text: str, *, config: str | Path | None = None,
+                fmt: IcoFormat = IcoFormat.MD, follow_up: bool = False) -> ReportSnapshot:
+    """Keep a report drafted from the case (`report`): its type, format, figures and the
+    SHA-256 of its text as written (UTF-8, undecodable names as backslash escapes)."""
+    from tracecheck.reports.ico import load_config
+    from tracecheck.reports.ico.followup import figures
+    from tracecheck.reports.ico.numbers import compute
+
+    settings = load_config(config)
+    store = _open_case(case)
+    try:
+        return store.keep_report(
+            "follow-up" if follow_up else settings.report_type or "initial",
+            IcoFormat(fmt).value, figures(compute(store.snapshot())),
+            hashlib.sha256(text.encode("utf-8", "backslashreplace")).hexdigest())
+    finally:
+        store.close()
+
+
+def case_writable(case: str | Path) -> bool:
+    """True when the case's database and its folder can be written (a report can be kept)."""
+    from tracecheck.case.store import db_path
+
+    db = db_path(case)
+    return os.access(db, os.W_OK) and os.access(db.parent, os.W_OK)
+
+
+def kept_reports(case: str | Path) -> list[ReportSnapshot]:
+    """Every report kept in the case, oldest first."""
+    store = _open_case(case, readonly=True)
+    try:
+        return store.reports()
+    finally:
+        store.close()
+
+
+# --- worklists --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class WorklistRun:
+    """What `tracecheck worklist` wrote: which list, how many rows, whether revealed."""
+
+    worklist: Worklist
+    rows: int
+    revealed: bool
+
+
+def worklist(case: str | Path, which: Worklist | str, fmt: WorklistFormat | str = "csv",
+             output: str | Path | None = None, *, reveal: bool = False,
+             who: str | None = None) -> WorklistRun:
+    """Write one worklist of the case (`recipients`, `subjects` or `senders`) in `fmt` to
+    `output` (stdout for CSV and JSON when None; XLSX needs a file), from the same figures as
+    the ICO report. Identifiers, names and addresses are masked unless `reveal`; a revealed
+    export is recorded in the case's audit log (who, when, how many rows) before it is
+    written, so the case must then be writable."""
+    from tracecheck.baseline import default_who
+    from tracecheck.output_file import write_bytes
+    from tracecheck.reports.ico.numbers import compute
+    from tracecheck.worklists.formats import write_text, xlsx_bytes
+    from tracecheck.worklists.rows import build
+
+    kind, form = Worklist(which), WorklistFormat(fmt)
+    if form.binary and (output is None or str(output) == "-"):
+        raise UsageError(f"--format {form.value} is written to a file: give --output FILE")
+    check_output(output)
+    store = _open_case(case, readonly=not reveal)
+    try:
+        snapshot = store.snapshot()
+        table = build(kind, compute(snapshot, reveal=True), reveal=reveal,
+                      containment=_containment(store))
+        if reveal:
+            store.audit(f"worklist {kind.value} --reveal", who=who or default_who(),
+                        rows=len(table.rows),
+                        detail=f"format {form.value}, to {output or 'stdout'}")
+    finally:
+        store.close()
+    if form.binary:
+        assert output is not None
+        write_bytes(output, xlsx_bytes(table))
+    else:
+        with open_output(output) as out:
+            write_text(table, form, out)
+    return WorklistRun(kind, len(table.rows), reveal)
+
+
+def _containment(store: CaseStore) -> dict[str, Containment]:
+    """The current containment status per consumer address."""
+    from tracecheck.case.containment import current
+    from tracecheck.worklists.rows import Containment
+
+    return {a: Containment(r.status.value, r.at) for a, r in current(store.containment()).items()}
+
+
+def contain_mark(case: str | Path, address: str, status: str, *, note: str = "",
+                 who: str | None = None) -> ContainmentRecord:
+    """Record a dated request to, or answer from, a consumer mailbox of the case (`requested`,
+    `deleted`, `refused`, `no-response`); the history keeps every record. An address that is
+    not a consumer mailbox of a counted finding is a `UsageError` (a typo must not look
+    contained)."""
+    from tracecheck.baseline import default_who
+    from tracecheck.case.containment import ContainmentStatus
+    from tracecheck.findings import counts
+
+    try:
+        state = ContainmentStatus.parse(status)
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
+    wanted = address.strip().lower()
+    store = _open_case(case)
+    try:
+        known = {a.lower() for f in store.findings() if f.flow.is_consumer and counts(f)
+                 for a in f.consumer_addresses}
+        if wanted not in known:
+            raise UsageError(f"{address} is not a consumer mailbox of a flagged message in "
+                             "this case (see `tracecheck worklist recipients --reveal`)")
+        return store.contain(wanted, state, note=note, who=who or default_who())
+    finally:
+        store.close()
+
+
+def contain_history(case: str | Path, address: str | None = None, *, reveal: bool = False
+                    ) -> list[ContainmentRecord]:
+    """Every containment record of the case, oldest first (optionally for one address),
+    addresses masked unless `reveal`."""
+    from tracecheck.rules.mask import mask_address
+
+    store = _open_case(case, readonly=True)
+    try:
+        records = store.containment(address)
+    finally:
+        store.close()
+    return [dataclasses.replace(r, address=mask_address(r.address, reveal)) for r in records]
+
+
+def audit_log(case: str | Path) -> list[AuditEntry]:
+    """Every export of the case that revealed health data, oldest first."""
+    store = _open_case(case, readonly=True)
+    try:
+        return store.audit_log()
+    finally:
+        store.close()
 
 
 # --- baselines -------------------------------------------------------------------------------
@@ -888,19 +1075,27 @@ __all__ = [
     "ScanOptions",
     "ScanResult",
     "apply_baseline",
+    "audit_log",
     "baseline_create",
     "baseline_update",
     "check_output",
+    "case_writable",
     "check_paths",
+    "contain_history",
+    "contain_mark",
     "domain_name",
     "executor_for",
+    "flagged_mentions",
     "exit_code",
     "failing",
     "fails",
     "fingerprint",
     "load_baseline",
     "open_output",
+    "keep_report",
+    "kept_reports",
     "options_manifest",
+    "persons",
     "read_log_events",
     "read_log_table",
     "report",
@@ -918,5 +1113,9 @@ __all__ = [
     "visible",
     "where_raised",
     "write_log_table",
+    "worklist",
     "write_result",
+    "Worklist",
+    "WorklistFormat",
+    "WorklistRun",
 ]

@@ -118,6 +118,36 @@ def load_labels(path: str | Path) -> list[dict[str, object]]:
     return list(data["messages"])
 
 
+@dataclass(frozen=True, slots=True)
+class PersonCount:
+    """Data subjects as counted (the ICO report's linked persons) against the labels."""
+
+    counted: int
+    labelled: int
+
+    @property
+    def error(self) -> float:
+        """(counted − labelled) / labelled; 0 when nothing is labelled and nothing counted."""
+        if not self.labelled:
+            return 0.0 if not self.counted else 1.0
+        return (self.counted - self.labelled) / self.labelled
+
+    def line(self) -> str:
+        """One printed line: `data subjects (persons): counted 136, labelled 136 (+0.0%)`."""
+        return (f"data subjects (persons): counted {self.counted}, labelled {self.labelled} "
+                f"({self.error:+.1%})")
+
+
+def labelled_persons(labels: Iterable[Mapping[str, object]]) -> int:
+    """Distinct people the labels say the positive messages carry health data about."""
+    keys: set[str] = set()
+    for label in labels:
+        persons = label.get("persons", [])
+        if label.get("positive") and isinstance(persons, list):
+            keys.update(str(k) for k in persons)
+    return len(keys)
+
+
 def _label_rules(label: Mapping[str, object]) -> list[str]:
     value = label.get("rules", [])
     return sorted(str(r) for r in value) if isinstance(value, list) else []

@@ -37,6 +37,7 @@ from tracecheck.model import (
     Skipped,
     SourceSummary,
 )
+from tracecheck.persons.mentions import Mention
 
 MBOX = "/evidence/vault/agents.mbox"
 EML = "/evidence/purview/"
@@ -234,13 +235,31 @@ def end_hashes() -> dict[str, str]:
     }
 
 
+MENTIONS = {
+    # who each flagged message names (as `api.flagged_mentions` reads them): M1 and its copy
+    # name the NHS1 patient with a date of birth; M3 names both numbers' patients; M2 names
+    # someone with no date of birth or number (counted once, for that message); M6 holds the
+    # test-range number only
+    f"{MBOX}@0": (Mention("Ann Example", "1950-02-03", (), (NHS1,)),),
+    f"{EML}m1.eml": (Mention("Ann Example", "1950-02-03", (), (NHS1,)),),
+    f"{MBOX}@2048": (Mention("Cy Person", ""),),
+    f"{MBOX}@4096": (Mention("Ann Example", "", (), (NHS1,)),
+                     Mention("Bo Sample", "", (), (NHS2,), "attachment:cases.csv")),
+    f"{EML}m3.eml": (Mention("Ann Example", "", (), (NHS1,)),
+                     Mention("Bo Sample", "", (), (NHS2,), "attachment:cases.csv")),
+    f"{MBOX}@8192": (Mention("", "", (), (TEST_NHS,)),),
+    f"{EML}m4.eml": (),
+}
+
+
 def build_case(path, *, with_logs: bool = True, decide: bool = True):  # type: ignore[no-untyped-def]
     """A case directory holding one complete run of the scenario (and the decisions)."""
     from tracecheck.case import CaseStore
 
     store = CaseStore.open(path)
     run = store.begin_run(MANIFEST)
-    store.finish_run(run, scan_result(with_logs=with_logs), end_hashes(), ended=ENDED)
+    store.finish_run(run, scan_result(with_logs=with_logs), end_hashes(), ended=ENDED,
+                     mentions=MENTIONS)
     if decide:
         store.decide([FP_M1_NHS], decision="confirmed", reason="checked against case list",
                      who="analyst", at="2021-03-12T11:00:00Z")
@@ -248,4 +267,11 @@ def build_case(path, *, with_logs: bool = True, decide: bool = True):  # type: i
                      who="analyst", at="2021-03-12T11:01:00Z")
         store.decide([FP_M2], decision="needs-review", reason="ask the DPO",
                      who="analyst", at="2021-03-12T11:02:00Z")
+        # containment: Jane was asked and confirmed; Bob was asked and has not answered
+        store.contain(JANE, "requested", note="email to the manager", who="dpo",
+                      at="2021-03-12T12:00:00Z")
+        store.contain(BOB, "requested", note="email to the lead", who="dpo",
+                      at="2021-03-12T12:05:00Z")
+        store.contain(JANE, "deleted", note="confirmed in writing", who="dpo",
+                      at="2021-03-13T09:30:00Z")
     return store

@@ -158,7 +158,8 @@ def test_reading_a_case_never_writes_it(tmp_path: Path) -> None:
     build_case(tmp_path / "case").close()
     before = files_of(tmp_path / "case")
     mtime = (tmp_path / "case" / "case.sqlite").stat().st_mtime_ns
-    for args in (("report",), ("review", "list"), ("review", "history")):
+    # `report --no-keep` only reads (by default a report is kept in the case: issue 17)
+    for args in (("report", "--no-keep"), ("review", "list"), ("review", "history")):
         assert run(args[0], "--case", str(tmp_path / "case"), *args[1:]).exit_code == 0
     assert files_of(tmp_path / "case") == before
     assert (tmp_path / "case" / "case.sqlite").stat().st_mtime_ns == mtime

@@ -77,3 +77,32 @@ def test_a_case_from_a_newer_tracecheck_is_refused(tmp_path):
     conn.close()
     with pytest.raises(CaseStoreError, match="schema version 99 is newer"):
         CaseStore.open(tmp_path / "case")
+
+
+def test_a_case_scanned_before_people_were_linked_says_how_it_counts_them(tmp_path):
+    """Schema 4 adds the mentions table; an older case has none, and its report counts people
+    the earlier way and says that names were not read (scan again to link them)."""
+    from tracecheck.persons.link import NO_NAMES_METHOD
+    from tracecheck.reports.ico.numbers import compute
+
+    _v1_case(tmp_path / "case")
+    store = CaseStore.open(tmp_path / "case")
+    snap = store.snapshot()
+    store.close()
+    assert snap.mentions == {}
+    n = compute(snap)
+    assert n.persons_method == NO_NAMES_METHOD
+    assert n.data_subjects_estimate == n.distinct_identifiers + n.messages_without_identifier
+
+
+def test_a_damaged_mentions_record_is_one_line_error(tmp_path):
+    from case_scenario import build_case
+
+    build_case(tmp_path / "case").close()
+    conn = sqlite3.connect(tmp_path / "case" / "case.sqlite", isolation_level=None)
+    conn.execute("UPDATE mentions SET record='{not json'")
+    conn.close()
+    store = CaseStore.open(tmp_path / "case")
+    with pytest.raises(CaseStoreError, match="its mentions cannot be read"):
+        store.snapshot()
+    store.close()

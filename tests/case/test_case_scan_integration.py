@@ -83,3 +83,27 @@ def test_interrupted_scan_resumes_from_saved_shards(tmp_path, parts):
     assert len(store.messages()) == len({r.locator for r in resumed.refs})
     assert resumed.messages_scanned == clean.messages_scanned
     store.close()
+
+
+def test_a_scan_into_a_case_keeps_who_each_flagged_message_is_about(tmp_path):
+    """The samples' people (issue 17): the case keeps the mentions of every flagged message,
+    and the report links them (132 people; the labels say 136: the 4 unnamed relatives of
+    `condition-statements` are not counted apart)."""
+    from tests.conftest import SAMPLES
+    from tracecheck import api
+    from tracecheck.case import CaseStore
+    from tracecheck.persons.link import METHOD
+    from tracecheck.reports.ico.numbers import compute
+
+    paths = [str(SAMPLES / d) for d in ("mbox", "eml", "maildir", "archive")]
+    api.scan_into_case(paths, api.ScanOptions(org_domains=("tracecall.co.uk",)), tmp_path / "c")
+    store = CaseStore.open(tmp_path / "c", create=False, readonly=True)
+    snap = store.snapshot()
+    store.close()
+    flagged = {f.locator for f in snap.findings if f.flow.is_consumer}
+    assert set(snap.mentions) == flagged
+    n = compute(snap)
+    assert n.persons_method == METHOD
+    assert n.data_subjects_estimate == 132
+    assert {p.linked_by for p in n.persons} == {"identifier", "name and date of birth",
+                                                "message"}

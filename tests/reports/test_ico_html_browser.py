@@ -63,6 +63,7 @@ def test_chromium_renders_text_charts_and_a_screenshot(html, tmp_path):
             page.on("request", lambda r: requests.append(r.url))
             page.goto(page_file.as_uri())
             text = page.inner_text("body")
+            contained = page.inner_text("section#containment")
             svg_boxes = [el.bounding_box() for el in page.query_selector_all("figure svg")]
             shot = page.screenshot(full_page=True)
             page.emulate_media(media="print")
@@ -74,6 +75,11 @@ def test_chromium_renders_text_charts_and_a_screenshot(html, tmp_path):
     assert "Approximate number of data subjects" in text
     assert "72-hour deadline" in text and "j***@gmail.com" in text
     assert sc.NHS1 not in text and sc.JANE not in text
+    # the containment section (issue 17): counts by status and the confirmation dates
+    assert "What has been done to contain it" in contained
+    assert re.search(r"deleted\s+1", contained) and re.search(r"requested\s+1", contained)
+    assert re.search(r"First confirmation of deletion:?\s+2021-03-13T09:30:00Z", contained)
+    assert sc.JANE not in contained and sc.BOB not in contained
     assert requests == [page_file.as_uri()]  # nothing fetched beyond the file itself
     assert len(svg_boxes) == 3 and all(b and b["width"] > 300 and b["height"] > 80
                                        for b in svg_boxes)

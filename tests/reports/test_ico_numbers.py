@@ -63,8 +63,13 @@ def test_store_and_in_memory_snapshots_give_the_same_numbers(tmp_path):
     store = sc.build_case(tmp_path / "case")
     from_store = compute(store.snapshot())
     decisions = store.decisions()
+    containment = tuple(store.containment())
     store.close()
-    in_memory = compute(CaseSnapshot.from_scan(sc.scan_result(), decisions=decisions))
+    in_memory = compute(CaseSnapshot.from_scan(sc.scan_result(), decisions=decisions,
+                                               mentions=sc.MENTIONS))
+    in_memory = compute(dataclasses.replace(
+        CaseSnapshot.from_scan(sc.scan_result(), decisions=decisions, mentions=sc.MENTIONS),
+        containment=containment))
     # the only difference allowed: which copy's locator a shared fingerprint carries
     assert dataclasses.replace(from_store, flagged=()) == dataclasses.replace(in_memory,
                                                                               flagged=())

@@ -2,8 +2,8 @@
 
 Owns the shape of a run's manifest (tool version, Python version, rule packs with their
 SHA-256, arguments, start/end times, coverage counts, status) as checked on the way in and as
-read back, and the compatibility key that decides whether a saved shard may be reused by a
-later run. Never touches the database and never scans anything.
+read back, the shape of an audit entry, and the compatibility key that decides whether a saved
+shard may be reused by a later run. Never touches the database and never scans anything.
 """
 
 from __future__ import annotations
@@ -40,6 +40,31 @@ class RunRecord:
     skipped: int | None = None
     findings: int | None = None
     options: dict[str, object] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class AuditEntry:
+    """One export that revealed health data: when, who, what and how many rows."""
+
+    at: str
+    who: str
+    action: str
+    """e.g. `worklist subjects --reveal`."""
+    rows: int
+    detail: str = ""
+    """The format and the output named (never a value)."""
+
+
+@dataclass(frozen=True, slots=True)
+class ReportSnapshot:
+    """One report drafted from the case: when, which type and format, its figures and the
+    SHA-256 of its text."""
+
+    at: str
+    report_type: str
+    format: str
+    figures: dict[str, object]
+    sha256: str
 
 
 def utc_now() -> str:

@@ -158,10 +158,70 @@ _V3 = """
 """
 
 
+# Who each flagged message is about (issue 17): the mentions read from its text, kept per
+# message so that reports link people without reading the evidence again. A case scanned
+# before has none, and its reports count people the earlier way (and say so).
+_V4 = """
+        CREATE TABLE mentions (
+            locator TEXT PRIMARY KEY,
+            record TEXT NOT NULL,
+            last_run INTEGER NOT NULL REFERENCES runs(id)
+        );
+"""
+
+
+# The case's audit log (issue 17): every export that revealed health data, with who ran it,
+# when and how many rows it wrote.
+_V5 = """
+        CREATE TABLE audit_log (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            at TEXT NOT NULL,
+            who TEXT NOT NULL,
+            action TEXT NOT NULL,
+            rows INTEGER NOT NULL,
+            detail TEXT NOT NULL
+        );
+"""
+
+
+# Containment (issue 17): each request to a consumer mailbox to delete the data, and each
+# answer, dated; the latest per address is its status.
+_V6 = """
+        CREATE TABLE containment (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            address TEXT NOT NULL,
+            status TEXT NOT NULL
+                CHECK (status IN ('requested', 'deleted', 'refused', 'no-response')),
+            note TEXT NOT NULL,
+            who TEXT NOT NULL,
+            at TEXT NOT NULL
+        );
+        CREATE INDEX containment_address ON containment(address);
+"""
+
+
+# Every report drafted from the case (issue 17): its figures and a hash of its text, so a
+# follow-up report can say what changed since the last one.
+_V7 = """
+        CREATE TABLE report_snapshots (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            at TEXT NOT NULL,
+            report_type TEXT NOT NULL,
+            format TEXT NOT NULL,
+            figures TEXT NOT NULL,
+            sha256 TEXT NOT NULL
+        );
+"""
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "sources, messages, findings, decisions, runs", _V1),
     Migration(2, "shards, log events, skipped, decision history, end-of-run hashes", _V2),
     Migration(3, "structured coverage records", _V3),
+    Migration(4, "mentions of people in flagged messages", _V4),
+    Migration(5, "audit log of revealed exports", _V5),
+    Migration(6, "containment requests and answers", _V6),
+    Migration(7, "report snapshots", _V7),
 )
 CURRENT_VERSION = MIGRATIONS[-1].version
 

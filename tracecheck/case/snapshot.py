@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+from tracecheck.case.containment import ContainmentRecord
 from tracecheck.case.manifest import RunRecord
 from tracecheck.case.review import DecisionRecord
 from tracecheck.model import (
@@ -22,6 +23,7 @@ from tracecheck.model import (
     ScanResult,
     Skipped,
 )
+from tracecheck.persons.mentions import Mention
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,6 +72,11 @@ class CaseSnapshot:
     all_messages: bool | None = None
     """The scan mode of the last complete run: True when every message's content was read,
     False in the default mode (content of consumer mail only), None when not recorded."""
+    mentions: Mapping[str, tuple[Mention, ...]] = field(default_factory=dict)
+    """Who each flagged message is about, by message locator (`persons.mentions`); a message
+    without an entry was never read for names (a case scanned before they were kept)."""
+    containment: tuple[ContainmentRecord, ...] = ()
+    """Every request to and answer from a consumer mailbox, oldest first."""
 
     @property
     def messages_scanned(self) -> int:
@@ -87,6 +94,7 @@ class CaseSnapshot:
         result: ScanResult,
         decisions: Mapping[str, DecisionRecord] | None = None,
         sha256_end: Mapping[str, str] | None = None,
+        mentions: Mapping[str, tuple[Mention, ...]] | None = None,
     ) -> CaseSnapshot:
         """A snapshot of a single in-memory scan (no runs, optional decisions)."""
         ends = sha256_end or {}
@@ -117,4 +125,5 @@ class CaseSnapshot:
             org_domains=result.org.domains,
             org_inferred=result.org.inferred,
             all_messages=result.options.all_messages,
+            mentions=dict(mentions or {}),
         )

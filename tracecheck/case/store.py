@@ -27,8 +27,15 @@ from types import TracebackType
 from typing import ParamSpec, TypeVar
 
 from tracecheck.case import codec, schema
+from tracecheck.case.containment import ContainmentRecord, ContainmentStatus
 from tracecheck.case.errors import CaseStoreError
-from tracecheck.case.manifest import RunRecord, parse_manifest, utc_now
+from tracecheck.case.manifest import (
+    AuditEntry,
+    ReportSnapshot,
+    RunRecord,
+    parse_manifest,
+    utc_now,
+)
 from tracecheck.case.review import Decision, DecisionRecord
 from tracecheck.case.snapshot import CaseSnapshot, SourceRecord
 from tracecheck.model import (
@@ -45,6 +52,7 @@ from tracecheck.model import (
     SkipKind,
     Skipped,
 )
+from tracecheck.persons.mentions import Mention
 
 DB_NAME = "case.sqlite"
 MIN_PREFIX = 8
@@ -273,12 +281,15 @@ class CaseStore:
         source_hashes_end: Mapping[str, str],
         *,
         ended: str | None = None,
+        mentions: Mapping[str, tuple[Mention, ...]] | None = None,
     ) -> None:
         """Store what the run found (idempotently) and mark it complete.
 
         Findings are keyed by fingerprint: a rescan updates them in place. A finding that a
         rescanned message no longer produces is dropped (its decision is kept, in case it comes
         back). Sources carry the hash at ingest and the one in `source_hashes_end`.
+        `mentions`: who each flagged message is about, by locator (an empty tuple records a
+        message read for names that names nobody).
         """
         self._run_compat(run_id)
         source_paths = sorted((s.path for s in result.sources), key=len, reverse=True)
@@ -380,6 +391,13 @@ class CaseStore:
                         run_id,
                     ),
                 )
+            for locator, found_in in sorted((mentions or {}).items()):
+                conn.execute(
+                    "INSERT INTO mentions (locator, record, last_run) VALUES (?, ?, ?)"
+                    " ON CONFLICT(locator) DO UPDATE SET record=excluded.record,"
+                    " last_run=excluded.last_run",
+                    (_text(locator), json.dumps([m.as_dict() for m in found_in],
+                                                ensure_ascii=False), run_id))
             entries: list[tuple[int, Skipped | Note]] = [(0, s) for s in result.skipped]
             entries.extend((1, n) for n in result.notes)
             for note, sk in entries:
@@ -490,6 +508,12 @@ class CaseStore:
             " ORDER BY path"
         )
         return [SourceRecord(*r) for r in rows]
+
+    @_reads("mentions")
+    def mentions(self) -> dict[str, tuple[Mention, ...]]:
+        """Who each flagged message is about, by locator (messages read for names only)."""
+        rows = self._conn.execute("SELECT locator, record FROM mentions ORDER BY locator")
+        return {r[0]: tuple(Mention.from_dict(d) for d in json.loads(r[1])) for r in rows}
 
     def skipped(self) -> list[Skipped]:
         """Coverage gaps, by locator."""
@@ -614,6 +638,76 @@ class CaseStore:
         rows = self._conn.execute(sql + " ORDER BY id", params)
         return [DecisionRecord(r[0], Decision(r[1]), r[2], r[3], r[4]) for r in rows]
 
+    # -- containment -------------------------------------------------------------------------
+
+    def contain(self, address: str, status: ContainmentStatus | str, *, note: str, who: str,
+                at: str | None = None) -> ContainmentRecord:
+        """Record a dated request to, or answer from, one consumer mailbox."""
+        state = (status if isinstance(status, ContainmentStatus)
+                 else ContainmentStatus.parse(status))
+        if not who.strip():
+            raise CaseStoreError("a containment record needs a name (--who)")
+        record = ContainmentRecord(address.strip().lower(), state, note.strip(), who.strip(),
+                                   at or utc_now())
+        with self._tx() as conn:
+            conn.execute("INSERT INTO containment (address, status, note, who, at)"
+                         " VALUES (?, ?, ?, ?, ?)",
+                         (_text(record.address), record.status.value, record.note, record.who,
+                          record.at))
+        return record
+
+    @_reads("containment records")
+    def containment(self, address: str | None = None) -> list[ContainmentRecord]:
+        """Every containment record, oldest first (optionally for one address)."""
+        sql = "SELECT address, status, note, who, at FROM containment"
+        params: tuple[str, ...] = ()
+        if address is not None:
+            sql += " WHERE address = ?"
+            params = (_text(address.strip().lower()),)
+        rows = self._conn.execute(sql + " ORDER BY id", params)
+        return [ContainmentRecord(r[0], ContainmentStatus(r[1]), r[2], r[3], r[4]) for r in rows]
+
+    # -- report snapshots --------------------------------------------------------------------
+
+    def keep_report(self, report_type: str, fmt: str, figures: Mapping[str, object],
+                    sha256: str, at: str | None = None) -> ReportSnapshot:
+        """Keep one drafted report's figures and text hash."""
+        kept = ReportSnapshot(at or utc_now(), report_type, fmt, dict(figures), sha256)
+        with self._tx() as conn:
+            conn.execute("INSERT INTO report_snapshots (at, report_type, format, figures, sha256)"
+                         " VALUES (?, ?, ?, ?, ?)",
+                         (kept.at, report_type, fmt, json.dumps(kept.figures, sort_keys=True),
+                          sha256))
+        return kept
+
+    @_reads("report snapshots")
+    def reports(self) -> list[ReportSnapshot]:
+        """Every report kept, oldest first."""
+        rows = self._conn.execute("SELECT at, report_type, format, figures, sha256"
+                                  " FROM report_snapshots ORDER BY id")
+        return [ReportSnapshot(r[0], r[1], r[2], dict(json.loads(r[3])), r[4]) for r in rows]
+
+    # -- the audit log -----------------------------------------------------------------------
+
+    def audit(self, action: str, *, who: str, rows: int, detail: str = "",
+              at: str | None = None) -> None:
+        """Record one export that revealed health data: what (`action`), who, when, how many
+        rows. Never records a value."""
+        if not who.strip():
+            raise CaseStoreError("an audit entry needs a name (--who, or $TRACECHECK_USER)")
+        with self._tx() as conn:
+            conn.execute("INSERT INTO audit_log (at, who, action, rows, detail)"
+                         " VALUES (?, ?, ?, ?, ?)",
+                         (at or utc_now(), who.strip(), action, rows, detail))
+
+    @_reads("audit log")
+    def audit_log(self) -> list[AuditEntry]:
+        """Every audit entry, oldest first."""
+        rows = self._conn.execute(
+            "SELECT at, who, action, rows, detail FROM audit_log ORDER BY id")
+        return [AuditEntry(str(r[0]), str(r[1]), str(r[2]), int(r[3]), str(r[4]))
+                for r in rows]
+
     # -- the whole case ----------------------------------------------------------------------
 
     def require_complete_run(self) -> None:
@@ -680,6 +774,8 @@ class CaseStore:
             org_domains=tuple(org.get("domains", ())),
             org_inferred=bool(org.get("inferred", False)),
             all_messages=mode if isinstance(mode, bool) else None,
+            mentions=self.mentions(),
+            containment=tuple(self.containment()),
         )
 
 

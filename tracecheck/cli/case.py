@@ -26,6 +26,13 @@ class ReviewAction(StrEnum):
     HISTORY = "history"
 
 
+class ReportType(StrEnum):
+    """`report --type`."""
+
+    INITIAL = "initial"
+    FOLLOW_UP = "follow-up"
+
+
 class ListFormat(StrEnum):
     """Output of `review list`."""
 
@@ -118,12 +125,26 @@ def report(
     reveal: Annotated[bool, typer.Option(
         "--reveal", help="Include unmasked identifiers, addresses and evidence (never file "
         "this copy with the ICO).")] = False,
+    report_type: Annotated[ReportType, typer.Option(
+        "--type", help="initial, or follow-up: states the ICO case reference and what "
+        "changed since the last report kept in the case.")] = None,  # type: ignore[assignment]
+    keep: Annotated[bool, typer.Option(
+        "--keep/--no-keep", help="Keep this report's figures and text hash in the case "
+        "(default; a read-only case is only read).")] = True,
 ) -> None:
-    """Draft the ICO personal data breach report for a case (Markdown, HTML or JSON)."""
+    """Draft the ICO personal data breach report for a case (Markdown, HTML or JSON). Each
+    report is kept in the case (its figures and a hash of its text), so that a follow-up
+    report can say what changed."""
+    writable = api.case_writable(case)
     try:
         api.check_output(output)
-        text = api.report(case, config=config, fmt=fmt, reveal=reveal)
+        follow_up = report_type is ReportType.FOLLOW_UP
+        text = api.report(case, config=config, fmt=fmt, reveal=reveal, follow_up=follow_up)
         with output_stream(output) as out:
             out.write(text)
+        if keep and writable:  # once written: a report that was not written is not kept
+            api.keep_report(case, text, config=config, fmt=fmt, follow_up=follow_up)
     except TracecheckError as exc:
         raise fail(str(exc)) from None
+    if keep and not writable:
+        echo("tracecheck: the case is read-only: this report was not kept in it", err=True)

@@ -2,8 +2,8 @@
 
 Owns the counting rules: which findings count (consumer flows only; false positives and
 reserved test-range values left out; confirmed and unreviewed kept apart), copies of one
-message counted once, the data-subject estimate (distinct identifier values plus flagged
-messages that carry health data but no identifier), records (each flagged message and each
+message counted once, the data-subject estimate (the persons `persons.link` finds in the
+flagged messages), records (each flagged message and each
 flagged attachment), first/last flagged times from mail and logs (log times whose year rests on
 a file's mtime alone kept apart and marked inferred), and the log correlation figures. Never
 formats text and never exposes an unmasked value unless asked to reveal.
@@ -16,6 +16,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from tracecheck.case import dedup
+from tracecheck.case.containment import NOT_CONTACTED, ContainmentStatus, current
 from tracecheck.case.review import Status, counted
 from tracecheck.case.snapshot import CaseSnapshot
 from tracecheck.findings import counts
@@ -28,6 +29,7 @@ from tracecheck.model import (
     LogYear,
     MessageRef,
 )
+from tracecheck.persons.link import METHOD, NO_NAMES_METHOD, MessageFacts, Person, link, staff_names
 from tracecheck.reports.ico.names import SourceNames
 from tracecheck.rules.mask import mask_address
 
@@ -205,6 +207,27 @@ class Numbers:
     """The scan mode (`CaseSnapshot.all_messages`)."""
     headers_only: int = 0
     """In the default mode, messages whose headers only were read (no consumer address)."""
+    persons: tuple[Person, ...] = ()
+    """The data subjects, linked (`persons.link`); `data_subjects_estimate` counts them."""
+    persons_method: str = METHOD
+    """How they were counted, as the report states it."""
+    containment: tuple[tuple[str, int], ...] = ()
+    """Consumer mailboxes by current containment status (`case.containment`), every status
+    listed in order, `not contacted` last."""
+    containment_records: int = 0
+    first_request: str | None = None
+    """When the first mailbox was asked to delete the data."""
+    first_confirmed: str | None = None
+    """When a mailbox's owner first confirmed the deletion."""
+    last_confirmed: str | None = None
+    flagged_keys: tuple[str, ...] = ()
+    """The stored key (first locator) of each of `flagged`, in the same order (`flagged`
+    shows it masked unless revealed); persons name their messages by these keys."""
+
+    @property
+    def persons_for_review(self) -> int:
+        """Persons a reviewer should look at (an identifier seen with several names)."""
+        return sum(1 for p in self.persons if p.review)
 
 
 def _ranked(counter: Mapping[str, int]) -> tuple[tuple[str, int], ...]:
@@ -328,6 +351,7 @@ def compute(snapshot: CaseSnapshot, reveal: bool = False) -> Numbers:
     staff_msgs: Counter[str] = Counter()
     consumer_sent = 0
     day_msgs: Counter[str] = Counter()
+    facts: list[MessageFacts] = []
     for key in sorted(per_msg):
         items = per_msg[key]
         disclosure = where[key]
@@ -378,6 +402,12 @@ def compute(snapshot: CaseSnapshot, reveal: bool = False) -> Numbers:
         date = dates[0] if dates else disclosure.date
         if date:
             day_msgs[date[:10]] += 1
+        facts.append(MessageFacts(
+            key=key, date=date, identifiers=tuple(sorted(ids)), health=health,
+            confirmed=confirmed,
+            mentions=tuple(dict.fromkeys(m for loc in disclosure.locators
+                                         for m in snapshot.mentions.get(loc, ()))),
+            staff_names=staff_names({a for f, _ in items for a in (f.sender, *f.recipients)})))
         delivery = None
         if delivery_map is not None:
             delivery = _lookup_delivery(delivery_map, disclosure) or "no log record"
@@ -410,6 +440,9 @@ def compute(snapshot: CaseSnapshot, reveal: bool = False) -> Numbers:
         logs = _log_numbers(snapshot.log_summary, snapshot, shown, consumer_domains_all,
                             reveal, names)
 
+    persons = link(facts)
+    contained = _containment(snapshot, consumer_addrs)
+    read_for_names = any(loc in snapshot.mentions for f in facts for loc in where[f.key].locators)
     categories = tuple((c, category_label(c), n, cat_findings[c]) for c, n in _ranked(cat_msgs))
     n_confirmed = sum(1 for m in shown if m.status == "confirmed")
     skipped_kinds = Counter(s.kind.value for s in snapshot.skipped)
@@ -436,8 +469,8 @@ def compute(snapshot: CaseSnapshot, reveal: bool = False) -> Numbers:
         distinct_identifiers_confirmed=len(ids_confirmed),
         messages_without_identifier=no_id,
         messages_without_identifier_confirmed=no_id_confirmed,
-        data_subjects_estimate=len(ids_all) + no_id,
-        data_subjects_confirmed=len(ids_confirmed) + no_id_confirmed,
+        data_subjects_estimate=len(persons),
+        data_subjects_confirmed=sum(1 for p in persons if p.confirmed),
         records=records,
         records_confirmed=records_confirmed,
         first_seen=min(dates_all) if dates_all else None,
@@ -465,7 +498,31 @@ def compute(snapshot: CaseSnapshot, reveal: bool = False) -> Numbers:
         # The default mode reads only the headers of a message with no consumer address.
         headers_only=0 if snapshot.all_messages else sum(
             k for flow, k in flows.items() if flow not in consumer_flows),
+        persons=persons,
+        containment=contained[0],
+        containment_records=contained[1],
+        first_request=contained[2],
+        first_confirmed=contained[3],
+        last_confirmed=contained[4],
+        flagged_keys=tuple(k for k, _ in flagged),
+        persons_method=METHOD if read_for_names or not facts else NO_NAMES_METHOD,
     )
+
+
+def _containment(snapshot: CaseSnapshot, mailboxes: set[str]
+                 ) -> tuple[tuple[tuple[str, int], ...], int, str | None, str | None,
+                            str | None]:
+    """(mailboxes by current status, records, first request, first and last confirmation) for
+    the consumer mailboxes the report counts."""
+    records = [r for r in snapshot.containment if r.address in mailboxes]
+    now = current(records)
+    by_status = Counter(now[a].status.value if a in now else NOT_CONTACTED for a in mailboxes)
+    order = [s.value for s in ContainmentStatus] + [NOT_CONTACTED]
+    requests = sorted(r.at for r in records if r.status is ContainmentStatus.REQUESTED)
+    confirmed = sorted(r.at for r in records if r.status is ContainmentStatus.DELETED)
+    return (tuple((s, by_status[s]) for s in order), len(records),
+            requests[0] if requests else None, confirmed[0] if confirmed else None,
+            confirmed[-1] if confirmed else None)
 
 
 def _log_numbers(

@@ -10,12 +10,14 @@ an unmasked identifier, address or evidence snippet unless built with reveal.
 from __future__ import annotations
 
 import abc
+import dataclasses
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TextIO
 
 from tracecheck.case.snapshot import CaseSnapshot
 from tracecheck.reports.base import Reporter
-from tracecheck.reports.ico import deadline
+from tracecheck.reports.ico import deadline, followup
 from tracecheck.reports.ico import sections as part
 from tracecheck.reports.ico.config import IcoConfig
 from tracecheck.reports.ico.deadline import Deadline
@@ -48,10 +50,14 @@ class IcoReport:
 
 @dataclass(frozen=True)
 class IcoCase:
-    """What an ICO report is written from: a case and the organisation's settings."""
+    """What an ICO report is written from: a case and the organisation's settings; for a
+    follow-up report, the figures of the last report kept in the case (None: none kept)."""
 
     snapshot: CaseSnapshot
     config: IcoConfig
+    follow_up: bool = False
+    previous: Mapping[str, object] | None = None
+    previous_at: str | None = None
 
 
 class IcoReporter(Reporter["IcoCase"]):
@@ -59,21 +65,30 @@ class IcoReporter(Reporter["IcoCase"]):
 
     def write(self, subject: IcoCase, out: TextIO, /, *, reveal: bool = False) -> None:
         """Write the report for `subject`; unmasked values only with `reveal`."""
-        out.write(self.render(build(subject.snapshot, subject.config, reveal=reveal)))
+        out.write(self.render(build(subject.snapshot, subject.config, reveal=reveal,
+                                    follow_up=subject.follow_up, previous=subject.previous,
+                                    previous_at=subject.previous_at)))
 
     @abc.abstractmethod
     def render(self, report: IcoReport) -> str:
         """The report as text in this format."""
 
 
-def build(snapshot: CaseSnapshot, config: IcoConfig, *, reveal: bool = False) -> IcoReport:
-    """Build the report for a case snapshot and the organisation's settings."""
+def build(snapshot: CaseSnapshot, config: IcoConfig, *, reveal: bool = False,
+          follow_up: bool = False, previous: Mapping[str, object] | None = None,
+          previous_at: str | None = None) -> IcoReport:
+    """Build the report for a case snapshot and the organisation's settings; a follow-up
+    (Art. 33(4)) also says what changed since the `previous` report's figures."""
+    if follow_up:
+        config = dataclasses.replace(config, report_type="follow-up")
     n = compute(snapshot, reveal=reveal)
     risk = assess(n, config)
     dl = deadline.compute(snapshot, config)
     tool_version = snapshot.last_run.tool_version if snapshot.last_run else ""
+    changed = (followup.changes(followup.figures(n), previous, previous_at),) if follow_up else ()
     parts = (
         part.about(config),
+        *changed,
         part.what_happened(n, config),
         part.discovery(snapshot, config),
         part.timeline(n),
@@ -86,6 +101,7 @@ def build(snapshot: CaseSnapshot, config: IcoConfig, *, reveal: bool = False) ->
         part.unknown_content(n),
         part.consequences(n, config),
         part.risk_section(risk),
+        part.containment(n),
         part.measures(config, n),
         part.notifications(config, risk),
         part.contacts(config),

@@ -8,6 +8,7 @@ cannot answer. Never computes a count (numbers.py does) and never formats for an
 
 from __future__ import annotations
 
+from collections import Counter
 from datetime import datetime, timedelta
 
 from tracecheck.case.snapshot import CaseSnapshot
@@ -326,13 +327,6 @@ def personal_data(n: Numbers) -> Section:
     )
 
 
-SUBJECTS_METHOD = (
-    "distinct identifier values (NHS, CHI, H&C numbers) across flagged messages, plus flagged "
-    "messages that carry health data but no identifier (each counted as one person); copies "
-    "of one message count once; false positives and reserved test-range numbers are excluded"
-)
-
-
 def data_subjects(n: Numbers, c: IcoConfig) -> Section:
     """Approximate number and categories of data subjects, with the method (Q12, Q13)."""
     fields = (
@@ -343,6 +337,8 @@ def data_subjects(n: Numbers, c: IcoConfig) -> Section:
             "Flagged messages with health data but no identifier",
             str(n.messages_without_identifier),
         ),
+        Field("People to check (an identifier seen with different names)",
+              str(n.persons_for_review)),
         or_prompt(
             "Categories of data subjects",
             ", ".join(c.data_subject_categories),
@@ -353,7 +349,7 @@ def data_subjects(n: Numbers, c: IcoConfig) -> Section:
         "data_subjects",
         "Data subjects",
         "ICO form Q12, Q13 · Art. 33(3)(a)",
-        paragraphs=(f"Method: {SUBJECTS_METHOD}.",),
+        paragraphs=(f"Method: {n.persons_method}.",),
         fields=fields,
         data={
             "estimate": n.data_subjects_estimate,
@@ -361,7 +357,9 @@ def data_subjects(n: Numbers, c: IcoConfig) -> Section:
             "distinct_identifiers": n.distinct_identifiers,
             "distinct_identifiers_confirmed": n.distinct_identifiers_confirmed,
             "messages_without_identifier": n.messages_without_identifier,
-            "method": SUBJECTS_METHOD,
+            "method": n.persons_method,
+            "persons_for_review": n.persons_for_review,
+            "linked_by": dict(sorted(Counter(p.linked_by for p in n.persons).items())),
             "categories": list(c.data_subject_categories),
         },
     )
@@ -572,6 +570,46 @@ _SUGGEST = {
     "to reach managers; staff guidance",
     "before": "e.g. data protection training, acceptable use policy, TLS, DLP",
 }
+
+
+def containment(n: Numbers) -> Section:
+    """What has been done to contain it: each consumer mailbox asked to delete the data, and
+    its answer (ICO form Q18, measures taken; Art. 33(3)(d))."""
+    total = sum(k for _, k in n.containment)
+    rows = tuple((status, str(k)) for status, k in n.containment)
+    deleted = dict(n.containment).get("deleted", 0)
+    if n.containment_records:
+        story = (f"{total} consumer mailbox(es) received or sent the flagged messages. "
+                 f"{total - dict(n.containment).get('not contacted', 0)} have been asked to "
+                 f"delete them (first request {_fmt_time(n.first_request)}); {deleted} "
+                 "confirmed the deletion"
+                 + (f" (first {n.first_confirmed}, last {n.last_confirmed})."
+                    if n.first_confirmed else "."))
+    else:
+        story = (f"No containment request is recorded in the case for the {total} consumer "
+                 "mailbox(es) involved: record each request and answer with `tracecheck "
+                 "contain mark ADDRESS --status requested|deleted|refused|no-response`.")
+    return Section(
+        "containment",
+        "What has been done to contain it",
+        "ICO form Q18 · Art. 33(3)(d)",
+        paragraphs=(story, "A mailbox's status is its latest recorded request or answer; "
+                    "deleted means its owner confirmed the deletion."),
+        fields=(
+            Field("First request", _fmt_time(n.first_request)),
+            Field("First confirmation of deletion", _fmt_time(n.first_confirmed)),
+            Field("Last confirmation of deletion", _fmt_time(n.last_confirmed)),
+        ),
+        tables=(Table(("Status", "Consumer mailboxes"), rows),),
+        data={
+            "mailboxes": total,
+            "by_status": dict(n.containment),
+            "records": n.containment_records,
+            "first_request": n.first_request,
+            "first_confirmed": n.first_confirmed,
+            "last_confirmed": n.last_confirmed,
+        },
+    )
 
 
 def measures(c: IcoConfig, n: Numbers) -> Section:

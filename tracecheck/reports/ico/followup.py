@@ -1,0 +1,69 @@
+"""Follow-up reports (Art. 33(4)): what a report states, kept as figures, and what changed
+since the last report kept in the case.
+
+Owns which figures a report's snapshot keeps (`figures`) and the "What changed since the last
+report" section built from two sets of them. Never reads or writes the case (the api keeps
+and hands back snapshots) and never formats output.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from tracecheck.reports.ico.document import Field, Section, Table
+from tracecheck.reports.ico.numbers import Numbers
+
+COMPARED = (
+    ("messages_scanned", "Messages scanned"),
+    ("messages_flagged", "Messages flagged (health data, consumer mailbox)"),
+    ("findings_confirmed", "Findings confirmed by review"),
+    ("findings_false_positive", "Findings set aside as false positives"),
+    ("findings_unreviewed", "Findings not yet reviewed"),
+    ("data_subjects_estimate", "Approximate number of data subjects"),
+    ("records", "Records"),
+)
+"""(key, label) of the figures a follow-up compares, in the order it lists them."""
+
+
+def figures(n: Numbers) -> dict[str, object]:
+    """The figures a report's snapshot keeps (plain JSON values, keys sorted when stored)."""
+    out: dict[str, object] = {key: getattr(n, key) for key, _ in COMPARED}
+    out["containment"] = dict(n.containment)
+    return out
+
+
+def _int(value: object) -> int:
+    return value if isinstance(value, int) else 0
+
+
+def changes(current: Mapping[str, object], previous: Mapping[str, object] | None,
+            previous_at: str | None) -> Section:
+    """What changed since the last report kept in the case (new messages, reviewed findings,
+    people, containment progress)."""
+    if previous is None:
+        return Section(
+            "changes", "What changed since the last report", "Art. 33(4) · ICO form Q1",
+            paragraphs=("No earlier report is kept in this case: every figure in this report "
+                        "is new to the ICO.",),
+            data={"previous_report": None, "figures": []})
+    rows = []
+    data = []
+    for key, label in COMPARED:
+        before, now = _int(previous.get(key)), _int(current.get(key))
+        rows.append((label, str(before), str(now), f"{now - before:+d}"))
+        data.append({"figure": key, "previous": before, "now": now, "change": now - before})
+    old_c = previous.get("containment")
+    new_c = current.get("containment")
+    old_map = old_c if isinstance(old_c, Mapping) else {}
+    new_map = new_c if isinstance(new_c, Mapping) else {}
+    for status in new_map:
+        before, now = _int(old_map.get(status)), _int(new_map.get(status))
+        rows.append((f"Consumer mailboxes {status}", str(before), str(now), f"{now - before:+d}"))
+        data.append({"figure": f"containment:{status}", "previous": before, "now": now,
+                     "change": now - before})
+    return Section(
+        "changes", "What changed since the last report", "Art. 33(4) · ICO form Q1",
+        paragraphs=(f"Compared with the last report kept in this case ({previous_at}).",),
+        fields=(Field("Last report", previous_at or "unknown"),),
+        tables=(Table(("Figure", "Last report", "Now", "Change"), tuple(rows)),),
+        data={"previous_report": previous_at, "figures": data})
