@@ -72,6 +72,7 @@ if TYPE_CHECKING:
     from tracecheck.logs.join import ExportIndex
     from tracecheck.persons.link import Person
     from tracecheck.persons.mentions import Mention
+    from tracecheck.reread import Reread
     from tracecheck.worklists.rows import Containment
 
 
@@ -563,8 +564,10 @@ def scan_into_case(paths: Sequence[str], options: ScanOptions, case: str | Path,
             with contextlib.suppress(CaseStoreError):
                 store.mark_interrupted(run_id)
             raise
+        again = flagged_reread(result, options.limits)
         store.finish_run(run_id, result, source_hashes(result),
-                         mentions=flagged_mentions(result, options.limits))
+                         mentions={k: r.mentions for k, r in again.items()},
+                         subjects={k: r.subject for k, r in again.items()})
     finally:
         store.close()
     return result
@@ -572,19 +575,27 @@ def scan_into_case(paths: Sequence[str], options: ScanOptions, case: str | Path,
 
 def flagged_mentions(result: ScanResult, limits: ExtractLimits | None = None
                      ) -> dict[str, tuple[Mention, ...]]:
-    """Who each message with a consumer-flow finding is about (`persons.mentions`), read again
-    from the evidence (only the files that hold such a message), by locator. Identifiers are
-    kept only when the scan reported their value."""
+    """Who each message with a consumer-flow finding is about (`persons.mentions`), by
+    locator (`flagged_reread`)."""
+    return {k: r.mentions for k, r in flagged_reread(result, limits).items()}
+
+
+def flagged_reread(result: ScanResult, limits: ExtractLimits | None = None
+                   ) -> dict[str, Reread]:
+    """Each message with a consumer-flow finding read again from the evidence (only the files
+    that hold such a message), by locator: who it is about and its Subject (None when it
+    could not be read again). Identifiers are kept only when the scan reported their value."""
     from tracecheck.reports.ico.numbers import is_identifier
-    from tracecheck.reread import mentions_by_message
+    from tracecheck.reread import Reread, read_again
 
     known = frozenset(f.value for f in result.findings if is_identifier(f))
     wanted: dict[str, set[str]] = {}
     for f in result.findings:
         if f.flow.is_consumer:
             wanted.setdefault(f.at.path, set()).add(f.locator)
-    found = mentions_by_message(wanted, known, limits)
-    return {loc: found.get(loc, ()) for locs in wanted.values() for loc in sorted(locs)}
+    found = read_again(wanted, known, limits)
+    return {loc: found.get(loc, Reread((), None)) for locs in wanted.values()
+            for loc in sorted(locs)}
 
 
 def persons(result: ScanResult) -> tuple[Person, ...]:

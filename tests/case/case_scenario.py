@@ -21,6 +21,7 @@ from __future__ import annotations
 import hashlib
 
 from tests.conftest import loc
+from tracecheck.logs.analysis import log_findings
 from tracecheck.model import (
     Finding,
     Flow,
@@ -176,6 +177,11 @@ LOG_EVENTS = (
              "2021-02-26T08:00:00Z", "", (), kind="forwarding-rule",
              forwarding="bob.lead@hotmail.co.uk", actor=A2),
 )
+# What the log analysis finds in them (`logs.analysis.log_findings`, the one owner): the audit
+# event's forwarding rule to Bob's personal mailbox.
+LOG_FINDINGS = tuple(log_findings(
+    LOG_EVENTS, lambda a: a.endswith(("gmail.com", "hotmail.co.uk", "yahoo.co.uk")),
+    lambda subject: []))
 # In the JSON form a case stores it in (every version has stored this form).
 LOG_SUMMARY = LogSummary.from_dict({
     "events": 5,
@@ -218,6 +224,7 @@ def scan_result(*, with_logs: bool = True, findings: tuple[Finding, ...] = FINDI
         org=OrgDomains((ORG,), inferred=False),
         flow_counts={"to-consumer": 6, "internal": 3, "external-other": 1},
         log_events=LOG_EVENTS if with_logs else (),
+        log_findings=LOG_FINDINGS if with_logs else (),
         log_summary=LOG_SUMMARY if with_logs else None,
         refs=refs,
         # findings on internal flows: the content of every message was read
@@ -252,6 +259,20 @@ MENTIONS = {
 }
 
 
+SUBJECT_M1 = "PCR result for Ann Example DOB 03/02/1950"
+SUBJECTS: dict[str, str | None] = {
+    # each flagged message's Subject as `api.flagged_reread` reads it: M2 could not be read
+    # again, M6 has none
+    f"{MBOX}@0": SUBJECT_M1,
+    f"{EML}m1.eml": SUBJECT_M1,
+    f"{MBOX}@2048": None,
+    f"{MBOX}@4096": "Cases 9434765919 and 4010232137",
+    f"{EML}m3.eml": "Cases 9434765919 and 4010232137",
+    f"{MBOX}@8192": "",
+    f"{EML}m4.eml": "Positive feedback",
+}
+
+
 def build_case(path, *, with_logs: bool = True, decide: bool = True):  # type: ignore[no-untyped-def]
     """A case directory holding one complete run of the scenario (and the decisions)."""
     from tracecheck.case import CaseStore
@@ -259,7 +280,7 @@ def build_case(path, *, with_logs: bool = True, decide: bool = True):  # type: i
     store = CaseStore.open(path)
     run = store.begin_run(MANIFEST)
     store.finish_run(run, scan_result(with_logs=with_logs), end_hashes(), ended=ENDED,
-                     mentions=MENTIONS)
+                     mentions=MENTIONS, subjects=SUBJECTS)
     if decide:
         store.decide([FP_M1_NHS], decision="confirmed", reason="checked against case list",
                      who="analyst", at="2021-03-12T11:00:00Z")

@@ -214,6 +214,20 @@ _V7 = """
 """
 
 
+# What the worklists add to the report (issue 17): the Subject of each flagged message, read
+# again with its mentions (NULL when it could not be read again; a message with no row was
+# scanned before subjects were kept), and the log findings that forward mail to a consumer
+# address, per run beside its log summary (NULL: logs scanned before they were kept).
+_V8 = """
+        CREATE TABLE subjects (
+            locator TEXT PRIMARY KEY,
+            subject TEXT,
+            last_run INTEGER NOT NULL REFERENCES runs(id)
+        );
+        ALTER TABLE runs ADD COLUMN log_forwarding TEXT;
+"""
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "sources, messages, findings, decisions, runs", _V1),
     Migration(2, "shards, log events, skipped, decision history, end-of-run hashes", _V2),
@@ -222,6 +236,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(5, "audit log of revealed exports", _V5),
     Migration(6, "containment requests and answers", _V6),
     Migration(7, "report snapshots", _V7),
+    Migration(8, "subjects of flagged messages, forwarding found in logs", _V8),
 )
 CURRENT_VERSION = MIGRATIONS[-1].version
 

@@ -16,6 +16,7 @@ from tracecheck.case.review import DecisionRecord
 from tracecheck.model import (
     Finding,
     LogEvent,
+    LogForwarding,
     LogSummary,
     MessageRef,
     Note,
@@ -77,6 +78,13 @@ class CaseSnapshot:
     without an entry was never read for names (a case scanned before they were kept)."""
     containment: tuple[ContainmentRecord, ...] = ()
     """Every request to and answer from a consumer mailbox, oldest first."""
+    subjects: Mapping[str, str | None] = field(default_factory=dict)
+    """The Subject of each flagged message, by locator (None: it could not be read again); a
+    message without an entry was scanned before subjects were kept."""
+    log_forwarding: tuple[LogForwarding, ...] | None = None
+    """Forwarding to consumer addresses found in the logs (`logs.analysis.log_findings`);
+    None when there are no logs, or they were scanned before these were kept (tell them
+    apart by `log_summary`)."""
 
     @property
     def messages_scanned(self) -> int:
@@ -95,6 +103,7 @@ class CaseSnapshot:
         decisions: Mapping[str, DecisionRecord] | None = None,
         sha256_end: Mapping[str, str] | None = None,
         mentions: Mapping[str, tuple[Mention, ...]] | None = None,
+        subjects: Mapping[str, str | None] | None = None,
     ) -> CaseSnapshot:
         """A snapshot of a single in-memory scan (no runs, optional decisions)."""
         ends = sha256_end or {}
@@ -126,4 +135,7 @@ class CaseSnapshot:
             org_inferred=result.org.inferred,
             all_messages=result.options.all_messages,
             mentions=dict(mentions or {}),
+            subjects=dict(subjects or {}),
+            log_forwarding=None if result.log_summary is None else tuple(
+                f for f in result.log_findings if isinstance(f, LogForwarding)),
         )

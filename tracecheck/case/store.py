@@ -42,6 +42,7 @@ from tracecheck.model import (
     Finding,
     Locator,
     LogEvent,
+    LogForwarding,
     LogSummary,
     MessageRef,
     Note,
@@ -282,6 +283,7 @@ class CaseStore:
         *,
         ended: str | None = None,
         mentions: Mapping[str, tuple[Mention, ...]] | None = None,
+        subjects: Mapping[str, str | None] | None = None,
     ) -> None:
         """Store what the run found (idempotently) and mark it complete.
 
@@ -289,7 +291,9 @@ class CaseStore:
         rescanned message no longer produces is dropped (its decision is kept, in case it comes
         back). Sources carry the hash at ingest and the one in `source_hashes_end`.
         `mentions`: who each flagged message is about, by locator (an empty tuple records a
-        message read for names that names nobody).
+        message read for names that names nobody). `subjects`: the Subject of each flagged
+        message, read again with its mentions, by locator (None: it could not be read again).
+        The log findings that forward mail to a consumer address are kept with the log summary.
         """
         self._run_compat(run_id)
         source_paths = sorted((s.path for s in result.sources), key=len, reverse=True)
@@ -398,6 +402,12 @@ class CaseStore:
                     " last_run=excluded.last_run",
                     (_text(locator), json.dumps([m.as_dict() for m in found_in],
                                                 ensure_ascii=False), run_id))
+            for locator, subject in sorted((subjects or {}).items()):
+                conn.execute(
+                    "INSERT INTO subjects (locator, subject, last_run) VALUES (?, ?, ?)"
+                    " ON CONFLICT(locator) DO UPDATE SET subject=excluded.subject,"
+                    " last_run=excluded.last_run",
+                    (_text(locator), subject, run_id))
             entries: list[tuple[int, Skipped | Note]] = [(0, s) for s in result.skipped]
             entries.extend((1, n) for n in result.notes)
             for note, sk in entries:
@@ -422,7 +432,7 @@ class CaseStore:
             conn.execute(
                 "UPDATE runs SET ended=?, status='complete', messages_found=?,"
                 " messages_scanned=?, skipped=?, findings=?, log_summary=?, flow_counts=?,"
-                " org=? WHERE id=?",
+                " org=?, log_forwarding=? WHERE id=?",
                 (
                     ended or utc_now(),
                     result.messages_found,
@@ -436,6 +446,8 @@ class CaseStore:
                     json.dumps(
                         {"domains": list(result.org.domains), "inferred": result.org.inferred}
                     ),
+                    None if result.log_summary is None else codec.dumps(tuple(
+                        f for f in result.log_findings if isinstance(f, LogForwarding))),
                     run_id,
                 ),
             )
@@ -514,6 +526,26 @@ class CaseStore:
         """Who each flagged message is about, by locator (messages read for names only)."""
         rows = self._conn.execute("SELECT locator, record FROM mentions ORDER BY locator")
         return {r[0]: tuple(Mention.from_dict(d) for d in json.loads(r[1])) for r in rows}
+
+    @_reads("subjects")
+    def subjects(self) -> dict[str, str | None]:
+        """The Subject of each flagged message, by locator (None: it could not be read again
+        after the scan); a message scanned before subjects were kept has no entry."""
+        rows = self._conn.execute("SELECT locator, subject FROM subjects ORDER BY locator")
+        return {r[0]: r[1] for r in rows}
+
+    @_reads("log forwarding")
+    def log_forwarding(self) -> tuple[LogForwarding, ...] | None:
+        """The forwarding to consumer addresses found in the logs of the latest complete run
+        that read logs (the run whose log summary reports use); None when the case holds no
+        logs, or they were scanned before these were kept."""
+        row = self._conn.execute(
+            "SELECT log_forwarding FROM runs WHERE status='complete' AND log_summary IS NOT NULL"
+            " ORDER BY id DESC"
+        ).fetchone()
+        if row is None or row[0] is None:
+            return None
+        return tuple(codec.from_jsonable(LogForwarding, item) for item in json.loads(row[0]))
 
     def skipped(self) -> list[Skipped]:
         """Coverage gaps, by locator."""
@@ -776,6 +808,8 @@ class CaseStore:
             all_messages=mode if isinstance(mode, bool) else None,
             mentions=self.mentions(),
             containment=tuple(self.containment()),
+            subjects=self.subjects(),
+            log_forwarding=self.log_forwarding(),
         )
 
 
