@@ -837,7 +837,7 @@ def worklist(case: str | Path, which: Worklist | str, fmt: WorklistFormat | str 
     from tracecheck.output_file import write_bytes
     from tracecheck.reports.ico.numbers import compute
     from tracecheck.worklists.formats import write_text, xlsx_bytes
-    from tracecheck.worklists.rows import build
+    from tracecheck.worklists.rows import CaseFacts, build
 
     kind, form = Worklist(which), WorklistFormat(fmt)
     if form.binary and (output is None or str(output) == "-"):
@@ -847,7 +847,7 @@ def worklist(case: str | Path, which: Worklist | str, fmt: WorklistFormat | str 
     try:
         snapshot = store.snapshot()
         table = build(kind, compute(snapshot, reveal=True), reveal=reveal,
-                      containment=_containment(store))
+                      containment=_containment(store), facts=CaseFacts.of(snapshot))
         if reveal:
             store.audit(f"worklist {kind.value} --reveal", who=who or default_who(),
                         rows=len(table.rows),
@@ -890,9 +890,11 @@ def contain_mark(case: str | Path, address: str, status: str, *, note: str = "",
     try:
         known = {a.lower() for f in store.findings() if f.flow.is_consumer and counts(f)
                  for a in f.consumer_addresses}
+        known |= {f.target.lower() for f in store.log_forwarding() or ()}
         if wanted not in known:
-            raise UsageError(f"{address} is not a consumer mailbox of a flagged message in "
-                             "this case (see `tracecheck worklist recipients --reveal`)")
+            raise UsageError(f"{address} is not a consumer mailbox of a flagged message or a "
+                             "forwarding target in this case (see `tracecheck worklist "
+                             "recipients --reveal`)")
         return store.contain(wanted, state, note=note, who=who or default_who())
     finally:
         store.close()

@@ -1,20 +1,26 @@
 """The rows of the three worklists, built from the ICO report's own figures.
 
 Owns what each row says: `recipients` (one per consumer mailbox: flagged messages received
-and sent, records, first and last dates, people, staff accounts involved, containment status),
+and sent, records, first and last dates, the dated subject of each message (masked through
+`rules.mask.mask_subject` unless revealed), people, staff accounts involved, the forwarding
+found in the logs that points at it, containment status, and notes saying what is not known
+and why; a forwarding target that received no flagged message is a row of its own),
 `subjects` (one per linked person: identifiers, name, date of birth and case references,
 masked unless revealed; the categories of data exposed, first and last dates, mailboxes) and
 `senders` (one per staff account: flagged messages, dates, mailboxes, people). Built from
-`reports.ico.numbers.Numbers`, so a worklist and the report cannot disagree. Never formats
-output and never reads the case.
+`reports.ico.numbers.Numbers`, so a worklist and the report cannot disagree, and from what
+the case snapshot adds beside them (`CaseFacts`: subjects, forwarding). Never formats output
+and never reads the case store.
 """
 
 from __future__ import annotations
 
 import enum
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
+from tracecheck.case.snapshot import CaseSnapshot
+from tracecheck.model import LogForwarding
 from tracecheck.reports.ico.numbers import FlaggedMessage, Numbers, category_label
 from tracecheck.rules.mask import mask_address, mask_identifier, mask_subject, mask_words
 
@@ -42,8 +48,9 @@ class Table:
 
 
 RECIPIENT_COLUMNS = ("address", "domain", "messages", "received", "sent", "records", "first",
-                     "last", "data_subjects", "staff_accounts", "containment_status",
-                     "status_date")
+                     "last", "subjects", "data_subjects", "staff_accounts", "forwarding_rules",
+                     "forwarded_by", "forwarding_first", "forwarding_last",
+                     "containment_status", "status_date", "notes")
 SUBJECT_COLUMNS = ("person", "name", "date_of_birth", "identifiers", "case_references",
                    "categories", "first", "last", "mailboxes", "messages", "linked_by",
                    "review")
@@ -59,16 +66,55 @@ class Containment:
     at: str
 
 
+@dataclass(frozen=True, slots=True)
+class CaseFacts:
+    """What the case keeps beside the report's figures that the recipients list shows."""
+
+    subjects: Mapping[str, str | None] = field(default_factory=dict)
+    """The Subject of each flagged message by locator (`CaseSnapshot.subjects`)."""
+    forwarding: tuple[LogForwarding, ...] | None = ()
+    """Forwarding to consumer addresses found in the logs; None when the case's logs were
+    scanned before it was kept (unknown), empty when there is none or no logs."""
+    inferred_logs: frozenset[str] = frozenset()
+    """Log files whose year-less times got their year from the file's date alone."""
+
+    @classmethod
+    def of(cls, snapshot: CaseSnapshot) -> CaseFacts:
+        """The facts of a case snapshot."""
+        summary = snapshot.log_summary
+        return cls(
+            subjects=snapshot.subjects,
+            forwarding=snapshot.log_forwarding if summary is not None else (),
+            inferred_logs=frozenset(y.path for y in summary.years if y.basis.inferred)
+            if summary is not None else frozenset())
+
+
+NOT_KEPT = ("subject unknown for {n} message(s): the case was scanned before tracecheck kept "
+            "subjects (scan the evidence again with --case to fill them)")
+NOT_READ = ("subject unknown for {n} message(s): the message could not be read again after "
+            "the scan (moved, changed or unreadable)")
+FORWARDING_NOT_KEPT = ("forwarding rules unknown: the case's logs were scanned before "
+                       "tracecheck kept them (scan the logs again with --case)")
+FORWARDING_YEAR = ("the year of a forwarding time rests on the log file's date alone "
+                   "(inferred)")
+FORWARD_ONLY = ("no flagged message to or from this mailbox: listed as the target of "
+                "forwarding found in the logs (what it received is not known)")
+UNKNOWN_SUBJECT = "(subject unknown)"
+NO_SUBJECT = "(no subject)"
+
+
 def build(worklist: Worklist, n: Numbers, *, reveal: bool,
-          containment: Mapping[str, Containment] | None = None) -> Table:
+          containment: Mapping[str, Containment] | None = None,
+          facts: CaseFacts | None = None) -> Table:
     """The worklist from the report's figures, `n` computed revealed (one row per real
     mailbox: two addresses that mask alike stay two rows); masked here unless `reveal`.
-    `containment`: the current status per consumer address (lower case)."""
+    `containment`: the current status per consumer address (lower case); `facts`: what the
+    case keeps beside the figures (none: subjects unknown, no forwarding)."""
     by_key = dict(zip(n.flagged_keys, n.flagged, strict=True))
     rows: list[tuple[object, ...]]
     columns: tuple[str, ...]
     if worklist is Worklist.RECIPIENTS:
-        rows = _recipients(n, by_key, containment or {}, reveal)
+        rows = _recipients(n, by_key, containment or {}, facts or CaseFacts(), reveal)
         columns = RECIPIENT_COLUMNS
     elif worklist is Worklist.SUBJECTS:
         rows = _subjects(n, by_key, reveal)
@@ -96,11 +142,70 @@ def _dates(messages: Sequence[FlaggedMessage]) -> tuple[str, str]:
     return (dates[0], dates[-1]) if dates else ("", "")
 
 
+def _subject_lines(keys: Sequence[str], by_key: Mapping[str, FlaggedMessage],
+                   subjects: Mapping[str, str | None], reveal: bool) -> tuple[list[str], list[str]]:
+    """(`DAY subject` per message, date order, masked unless `reveal`; notes on the unknown).
+    A message's subject is the one read from any of its copies."""
+    lines: list[tuple[str, str, str]] = []
+    not_kept = not_read = 0
+    for key in keys:
+        m = by_key[key]
+        found = [subjects[loc] for loc in (key, *m.locators) if loc in subjects]
+        text = next((t for t in found if t is not None), None)
+        if text is None:
+            not_kept += not found
+            not_read += bool(found)
+            shown = UNKNOWN_SUBJECT
+        else:
+            shown = mask_subject(text, reveal) if text else NO_SUBJECT
+        lines.append((m.date or "", key, f"{(m.date or 'undated')[:10]} {shown}"))
+    notes = ([NOT_KEPT.format(n=not_kept)] if not_kept else []) + (
+        [NOT_READ.format(n=not_read)] if not_read else [])
+    return [line for _, _, line in sorted(lines)], notes
+
+
+@dataclass
+class _Forwards:
+    """The forwarding found in the logs that points at one consumer address."""
+
+    count: int = 0
+    times: list[str] = field(default_factory=list)
+    mailboxes: set[str] = field(default_factory=set)
+    inferred: bool = False
+
+
+def _forwards(facts: CaseFacts) -> dict[str, _Forwards]:
+    out: dict[str, _Forwards] = {}
+    for f in facts.forwarding or ():
+        agg = out.setdefault(f.target.lower(), _Forwards())
+        agg.count += 1
+        if f.time:
+            agg.times.append(f.time)
+            agg.inferred |= f.locator.path in facts.inferred_logs
+        agg.mailboxes.add((f.mailbox or f.actor or "unknown").lower())
+    return out
+
+
 def _recipients(n: Numbers, by_key: Mapping[str, FlaggedMessage],
-                containment: Mapping[str, Containment], reveal: bool
+                containment: Mapping[str, Containment], facts: CaseFacts, reveal: bool
                 ) -> list[tuple[object, ...]]:
     people = _people_by_message(n)
     consumer = _consumer_shown(n)
+    forwards = _forwards(facts)
+    # a forwarding mailbox at a consumer domain is someone's personal address: masked
+    consumer_domains = {d for d, _ in n.consumer_domains} | {
+        t.rpartition("@")[2] for t in forwards}
+
+    def forwarding(address: str) -> tuple[list[object], list[str]]:
+        if facts.forwarding is None:
+            return ["unknown", [], "", ""], [FORWARDING_NOT_KEPT]
+        agg = forwards.pop(address.lower(), _Forwards())
+        times = sorted(agg.times)
+        by = sorted({mask_address(a, reveal) if a.rpartition("@")[2] in consumer_domains
+                     else a for a in agg.mailboxes})
+        return ([agg.count, by, times[0] if times else "", times[-1] if times else ""],
+                [FORWARDING_YEAR] if agg.inferred else [])
+
     rows: list[tuple[object, ...]] = []
     for address, domain, count in n.consumer_addresses:
         keys = [k for k, m in by_key.items() if address in m.consumer_addresses]
@@ -109,10 +214,20 @@ def _recipients(n: Numbers, by_key: Mapping[str, FlaggedMessage],
         first, last = _dates(msgs)
         staff = sorted({m.sender for m in msgs if m.sender not in consumer})
         state = containment.get(address.lower())
+        subjects, notes = _subject_lines(keys, by_key, facts.subjects, reveal)
+        fwd, fwd_notes = forwarding(address)
         rows.append((mask_address(address, reveal), domain, count, count - sent, sent,
-                     sum(m.records for m in msgs), first, last,
-                     len({p for k in keys for p in people.get(k, ())}), staff,
-                     state.status if state else "not contacted", state.at if state else ""))
+                     sum(m.records for m in msgs), first, last, subjects,
+                     len({p for k in keys for p in people.get(k, ())}), staff, *fwd,
+                     state.status if state else "not contacted", state.at if state else "",
+                     notes + fwd_notes))
+    for target in sorted(forwards):  # forwarded to, but no flagged message: contain it too
+        fwd, fwd_notes = forwarding(target)
+        state = containment.get(target)
+        rows.append((mask_address(target, reveal), target.rpartition("@")[2], 0, 0, 0, 0,
+                     "", "", [], 0, [], *fwd,
+                     state.status if state else "not contacted", state.at if state else "",
+                     [FORWARD_ONLY, *fwd_notes]))
     return rows
 
 
