@@ -128,3 +128,177 @@ def test_xlsx_needs_a_file_and_a_damaged_case_is_one_line(case: Path, tmp_path: 
     assert done.exit_code == 2 and len(done.output.strip().splitlines()) == 1
     done = runner.invoke(app, ["worklist", "senders", "--case", str(case)])
     assert done.exit_code == 0 and done.output.startswith("account,messages,first,last")
+
+
+# --- subjects and forwarding (issue 17: what the recipients list was missing) -----------------
+
+
+def _recipient_rows(case: Path, tmp_path: Path, fmt: str, *, reveal: bool = False
+                    ) -> list[list[object]]:
+    """The recipients list written in `fmt`, read back as rows of cells (header first)."""
+    out = tmp_path / f"recipients-{reveal}.{fmt}"
+    api.worklist(case, "recipients", fmt, out, reveal=reveal, who="dpo")
+    if fmt == "xlsx":
+        rows = _xlsx_as_data(out)["rows"]
+        assert isinstance(rows, list)
+        return rows
+    if fmt == "json":
+        doc = json.loads(out.read_text(encoding="utf-8"))
+        return [doc["columns"]] + [list(r.values()) for r in doc["rows"]]
+    import csv
+
+    return list(csv.reader(out.read_text(encoding="utf-8").splitlines()))
+
+
+@pytest.mark.parametrize("fmt", ["csv", "json", "xlsx"])
+def test_a_subject_with_health_data_is_masked_unless_revealed_and_revealing_it_is_audited(
+        case: Path, tmp_path: Path, fmt: str) -> None:
+    masked = json.dumps(_recipient_rows(case, tmp_path, fmt), ensure_ascii=False)
+    # a name, a date of birth and two NHS numbers in subjects: none of them leaves unmasked
+    for secret in ("Ann Example", "1950", sc.NHS1, sc.NHS2, "PCR result"):
+        assert secret not in masked
+    assert "2021-03-01 P** r***** f** A** E****** D** **/**/****" in masked
+    assert "2021-03-05 C**** ********** a** **********" in masked
+    assert api.audit_log(case) == []
+    revealed = json.dumps(_recipient_rows(case, tmp_path, fmt, reveal=True), ensure_ascii=False)
+    assert f"2021-03-01 {sc.SUBJECT_M1}" in revealed
+    assert f"Cases {sc.NHS1} and {sc.NHS2}" in revealed
+    (entry,) = api.audit_log(case)
+    assert (entry.who, entry.action, entry.rows) == ("dpo", "worklist recipients --reveal", 2)
+    assert f"format {fmt}" in entry.detail
+
+
+def test_a_subject_that_could_not_be_read_again_says_so(case: Path, tmp_path: Path) -> None:
+    rows = {r["address"]: r for r in _records(case, tmp_path)}
+    jane = rows["j***@gmail.com"]
+    assert jane["subjects"][1] == "2021-03-02 (subject unknown)"
+    assert jane["notes"] == ["subject unknown for 1 message(s): the message could not be read "
+                             "again after the scan (moved, changed or unreadable)"]
+
+
+def _records(case: Path, tmp_path: Path, name: str = "r.json") -> list[dict[str, object]]:
+    api.worklist(case, "recipients", "json", tmp_path / name)
+    rows = json.loads((tmp_path / name).read_text(encoding="utf-8"))["rows"]
+    assert isinstance(rows, list)
+    return rows
+
+
+def test_a_forwarding_rule_in_the_scenario_shows_on_its_targets_row(case: Path,
+                                                                    tmp_path: Path) -> None:
+    rows = {r["address"]: r for r in _records(case, tmp_path)}
+    bob = rows["b***@hotmail.co.uk"]
+    assert (bob["forwarding_rules"], bob["forwarded_by"], bob["forwarding_first"]) == (
+        1, [sc.A2], "2021-02-26T08:00:00Z")
+    assert rows["j***@gmail.com"]["forwarding_rules"] == 0
+
+
+@pytest.fixture(scope="module")
+def sample_case(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    from tests.conftest import SAMPLES
+
+    case = tmp_path_factory.mktemp("samples") / "case"
+    api.scan_into_case([str(SAMPLES / "mbox"), str(SAMPLES / "logs")], api.ScanOptions(), case)
+    return case
+
+
+def test_forwarding_rules_read_from_an_audit_log_list_their_targets_to_contain(
+        sample_case: Path, tmp_path: Path) -> None:
+    """samples/logs/purview-audit.csv sets up an inbox rule forwarding to
+    tt.manager.home@gmail.com and a mailbox forward to shift.lead.home@hotmail.co.uk; neither
+    received a flagged message, so each is a row of its own, and can be marked contained."""
+    listed = _records(sample_case, tmp_path)
+    rows = {r["address"]: r for r in listed if not r["messages"]}
+    target = rows["t***@gmail.com"]
+    assert (target["messages"], target["forwarding_rules"], target["forwarded_by"],
+            target["forwarding_first"]) == (0, 1, ["aaron.quayle@tracecall.co.uk"],
+                                            "2021-01-04T08:12:00Z")
+    assert target["notes"][0].startswith("no flagged message to or from this mailbox")
+    assert rows["s***@hotmail.co.uk"]["forwarded_by"] == ["zoe.muller@tracecall.co.uk"]
+    # the rows with messages are still exactly the report's consumer mailboxes
+    store = CaseStore.open(sample_case, create=False, readonly=True)
+    n = compute(store.snapshot(), reveal=True)
+    store.close()
+    assert len([r for r in listed if r["messages"]]) == len(n.consumer_addresses)
+    assert len(listed) == len(n.consumer_addresses) + 2
+    api.contain_mark(sample_case, "tt.manager.home@gmail.com", "requested", note="asked",
+                     who="dpo")
+    rows = {r["address"]: r for r in _records(sample_case, tmp_path, "again.json")
+            if not r["messages"]}
+    assert rows["t***@gmail.com"]["containment_status"] == "requested"
+
+
+def test_subjects_are_read_again_from_the_evidence_as_the_scan_read_them(
+        sample_case: Path) -> None:
+    """The re-read pass decodes each flagged message's Subject with the scan's own header
+    reader: the same text as the scan's `MessageInfo` for every flagged message."""
+    from tests.conftest import SAMPLES
+    from tracecheck.content.mime import header_fields, message_info
+    from tracecheck.model import RawMessage
+    from tracecheck.reread import _messages
+
+    store = CaseStore.open(sample_case, create=False, readonly=True)
+    kept = store.subjects()
+    store.close()
+    assert kept and all(s is not None for s in kept.values())
+    scanned: dict[str, str] = {}
+    for path in sorted((SAMPLES / "mbox").iterdir()):
+        for raw in _messages(str(path), api.ScanOptions().limits):
+            assert isinstance(raw, RawMessage)
+            scanned[str(raw.locator)] = message_info(raw, header_fields(raw)).subject
+    assert {k: scanned[k] for k in kept} == kept
+
+
+def test_a_case_from_schema_7_migrates_and_says_subjects_and_forwarding_are_unknown(
+        tmp_path: Path) -> None:
+    """A case written before schema 8 kept no subjects and no log forwarding: opened by this
+    tracecheck it is migrated (reading it migrates a copy in memory, writing it the file), and
+    the recipients list says what it does not know, and why, instead of leaving it blank."""
+    import sqlite3
+
+    from tracecheck.case.schema import CURRENT_VERSION
+
+    sc.build_case(tmp_path / "case").close()
+    # the same case as schema 7 wrote it: no subjects table, no runs.log_forwarding
+    conn = sqlite3.connect(tmp_path / "case" / "case.sqlite", isolation_level=None)
+    conn.execute("DROP TABLE subjects")
+    conn.execute("ALTER TABLE runs DROP COLUMN log_forwarding")
+    conn.execute("DELETE FROM schema_version WHERE version = 8")
+    conn.close()
+    rows = {r["address"]: r for r in _records(tmp_path / "case", tmp_path)}
+    jane, bob = rows["j***@gmail.com"], rows["b***@hotmail.co.uk"]
+    assert jane["subjects"] == ["2021-03-01 (subject unknown)", "2021-03-02 (subject unknown)"]
+    assert jane["notes"] == [
+        "subject unknown for 2 message(s): the case was scanned before tracecheck kept "
+        "subjects (scan the evidence again with --case to fill them)",
+        "forwarding rules unknown: the case's logs were scanned before tracecheck kept them "
+        "(scan the logs again with --case)"]
+    assert (bob["forwarding_rules"], bob["forwarded_by"]) == ("unknown", [])
+    # writing to it (a containment record) migrates the file itself
+    api.contain_mark(tmp_path / "case", sc.BOB, "deleted", note="confirmed", who="dpo")
+    store = CaseStore.open(tmp_path / "case", create=False, readonly=True)
+    assert store.schema_version == CURRENT_VERSION == 8
+    assert store.subjects() == {} and store.log_forwarding() is None
+    store.close()
+
+
+def test_a_case_without_logs_lists_no_forwarding_and_no_note_about_it(tmp_path: Path) -> None:
+    sc.build_case(tmp_path / "case", with_logs=False).close()
+    rows = _records(tmp_path / "case", tmp_path)
+    assert [r["forwarding_rules"] for r in rows] == [0, 0]
+    assert not any("forwarding" in note for r in rows for note in r["notes"])
+
+
+def test_a_forwarding_time_whose_year_was_inferred_says_so(case: Path) -> None:
+    from tracecheck.worklists.rows import FORWARDING_YEAR, CaseFacts, Worklist, build
+
+    store = CaseStore.open(case, create=False, readonly=True)
+    snapshot = store.snapshot()
+    store.close()
+    n = compute(snapshot, reveal=True)
+    facts = CaseFacts.of(snapshot)
+    plain = build(Worklist.RECIPIENTS, n, reveal=False, facts=facts).records()
+    guessed = build(Worklist.RECIPIENTS, n, reveal=False, facts=CaseFacts(
+        facts.subjects, facts.forwarding, frozenset({"/evidence/logs/audit.csv"}))).records()
+    assert FORWARDING_YEAR not in plain[1]["notes"]  # type: ignore[operator]
+    assert guessed[1]["notes"] == [FORWARDING_YEAR]
+    assert guessed[0]["notes"] == plain[0]["notes"]  # Jane: no forwarding, no such note
