@@ -830,9 +830,9 @@ def worklist(case: str | Path, which: Worklist | str, fmt: WorklistFormat | str 
              who: str | None = None) -> WorklistRun:
     """Write one worklist of the case (`recipients`, `subjects` or `senders`) in `fmt` to
     `output` (stdout for CSV and JSON when None; XLSX needs a file), from the same figures as
-    the ICO report. Identifiers, names and addresses are masked unless `reveal`; a revealed
-    export is recorded in the case's audit log (who, when, how many rows) before it is
-    written, so the case must then be writable."""
+    the ICO report. Identifiers, names, addresses and subjects are masked unless `reveal`; a
+    revealed export is recorded in the case's audit log (who, when, how many rows) before it
+    is written, so the case must then be writable."""
     from tracecheck.baseline import default_who
     from tracecheck.output_file import write_bytes
     from tracecheck.reports.ico.numbers import compute
