@@ -32,6 +32,9 @@ def rules(text: str) -> set[str]:
     "NHS No. 401\n023 2137\n",
     "NHS No. 401-023-\n2137 - consented",
     "NHS#4010232137. Asthma",
+    "| Patient  | NHS no | | Result |\n| Ann Lee  | 401023  | 2137 | PCR pos |",
+    "| Ann Lee | 401 | 023 | 2137 | NHS |",
+    "My NHS number is 4 0 1 0 2 3 2 1 3 7 for the form",
 ])
 def test_identifier_layouts_people_type_are_read(layout: str) -> None:
     assert ("nhs-number", "4010232137") in found(layout)
@@ -194,3 +197,22 @@ def test_a_date_of_birth_is_a_reason() -> None:
 ])
 def test_newsletters_and_hyphenated_services_are_about_no_one(text: str) -> None:
     assert not rules(text)
+
+
+@pytest.mark.parametrize("text", [
+    "The NHS Test and Trace desk took the call in case the phone dies. Group ticket 1 (adults "
+    "+ carers):  6362579933",
+    "Invoice no. 4490918127\n  200 x SARS-CoV-2 antigen lateral flow test kits\n"
+    "  50 x positive/negative control swab sets",
+    "Kerry has re-done the fridge temperature logs so they're all in one place, nurse.",
+    "The winter flu vaccine is in and Nkechi and I are vaccinating walk-ins 9-12.",
+    "How to order your repeat prescription - online through the app, says Paula Griggs.",
+    "2. Dr Julia Feeney - the new menopause clinic and women's health hub",
+    "I've asked Dr Asante to talk about the staff long COVID support offer at the meeting.",
+])
+def test_fourth_round_statements_about_no_one_are_not_findings(text: str) -> None:
+    assert not rules(text)
+
+
+def test_ten_single_spaced_digits_inside_a_longer_run_are_not_a_number() -> None:
+    assert not rules("NHS lottery line 1 2 3 4 5 6 7 8 9 0 1 2")

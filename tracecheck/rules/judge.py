@@ -94,7 +94,8 @@ _GENERIC = regex.compile(
     r"training\s+(?:in|on)|course\s+on|specialis(?:e|ing)\s+in|dissertation\s+on|thesis\s+on|"
     r"research\s+(?:on|into)|project\s+on|essay\s+on)\b[^.\n]{0,40}$|"
     r"\b(?:what\s+if|what\s+are\s+the|what\s+is\s+the|how\s+(?:do|does|can|should|many|much)|"
-    r"can\s+your|do\s+you\s+(?:take|support|offer|accept|provide))\b[^.?\n]{0,80}$|"
+    r"can\s+your|do\s+you\s+(?:take|support|offer|accept|provide)|how\s+to)\b[^.?\n]{0,80}$|"
+    r"\bthe\s+new\s+$|"
     r"\b(?:people|clients|residents|patients|service\s+users|children|adults|those)\s+"
     r"(?:with|living\s+with|who\s+have|affected\s+by)\b[^.\n]{0,40}$|"
     r"\b(?:(?:main|common|usual|key|typical)\s+symptoms|symptoms\s+(?:are|include|of\s+covid)|"
@@ -152,7 +153,8 @@ _IDIOM = regex.compile(
     r"(?:turn|turns|turning|turned)\s+a\s+deaf\s+ear|sick\s+as\s+a\s+parrot|patient\s+zero|"
     r"allergic\s+to\s+(?:paperwork|work|mornings|meetings|admin|exercise|effort|change|email)|"
     r"blind\s+(?:spot|copy|bcc)|(?:cough|coughed)\s+up\s+(?:the\s+)?(?:money|cash|fees?)|fever\s+pitch|"
-    r"went\s+viral|viral\s+(?:post|video|tweet))\b", regex.IGNORECASE)
+    r"went\s+viral|viral\s+(?:post|video|tweet)|(?:fridge|freezer|room|water|oven|core|ambient|"
+    r"storage)\s+temperatures?)\b", regex.IGNORECASE)
 _CHARITY = regex.compile(
     r"\b(?:charity|charities|fundrais\w*|awareness\s+(?:week|month|day|campaign)|appeal|"
     r"sponsor(?:ed|ship)?|donat(?:e|ed|ion|ions|ing)|bake\s+sale|coffee\s+morning|fun\s+run|"
@@ -181,7 +183,8 @@ _NOT_REAL = regex.compile(
 
 
 _SERVICE = regex.compile(
-    r"[\s-]{0,2}(?:pathway|workshop|redesign|service|services|team|unit\s+manager|specialist\s+nurse|"
+    r"[\s-]{0,2}(?:is\s+in\b|(?:is\s+)?(?:now\s+|back\s+)?in\s+stock|stock|campaign|catch-up|"
+    r"programme|hub|support\s+(?:offer|service|line)|pathway|workshop|redesign|service|services|team|unit\s+manager|specialist\s+nurse|"
     r"nurse\s+specialist|awareness|training|session|course|champion|lead|strategy|network|"
     r"research|friendly|friends|action\s+week|café|cafe|support\s+group|charity|society|"
     r"association|awareness\s+(?:month|week|day)|leaflet|policy|clinic\s+(?:is|will|moves|has\s+moved|times|"

@@ -46,7 +46,9 @@ _NON_DIGITS = bytes(b for b in range(128) if not chr(b).isdigit())
 TEN_DIGITS = (r"(?:(?<![\w£$€\-/]|\d[.\-]|\+\d{1,3}[\s-]?) "
               r"(?:\d{3}([\s.\-–—]?|[.\-–—]?[^\S\n]*\n[^\S\n]*)\d{3}"
               r"(?:\1|[.\-–—]?[^\S\n]*\n[^\S\n]*|(?<=\n\d{3})[\s.\-–—])\d{4}| "
-              r"\d{6}[\s\-–—]\d{4}|\d{5}[^\S\n]\d{5}) "
+              r"\d{6}[\s\-–—]\d{4}|\d{5}[^\S\n]\d{5}| "
+              r"\d{6}[^\S\n]*\|[^\S\n]*\d{4}|\d{3}[^\S\n]*\|[^\S\n]*\d{3}[^\S\n]*\|[^\S\n]*\d{4}| "
+              r"(?<!\d[^\S\n])\d(?:[^\S\n]\d){9}(?![^\S\n]\d)) "
               r"(?![\w]|\.\d|,\d{1,2}(?![\d/.\-])|[.\-/–—]\d))")
 """The shipped pack's ten-digit pattern (set `ten_digits`, shared by the NHS, CHI and H&C
 detectors) as compiled; `ten_digit_shape` is a necessary condition for it (tests hold the
@@ -63,18 +65,20 @@ def _shape_table() -> bytes:
 
 
 _SHAPE_TABLE = _shape_table()
-_CANDIDATE = re.compile(rb"(?<![dw])ddd(?=(?:x*ddd)x*dddd(?![dw])|ddxddddd(?![dw]))")
-"""In the byte map: digits shaped 3-3-4 with separator runs (or none) between the groups, or
-5-5, at a word start and not followed by a digit or word character. Every ASCII match of
+_CANDIDATE = re.compile(
+    rb"(?<![dw])(?:ddd(?=(?:x*ddd)x*dddd(?![dw])|ddxddddd(?![dw]))|d(?=(?:xd){9}(?![dw])))")
+"""In the byte map: digits shaped 3-3-4 with separator runs (or none) between the groups
+(a table cell's `|` is a separator too), 5-5, or ten single digits each after one separator,
+at a word start and not followed by a digit or word character. Every ASCII match of
 `TEN_DIGITS` has one of these shapes (a separator is never a digit or word character)."""
 
 
 def ten_digit_starts(text: str) -> list[int] | None:
     """Every position where a match of `TEN_DIGITS` could start, in order (None for text
     that is not ASCII): in ASCII text every match is ten digits grouped 3-3-4 (separator
-    runs or none between the groups) or 5-5, at the start of the text or after a character
-    that is neither a digit nor a word character. One C-level regex walk over
-    a byte map of the text instead of the pattern's own walk over every position (most
+    runs or none between the groups), 5-5 or one at a time, at the start of the text or
+    after a character that is neither a digit nor a word character. One C-level regex walk
+    over a byte map of the text instead of the pattern's own walk over every position (most
     business mail has phone numbers, dates and figures, and no such run)."""
     if not text.isascii():
         return None
