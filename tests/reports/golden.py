@@ -59,10 +59,22 @@ def check_golden(path: Path, text: str) -> None:
 def render_scan(result: ScanResult, fmt: ReportFormat, *, reveal: bool = False) -> str:
     """`result` written in `fmt` as the golden files are: piped table at a fixed width, SARIF
     paths relative to /scan."""
+    if fmt.binary:  # bytes, one char per byte, so every caller can compare them as text
+        return render_bytes(result, fmt, reveal=reveal).decode("latin-1")
     out = io.StringIO()
     reporter_for(fmt, color=False, width=TABLE_WIDTH, root=SCAN_ROOT).write(
         result, out, reveal=reveal)
     return out.getvalue()
+
+
+def render_bytes(result: ScanResult, fmt: ReportFormat, *, reveal: bool = False) -> bytes:
+    """`result` written in `fmt` as bytes (a binary format goes to the stream's `buffer`)."""
+    raw = io.BytesIO()
+    out = io.TextIOWrapper(raw, encoding="utf-8", newline="")
+    reporter_for(fmt, color=False, width=TABLE_WIDTH, root=SCAN_ROOT).write(
+        result, out, reveal=reveal)
+    out.flush()
+    return raw.getvalue()
 
 
 MBOX = "/scan/exports/vault.mbox"

@@ -3,6 +3,7 @@ in, `api.write_log_table`, a count of what was skipped on stderr)."""
 
 from __future__ import annotations
 
+import sys
 from typing import Annotated
 
 import typer
@@ -40,6 +41,8 @@ def logs(
     try:
         api.check_paths(paths)
         api.check_output(output)
+        if fmt.binary and (output is None or output == "-") and sys.stdout.isatty():
+            raise fail(f"--format {fmt.value} is a binary file: give --output FILE")
         options = api.ScanOptions(extra_consumer=tuple(consumer_domain or ()),
                                   log_year=log_year, log_tz=log_tz)
         table = api.read_log_table(paths, options)
