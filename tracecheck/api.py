@@ -27,6 +27,7 @@ from tracecheck.case.review import Decision, DecisionRecord, ReviewRow
 from tracecheck.case.review import Status as ReviewStatus
 from tracecheck.case.review import StatusFilter as ReviewFilter
 from tracecheck.config import ScanSettings, load_scan_settings
+from tracecheck.diff import Change, DiffFormat, FindingsDiff
 from tracecheck.domains import ConsumerDomains
 from tracecheck.errors import InputError, UsageError
 from tracecheck.findings import failing as _failing
@@ -637,6 +638,25 @@ def write_log_table(table: LogTable, options: ScanOptions, view: LogView,
     out.write("\n")
 
 
+# --- repeated audits: two findings files compared ---------------------------------------------
+
+
+def diff_findings(old: str | Path, new: str | Path) -> FindingsDiff:
+    """The findings of `old` and `new` (each a `scan --format parquet` file or a scan's JSON)
+    compared by fingerprint: new, gone and unchanged, with counts per custodian and consumer
+    domain. A file that is not such a findings file is an `InputError`."""
+    from tracecheck.diff import compare
+
+    return compare(old, new)
+
+
+def write_diff(diff: FindingsDiff, fmt: DiffFormat, out: TextIO) -> None:
+    """Write a comparison as text or JSON (`diff.write_diff`)."""
+    from tracecheck.diff import write_diff as write
+
+    write(diff, fmt, out)
+
+
 # --- the case: review and the ICO report ----------------------------------------------------
 
 
@@ -872,10 +892,13 @@ __all__ = [
     "EXIT_FINDINGS",
     "EXIT_INCOMPLETE",
     "BaselineRun",
+    "Change",
     "Checkpoint",
     "Decision",
     "DecisionRecord",
+    "DiffFormat",
     "ExampleOutcome",
+    "FindingsDiff",
     "IcoFormat",
     "LogTable",
     "LogTableFormat",
@@ -892,6 +915,7 @@ __all__ = [
     "baseline_update",
     "check_output",
     "check_paths",
+    "diff_findings",
     "domain_name",
     "executor_for",
     "exit_code",
@@ -917,6 +941,7 @@ __all__ = [
     "strict_mode",
     "visible",
     "where_raised",
+    "write_diff",
     "write_log_table",
     "write_result",
 ]

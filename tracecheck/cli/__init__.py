@@ -13,7 +13,7 @@ import sys
 
 from tracecheck.cli.app import app
 
-_COMMAND_MODULES = ("scan", "rules", "logs", "case", "baseline")
+_COMMAND_MODULES = ("scan", "rules", "logs", "case", "baseline", "diff")
 
 for _name in _COMMAND_MODULES:
     try:
