@@ -44,7 +44,8 @@ def audits(tmp_path_factory: pytest.TempPathFactory) -> Path:
         removed.unlink()
         raw = (export / ADDED).read_bytes()
         assert b"Message-ID: <" in raw
-        added = export / "Exchange" / "added-next-month.eml"
+        added = export / "Exchange" / "bethan.hartigan@tracecall.co.uk" / "Inbox" / "added.eml"
+        added.parent.mkdir(parents=True, exist_ok=True)
         added.write_bytes(raw.replace(b"Message-ID: <", b"Message-ID: <next-month.", 1))
         _scan("export", "-f", "parquet", "-o", "new.parquet")
     return here
@@ -64,7 +65,11 @@ def test_one_message_added_and_one_removed(audits: Path) -> None:
     new = [f for f in doc["findings"] if f["change"] == "new"]
     gone = [f for f in doc["findings"] if f["change"] == "gone"]
     assert new and gone
-    assert {f["locator"] for f in new} == {"export/Exchange/added-next-month.eml"}
+    assert {f["locator"] for f in new} == {
+        "export/Exchange/bethan.hartigan@tracecall.co.uk/Inbox/added.eml"}
+    assert {f["custodian"] for f in new} == {"bethan.hartigan@tracecall.co.uk"}
+    assert doc["by_custodian"]["bethan.hartigan@tracecall.co.uk"]["new"] == len(new)
+    assert doc["by_custodian"]["sean.lefevre@tracecall.co.uk"]["gone"] == len(gone)
     assert {f["locator"] for f in gone} == {f"export/{REMOVED}"}
     old = json.loads((audits / "old.json").read_text(encoding="utf-8"))["findings"]
     assert doc["summary"] == {"new": len(new), "gone": len(gone),

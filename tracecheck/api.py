@@ -37,6 +37,7 @@ from tracecheck.isolation import where_raised
 from tracecheck.logs.tables import LogTableFormat, LogView
 from tracecheck.merge import Joiner, Merger, file_key
 from tracecheck.model import (
+    CustodianFrom,
     ExtractLimits,
     Finding,
     Locator,
@@ -66,6 +67,7 @@ from tracecheck.sources.files import InputFile, discover
 if TYPE_CHECKING:
     from tracecheck.baseline import Baseline
     from tracecheck.case import CaseStore
+    from tracecheck.custodians import Custodians
     from tracecheck.logs.join import ExportIndex
 
 
@@ -97,6 +99,10 @@ class ScanOptions:
     """Worker processes: 1 scans in this process, None uses every core."""
     dask: str | None = None
     """A Dask scheduler address, or `local` for a LocalCluster (overrides `workers`)."""
+    custodian_from: CustodianFrom = CustodianFrom.PATH
+    """Where each message's custodian is read (`tracecheck.custodians`)."""
+    custodian_pattern: str | None = None
+    """The regex `path` attribution uses (None: `custodians.DEFAULT_PATH_PATTERN`)."""
 
     def __post_init__(self) -> None:
         # Every way in (flags, config file, library callers) is checked here, once: a value
@@ -117,6 +123,8 @@ class ScanOptions:
             disabled=settings.disable,
             case_reference=settings.case_reference,
             allow_addresses=settings.allow_addresses,
+            custodian_from=CustodianFrom(settings.custodian_from or CustodianFrom.PATH),
+            custodian_pattern=settings.custodian_pattern,
         )
         given = {k: v for k, v in overrides.items() if v not in (None, (), [])}
         if "rules" in given:
@@ -257,7 +265,7 @@ def _scan(paths: Sequence[str], opts: ScanOptions, progress: ProgressSink | None
         # Every message's reference is needed only to correlate logs or to fill a case.
         keep_all_refs=bool(log_inputs) or checkpoint is not None,
     )
-    merger = Merger(consumer)
+    merger = Merger(consumer, custodians_of(opts).of)
     todo: list[InputFile] = []
     stats: dict[str, tuple[int, int]] = {}
     for inp in mail_inputs:
@@ -327,6 +335,14 @@ def _scan(paths: Sequence[str], opts: ScanOptions, progress: ProgressSink | None
             limits=opts.limits,
             follow_symlinks=opts.follow_symlinks),
     )
+
+
+def custodians_of(opts: ScanOptions) -> Custodians:
+    """The custodian attribution rule the options ask for (a pattern that does not compile
+    is a `UsageError`)."""
+    from tracecheck.custodians import DEFAULT_PATH_PATTERN, Custodians
+
+    return Custodians(opts.custodian_from, opts.custodian_pattern or DEFAULT_PATH_PATTERN)
 
 
 def options_manifest(opts: ScanOptions) -> dict[str, object]:
@@ -499,6 +515,7 @@ def scan_options(
     follow_symlinks: bool = False,
     workers: int | None = 1,
     dask: str | None = None,
+    custodian_from: CustodianFrom | None = None,
 ) -> ScanOptions:
     """The options of a scan from the organisation's config file (`config`, else the one
     found in the current folder) and the command line's flags, which win where given. Every
@@ -519,7 +536,10 @@ def scan_options(
         extra_consumer=tuple(consumer_domains), disabled=tuple(disable),
         min_confidence=min_confidence, all_messages=all_messages or None,
         regex_timeout=regex_timeout, limits=limits, log_year=log_year, log_tz=log_tz)
-    return dataclasses.replace(opts, workers=workers, dask=dask, follow_symlinks=follow_symlinks)
+    opts = dataclasses.replace(opts, workers=workers, dask=dask, follow_symlinks=follow_symlinks,
+                               custodian_from=custodian_from or opts.custodian_from)
+    custodians_of(opts)  # a pattern that does not compile stops here, before any work
+    return opts
 
 
 # --- a scan into a case ----------------------------------------------------------------------
@@ -894,6 +914,7 @@ __all__ = [
     "BaselineRun",
     "Change",
     "Checkpoint",
+    "CustodianFrom",
     "Decision",
     "DecisionRecord",
     "DiffFormat",

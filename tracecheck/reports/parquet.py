@@ -70,6 +70,7 @@ FINDING_COLUMNS: tuple[tuple[str, str], ...] = (
     ("evidence", "string"),
     ("fingerprint", "string"),
     ("reasons", "strings"),
+    ("custodian", "category"),
 )
 """The findings file's columns, in the JSON key order, and their kinds (docs/output.md).
 `value` (string) is added last with `--reveal`."""
