@@ -452,8 +452,11 @@ def _read_logs(inputs: Sequence[InputFile], opts: ScanOptions,
 
     by_path = {i.path: i for i in inputs}
     index = ExportIndex(export)
+    # Several files are read on the executor's workers (one file each), as mail is.
+    parallel = len(by_path) > 1 and (opts.dask or opts.workers != 1)
     read = read_log_files(list(by_path), formats={p: i.log_format for p, i in by_path.items()},
-                          year=opts.log_year, tz=opts.log_tz, export=index)
+                          year=opts.log_year, tz=opts.log_tz, export=index,
+                          map_files=executor_for(opts).map if parallel else None)
     counted = tuple((by_path[c.path], c.events, c.skips) for c in read.files)
     return _Logs(read.events, read.skipped, read.notes, counted, read.years, index,
                  malformed=sum(c.malformed for c in read.files))

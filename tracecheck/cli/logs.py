@@ -29,6 +29,8 @@ def logs(
     consumer_domain: o.ConsumerDomain = None,
     log_year: o.LogYear = None,
     log_tz: o.LogTz = o.LOG_TZ,
+    workers: o.Workers = None,
+    dask: o.Dask = None,
     reveal: Annotated[bool, typer.Option(
         "--reveal", help="Show subjects and the servers' replies unmasked (health data!).")
     ] = False,
@@ -44,7 +46,7 @@ def logs(
         if fmt.binary and (output is None or output == "-") and sys.stdout.isatty():
             raise fail(f"--format {fmt.value} is a binary file: give --output FILE")
         options = api.ScanOptions(extra_consumer=tuple(consumer_domain or ()),
-                                  log_year=log_year, log_tz=log_tz)
+                                  log_year=log_year, log_tz=log_tz, workers=workers, dask=dask)
         table = api.read_log_table(paths, options)
         with output_stream(output) as out:
             api.write_log_table(table, options, view, fmt, out, reveal=reveal)
