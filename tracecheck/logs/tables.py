@@ -13,6 +13,7 @@ does).
 from __future__ import annotations
 
 import enum
+import functools
 import json
 from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING, Any, BinaryIO, TextIO
@@ -173,6 +174,8 @@ def summary_frames(events: Iterable[LogEvent], is_consumer: IsConsumer) -> dict[
 
     from tracecheck.logs.analysis import consumer_address, day_of, flow_of
 
+    # The same few thousand addresses recur on millions of lines: each is classified once.
+    is_consumer = functools.lru_cache(maxsize=1 << 16)(is_consumer)
     rows: list[dict[str, Any]] = []
     for ev in events:
         if ev.kind != "message":
