@@ -1823,6 +1823,16 @@ def _purview_folder(mail: Mail) -> str:
     return "Exchange/unassigned/Inbox"
 
 
+def custodian_of(p: Placed) -> str:
+    """Whose mailbox the export holds the message for: the mailbox of its Purview folder
+    (`Exchange/<mailbox>/...`); "" where the layout names no one (the Vault mbox, whose owner
+    is in Vault's metadata file, not in the mbox; the Maildir; `Exchange/unassigned`)."""
+    parts = p.subfolder.split("/")
+    if p.container == EML and len(parts) > 1 and "@" in parts[1]:
+        return parts[1]
+    return ""
+
+
 _FROM_LINE = re.compile(r"^(>*From )", re.MULTILINE)
 
 
@@ -1897,7 +1907,8 @@ def write_corpus(out: Path, seed: int, scale: int) -> dict[str, object]:
         labels.append({"message_id": p.mail.message_id, "file": file, "shape": p.shape.name,
                        "variant": p.variant, "flow": p.flow, "positive": positive,
                        "test_data": test_data, "rules": list(p.rules),
-                       "persons": list(p.mail.persons) if positive else []})
+                       "persons": list(p.mail.persons) if positive else [],
+                       "custodian": custodian_of(p)})
 
     by = {c: [p for p in placed if p.container == c] for c in (MBOX, MBOX_GZ, EML, MAILDIR)}
     data, ordered = mbox_bytes(by[MBOX], takeout=False)

@@ -25,8 +25,14 @@ labelled sample generator (`samples/generate.py`: positives and hard negatives).
 Every measured process runs with Python's bytecode cached (`.bench/pycache`), as an installed
 package has it, and after an unmeasured warm-up run.
 
-Usage: python scripts/bench.py [--quick] [--size-mb N] [--seed S] [--shape both|gib|mixed]
-       [--repeats N]     (BENCH_TRACECHECK=/path/to/tracecheck measures another build)
+* the log benchmark (`bench_logs.py`, issue 18): months of generated Postfix logs (1 GiB, about
+  7M lines, in eight monthly rotated files) read by `tracecheck logs` serially, with
+  `--workers 2` and on a Dask LocalCluster, against a one-process baseline that splits lines
+  and parses time stamps; then peak RSS of the serial read at 100 MB and 1 GiB.
+
+Usage: python scripts/bench.py [--quick] [--size-mb N] [--seed S]
+       [--shape all|both|gib|mixed|logs] [--log-size-mb N] [--repeats N]
+       (BENCH_TRACECHECK=/path/to/tracecheck measures another build)
 Never writes outside `.bench/` and never scans anything but its own corpora.
 """
 
@@ -756,6 +762,63 @@ def machine() -> str:
     return f"{cpu}, {cores} cores, {mem}, Python {platform.python_version()}, {platform.system()}"
 
 
+def bench_logs(size_mb: int, quick: bool) -> bool:
+    """Months of Postfix logs (`bench_logs.write_rotated`: eight monthly files): a
+    one-process baseline that splits lines and parses time stamps, then `tracecheck logs`
+    serially, with `--workers 2` and on a Dask LocalCluster (two workers), as whole
+    processes; then peak RSS of the serial read at 100 MB and at `size_mb`."""
+    from bench_logs import write_rotated
+
+    print(f"\nlogs: {size_mb} MiB of Postfix logs, eight monthly rotated files "
+          f"(load average before: {' '.join(f'{x:.2f}' for x in os.getloadavg())})")
+    t0 = time.perf_counter()
+    folder = BENCH / f"logs-{size_mb}"
+    meta = write_rotated(folder, size_mb)
+    print(f"  {meta['bytes'] / MB:.0f} MiB, {meta['lines']:,} lines, ready in "
+          f"{time.perf_counter() - t0:.0f} s")
+
+    def logs_cmd(path: Path, *flags: str) -> list[str]:
+        return [str(TRACECHECK), "logs", str(path), "--log-year", "2021", "--view", "by_day",
+                "--output", os.devnull, *flags]
+
+    runs = [
+        ("baseline (split lines, parse stamps)",
+         [str(PY), str(Path(__file__).resolve().parent / "bench_logs.py"), "_baseline",
+          str(folder)]),
+        ("tracecheck logs --workers 1", logs_cmd(folder, "--workers", "1")),
+        ("tracecheck logs --workers 2", logs_cmd(folder, "--workers", "2")),
+        ("tracecheck logs --dask local", logs_cmd(folder, "--dask", "local")),
+    ]
+    header = ("| run                                    | wall s |  CPU s |   MB/s | lines/s "
+              "| ratio  | RSS proc | PSS tree | others |")
+    print(header)
+    print("|" + "|".join("-" * (len(c)) for c in header.split("|")[1:-1]) + "|")
+    write_rotated(BENCH / "logs-warm", 1)
+    warm_up([logs_cmd(BENCH / "logs-warm", "--workers", "1")])
+    failed = False
+    base_mbs: float | None = None
+    timed: dict[str, float] = {}
+    for name, cmd in runs:
+        run = measure(name, cmd)
+        failed |= run.returncode != 0
+        timed[name] = run.seconds
+        print(_row(run, int(meta["bytes"]), int(meta["lines"]), base_mbs), flush=True)
+        if base_mbs is None:
+            base_mbs = meta["bytes"] / MB / run.seconds
+    serial, two = timed["tracecheck logs --workers 1"], timed["tracecheck logs --workers 2"]
+    print(f"  --workers 2 against serial: {serial / two:.2f}x (target 1.7x on 2 cores); load "
+          f"average after: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
+    print("  peak RSS, serial read:")
+    for mb in sorted({100, size_mb}):
+        path = BENCH / f"logs-{mb}"
+        m = write_rotated(path, mb)
+        run = measure(f"{mb} MB", logs_cmd(path, "--workers", "1"))
+        failed |= run.returncode != 0
+        print(f"    {m['bytes'] / MB:6.0f} MiB of logs: RSS {run.peak_proc_mb:6.0f} MB "
+              f"({run.seconds:.0f} s)", flush=True)
+    return failed
+
+
 def main(argv: list[str] | None = None) -> int:
     args = sys.argv[1:] if argv is None else argv
     if args[:1] == ["_baseline"]:
@@ -775,8 +838,11 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--size-mb", type=int, default=None,
                     help="main corpus size in MiB (default 1024; 200 with --quick)")
     ap.add_argument("--seed", type=int, default=2021)
-    ap.add_argument("--shape", choices=("both", "gib", "mixed"), default="both",
-                    help="gib: the 1 GiB corpus only; mixed: the 20,000-message one only")
+    ap.add_argument("--shape", choices=("all", "both", "gib", "mixed", "logs"), default="all",
+                    help="both: the two mail shapes; gib: the 1 GiB corpus only; mixed: the "
+                    "20,000-message one only; logs: the log benchmark only; all: everything")
+    ap.add_argument("--log-size-mb", type=int, default=None,
+                    help="log benchmark size in MiB (default 1024; 100 with --quick)")
     ap.add_argument("--repeats", type=int, default=None,
                     help="runs of each command on the second shape (default 3; 1 with --quick)")
     ns = ap.parse_args(args)
@@ -784,7 +850,9 @@ def main(argv: list[str] | None = None) -> int:
     use_cli = cli_has_flags()
     print(f"machine: {machine()}")
     failed = False
-    if ns.shape in ("both", "mixed"):
+    if ns.shape == "logs":
+        return 1 if bench_logs(ns.log_size_mb or (100 if ns.quick else 1024), ns.quick) else 0
+    if ns.shape in ("all", "both", "mixed"):
         failed |= bench_mixed(ns.seed, ns.repeats or (1 if ns.quick else 3))
     if ns.shape == "mixed":
         return 1 if failed else 0
@@ -836,6 +904,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"  {m['bytes'] / MB:6.0f} MiB input: largest process RSS "
               f"{run.peak_proc_mb:5.0f} MB, process tree PSS {run.peak_tree_mb:5.0f} MB "
               f"({run.seconds:.0f} s)", flush=True)
+    if ns.shape == "all":
+        failed |= bench_logs(ns.log_size_mb or (100 if ns.quick else 1024), ns.quick)
     return 1 if failed else 0
 
 

@@ -27,6 +27,7 @@ from tracecheck.case.review import Decision, DecisionRecord, ReviewRow
 from tracecheck.case.review import Status as ReviewStatus
 from tracecheck.case.review import StatusFilter as ReviewFilter
 from tracecheck.config import ScanSettings, load_scan_settings
+from tracecheck.diff import Change, DiffFormat, FindingsDiff
 from tracecheck.domains import ConsumerDomains
 from tracecheck.errors import InputError, UsageError
 from tracecheck.findings import failing as _failing
@@ -36,6 +37,7 @@ from tracecheck.isolation import where_raised
 from tracecheck.logs.tables import LogTableFormat, LogView
 from tracecheck.merge import Joiner, Merger, file_key
 from tracecheck.model import (
+    CustodianFrom,
     ExtractLimits,
     Finding,
     Locator,
@@ -69,6 +71,7 @@ if TYPE_CHECKING:
     from tracecheck.case import CaseStore
     from tracecheck.case.containment import ContainmentRecord
     from tracecheck.case.manifest import AuditEntry, ReportSnapshot
+    from tracecheck.custodians import Custodians
     from tracecheck.logs.join import ExportIndex
     from tracecheck.persons.link import Person
     from tracecheck.persons.mentions import Mention
@@ -104,6 +107,10 @@ class ScanOptions:
     """Worker processes: 1 scans in this process, None uses every core."""
     dask: str | None = None
     """A Dask scheduler address, or `local` for a LocalCluster (overrides `workers`)."""
+    custodian_from: CustodianFrom = CustodianFrom.PATH
+    """Where each message's custodian is read (`tracecheck.custodians`)."""
+    custodian_pattern: str | None = None
+    """The regex `path` attribution uses (None: `custodians.DEFAULT_PATH_PATTERN`)."""
 
     def __post_init__(self) -> None:
         # Every way in (flags, config file, library callers) is checked here, once: a value
@@ -124,6 +131,8 @@ class ScanOptions:
             disabled=settings.disable,
             case_reference=settings.case_reference,
             allow_addresses=settings.allow_addresses,
+            custodian_from=CustodianFrom(settings.custodian_from or CustodianFrom.PATH),
+            custodian_pattern=settings.custodian_pattern,
         )
         given = {k: v for k, v in overrides.items() if v not in (None, (), [])}
         if "rules" in given:
@@ -264,7 +273,7 @@ def _scan(paths: Sequence[str], opts: ScanOptions, progress: ProgressSink | None
         # Every message's reference is needed only to correlate logs or to fill a case.
         keep_all_refs=bool(log_inputs) or checkpoint is not None,
     )
-    merger = Merger(consumer)
+    merger = Merger(consumer, custodians_of(opts).of)
     todo: list[InputFile] = []
     stats: dict[str, tuple[int, int]] = {}
     for inp in mail_inputs:
@@ -334,6 +343,14 @@ def _scan(paths: Sequence[str], opts: ScanOptions, progress: ProgressSink | None
             limits=opts.limits,
             follow_symlinks=opts.follow_symlinks),
     )
+
+
+def custodians_of(opts: ScanOptions) -> Custodians:
+    """The custodian attribution rule the options ask for (a pattern that does not compile
+    is a `UsageError`)."""
+    from tracecheck.custodians import DEFAULT_PATH_PATTERN, Custodians
+
+    return Custodians(opts.custodian_from, opts.custodian_pattern or DEFAULT_PATH_PATTERN)
 
 
 def options_manifest(opts: ScanOptions) -> dict[str, object]:
@@ -443,8 +460,11 @@ def _read_logs(inputs: Sequence[InputFile], opts: ScanOptions,
 
     by_path = {i.path: i for i in inputs}
     index = ExportIndex(export)
+    # Several files are read on the executor's workers (one file each), as mail is.
+    parallel = len(by_path) > 1 and (opts.dask or opts.workers != 1)
     read = read_log_files(list(by_path), formats={p: i.log_format for p, i in by_path.items()},
-                          year=opts.log_year, tz=opts.log_tz, export=index)
+                          year=opts.log_year, tz=opts.log_tz, export=index,
+                          map_files=executor_for(opts).map if parallel else None)
     counted = tuple((by_path[c.path], c.events, c.skips) for c in read.files)
     return _Logs(read.events, read.skipped, read.notes, counted, read.years, index,
                  malformed=sum(c.malformed for c in read.files))
@@ -506,6 +526,7 @@ def scan_options(
     follow_symlinks: bool = False,
     workers: int | None = 1,
     dask: str | None = None,
+    custodian_from: CustodianFrom | None = None,
 ) -> ScanOptions:
     """The options of a scan from the organisation's config file (`config`, else the one
     found in the current folder) and the command line's flags, which win where given. Every
@@ -526,7 +547,10 @@ def scan_options(
         extra_consumer=tuple(consumer_domains), disabled=tuple(disable),
         min_confidence=min_confidence, all_messages=all_messages or None,
         regex_timeout=regex_timeout, limits=limits, log_year=log_year, log_tz=log_tz)
-    return dataclasses.replace(opts, workers=workers, dask=dask, follow_symlinks=follow_symlinks)
+    opts = dataclasses.replace(opts, workers=workers, dask=dask, follow_symlinks=follow_symlinks,
+                               custodian_from=custodian_from or opts.custodian_from)
+    custodians_of(opts)  # a pattern that does not compile stops here, before any work
+    return opts
 
 
 # --- a scan into a case ----------------------------------------------------------------------
@@ -682,6 +706,25 @@ def write_log_table(table: LogTable, options: ScanOptions, view: LogView,
            "skipped": [skipped_dict(s) for s in table.skips]}
     json.dump(doc, out, indent=2, ensure_ascii=False)
     out.write("\n")
+
+
+# --- repeated audits: two findings files compared ---------------------------------------------
+
+
+def diff_findings(old: str | Path, new: str | Path) -> FindingsDiff:
+    """The findings of `old` and `new` (each a `scan --format parquet` file or a scan's JSON)
+    compared by fingerprint: new, gone and unchanged, with counts per custodian and consumer
+    domain. A file that is not such a findings file is an `InputError`."""
+    from tracecheck.diff import compare
+
+    return compare(old, new)
+
+
+def write_diff(diff: FindingsDiff, fmt: DiffFormat, out: TextIO) -> None:
+    """Write a comparison as text or JSON (`diff.write_diff`)."""
+    from tracecheck.diff import write_diff as write
+
+    write(diff, fmt, out)
 
 
 # --- the case: review and the ICO report ----------------------------------------------------
@@ -1072,10 +1115,14 @@ __all__ = [
     "EXIT_FINDINGS",
     "EXIT_INCOMPLETE",
     "BaselineRun",
+    "Change",
     "Checkpoint",
+    "CustodianFrom",
     "Decision",
     "DecisionRecord",
+    "DiffFormat",
     "ExampleOutcome",
+    "FindingsDiff",
     "IcoFormat",
     "LogTable",
     "LogTableFormat",
@@ -1096,6 +1143,7 @@ __all__ = [
     "check_paths",
     "contain_history",
     "contain_mark",
+    "diff_findings",
     "domain_name",
     "executor_for",
     "flagged_mentions",
@@ -1125,6 +1173,7 @@ __all__ = [
     "strict_mode",
     "visible",
     "where_raised",
+    "write_diff",
     "write_log_table",
     "worklist",
     "write_result",

@@ -23,7 +23,7 @@ from tracecheck.errors import ConfigError
 
 _KEYS = {
     "org_domains", "consumer_domains", "case_reference", "allow_addresses", "disable",
-    "min_confidence", "rules",
+    "min_confidence", "rules", "custodian_from", "custodian_pattern",
 }
 
 
@@ -39,6 +39,10 @@ class ScanSettings:
     min_confidence: float | None = None
     rules: tuple[str, ...] = ()
     source: str = ""
+    custodian_from: str | None = None
+    """`path`, `header` or `none` (`--custodian-from` wins)."""
+    custodian_pattern: str | None = None
+    """The regex `path` attribution reads the custodian with (its `custodian` group)."""
 
 
 @dataclass(frozen=True)
@@ -141,6 +145,20 @@ def load_scan_settings(path: str | Path | None = None, cwd: str | Path = ".") ->
             regex.compile(case_ref)
         except regex.error as exc:
             raise ConfigError(f"{p}: scan.case_reference does not compile: {exc}") from None
+    custodian_from = table.get("custodian_from")
+    if custodian_from is not None and custodian_from not in ("path", "header", "none"):
+        raise ConfigError(f"{p}: scan.custodian_from: expected path, header or none")
+    custodian_pattern = table.get("custodian_pattern")
+    if custodian_pattern is not None:
+        if not isinstance(custodian_pattern, str) or not custodian_pattern:
+            raise ConfigError(f"{p}: scan.custodian_pattern: expected a pattern")
+        try:
+            compiled = regex.compile(custodian_pattern)
+        except regex.error as exc:
+            raise ConfigError(f"{p}: scan.custodian_pattern does not compile: {exc}") from None
+        if not compiled.groups:
+            raise ConfigError(f"{p}: scan.custodian_pattern: no group to take the custodian "
+                              "from (write (?P<custodian>...))")
     min_conf = table.get("min_confidence")
     if min_conf is not None and (
         isinstance(min_conf, bool) or not isinstance(min_conf, int | float)
@@ -159,4 +177,6 @@ def load_scan_settings(path: str | Path | None = None, cwd: str | Path = ".") ->
         min_confidence=float(min_conf) if min_conf is not None else None,
         rules=tuple(str(base / r) for r in _strings(table.get("rules", []), f"{p}: scan.rules")),
         source=str(p),
+        custodian_from=custodian_from,
+        custodian_pattern=custodian_pattern,
     )

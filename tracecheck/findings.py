@@ -11,7 +11,9 @@ decides flows (it is given the flow).
 from __future__ import annotations
 
 import hashlib
+from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
 
 from tracecheck.model import Finding, Flow, Match, MessageInfo, Severity
 
@@ -23,9 +25,11 @@ def fingerprint(message_sha256: str, part: str, rule: str, value: str) -> str:
 
 
 def findings_for(
-    info: MessageInfo, matches: Sequence[Match], flow: Flow, consumer_addrs: tuple[str, ...]
+    info: MessageInfo, matches: Sequence[Match], flow: Flow, consumer_addrs: tuple[str, ...],
+    custodian: str = "",
 ) -> Iterator[Finding]:
-    """The findings of one message, in the order their first match was found."""
+    """The findings of one message, in the order their first match was found (`custodian`:
+    whose mailbox it came from, `custodians.Custodians.of`)."""
     sender = info.senders[0].addr if info.senders else ""
     recipients = tuple(dict.fromkeys(a.addr for a in info.recipients))
     grouped: dict[tuple[str, str, str], list[Match]] = {}
@@ -58,6 +62,7 @@ def findings_for(
             pack=first.pack,
             quoted=all(m.quoted for m in group),
             reasons=max(group, key=lambda m: m.confidence).reasons,
+            custodian=custodian,
         )
 
 
@@ -82,3 +87,40 @@ def failing(findings: Iterable[Finding], fail_on: Severity | None) -> Iterator[F
     for f in findings:
         if counts(f) and f.severity >= fail_on:
             yield f
+
+
+@dataclass(frozen=True, slots=True)
+class CustodianCount:
+    """One custodian's share of a run's findings (`by_custodian`)."""
+
+    custodian: str
+    """"" for findings no custodian was attributed to."""
+    findings: int
+    consumer_findings: int
+    """Counted findings (`counts`)."""
+    messages_flagged: int
+    """Flagged messages (at least one counted finding)."""
+
+    def as_dict(self) -> dict[str, object]:
+        """The JSON summary's record."""
+        return {"custodian": self.custodian, "findings": self.findings,
+                "consumer_findings": self.consumer_findings,
+                "messages_flagged": self.messages_flagged}
+
+
+def by_custodian(findings: Iterable[Finding]) -> list[CustodianCount]:
+    """Findings, counted findings and flagged messages per custodian, by custodian name (the
+    unattributed, "", first); empty when no finding has a custodian. The scan summary and the
+    ICO report both use it."""
+    total: Counter[str] = Counter()
+    counted: Counter[str] = Counter()
+    flagged: dict[str, set[str]] = {}
+    for f in findings:
+        total[f.custodian] += 1
+        if counts(f):
+            counted[f.custodian] += 1
+            flagged.setdefault(f.custodian, set()).add(f.locator)
+    if not any(total) or set(total) == {""}:
+        return []
+    return [CustodianCount(c, total[c], counted[c], len(flagged.get(c, ()))) for c in
+            sorted(total)]

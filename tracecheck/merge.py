@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -24,6 +24,7 @@ from tracecheck.model import (
     Finding,
     Flow,
     Match,
+    MessageInfo,
     MessageRef,
     Note,
     OrgDomains,
@@ -144,8 +145,11 @@ class Merger:
     parent holds one shard's objects at a time plus compact records, whatever the input size.
     The result is the one a merge of all shards at once gives, files in discovery order."""
 
-    def __init__(self, consumer: ConsumerDomains) -> None:
+    def __init__(self, consumer: ConsumerDomains,
+                 custodian: Callable[[MessageInfo], str] | None = None) -> None:
         self.consumer = consumer
+        self.custodian = custodian
+        """Whose mailbox a message came from (`custodians.Custodians.of`); None: nobody's."""
         self.senders: Counter[str] = Counter()
         self.flow_counts: Counter[str] = Counter()
         self.found = 0
@@ -172,7 +176,9 @@ class Merger:
             if verdict.flow is Flow.EXTERNAL_OTHER:
                 recheck.append((locator, tuple(sorted({a.domain for a in (*info.senders,
                                                                           *info.recipients)}))))
-            for f in findings_for(info, matches, verdict.flow, verdict.consumer_addresses):
+            owner = self.custodian(info) if self.custodian is not None else ""
+            for f in findings_for(info, matches, verdict.flow, verdict.consumer_addresses,
+                                  owner):
                 if f.quoted:
                     self.quoted_keys.add((f.rule, f.value))
                 findings.add(f)

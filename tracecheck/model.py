@@ -84,6 +84,18 @@ class Severity(enum.IntEnum):
                 f"unknown severity {text!r} (info, low, medium, high, critical)") from None
 
 
+class CustodianFrom(enum.StrEnum):
+    """Where a message's custodian (whose mailbox it came from) is read (`--custodian-from`;
+    the rule is `tracecheck.custodians`)."""
+
+    PATH = "path"
+    """A regex over the container's path (a folder per mailbox)."""
+    HEADER = "header"
+    """The first Delivered-To (else X-Original-To) address."""
+    NONE = "none"
+    """No attribution: every custodian is empty."""
+
+
 class SkipKind(enum.StrEnum):
     """Why something found was not scanned, or scanned only in part: the one list of
     `Skipped.kind` values (docs/output.md documents each; a test holds the two equal)."""
@@ -424,6 +436,8 @@ class Finding:
     """All occurrences were in quoted reply text."""
     reasons: tuple[str, ...] = ()
     """Why its most confident occurrence fired (`Match.reasons`)."""
+    custodian: str = ""
+    """Whose mailbox the message came from (`tracecheck.custodians`); "" when not known."""
 
     @property
     def locator(self) -> str:

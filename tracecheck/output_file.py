@@ -24,7 +24,7 @@ import sys
 import tempfile
 from collections.abc import Iterable, Iterator
 from pathlib import Path
-from typing import Any, TextIO, cast
+from typing import Any, BinaryIO, TextIO, cast
 
 from tracecheck.errors import OutputError, ReaderGone
 
@@ -186,6 +186,14 @@ class _Guarded:
         except OSError as exc:
             raise _failed(self._name, exc) from None
 
+    @property
+    def buffer(self) -> BinaryIO:
+        """The byte stream under the text (binary formats such as Parquet write here), with
+        the same errors: an `OutputError` naming the output. Text written before is flushed
+        first, so the two never interleave out of order."""
+        self.flush()
+        return cast(BinaryIO, _GuardedBinary(self._inner.buffer, self._name))
+
     def __getattr__(self, name: str) -> Any:
         return getattr(self._inner, name)
 
@@ -226,6 +234,32 @@ def write_bytes(path: str | Path, data: bytes) -> None:
         if not done:
             with contextlib.suppress(OSError):
                 os.unlink(tmp)
+
+
+class _GuardedBinary:
+    """The byte stream of a `_Guarded` text stream: write errors are `OutputError`s."""
+
+    def __init__(self, inner: BinaryIO, name: str) -> None:
+        self._inner = inner
+        self._name = name
+
+    def write(self, data: bytes) -> int:
+        try:
+            return self._inner.write(data)
+        except OSError as exc:
+            if exc.errno == errno.EPIPE and self._inner is getattr(sys.stdout, "buffer", None):
+                _silence_stdout()
+                raise ReaderGone("stdout was closed by its reader") from None
+            raise _failed(self._name, exc) from None
+
+    def flush(self) -> None:
+        try:
+            self._inner.flush()
+        except OSError as exc:
+            raise _failed(self._name, exc) from None
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._inner, name)
 
 
 def write_text(path: str | Path, text: str) -> None:

@@ -59,10 +59,22 @@ def check_golden(path: Path, text: str) -> None:
 def render_scan(result: ScanResult, fmt: ReportFormat, *, reveal: bool = False) -> str:
     """`result` written in `fmt` as the golden files are: piped table at a fixed width, SARIF
     paths relative to /scan."""
+    if fmt.binary:  # bytes, one char per byte, so every caller can compare them as text
+        return render_bytes(result, fmt, reveal=reveal).decode("latin-1")
     out = io.StringIO()
     reporter_for(fmt, color=False, width=TABLE_WIDTH, root=SCAN_ROOT).write(
         result, out, reveal=reveal)
     return out.getvalue()
+
+
+def render_bytes(result: ScanResult, fmt: ReportFormat, *, reveal: bool = False) -> bytes:
+    """`result` written in `fmt` as bytes (a binary format goes to the stream's `buffer`)."""
+    raw = io.BytesIO()
+    out = io.TextIOWrapper(raw, encoding="utf-8", newline="")
+    reporter_for(fmt, color=False, width=TABLE_WIDTH, root=SCAN_ROOT).write(
+        result, out, reveal=reveal)
+    out.flush()
+    return raw.getvalue()
 
 
 MBOX = "/scan/exports/vault.mbox"
@@ -80,7 +92,7 @@ def _finding(n: int, *, at: str, flow: Flow, rule: str = "golden-nhs",
              recipients: tuple[str, ...] = ("ops@tracecall.co.uk",), part: str = "1",
              where: str = "body", source: str = "", test_data: bool = False,
              message_id: str = "", date: str | None = "2021-01-11T09:30:00Z",
-             occurrences: int = 1) -> Finding:
+             occurrences: int = 1, custodian: str = "") -> Finding:
     at_loc = loc(at)
     return Finding(
         fingerprint=f"{n:x}" * (64 // len(f"{n:x}")),
@@ -106,6 +118,7 @@ def _finding(n: int, *, at: str, flow: Flow, rule: str = "golden-nhs",
         pack="golden-pack",
         reasons=(("nhs_mod11 check", "identity context") if category == "identifier"
                  else ("person word",)),
+        custodian=custodian,
     )
 
 
@@ -115,7 +128,8 @@ def golden_result() -> ScanResult:
     mail-server log events with their summary."""
     findings = (
         _finding(1, at=f"{MBOX}@0", flow=Flow.TO_CONSUMER, consumer=("sam.j@gmail.com",),
-                 evidence="…Sam, NHS number [943 *** ****], PCR p*******…", occurrences=2),
+                 evidence="…Sam, NHS number [943 *** ****], PCR p*******…", occurrences=2,
+                 custodian="agent@tracecall.co.uk"),
         _finding(2, at=f"{MBOX}@2048", flow=Flow.FROM_CONSUMER, rule="golden-symptom",
                  category="symptom", severity=Severity.MEDIUM, value="persistent cough",
                  evidence="…she has a [p********** c****] since Friday…",
@@ -125,6 +139,7 @@ def golden_result() -> ScanResult:
                  evidence="[p*******] result, see j***@gmail.com", sender="a.b@yahoo.com",
                  recipients=(), consumer=("a.b@yahoo.com", "c.d@outlook.com")),
         _finding(4, at=EML, flow=Flow.INTERNAL, part="2", where="attachment:cases.csv",
+                 custodian="agent@tracecall.co.uk",
                  evidence="…patient [401 *** ****] swab…", value="4010232137"),
         _finding(5, at=f"{PST}:/Inbox/#3", source=PST, flow=Flow.EXTERNAL_OTHER,
                  sender="gp@nhs.example", severity=Severity.MEDIUM, rule="golden-symptom",

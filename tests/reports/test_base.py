@@ -113,6 +113,14 @@ def _markdown(text: str) -> None:
     assert sum(1 for line in lines if line.startswith("## ")) >= 10
 
 
+def _parquet(text: str) -> None:
+    import pyarrow.parquet as pq
+
+    table = pq.read_table(io.BytesIO(text.encode("latin-1")))  # render_scan's byte text
+    assert table.num_rows and table.schema.metadata[b"tracecheck.schema_version"] == b"1"
+    assert table.column_names[0] == "message_id"
+
+
 def _ico_json(text: str) -> None:
     doc = json.loads(text)
     assert doc["summary"]["messages_flagged"] > 0
@@ -125,6 +133,7 @@ CHECKS: dict[tuple[type[enum.Enum], str], Callable[[str], None]] = {
     (ReportFormat, "csv"): _csv,
     (ReportFormat, "sarif"): _sarif,
     (ReportFormat, "junit"): _junit,
+    (ReportFormat, "parquet"): _parquet,
     (IcoFormat, "md"): _markdown,
     (IcoFormat, "html"): _html,
     (IcoFormat, "json"): _ico_json,

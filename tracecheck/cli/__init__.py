@@ -13,7 +13,8 @@ import sys
 
 from tracecheck.cli.app import app
 
-_COMMAND_MODULES = ("scan", "rules", "logs", "case", "baseline", "worklist", "contain")
+_COMMAND_MODULES = ("scan", "rules", "logs", "case", "baseline", "worklist", "contain",
+                    "diff")
 
 for _name in _COMMAND_MODULES:
     try:

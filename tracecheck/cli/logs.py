@@ -3,6 +3,7 @@ in, `api.write_log_table`, a count of what was skipped on stderr)."""
 
 from __future__ import annotations
 
+import sys
 from typing import Annotated
 
 import typer
@@ -28,6 +29,8 @@ def logs(
     consumer_domain: o.ConsumerDomain = None,
     log_year: o.LogYear = None,
     log_tz: o.LogTz = o.LOG_TZ,
+    workers: o.Workers = None,
+    dask: o.Dask = None,
     reveal: Annotated[bool, typer.Option(
         "--reveal", help="Show subjects and the servers' replies unmasked (health data!).")
     ] = False,
@@ -40,8 +43,10 @@ def logs(
     try:
         api.check_paths(paths)
         api.check_output(output)
+        if fmt.binary and (output is None or output == "-") and sys.stdout.isatty():
+            raise fail(f"--format {fmt.value} is a binary file: give --output FILE")
         options = api.ScanOptions(extra_consumer=tuple(consumer_domain or ()),
-                                  log_year=log_year, log_tz=log_tz)
+                                  log_year=log_year, log_tz=log_tz, workers=workers, dask=dask)
         table = api.read_log_table(paths, options)
         with output_stream(output) as out:
             api.write_log_table(table, options, view, fmt, out, reveal=reveal)

@@ -70,6 +70,11 @@ LogYear = Annotated[int | None, typer.Option(
 LogTz = Annotated[str, typer.Option("--log-tz", metavar="ZONE",
 help="Time zone of local-time log stamps.")]
 
+CustodianFromOpt = Annotated[api.CustodianFrom | None, typer.Option(
+    "--custodian-from",
+    help="Whose mailbox each message came from: path (a folder named as the mailbox, or the "
+    "config's scan.custodian_pattern), header (Delivered-To) or none. Default: path.")]
+
 REGEX_TIMEOUT = 5.0
 LOG_TZ = "Europe/London"
 
@@ -92,6 +97,7 @@ FLAGS: tuple[tuple[str, object, object], ...] = (
     ("regex_timeout", RegexTimeout, REGEX_TIMEOUT),
     ("log_year", LogYear, None),
     ("log_tz", LogTz, LOG_TZ),
+    ("custodian_from", CustodianFromOpt, None),
 )
 """(parameter name, annotated type, default) of every scan flag."""
 
@@ -122,7 +128,8 @@ def scan_flags(command: F) -> F:
                 max_expanded_mb=flags["max_expanded_mb"], max_ratio=flags["max_ratio"],
                 max_message_mb=flags["max_message_mb"], log_year=flags["log_year"],
                 log_tz=flags["log_tz"], follow_symlinks=flags["follow_symlinks"],
-                workers=flags["workers"], dask=flags["dask"])
+                workers=flags["workers"], dask=flags["dask"],
+                custodian_from=flags["custodian_from"])
         except TracecheckError as exc:
             raise fail(str(exc)) from None
         return command(options=options, **kwargs)

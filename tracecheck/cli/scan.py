@@ -71,6 +71,8 @@ def scan(
     try:
         api.check_paths(paths)
         api.check_output(output)  # a link or a folder is refused before a long scan
+        if fmt.binary and (output is None or output == "-") and sys.stdout.isatty():
+            raise fail(f"--format {fmt.value} is a binary file: give --output FILE")
         accepted = api.load_baseline(baseline) if baseline is not None else None
         if case is None:
             result = api.scan(paths, options, progress=progress)

@@ -16,9 +16,10 @@ from __future__ import annotations
 
 import csv
 import os
-from collections.abc import Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, fields
 from datetime import timezone
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from tracecheck.logs.audit import GmailAuditReader, O365AuditReader
@@ -36,6 +37,7 @@ from tracecheck.logs.years import MatchedYear, chained_detail, describe, disagre
 from tracecheck.model import (
     Locator,
     LogEvent,
+    LogRecipient,
     LogYear,
     LogYearBasis,
     MessageRef,
@@ -193,8 +195,13 @@ def read_log_files(
     year: int | None = None,
     tz: str = "Europe/London",
     export: Iterable[MessageRef] | ExportIndex | None = None,
+    map_files: FileMap | None = None,
 ) -> LogRead:
     """Read a set of log files: the one reading path (the scan and `tracecheck logs` use it).
+
+    `map_files` reads the files on other workers (an executor's `map`: local processes or
+    Dask); each file is read whole by one worker and the results are put in reading order, so
+    the result is the same as a serial read.
 
     `formats` gives the format of paths already sniffed (as `discover` does); other paths are
     sniffed, and one that is not a log this package reads is a `Skipped(kind=unsupported)`.
@@ -219,8 +226,9 @@ def read_log_files(
     ordered = rotation_order(list(fmts))
     syslog = [p for p in ordered if fmts[p] in SYSLOG_FORMATS]
     plan = plan_years(syslog, year=year, tz=tz)
-    zi = zone(tz)
-    read = {p: _read_file(p, fmts[p], plan.years.get(p, year), zi) for p in ordered}
+    read = dict(zip(ordered, _read_files(
+        [FileTask(p, fmts[p], plan.years.get(p, year), tz) for p in ordered], map_files),
+        strict=True))
     index = export if isinstance(export, ExportIndex) else ExportIndex(export or ())
     matched: dict[str, MatchedYear] = {}
     if index:
@@ -231,9 +239,9 @@ def read_log_files(
     if matched and year is None:
         provisional = plan
         plan = plan_years(syslog, tz=tz, matched={p: m.first_year for p, m in matched.items()})
-        for p in syslog:
-            if plan.years.get(p) != provisional.years.get(p):
-                read[p] = _read_file(p, fmts[p], plan.years.get(p), zi)
+        again = [FileTask(p, fmts[p], plan.years.get(p), tz) for p in syslog
+                 if plan.years.get(p) != provisional.years.get(p)]
+        read.update(zip((t.path for t in again), _read_files(again, map_files), strict=True))
     events: list[LogEvent] = []
     notes: list[Note] = []
     files: list[FileCount] = []
@@ -272,6 +280,80 @@ class _FileRead:
     damage: list[Skipped]
     malformed: int = 0
     """Every malformed line."""
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # Sent back from a worker: events as plain tuples, which pickle in C, rebuilt in the
+        # parent (a slotted dataclass pickles through Python code: 4x the time, and the
+        # parent's share of it is serial). The parallel read's differential test holds the
+        # rebuilt events equal to the read ones.
+        return (_unpacked, ([_pack(e) for e in self.events], self.skips, self.damage,
+                            self.malformed))
+
+
+_EVENT_FIELDS = tuple(f.name for f in fields(LogEvent))
+_LOCATOR_FIELDS = tuple(f.name for f in fields(Locator))
+_RECIPIENT_FIELDS = tuple(f.name for f in fields(LogRecipient))
+
+
+def _pack(e: LogEvent) -> tuple[Any, ...]:
+    values = [getattr(e, name) for name in _EVENT_FIELDS]
+    values[_EVENT_FIELDS.index("locator")] = tuple(
+        getattr(e.locator, n) for n in _LOCATOR_FIELDS)
+    values[_EVENT_FIELDS.index("recipients")] = tuple(
+        tuple(getattr(r, n) for n in _RECIPIENT_FIELDS) for r in e.recipients)
+    return tuple(values)
+
+
+_AT_LOCATOR = _EVENT_FIELDS.index("locator")
+_AT_RECIPIENTS = _EVENT_FIELDS.index("recipients")
+
+
+def _unpacked(packed: list[tuple[Any, ...]], skips: list[Skipped], damage: list[Skipped],
+              malformed: int) -> _FileRead:
+    events = []
+    for values in packed:
+        vals = list(values)
+        vals[_AT_LOCATOR] = Locator(*vals[_AT_LOCATOR])
+        vals[_AT_RECIPIENTS] = tuple(LogRecipient(*r) for r in vals[_AT_RECIPIENTS])
+        events.append(LogEvent(*vals))
+    return _FileRead(events, skips, damage, malformed)
+
+
+@dataclass(frozen=True, slots=True)
+class FileTask:
+    """One file to read whole, as a worker is handed it."""
+
+    path: str
+    fmt: str
+    year: int | None
+    tz: str
+
+
+FileMap = Callable[[Callable[[FileTask], "_FileRead | None"], Sequence[FileTask],
+                    Callable[[FileTask, BaseException], "_FileRead | None"]],
+                   list["_FileRead | None"]]
+"""An executor's `map(fn, items, lost)`: `fn` over the items, in order, on its workers."""
+
+
+def read_file_task(task: FileTask) -> _FileRead | None:
+    """A worker's job: one file read in full (`_read_file`)."""
+    return _read_file(task.path, task.fmt, task.year, zone(task.tz))
+
+
+def _lost(task: FileTask, exc: BaseException) -> _FileRead:
+    """A file whose worker died or was lost: not read, through no fault of the file."""
+    return _FileRead([], [], [Skipped(
+        locator=Locator(path=task.path), kind=SkipKind.WORKER_LOST,
+        reason=f"not read: the worker reading it was lost ({type(exc).__name__}); rerun to "
+               "read it")])
+
+
+def _read_files(tasks: Sequence[FileTask], map_files: FileMap | None
+                ) -> list[_FileRead | None]:
+    """Each task's file read, in order: on `map_files`' workers when there are two or more."""
+    if map_files is None or len(tasks) < 2:
+        return [read_file_task(t) for t in tasks]
+    return map_files(read_file_task, tasks, _lost)
 
 
 def _read_file(path: str, fmt: str, year: int | None, zi: ZoneInfo | timezone

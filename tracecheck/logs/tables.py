@@ -1,7 +1,8 @@
 """`tracecheck logs` tables: log events, one row per recipient, and totals for auditors.
 
 Owns the table views (`LogView`), their pandas frames (`events_frame`, `summary_frames`) and
-how they are written (`LogTableFormat`: CSV, or JSON records indented by two; `write_view`).
+how they are written (`LogTableFormat`: CSV, JSON records indented by two, or Parquet through
+`reports.parquet`; `write_view`). The events view's rows are built once (`event_rows`).
 Subjects and the servers' replies (`detail`) are masked (`rules.mask.mask_subject`,
 `mask_reply`) unless `reveal`, and a CSV cell a spreadsheet would run as a formula is written
 as text, its control characters as visible escapes (`reports.safe_text.spreadsheet_cell`).
@@ -12,9 +13,10 @@ does).
 from __future__ import annotations
 
 import enum
+import functools
 import json
-from collections.abc import Iterable
-from typing import TYPE_CHECKING, Any, TextIO
+from collections.abc import Iterable, Iterator
+from typing import TYPE_CHECKING, Any, BinaryIO, TextIO
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -41,12 +43,22 @@ class LogTableFormat(enum.StrEnum):
     CSV = "csv"
     JSON = "json"
     """A list of records (one object per row), indented by two, non-ASCII kept."""
+    PARQUET = "parquet"
+    """Typed columns (`EVENT_KINDS`), written to the byte stream under the text stream."""
+
+    @property
+    def binary(self) -> bool:
+        """True for a format written as bytes, never to a terminal."""
+        return self is LogTableFormat.PARQUET
 
 
 def write_view(events: Iterable[LogEvent], view: LogView, fmt: LogTableFormat, out: TextIO,
                is_consumer: IsConsumer, *, reveal: bool = False) -> None:
     """Write one table of `events` to `out` (subjects and replies unmasked only with
     `reveal`)."""
+    if fmt is LogTableFormat.PARQUET:
+        _write_parquet(events, view, out.buffer, is_consumer, reveal=reveal)
+        return
     frame = (events_frame(events, reveal=reveal) if view is LogView.EVENTS
              else summary_frames(events, is_consumer)[view.value])
     if fmt is LogTableFormat.CSV:
@@ -79,9 +91,20 @@ def events_frame(events: Iterable[LogEvent], *, reveal: bool = False) -> pd.Data
     # Imported here, not with the module: the command line loads the enums at start-up.
     import pandas as pd
 
+    frame = pd.DataFrame(list(event_rows(events, reveal=reveal)), columns=EVENT_COLUMNS)
+    frame["size"] = frame["size"].astype("Int64")
+    if reveal:
+        frame = frame.rename(columns={"subject_masked": "subject"})
+    return frame
+
+
+def event_rows(events: Iterable[LogEvent], *, reveal: bool = False
+               ) -> Iterator[dict[str, Any]]:
+    """The rows of the events view, one at a time (`events_frame` and the Parquet file are
+    made of them): one per event and recipient, subjects and replies masked unless
+    `reveal`; keyed by `EVENT_COLUMNS` (the subject always as `subject_masked`)."""
     from tracecheck.rules.mask import mask_reply, mask_subject
 
-    rows: list[dict[str, Any]] = []
     for ev in events:
         base = {
             "log_format": ev.log_format,
@@ -101,17 +124,41 @@ def events_frame(events: Iterable[LogEvent], *, reveal: bool = False) -> pd.Data
         }
         recips = ev.recipients or ()
         if not recips:
-            rows.append({**base, "recipient": "", "status": "", "detail": "", "orig_to": ""})
-        rows.extend(
-            {**base, "recipient": r.addr, "status": r.status,
-             "detail": mask_reply(r.detail, reveal=reveal), "orig_to": r.orig_to}
-            for r in recips
-        )
-    frame = pd.DataFrame(rows, columns=EVENT_COLUMNS)
-    frame["size"] = frame["size"].astype("Int64")
-    if reveal:
-        frame = frame.rename(columns={"subject_masked": "subject"})
-    return frame
+            yield {**base, "recipient": "", "status": "", "detail": "", "orig_to": ""}
+        for r in recips:
+            yield {**base, "recipient": r.addr, "status": r.status,
+                   "detail": mask_reply(r.detail, reveal=reveal), "orig_to": r.orig_to}
+
+
+EVENT_KINDS: dict[str, str] = {
+    "log_format": "category", "kind": "category", "time": "time", "sender": "string",
+    "recipient": "string", "status": "category", "detail": "string", "orig_to": "string",
+    "message_id": "string", "queue_id": "string", "size": "int",
+    "subject_masked": "string", "direction": "category", "forwarding": "string",
+    "actor": "string", "notes": "string", "source": "category", "locator": "string",
+}
+"""The Parquet type kind of every events column (`reports.parquet.schema_of`)."""
+assert list(EVENT_KINDS) == EVENT_COLUMNS
+
+
+def _write_parquet(events: Iterable[LogEvent], view: LogView, out: BinaryIO,
+                   is_consumer: IsConsumer, *, reveal: bool) -> None:
+    """One view as Parquet: the events streamed in row groups, a summary from its frame."""
+    from tracecheck.reports.parquet import schema_of, write_rows
+
+    if view is LogView.EVENTS:
+        names = {"subject_masked": "subject"} if reveal else {}
+        schema = schema_of((names.get(c, c), k) for c, k in EVENT_KINDS.items())
+        rows = ({names.get(k, k): v for k, v in row.items()}
+                for row in event_rows(events, reveal=reveal))
+        write_rows(rows, schema, out, table=f"logs.{view.value}")
+        return
+    frame = summary_frames(events, is_consumer)[view.value]
+    kinds = {c: ("string" if frame[c].dtype == object or str(frame[c].dtype) == "str"
+                 else "bool" if frame[c].dtype == bool else "int") for c in frame.columns}
+    rows = ({str(k): v for k, v in row.items()} for row in frame.to_dict(orient="records"))
+    write_rows(rows, schema_of(kinds.items()), out,
+               table=f"logs.{view.value}")
 
 
 def _domain(addr: str) -> str:
@@ -127,6 +174,8 @@ def summary_frames(events: Iterable[LogEvent], is_consumer: IsConsumer) -> dict[
 
     from tracecheck.logs.analysis import consumer_address, day_of, flow_of
 
+    # The same few thousand addresses recur on millions of lines: each is classified once.
+    is_consumer = functools.lru_cache(maxsize=1 << 16)(is_consumer)
     rows: list[dict[str, Any]] = []
     for ev in events:
         if ev.kind != "message":

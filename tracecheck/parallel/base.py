@@ -2,7 +2,8 @@
 
 Owns the contract between `api.scan` and a backend: `plan(inputs)` says which shards (whole
 files, byte ranges of big mbox files) the executor will run, and `run(plan, cfg, progress)`
-yields one `ShardResult` per shard, in any order (`merge` puts them back together). It also
+yields one `ShardResult` per shard, in any order (`merge` puts them back together); `map(fn,
+items, lost)` runs a function over whole files (the log files) in order. It also
 owns batching many small files into one task, and the one failure an executor records rather
 than raises: a worker process that died or was lost (`worker-lost`, never an input kind).
 Never decides where files are cut (`sources.shards`) and never scans (`scanner`).
@@ -11,7 +12,7 @@ Never decides where files are cut (`sources.shards`) and never scans (`scanner`)
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
-from typing import Protocol
+from typing import Protocol, TypeVar
 
 from tracecheck.model import Locator, ShardResult, SkipKind, Skipped, SourceSummary
 from tracecheck.scanner import ScanConfig, scan_shard, source_type
@@ -21,8 +22,19 @@ from tracecheck.sources.shards import Shard
 Progress = Callable[[int], None]
 
 
+T = TypeVar("T")
+R = TypeVar("R")
+
+
 class Executor(Protocol):
-    """Runs shards: one interface for every backend (`parallel.BACKENDS`)."""
+    """Runs shards: one interface for every backend (`parallel.BACKENDS`). `map` runs one
+    function over whole files (log files) on the same workers."""
+
+    def map(self, fn: Callable[[T], R], items: Sequence[T],
+            lost: Callable[[T, BaseException], R]) -> list[R]:
+        """`fn` over `items`, results in the order of `items`; an item whose worker died or
+        was lost gets `lost(item, exc)` instead (tracecheck's own exceptions propagate)."""
+        ...
 
     def plan(self, inputs: Sequence[InputFile]) -> list[Shard]:
         """The shards this executor runs for `inputs`, in input order."""

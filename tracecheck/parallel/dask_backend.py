@@ -11,12 +11,12 @@ Never starts anything listening on a non-loopback address itself.
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
 from tracecheck.errors import UsageError
 from tracecheck.model import ShardResult
-from tracecheck.parallel.base import Progress, batches, lost, scan_batch, shard_bytes
+from tracecheck.parallel.base import Progress, R, T, batches, lost, scan_batch, shard_bytes
 from tracecheck.scanner import ScanConfig
 from tracecheck.sources.files import InputFile
 from tracecheck.sources.shards import Shard, choose_target, plan_shards
@@ -63,6 +63,23 @@ class DaskExecutor:
         with contextlib.ExitStack() as stack:
             client = _client(self.address, stack)
             return sum(client.nthreads().values()) or 1
+
+    def map(self, fn: Callable[[T], R], items: Sequence[T],
+            lost: Callable[[T, BaseException], R]) -> list[R]:
+        """`fn` over `items` on the cluster, results in order."""
+        from distributed import KilledWorker
+
+        with contextlib.ExitStack() as stack:
+            client = _client(self.address, stack)
+            futures = client.map(fn, list(items), pure=False)
+            out: list[R] = []
+            for item, fut in zip(items, futures, strict=True):
+                try:
+                    out.append(fut.result())
+                except KilledWorker as exc:  # distributed gave up: workers died holding it
+                    out.append(lost(item, exc))
+                fut.release()
+            return out
 
     def run(
         self, plan: Sequence[Shard], cfg: ScanConfig, progress: Progress | None = None

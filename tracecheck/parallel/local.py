@@ -18,12 +18,12 @@ import os
 import select
 import threading
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor, as_completed
 from concurrent.futures.process import BrokenProcessPool
 
 from tracecheck.model import ShardResult
-from tracecheck.parallel.base import Progress, batches, lost, scan_batch, shard_bytes
+from tracecheck.parallel.base import Progress, R, T, batches, lost, scan_batch, shard_bytes
 from tracecheck.scanner import ScanConfig, scan_shard, warm
 from tracecheck.sources.files import InputFile
 from tracecheck.sources.shards import Shard, choose_target, plan_shards, whole
@@ -120,6 +120,22 @@ class LocalExecutor:
         if target is None:
             target = choose_target(inputs, self.workers)
         return plan_shards(inputs, target)
+
+    def map(self, fn: Callable[[T], R], items: Sequence[T],
+            lost: Callable[[T, BaseException], R]) -> list[R]:
+        """`fn` over `items` on the pool (in this process with one worker), in order."""
+        if self.workers <= 1 or len(items) <= 1:
+            return [fn(x) for x in items]
+        with ProcessPoolExecutor(max_workers=min(self.workers, len(items)),
+                                 initializer=exit_with_parent) as pool:
+            futures = [pool.submit(fn, x) for x in items]
+            out: list[R] = []
+            for item, fut in zip(items, futures, strict=True):
+                try:
+                    out.append(fut.result())
+                except BrokenProcessPool as exc:  # the worker process died (killed, OOM)
+                    out.append(lost(item, exc))
+            return out
 
     def run(
         self, plan: Sequence[Shard], cfg: ScanConfig, progress: Progress | None = None

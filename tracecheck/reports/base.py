@@ -45,6 +45,13 @@ class ReportFormat(enum.StrEnum):
     CSV = "csv"
     SARIF = "sarif"
     JUNIT = "junit"
+    PARQUET = "parquet"
+    """Binary: written to the byte stream under the text stream (`binary`)."""
+
+    @property
+    def binary(self) -> bool:
+        """True for a format written as bytes (`out.buffer`), never to a terminal."""
+        return self is ReportFormat.PARQUET
 
 
 class IcoFormat(enum.StrEnum):
@@ -190,6 +197,7 @@ REGISTRY.register(ReportFormat.CSV, "tracecheck.reports.csv_report:CsvReporter")
 REGISTRY.register(ReportFormat.SARIF, "tracecheck.reports.sarif:SarifReporter",
                   options=("root",))
 REGISTRY.register(ReportFormat.JUNIT, "tracecheck.reports.junit:JunitReporter")
+REGISTRY.register(ReportFormat.PARQUET, "tracecheck.reports.parquet:ParquetReporter")
 REGISTRY.register(IcoFormat.MD, "tracecheck.reports.ico.markdown:IcoMarkdownReporter")
 REGISTRY.register(IcoFormat.HTML, "tracecheck.reports.ico.html:IcoHtmlReporter")
 REGISTRY.register(IcoFormat.JSON, "tracecheck.reports.ico.jsonout:IcoJsonReporter")

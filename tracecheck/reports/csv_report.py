@@ -39,5 +39,5 @@ class CsvReporter(Reporter[ScanResult]):
 _COLUMNS = (
     "message_id", "source", "locator", "part", "where", "date", "sender", "recipients", "flow",
     "consumer_addresses", "rule", "category", "severity", "confidence", "occurrences",
-    "test_data", "evidence", "fingerprint", "reasons",
+    "test_data", "evidence", "fingerprint", "reasons", "custodian",
 )

@@ -46,6 +46,8 @@ def _failure_body(f: Finding) -> str:
         lines.append(f"why: {'; '.join(f.reasons)}")
     if f.consumer_addresses:
         lines.append(f"consumer addresses: {', '.join(f.consumer_addresses)}")
+    if f.custodian:
+        lines.append(f"custodian: {f.custodian}")
     lines += [
         f"message: {f.locator} part {f.part} ({f.where})",
         f"message-id: {f.message_id}",

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any, Generic, TypeVar
 
-from tracecheck.findings import counts
+from tracecheck.findings import by_custodian, counts
 from tracecheck.model import Finding, LogEvent, Note, ScanResult, Skipped
 from tracecheck.reports.base import SCHEMA_VERSION
 
@@ -53,6 +53,7 @@ def finding_dict(f: Finding, *, reveal: bool = False) -> dict[str, Any]:
         "evidence": f.evidence,
         "fingerprint": f.fingerprint,
         "reasons": list(f.reasons),
+        "custodian": f.custodian,
     }
     if reveal:
         d["value"] = f.value
@@ -147,6 +148,9 @@ def result_layout(result: ScanResult, *, reveal: bool = False) -> dict[str, Any]
         "findings": Records(result.findings, lambda f: finding_dict(f, reveal=reveal)),
     }
     del flagged, consumer_flagged
+    custodians = by_custodian(result.findings)
+    if custodians:  # only when attributed, so a document without custodians is unchanged
+        doc["summary"]["custodians"] = [c.as_dict() for c in custodians]
     if result.incomplete:  # only then, so a complete run's document is unchanged
         doc["summary"]["incomplete"] = len(result.incomplete)
     if result.log_summary is not None:

@@ -297,6 +297,7 @@ def _result(f: Finding, rule_index: dict[str, int], where: _Places) -> dict[str,
             "message_id": f.message_id,
             "date": f.date,
             "reasons": list(f.reasons),
+            "custodian": f.custodian,
         },
     }
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections import Counter
 from typing import TextIO
 
-from tracecheck.findings import counts
+from tracecheck.findings import by_custodian, counts
 from tracecheck.model import Finding, ScanResult
 from tracecheck.reports.base import Reporter
 from tracecheck.reports.safe_text import visible
@@ -106,6 +106,12 @@ def summary_lines(result: ScanResult, reveal: bool = False) -> list[str]:
         + (f" {test_data} findings are reserved test data (info), not counted."
            if test_data else ""),
     ]
+    custodians = [c for c in by_custodian(result.findings) if c.messages_flagged]
+    if custodians:
+        named = sorted(custodians, key=lambda c: (-c.messages_flagged, c.custodian))
+        lines.append("Custodians with flagged messages: " + ", ".join(
+            f"{c.custodian or '(not attributed)'} ({c.messages_flagged})" for c in named[:8])
+            + (", …" if len(named) > 8 else "") + ".")
     base = result.options.baseline
     if base is not None:
         lines.append(f"Baseline {base.file}: {base.suppressed} accepted findings "

@@ -97,6 +97,7 @@ def build(snapshot: CaseSnapshot, config: IcoConfig, *, reveal: bool = False,
         part.data_subjects(n, config),
         part.recipients(n, reveal),
         part.staff(n, config),
+        *_custodians(snapshot),
         part.delivery(n),
         part.unknown_content(n),
         part.consequences(n, config),
@@ -142,6 +143,19 @@ def build(snapshot: CaseSnapshot, config: IcoConfig, *, reveal: bool = False,
         coverage=part.coverage(snapshot, n),
         logs=logs,
     )
+
+
+def _custodians(snapshot: CaseSnapshot) -> tuple[Section, ...]:
+    """The custodians section, only for a case whose findings were attributed (false
+    positives left out, one finding per fingerprint and custodian)."""
+    from tracecheck.findings import by_custodian
+
+    decided = snapshot.decisions
+    unique = {(f.fingerprint, f.custodian): f for f in snapshot.findings
+              if not (f.fingerprint in decided
+                      and decided[f.fingerprint].decision.value == "false-positive")}
+    rows = by_custodian(unique[k] for k in sorted(unique))
+    return (part.custodians(rows),) if rows else ()
 
 
 def flagged_table(report: IcoReport, *, fingerprints: bool) -> Table:

@@ -9,9 +9,11 @@ cannot answer. Never computes a count (numbers.py does) and never formats for an
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 
 from tracecheck.case.snapshot import CaseSnapshot
+from tracecheck.findings import CustodianCount
 from tracecheck.reports.ico.config import Contact, IcoConfig
 from tracecheck.reports.ico.deadline import Deadline
 from tracecheck.reports.ico.document import Field, Section, Table, limit, or_prompt, prompt
@@ -853,4 +855,20 @@ def coverage(s: CaseSnapshot, n: Numbers) -> Section:
             "org_domains": list(s.org_domains),
             "org_domains_inferred": s.org_inferred,
         },
+    )
+
+
+def custodians(rows: Sequence[CustodianCount]) -> Section:
+    """Whose mailbox exports the flagged messages came from (`findings.by_custodian`, false
+    positives left out): the scale of the breach per custodian."""
+    shown = [(r.custodian or "(not attributed)", str(r.messages_flagged),
+              str(r.consumer_findings)) for r in rows]
+    return Section(
+        "custodians",
+        "Custodians (mailbox exports) involved",
+        "ICO form Q4 (scale); per custodian as attributed by tracecheck --custodian-from",
+        paragraphs=("Each message is attributed to the custodian whose export held it; a "
+                    "message held in two custodians' exports counts under each.",),
+        tables=(limit(shown, ("Custodian", "Flagged messages", "Findings")),),
+        data={"custodians": [r.as_dict() for r in rows]},
     )
