@@ -19,6 +19,7 @@ from tracecheck.case import dedup
 from tracecheck.case.containment import NOT_CONTACTED, ContainmentStatus, current
 from tracecheck.case.review import Status, counted
 from tracecheck.case.snapshot import CaseSnapshot
+from tracecheck.domains import in_org
 from tracecheck.findings import counts
 from tracecheck.model import (
     CONSUMER_FLOWS,
@@ -407,7 +408,9 @@ def compute(snapshot: CaseSnapshot, reveal: bool = False) -> Numbers:
             confirmed=confirmed,
             mentions=tuple(dict.fromkeys(m for loc in disclosure.locators
                                          for m in snapshot.mentions.get(loc, ()))),
-            staff_names=staff_names({a for f, _ in items for a in (f.sender, *f.recipients)})))
+            staff_names=staff_names({a for f, _ in items for a in (f.sender, *f.recipients)
+                                     if a == f.sender
+                                     or in_org(a.rpartition("@")[2], snapshot.org_domains)})))
         delivery = None
         if delivery_map is not None:
             delivery = _lookup_delivery(delivery_map, disclosure) or "no log record"
