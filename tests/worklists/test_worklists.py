@@ -302,3 +302,28 @@ def test_a_forwarding_time_whose_year_was_inferred_says_so(case: Path) -> None:
     assert FORWARDING_YEAR not in plain[1]["notes"]  # type: ignore[operator]
     assert guessed[1]["notes"] == [FORWARDING_YEAR]
     assert guessed[0]["notes"] == plain[0]["notes"]  # Jane: no forwarding, no such note
+
+
+def test_a_file_name_that_is_not_utf8_keeps_its_subject_and_the_names_in_it(
+        tmp_path: Path) -> None:
+    import os
+
+    evidence = tmp_path / "mail"
+    evidence.mkdir()
+    name = os.fsdecode(b"caf\xff.eml")
+    (evidence / name).write_text(
+        "Date: Mon, 1 Mar 2021 10:00:00 +0000\nFrom: Wes Gorton <wes.gorton@tracecall.co.uk>\n"
+        "To: wes.home@gmail.com\nSubject: Daily list\nMessage-ID: <c6@x>\n\n"
+        "Hi\n\nJohn Smith DOB 01/02/1960 tested positive for COVID.\n\nWes\n", encoding="utf-8")
+    options = api.ScanOptions(org_domains=("tracecall.co.uk",))
+    api.scan_into_case([str(evidence)], options, tmp_path / "case")
+    out = tmp_path / "recipients.json"
+    api.worklist(tmp_path / "case", "recipients", "json", out, reveal=True, who="test")
+    (row,) = json.loads(out.read_text(encoding="utf-8"))["rows"]
+    assert row["subjects"] == ["2021-03-01 Daily list"]
+    store = CaseStore.open(tmp_path / "case", create=False, readonly=True)
+    try:
+        (person,) = compute(store.snapshot()).persons
+    finally:
+        store.close()
+    assert (person.name, person.dob) == ("John Smith", "1960-02-01")

@@ -19,7 +19,7 @@ import enum
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
-from tracecheck.case.snapshot import CaseSnapshot
+from tracecheck.case.snapshot import CaseSnapshot, text_key
 from tracecheck.model import LogForwarding
 from tracecheck.reports.ico.numbers import FlaggedMessage, Numbers, category_label
 from tracecheck.rules.mask import mask_address, mask_identifier, mask_subject, mask_words
@@ -150,7 +150,8 @@ def _subject_lines(keys: Sequence[str], by_key: Mapping[str, FlaggedMessage],
     not_kept = not_read = 0
     for key in keys:
         m = by_key[key]
-        found = [subjects[loc] for loc in (key, *m.locators) if loc in subjects]
+        found = [subjects[text_key(loc)] for loc in (key, *m.locators)
+                 if text_key(loc) in subjects]
         text = next((t for t in found if t is not None), None)
         if text is None:
             not_kept += not found

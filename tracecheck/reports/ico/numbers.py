@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from tracecheck.case import dedup
 from tracecheck.case.containment import NOT_CONTACTED, ContainmentStatus, current
 from tracecheck.case.review import Status, counted
-from tracecheck.case.snapshot import CaseSnapshot
+from tracecheck.case.snapshot import CaseSnapshot, text_key
 from tracecheck.domains import in_org
 from tracecheck.findings import counts
 from tracecheck.model import (
@@ -407,7 +407,7 @@ def compute(snapshot: CaseSnapshot, reveal: bool = False) -> Numbers:
             key=key, date=date, identifiers=tuple(sorted(ids)), health=health,
             confirmed=confirmed,
             mentions=tuple(dict.fromkeys(m for loc in disclosure.locators
-                                         for m in snapshot.mentions.get(loc, ()))),
+                                         for m in snapshot.mentions.get(text_key(loc), ()))),
             staff_names=staff_names({a for f, _ in items for a in (f.sender, *f.recipients)
                                      if a == f.sender
                                      or in_org(a.rpartition("@")[2], snapshot.org_domains)})))
@@ -445,7 +445,8 @@ def compute(snapshot: CaseSnapshot, reveal: bool = False) -> Numbers:
 
     persons = link(facts)
     contained = _containment(snapshot, consumer_addrs)
-    read_for_names = any(loc in snapshot.mentions for f in facts for loc in where[f.key].locators)
+    read_for_names = any(text_key(loc) in snapshot.mentions
+                         for f in facts for loc in where[f.key].locators)
     categories = tuple((c, category_label(c), n, cat_findings[c]) for c, n in _ranked(cat_msgs))
     n_confirmed = sum(1 for m in shown if m.status == "confirmed")
     skipped_kinds = Counter(s.kind.value for s in snapshot.skipped)
