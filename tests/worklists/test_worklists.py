@@ -327,3 +327,27 @@ def test_a_file_name_that_is_not_utf8_keeps_its_subject_and_the_names_in_it(
     finally:
         store.close()
     assert (person.name, person.dob) == ("John Smith", "1960-02-01")
+
+
+def test_the_report_counts_the_containment_of_a_mailbox_that_was_only_forwarded_to(
+        sample_case: Path, tmp_path: Path) -> None:
+    """Every mailbox the recipients worklist lists to contain is in the report's containment
+    section, a forwarding target that received no flagged message too."""
+    import shutil
+
+    def statuses(case: Path) -> dict[str, int]:
+        store = CaseStore.open(case, create=False, readonly=True)
+        try:
+            return dict(compute(store.snapshot()).containment)
+        finally:
+            store.close()
+
+    case = tmp_path / "case"
+    shutil.copytree(sample_case, case)  # another test marks a mailbox of the shared case
+    before = statuses(case)
+    api.contain_mark(case, "shift.lead.home@hotmail.co.uk", "requested", note="asked",
+                     who="dpo")
+    after = statuses(case)
+    assert sum(after.values()) == len(_records(case, tmp_path))
+    assert after["requested"] == before["requested"] + 1
+    assert "No containment request is recorded" not in api.report(case)

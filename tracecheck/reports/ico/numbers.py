@@ -213,8 +213,9 @@ class Numbers:
     persons_method: str = METHOD
     """How they were counted, as the report states it."""
     containment: tuple[tuple[str, int], ...] = ()
-    """Consumer mailboxes by current containment status (`case.containment`), every status
-    listed in order, `not contacted` last."""
+    """Consumer mailboxes (those of the flagged messages and those the logs forward to) by
+    current containment status (`case.containment`), every status listed in order,
+    `not contacted` last."""
     containment_records: int = 0
     first_request: str | None = None
     """When the first mailbox was asked to delete the data."""
@@ -444,7 +445,9 @@ def compute(snapshot: CaseSnapshot, reveal: bool = False) -> Numbers:
                             reveal, names)
 
     persons = link(facts)
-    contained = _containment(snapshot, consumer_addrs)
+    # every mailbox the recipients worklist lists to contain: a forwarding target too
+    contained = _containment(snapshot, consumer_addrs | {
+        f.target.lower() for f in snapshot.log_forwarding or ()})
     read_for_names = any(text_key(loc) in snapshot.mentions
                          for f in facts for loc in where[f.key].locators)
     categories = tuple((c, category_label(c), n, cat_findings[c]) for c, n in _ranked(cat_msgs))
@@ -517,7 +520,8 @@ def _containment(snapshot: CaseSnapshot, mailboxes: set[str]
                  ) -> tuple[tuple[tuple[str, int], ...], int, str | None, str | None,
                             str | None]:
     """(mailboxes by current status, records, first request, first and last confirmation) for
-    the consumer mailboxes the report counts."""
+    the consumer mailboxes the report counts and the consumer addresses the logs forward to
+    (the mailboxes `worklist recipients` lists)."""
     records = [r for r in snapshot.containment if r.address in mailboxes]
     now = current(records)
     by_status = Counter(now[a].status.value if a in now else NOT_CONTACTED for a in mailboxes)
