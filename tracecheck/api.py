@@ -72,6 +72,7 @@ if TYPE_CHECKING:
     from tracecheck.logs.join import ExportIndex
     from tracecheck.persons.link import Person
     from tracecheck.persons.mentions import Mention
+    from tracecheck.reports.ico.config import IcoConfig
     from tracecheck.reread import Reread
     from tracecheck.worklists.rows import Containment
 
@@ -761,8 +762,12 @@ def report(case: str | Path, *, config: str | Path | None = None,
            ) -> str:
     """The ICO personal-data-breach report for the case, as text in `fmt` (the case is only
     read). `follow_up`: a follow-up report (Art. 33(4)), which states the ICO case reference
-    and what changed since the last report kept in the case (`keep_report`)."""
+    and what changed since the last report filed before it (`followup.previous_report`: the
+    renderings of this same report kept just before, in another format or drafted again with
+    the same figures, are passed over)."""
     from tracecheck.reports.ico import load_config, render
+    from tracecheck.reports.ico.followup import figures, previous_report
+    from tracecheck.reports.ico.numbers import compute
 
     settings = load_config(config)
     store = _open_case(case, readonly=True)
@@ -771,7 +776,8 @@ def report(case: str | Path, *, config: str | Path | None = None,
         kept = store.reports()
     finally:
         store.close()
-    last = kept[-1] if kept else None
+    last = previous_report(kept, figures(compute(snapshot)), _report_type(settings, follow_up)
+                           ) if follow_up and kept else None
     return render(snapshot, settings, fmt, reveal=reveal, follow_up=follow_up,
                   previous=last.figures if last else None,
                   previous_at=last.at if last else None)
@@ -789,11 +795,16 @@ def keep_report(case: str | Path, text: str, *, config: str | Path | None = None
     store = _open_case(case)
     try:
         return store.keep_report(
-            "follow-up" if follow_up else settings.report_type or "initial",
+            _report_type(settings, follow_up),
             IcoFormat(fmt).value, figures(compute(store.snapshot())),
             hashlib.sha256(text.encode("utf-8", "backslashreplace")).hexdigest())
     finally:
         store.close()
+
+
+def _report_type(settings: IcoConfig, follow_up: bool) -> str:
+    """The type a drafted report is kept as."""
+    return "follow-up" if follow_up else settings.report_type or "initial"
 
 
 def case_writable(case: str | Path) -> bool:

@@ -1,15 +1,18 @@
 """Follow-up reports (Art. 33(4)): what a report states, kept as figures, and what changed
-since the last report kept in the case.
+since the last report filed before it.
 
-Owns which figures a report's snapshot keeps (`figures`) and the "What changed since the last
-report" section built from two sets of them. Never reads or writes the case (the api keeps
-and hands back snapshots) and never formats output.
+Owns which figures a report's snapshot keeps (`figures`), which kept snapshot a report is
+compared with (`previous_report`) and the "What changed since the last report" section built
+from two sets of them. Never reads or writes the case (the api keeps and hands back
+snapshots) and never formats output.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import json
+from collections.abc import Mapping, Sequence
 
+from tracecheck.case.manifest import ReportSnapshot
 from tracecheck.reports.ico.document import Field, Section, Table
 from tracecheck.reports.ico.numbers import Numbers
 
@@ -30,6 +33,23 @@ def figures(n: Numbers) -> dict[str, object]:
     out: dict[str, object] = {key: getattr(n, key) for key, _ in COMPARED}
     out["containment"] = dict(n.containment)
     return out
+
+
+def _same(a: Mapping[str, object], b: Mapping[str, object]) -> bool:
+    return json.dumps(a, sort_keys=True) == json.dumps(b, sort_keys=True)
+
+
+def previous_report(kept: Sequence[ReportSnapshot], current: Mapping[str, object],
+                    report_type: str) -> ReportSnapshot | None:
+    """The report this one is compared with: the last one kept before this drafting. The
+    renderings of one drafting (the same report in md then html, or drafted again with
+    nothing new) are one report: the kept snapshots at the end with this report's type and
+    these very figures are this drafting, not the one before it, and are passed over. None
+    when no other report is kept."""
+    i = len(kept)
+    while i and kept[i - 1].report_type == report_type and _same(kept[i - 1].figures, current):
+        i -= 1
+    return kept[i - 1] if i else None
 
 
 def _int(value: object) -> int:
