@@ -60,9 +60,16 @@ def test_each_worklist_matches_its_golden_files(case: Path, tmp_path: Path, whic
     assert data["auto_filter"] == f"A1:{chr(64 + len(rows[0]))}{len(rows)}"
 
 
-def test_the_same_case_gives_byte_identical_files(case: Path, tmp_path: Path) -> None:
+def test_the_same_case_gives_byte_identical_files(case: Path, tmp_path: Path,
+                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    import time
+
+    real = time.time
     for fmt in ("json", "csv", "xlsx"):
+        monkeypatch.setattr(time, "time", real)
         api.worklist(case, "subjects", fmt, tmp_path / f"a.{fmt}")
+        # a day later (zip entries keep times to 2 seconds: a quick second write would match)
+        monkeypatch.setattr(time, "time", lambda: real() + 86_400)
         api.worklist(case, "subjects", fmt, tmp_path / f"b.{fmt}")
         assert (tmp_path / f"a.{fmt}").read_bytes() == (tmp_path / f"b.{fmt}").read_bytes()
 

@@ -2,9 +2,10 @@
 
 Owns the three layouts: CSV (a header row, list cells joined with `;`), JSON (`{worklist,
 revealed, columns, rows}`, byte-identical for the same case) and XLSX (openpyxl: a frozen
-header row, filters on every column, column widths fitted to the text). Every text cell of
-CSV and XLSX goes through `reports.safe_text.spreadsheet_cell` (no formula, no control
-character); JSON escapes controls itself. Never decides what a row says.
+header row, filters on every column, column widths fitted to the text, every zip entry dated
+`ZIP_TIME` so the same case gives the same bytes). Every text cell of CSV and XLSX goes
+through `reports.safe_text.spreadsheet_cell` (no formula, no control character); JSON escapes
+controls itself. Never decides what a row says.
 """
 
 from __future__ import annotations
@@ -85,4 +86,23 @@ def xlsx_bytes(table: Table) -> bytes:
     book.properties.modified = FIXED_TIME
     buffer = io.BytesIO()
     book.save(buffer)
-    return buffer.getvalue()
+    return _fixed_zip_times(buffer.getvalue())
+
+
+ZIP_TIME = (1980, 1, 1, 0, 0, 0)
+"""Every zip entry's time: openpyxl stamps them with the clock when it saves."""
+
+
+def _fixed_zip_times(data: bytes) -> bytes:
+    """The same zip, entries in the same order, each dated `ZIP_TIME`."""
+    import zipfile
+
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(data)) as src, \
+            zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+        for info in src.infolist():
+            fixed = zipfile.ZipInfo(info.filename, date_time=ZIP_TIME)
+            fixed.compress_type = zipfile.ZIP_DEFLATED
+            fixed.external_attr = info.external_attr
+            dst.writestr(fixed, src.read(info))
+    return out.getvalue()
