@@ -134,7 +134,7 @@ def test_xlsx_needs_a_file_and_a_damaged_case_is_one_line(case: Path, tmp_path: 
     done = runner.invoke(app, ["worklist", "subjects", "--case", str(tmp_path / "bad")])
     assert done.exit_code == 2 and len(done.output.strip().splitlines()) == 1
     done = runner.invoke(app, ["worklist", "senders", "--case", str(case)])
-    assert done.exit_code == 0 and done.output.startswith("account,messages,first,last")
+    assert done.exit_code == 0 and done.output.startswith("account,direction,messages,sent,received")
 
 
 # --- subjects and forwarding (issue 17: what the recipients list was missing) -----------------
@@ -183,8 +183,9 @@ def test_a_subject_that_could_not_be_read_again_says_so(case: Path, tmp_path: Pa
                              "again after the scan (moved, changed or unreadable)"]
 
 
-def _records(case: Path, tmp_path: Path, name: str = "r.json") -> list[dict[str, object]]:
-    api.worklist(case, "recipients", "json", tmp_path / name)
+def _records(case: Path, tmp_path: Path, name: str = "r.json",
+             which: str = "recipients") -> list[dict[str, object]]:
+    api.worklist(case, which, "json", tmp_path / name)
     rows = json.loads((tmp_path / name).read_text(encoding="utf-8"))["rows"]
     assert isinstance(rows, list)
     return rows
@@ -358,3 +359,23 @@ def test_the_report_counts_the_containment_of_a_mailbox_that_was_only_forwarded_
     assert sum(after.values()) == len(_records(case, tmp_path))
     assert after["requested"] == before["requested"] + 1
     assert "No containment request is recorded" not in api.report(case)
+
+
+def test_staff_who_received_health_data_from_a_personal_mailbox_are_listed(
+        tmp_path: Path) -> None:
+    """A staff account that only received flagged mail from a consumer mailbox is in the
+    senders (staff accounts) worklist, with its direction, and on that mailbox's row."""
+    evidence = tmp_path / "mail"
+    evidence.mkdir()
+    (evidence / "m1.eml").write_text(
+        "Date: Mon, 1 Mar 2021 10:00:00 +0000\nFrom: Jo Home <jo.home@gmail.com>\n"
+        "To: Amy Lomax <amy.lomax@tracecall.co.uk>\nSubject: update\nMessage-ID: <m1@x>\n\n"
+        "Hi\n\nMary Jones NHS 401 023 2137 tested positive for COVID.\n\nJo\n",
+        encoding="utf-8")
+    api.scan_into_case([str(evidence)], api.ScanOptions(org_domains=("tracecall.co.uk",)),
+                       tmp_path / "case")
+    senders = _records(tmp_path / "case", tmp_path, "senders.json", which="senders")
+    (amy,) = [r for r in senders if r["account"] == "amy.lomax@tracecall.co.uk"]
+    assert (amy["direction"], amy["received"], amy["sent"]) == ("received", 1, 0)
+    (row,) = _records(tmp_path / "case", tmp_path)
+    assert row["staff_accounts"] == ["amy.lomax@tracecall.co.uk"]

@@ -54,8 +54,8 @@ RECIPIENT_COLUMNS = ("address", "domain", "messages", "received", "sent", "recor
 SUBJECT_COLUMNS = ("person", "name", "date_of_birth", "identifiers", "case_references",
                    "categories", "first", "last", "mailboxes", "messages", "linked_by",
                    "review")
-SENDER_COLUMNS = ("account", "messages", "first", "last", "consumer_mailboxes",
-                  "data_subjects")
+SENDER_COLUMNS = ("account", "direction", "messages", "sent", "received", "first", "last",
+                  "consumer_mailboxes", "data_subjects")
 
 
 @dataclass(frozen=True, slots=True)
@@ -213,7 +213,8 @@ def _recipients(n: Numbers, by_key: Mapping[str, FlaggedMessage],
         msgs = [by_key[k] for k in keys]
         sent = sum(1 for m in msgs if m.sender == address)
         first, last = _dates(msgs)
-        staff = sorted({m.sender for m in msgs if m.sender not in consumer})
+        staff = sorted({m.sender for m in msgs if m.sender not in consumer}
+                       | {r for m in msgs for r in m.staff_recipients})
         state = containment.get(address.lower())
         subjects, notes = _subject_lines(keys, by_key, facts.subjects, reveal)
         fwd, fwd_notes = forwarding(address)
@@ -252,13 +253,23 @@ def _subjects(n: Numbers, by_key: Mapping[str, FlaggedMessage],
 
 
 def _senders(n: Numbers, by_key: Mapping[str, FlaggedMessage]) -> list[tuple[object, ...]]:
+    """Staff accounts: those that sent flagged mail to a consumer mailbox and those that
+    received it from one, each with its direction."""
     people = _people_by_message(n)
+    consumer = _consumer_shown(n)
+    accounts = {a for a, _ in n.staff_senders} | {
+        r for m in by_key.values() for r in m.staff_recipients}
     rows: list[tuple[object, ...]] = []
-    for account, count in n.staff_senders:
-        keys = [k for k, m in by_key.items() if m.sender == account]
+    for account in accounts:
+        sent = [k for k, m in by_key.items() if m.sender == account and account not in consumer]
+        received = [k for k, m in by_key.items() if account in m.staff_recipients]
+        keys = sorted(set(sent) | set(received))
         msgs = [by_key[k] for k in keys]
         first, last = _dates(msgs)
-        rows.append((account, count, first, last,
+        direction = ("sent and received" if sent and received else
+                     "sent" if sent else "received")
+        rows.append((account, direction, len(keys), len(sent), len(received), first, last,
                      len({a for m in msgs for a in m.consumer_addresses}),
                      len({p for k in keys for p in people.get(k, ())})))
+    rows.sort(key=lambda r: (-int(str(r[2])), str(r[0])))
     return rows

@@ -103,6 +103,9 @@ class FlaggedMessage:
     """Masked evidence snippets; only filled with reveal (they carry health context)."""
     values: tuple[str, ...] = ()
     """Unmasked matched values; only filled with reveal."""
+    staff_recipients: tuple[str, ...] = ()
+    """The recipients that are not consumer mailboxes (as the scan classified them) of a
+    message sent from a consumer mailbox: the staff accounts that received it."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -433,6 +436,10 @@ def compute(snapshot: CaseSnapshot, reveal: bool = False) -> Numbers:
                 fingerprints=tuple(sorted({f.fingerprint for f, _ in items})),
                 evidence=tuple(sorted({f.evidence for f, _ in items})) if reveal else (),
                 values=tuple(sorted({f.value for f, _ in items})) if reveal else (),
+                staff_recipients=tuple(sorted(
+                    {r.lower() for f, _ in items for r in f.recipients}
+                    - {a.lower() for f, _ in items for a in f.consumer_addresses}
+                )) if from_consumer else (),
             )))
     # ordered by the stored locator, whatever the report shows for it
     flagged.sort(key=lambda km: (km[1].date or "~", km[0]))
