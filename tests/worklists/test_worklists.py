@@ -134,7 +134,8 @@ def test_xlsx_needs_a_file_and_a_damaged_case_is_one_line(case: Path, tmp_path: 
     done = runner.invoke(app, ["worklist", "subjects", "--case", str(tmp_path / "bad")])
     assert done.exit_code == 2 and len(done.output.strip().splitlines()) == 1
     done = runner.invoke(app, ["worklist", "senders", "--case", str(case)])
-    assert done.exit_code == 0 and done.output.startswith("account,direction,messages,sent,received")
+    assert done.exit_code == 0 and done.output.startswith(
+        "account,direction,messages,sent,received")
 
 
 # --- subjects and forwarding (issue 17: what the recipients list was missing) -----------------
@@ -379,3 +380,21 @@ def test_staff_who_received_health_data_from_a_personal_mailbox_are_listed(
     assert (amy["direction"], amy["received"], amy["sent"]) == ("received", 1, 0)
     (row,) = _records(tmp_path / "case", tmp_path)
     assert row["staff_accounts"] == ["amy.lomax@tracecall.co.uk"]
+
+
+def test_a_forwarding_mailbox_at_a_consumer_domain_is_masked_even_if_no_mail_went_there(
+        case: Path) -> None:
+    """Whether a forwarding mailbox is someone's personal address is the one consumer-domain
+    rule's answer, not whether the case happened to see that domain elsewhere."""
+    from tracecheck.model import Locator, LogForwarding
+    from tracecheck.worklists.rows import CaseFacts, Worklist, build
+
+    store = CaseStore.open(case, create=False, readonly=True)
+    n = compute(store.snapshot(), reveal=True)
+    store.close()
+    rule = LogForwarding("message", "2021-03-01T10:00:00Z", "pat.home@yahoo.co.uk", "",
+                         "pat.elsewhere@gmail.com", "", "postfix", "mail.log",
+                         Locator("mail.log", line=3))
+    rows = build(Worklist.RECIPIENTS, n, reveal=False, facts=CaseFacts(forwarding=(rule,)))
+    (row,) = [r for r in rows.records() if r["forwarding_rules"]]
+    assert row["forwarded_by"] == ["p***@yahoo.co.uk"]

@@ -77,6 +77,17 @@ class CaseFacts:
     scanned before it was kept (unknown), empty when there is none or no logs."""
     inferred_logs: frozenset[str] = frozenset()
     """Log files whose year-less times got their year from the file's date alone."""
+    extra_consumer: tuple[str, ...] = ()
+    """Consumer domains the scans added to the shipped list (`--consumer-domain`)."""
+    allowed: tuple[str, ...] = ()
+    """Addresses the scans never treated as consumer mailboxes (`allow_addresses`)."""
+
+    def is_consumer(self, address: str) -> bool:
+        """The one consumer-mailbox rule (`domains.ConsumerDomains`), as the scans used it."""
+        from tracecheck.domains import ConsumerDomains
+
+        rule = ConsumerDomains.load_default(self.extra_consumer).with_allowed(self.allowed)
+        return rule.is_consumer(address)
 
     @classmethod
     def of(cls, snapshot: CaseSnapshot) -> CaseFacts:
@@ -86,7 +97,19 @@ class CaseFacts:
             subjects=snapshot.subjects,
             forwarding=snapshot.log_forwarding if summary is not None else (),
             inferred_logs=frozenset(y.path for y in summary.years if y.basis.inferred)
-            if summary is not None else frozenset())
+            if summary is not None else frozenset(),
+            extra_consumer=_run_option(snapshot, "extra_consumer"),
+            allowed=_run_option(snapshot, "allow_addresses"))
+
+
+def _run_option(snapshot: CaseSnapshot, key: str) -> tuple[str, ...]:
+    """A list option of the case's scans (every run's, merged)."""
+    out: set[str] = set()
+    for run in snapshot.runs:
+        values = run.options.get(key)
+        if isinstance(values, list):
+            out.update(v for v in values if isinstance(v, str))
+    return tuple(sorted(out))
 
 
 NOT_KEPT = ("subject unknown for {n} message(s): the case was scanned before tracecheck kept "
@@ -194,16 +217,14 @@ def _recipients(n: Numbers, by_key: Mapping[str, FlaggedMessage],
     consumer = _consumer_shown(n)
     forwards = _forwards(facts)
     # a forwarding mailbox at a consumer domain is someone's personal address: masked
-    consumer_domains = {d for d, _ in n.consumer_domains} | {
-        t.rpartition("@")[2] for t in forwards}
 
     def forwarding(address: str) -> tuple[list[object], list[str]]:
         if facts.forwarding is None:
             return ["unknown", [], "", ""], [FORWARDING_NOT_KEPT]
         agg = forwards.pop(address.lower(), _Forwards())
         times = sorted(agg.times)
-        by = sorted({mask_address(a, reveal) if a.rpartition("@")[2] in consumer_domains
-                     else a for a in agg.mailboxes})
+        by = sorted({mask_address(a, reveal) if facts.is_consumer(a) else a
+                     for a in agg.mailboxes})
         return ([agg.count, by, times[0] if times else "", times[-1] if times else ""],
                 [FORWARDING_YEAR] if agg.inferred else [])
 
