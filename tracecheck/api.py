@@ -559,13 +559,13 @@ def scan_into_case(paths: Sequence[str], options: ScanOptions, case: str | Path,
         try:
             result = scan(paths, options, progress=progress,
                           checkpoint=store.checkpoint(run_id))
+            again = flagged_reread(result, options.limits)  # reads the evidence: interruptible
         except BaseException:
             # best effort: on a full disk this write fails too, and the next run marks the
             # run interrupted anyway (`begin_run`)
             with contextlib.suppress(CaseStoreError):
                 store.mark_interrupted(run_id)
             raise
-        again = flagged_reread(result, options.limits)
         store.finish_run(run_id, result, source_hashes(result),
                          mentions={k: r.mentions for k, r in again.items()},
                          subjects={k: r.subject for k, r in again.items()})
