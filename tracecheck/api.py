@@ -891,6 +891,7 @@ def contain_mark(case: str | Path, address: str, status: str, *, note: str = "",
     from tracecheck.baseline import default_who
     from tracecheck.case.containment import ContainmentStatus
     from tracecheck.findings import counts
+    from tracecheck.rules.mask import mask_address
 
     try:
         state = ContainmentStatus.parse(status)
@@ -903,7 +904,8 @@ def contain_mark(case: str | Path, address: str, status: str, *, note: str = "",
                  for a in f.consumer_addresses}
         known |= {f.target.lower() for f in store.log_forwarding() or ()}
         if wanted not in known:
-            raise UsageError(f"{address} is not a consumer mailbox of a flagged message or a "
+            raise UsageError(f"{mask_address(wanted)} is not a consumer mailbox of a flagged "
+                             "message or a "
                              "forwarding target in this case (see `tracecheck worklist "
                              "recipients --reveal`)")
         return store.contain(wanted, state, note=note, who=who or default_who())
@@ -914,15 +916,17 @@ def contain_mark(case: str | Path, address: str, status: str, *, note: str = "",
 def contain_history(case: str | Path, address: str | None = None, *, reveal: bool = False
                     ) -> list[ContainmentRecord]:
     """Every containment record of the case, oldest first (optionally for one address),
-    addresses masked unless `reveal`."""
-    from tracecheck.rules.mask import mask_address
+    addresses and notes masked unless `reveal` (a note is free text: it may name a person or
+    quote a number, so it is masked like a subject)."""
+    from tracecheck.rules.mask import mask_address, mask_subject
 
     store = _open_case(case, readonly=True)
     try:
         records = store.containment(address)
     finally:
         store.close()
-    return [dataclasses.replace(r, address=mask_address(r.address, reveal)) for r in records]
+    return [dataclasses.replace(r, address=mask_address(r.address, reveal),
+                                note=mask_subject(r.note, reveal)) for r in records]
 
 
 def audit_log(case: str | Path) -> list[AuditEntry]:
