@@ -854,6 +854,15 @@ def worklist(case: str | Path, which: Worklist | str, fmt: WorklistFormat | str 
     if form.binary and (output is None or str(output) == "-"):
         raise UsageError(f"--format {form.value} is written to a file: give --output FILE")
     check_output(output)
+    if reveal:
+        from tracecheck.case import CaseStoreError
+        from tracecheck.case.store import db_path
+
+        if db_path(case).exists() and not case_writable(case):
+            raise CaseStoreError(
+                f"the case at {case} is read-only: a --reveal worklist is recorded in the "
+                "case's audit log (who, when, how many rows) before it is written, so it "
+                "needs a case you can write; without --reveal the worklist only reads it")
     store = _open_case(case, readonly=not reveal)
     try:
         snapshot = store.snapshot()
