@@ -83,3 +83,23 @@ def test_a_follow_up_with_nothing_new_compares_with_the_initial_report(tmp_path)
     doc = json.loads(_changes(runner, case))
     assert doc["ico"]["changes"]["previous_report"] == api.kept_reports(case)[0].at
     assert all(f["change"] == 0 for f in doc["ico"]["changes"]["figures"])
+
+
+def test_a_damaged_earlier_figure_is_unknown_not_zero(tmp_path):
+    from tracecheck.case import CaseStore
+
+    sc.build_case(tmp_path / "case", decide=False).close()
+    case = tmp_path / "case"
+    store = CaseStore.open(case, create=False)
+    try:
+        store.keep_report("initial", "md", {"messages_scanned": "ten", "records": 1}, "0" * 64)
+    finally:
+        store.close()
+    doc = json.loads(api.report(case, fmt=api.IcoFormat.JSON, follow_up=True))
+    figures = {f["figure"]: f for f in doc["ico"]["changes"]["figures"]}
+    assert figures["messages_scanned"]["previous"] is None
+    assert figures["messages_scanned"]["change"] is None
+    assert figures["containment:deleted"]["change"] is None
+    assert figures["records"]["previous"] == 1 and figures["records"]["change"] is not None
+    md = api.report(case, follow_up=True)
+    assert "| Messages scanned | unknown |" in md

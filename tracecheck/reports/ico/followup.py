@@ -52,8 +52,21 @@ def previous_report(kept: Sequence[ReportSnapshot], current: Mapping[str, object
     return kept[i - 1] if i else None
 
 
-def _int(value: object) -> int:
-    return value if isinstance(value, int) else 0
+def _int(value: object) -> int | None:
+    """A kept figure; None when it is missing or not a count (a damaged or older snapshot):
+    shown as unknown, never as 0."""
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
+UNKNOWN = "unknown"
+
+
+def _row(label: str, key: str, before: int | None, now: int | None
+         ) -> tuple[tuple[str, str, str, str], dict[str, object]]:
+    change = now - before if before is not None and now is not None else None
+    shown = [UNKNOWN if v is None else str(v) for v in (before, now)]
+    return ((label, shown[0], shown[1], UNKNOWN if change is None else f"{change:+d}"),
+            {"figure": key, "previous": before, "now": now, "change": change})
 
 
 def changes(current: Mapping[str, object], previous: Mapping[str, object] | None,
@@ -69,18 +82,18 @@ def changes(current: Mapping[str, object], previous: Mapping[str, object] | None
     rows = []
     data = []
     for key, label in COMPARED:
-        before, now = _int(previous.get(key)), _int(current.get(key))
-        rows.append((label, str(before), str(now), f"{now - before:+d}"))
-        data.append({"figure": key, "previous": before, "now": now, "change": now - before})
+        row, item = _row(label, key, _int(previous.get(key)), _int(current.get(key)))
+        rows.append(row)
+        data.append(item)
     old_c = previous.get("containment")
     new_c = current.get("containment")
     old_map = old_c if isinstance(old_c, Mapping) else {}
     new_map = new_c if isinstance(new_c, Mapping) else {}
     for status in new_map:
-        before, now = _int(old_map.get(status)), _int(new_map.get(status))
-        rows.append((f"Consumer mailboxes {status}", str(before), str(now), f"{now - before:+d}"))
-        data.append({"figure": f"containment:{status}", "previous": before, "now": now,
-                     "change": now - before})
+        row, item = _row(f"Consumer mailboxes {status}", f"containment:{status}",
+                         _int(old_map.get(status)), _int(new_map.get(status)))
+        rows.append(row)
+        data.append(item)
     return Section(
         "changes", "What changed since the last report", "Art. 33(4) · ICO form Q1",
         paragraphs=(f"Compared with the last report kept in this case ({previous_at}).",),
