@@ -404,3 +404,18 @@ def test_a_forwarding_mailbox_at_a_consumer_domain_is_masked_even_if_no_mail_wen
     rows = build(Worklist.RECIPIENTS, n, reveal=False, facts=CaseFacts(forwarding=(rule,)))
     (row,) = [r for r in rows.records() if r["forwarding_rules"]]
     assert row["forwarded_by"] == ["p***@yahoo.co.uk"]
+
+
+def test_an_xlsx_cell_longer_than_excel_holds_is_cut_and_says_so(tmp_path: Path) -> None:
+    from openpyxl import load_workbook
+
+    from tracecheck.worklists.formats import xlsx_bytes
+    from tracecheck.worklists.rows import Table, Worklist
+
+    subjects = [f"2021-03-{i % 28 + 1:02d} S******* {i}" for i in range(3000)]  # ~70k chars
+    table = Table(Worklist.RECIPIENTS, ("address", "subjects"),
+                  (("j***@gmail.com", subjects),), False)
+    (tmp_path / "w.xlsx").write_bytes(xlsx_bytes(table))
+    cell = load_workbook(tmp_path / "w.xlsx").active["B2"].value
+    assert len(cell) <= 32_767
+    assert cell.startswith(subjects[0]) and "the CSV and JSON worklists hold the full text" in cell
