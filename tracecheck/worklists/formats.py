@@ -4,9 +4,8 @@ Owns the three layouts: CSV (a header row, list cells joined with `;`), JSON (`{
 revealed, columns, rows}`, byte-identical for the same case) and XLSX (openpyxl: a frozen
 header row, filters on every column, column widths fitted to the text, a cell cut at Excel's
 `CELL_LIMIT` saying so, every zip entry dated `ZIP_TIME` so the same case gives the same
-bytes). Every text cell of CSV and XLSX goes
-through `reports.safe_text.spreadsheet_cell` (no formula, no control character); JSON escapes
-controls itself. Never decides what a row says.
+bytes). Every text cell of CSV and XLSX goes through `reports.safe_text.spreadsheet_cell` (no
+formula, no control character); JSON escapes controls itself. Never decides what a row says.
 """
 
 from __future__ import annotations
