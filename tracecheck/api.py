@@ -75,6 +75,7 @@ if TYPE_CHECKING:
     from tracecheck.logs.join import ExportIndex
     from tracecheck.persons.link import Person
     from tracecheck.persons.mentions import Mention
+    from tracecheck.reports.ico.config import IcoConfig
     from tracecheck.reread import Reread
     from tracecheck.worklists.rows import Containment
 
@@ -582,13 +583,13 @@ def scan_into_case(paths: Sequence[str], options: ScanOptions, case: str | Path,
         try:
             result = scan(paths, options, progress=progress,
                           checkpoint=store.checkpoint(run_id))
+            again = flagged_reread(result, options.limits)  # reads the evidence: interruptible
         except BaseException:
             # best effort: on a full disk this write fails too, and the next run marks the
             # run interrupted anyway (`begin_run`)
             with contextlib.suppress(CaseStoreError):
                 store.mark_interrupted(run_id)
             raise
-        again = flagged_reread(result, options.limits)
         store.finish_run(run_id, result, source_hashes(result),
                          mentions={k: r.mentions for k, r in again.items()},
                          subjects={k: r.subject for k, r in again.items()})
@@ -804,8 +805,12 @@ def report(case: str | Path, *, config: str | Path | None = None,
            ) -> str:
     """The ICO personal-data-breach report for the case, as text in `fmt` (the case is only
     read). `follow_up`: a follow-up report (Art. 33(4)), which states the ICO case reference
-    and what changed since the last report kept in the case (`keep_report`)."""
+    and what changed since the last report filed before it (`followup.previous_report`: the
+    renderings of this same report kept just before, in another format or drafted again with
+    the same figures, are passed over)."""
     from tracecheck.reports.ico import load_config, render
+    from tracecheck.reports.ico.followup import figures, previous_report
+    from tracecheck.reports.ico.numbers import compute
 
     settings = load_config(config)
     store = _open_case(case, readonly=True)
@@ -814,7 +819,8 @@ def report(case: str | Path, *, config: str | Path | None = None,
         kept = store.reports()
     finally:
         store.close()
-    last = kept[-1] if kept else None
+    last = previous_report(kept, figures(compute(snapshot)), _report_type(settings, follow_up)
+                           ) if follow_up and kept else None
     return render(snapshot, settings, fmt, reveal=reveal, follow_up=follow_up,
                   previous=last.figures if last else None,
                   previous_at=last.at if last else None)
@@ -832,11 +838,16 @@ def keep_report(case: str | Path, text: str, *, config: str | Path | None = None
     store = _open_case(case)
     try:
         return store.keep_report(
-            "follow-up" if follow_up else settings.report_type or "initial",
+            _report_type(settings, follow_up),
             IcoFormat(fmt).value, figures(compute(store.snapshot())),
             hashlib.sha256(text.encode("utf-8", "backslashreplace")).hexdigest())
     finally:
         store.close()
+
+
+def _report_type(settings: IcoConfig, follow_up: bool) -> str:
+    """The type a drafted report is kept as."""
+    return "follow-up" if follow_up else settings.report_type or "initial"
 
 
 def case_writable(case: str | Path) -> bool:
@@ -886,6 +897,15 @@ def worklist(case: str | Path, which: Worklist | str, fmt: WorklistFormat | str 
     if form.binary and (output is None or str(output) == "-"):
         raise UsageError(f"--format {form.value} is written to a file: give --output FILE")
     check_output(output)
+    if reveal:
+        from tracecheck.case import CaseStoreError
+        from tracecheck.case.store import db_path
+
+        if db_path(case).exists() and not case_writable(case):
+            raise CaseStoreError(
+                f"the case at {case} is read-only: a --reveal worklist is recorded in the "
+                "case's audit log (who, when, how many rows) before it is written, so it "
+                "needs a case you can write; without --reveal the worklist only reads it")
     store = _open_case(case, readonly=not reveal)
     try:
         snapshot = store.snapshot()
@@ -923,6 +943,7 @@ def contain_mark(case: str | Path, address: str, status: str, *, note: str = "",
     from tracecheck.baseline import default_who
     from tracecheck.case.containment import ContainmentStatus
     from tracecheck.findings import counts
+    from tracecheck.rules.mask import mask_address
 
     try:
         state = ContainmentStatus.parse(status)
@@ -935,7 +956,8 @@ def contain_mark(case: str | Path, address: str, status: str, *, note: str = "",
                  for a in f.consumer_addresses}
         known |= {f.target.lower() for f in store.log_forwarding() or ()}
         if wanted not in known:
-            raise UsageError(f"{address} is not a consumer mailbox of a flagged message or a "
+            raise UsageError(f"{mask_address(wanted)} is not a consumer mailbox of a flagged "
+                             "message or a "
                              "forwarding target in this case (see `tracecheck worklist "
                              "recipients --reveal`)")
         return store.contain(wanted, state, note=note, who=who or default_who())
@@ -946,15 +968,17 @@ def contain_mark(case: str | Path, address: str, status: str, *, note: str = "",
 def contain_history(case: str | Path, address: str | None = None, *, reveal: bool = False
                     ) -> list[ContainmentRecord]:
     """Every containment record of the case, oldest first (optionally for one address),
-    addresses masked unless `reveal`."""
-    from tracecheck.rules.mask import mask_address
+    addresses and notes masked unless `reveal` (a note is free text: it may name a person or
+    quote a number, so it is masked like a subject)."""
+    from tracecheck.rules.mask import mask_address, mask_subject
 
     store = _open_case(case, readonly=True)
     try:
         records = store.containment(address)
     finally:
         store.close()
-    return [dataclasses.replace(r, address=mask_address(r.address, reveal)) for r in records]
+    return [dataclasses.replace(r, address=mask_address(r.address, reveal),
+                                note=mask_subject(r.note, reveal)) for r in records]
 
 
 def audit_log(case: str | Path) -> list[AuditEntry]:

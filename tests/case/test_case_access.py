@@ -183,3 +183,15 @@ def test_an_older_case_is_read_without_being_migrated(tmp_path: Path) -> None:
         MIGRATIONS[-2].version)
     conn.close()
     assert stat.S_IMODE(db.stat().st_mode)  # still there, untouched
+
+
+def test_a_revealed_worklist_of_a_read_only_case_says_the_audit_log_needs_writing(
+        open_tmp: Path) -> None:
+    build_case(open_tmp / "case").close()
+    before = read_only(open_tmp / "case")
+    proc = as_reader("worklist", "subjects", "--case", str(open_tmp / "case"), "--reveal")
+    one_line_error(proc, "audit log")
+    assert proc.stdout == ""
+    assert files_of(open_tmp / "case") == before
+    masked = as_reader("worklist", "subjects", "--case", str(open_tmp / "case"))
+    assert masked.returncode == 0, masked.stderr

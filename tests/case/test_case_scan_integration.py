@@ -107,3 +107,27 @@ def test_a_scan_into_a_case_keeps_who_each_flagged_message_is_about(tmp_path):
     assert n.data_subjects_estimate == 132
     assert {p.linked_by for p in n.persons} == {"identifier", "name and date of birth",
                                                 "message"}
+
+
+def test_a_scan_interrupted_while_reading_flagged_messages_again_is_marked_interrupted(
+        tmp_path, monkeypatch):
+    """Ctrl-C during the second read of the flagged messages (names and subjects) leaves the
+    run marked interrupted, not running."""
+    evidence = tmp_path / "mail"
+    evidence.mkdir()
+    (evidence / "m1.eml").write_text(
+        "Date: Mon, 1 Mar 2021 10:00:00 +0000\nFrom: a.b@tracecall.co.uk\n"
+        "To: c.d@gmail.com\nSubject: x\nMessage-ID: <m1@x>\n\n"
+        "NHS 401 023 2137 tested positive for COVID.\n", encoding="utf-8")
+
+    def interrupted(*args, **kwargs):  # type: ignore[no-untyped-def]
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(api, "flagged_reread", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        api.scan_into_case([str(evidence)], api.ScanOptions(), tmp_path / "case")
+    store = CaseStore.open(tmp_path / "case", create=False, readonly=True)
+    try:
+        assert [r.status for r in store.runs()] == ["interrupted"]
+    finally:
+        store.close()

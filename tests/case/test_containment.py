@@ -33,7 +33,7 @@ def test_marks_are_dated_kept_in_history_and_the_latest_is_the_status(case, tmp_
         done = runner.invoke(app, ["contain", "mark", sc.JANE.upper(), "--case", str(case),
                                    "--status", status, "--note", note])
         assert done.exit_code == 0, done.output
-    history = api.contain_history(case, sc.JANE)
+    history = api.contain_history(case, sc.JANE, reveal=True)
     assert [(r.status.value, r.note, r.who) for r in history] == [
         ("requested", "emailed", "dpo"), ("no-response", "chased twice", "dpo"),
         ("deleted", "confirmed in writing", "dpo")]
@@ -68,3 +68,18 @@ def test_an_unknown_address_or_status_is_one_line_and_exit_2(case):
         done = runner.invoke(app, ["contain", "mark", *args, "--case", str(case)])
         assert done.exit_code == 2 and len(done.output.strip().splitlines()) == 1, done.output
     assert api.contain_history(case) == []
+
+
+def test_history_masks_notes_and_a_refused_address_is_not_echoed_in_full(case):
+    runner = CliRunner(env={"TRACECHECK_USER": "dpo"})
+    note = "Jane Example on 07700 900123 confirmed, NHS 401 023 2137 deleted"
+    assert runner.invoke(app, ["contain", "mark", sc.JANE, "--case", str(case), "--status",
+                               "deleted", "--note", note]).exit_code == 0
+    masked = runner.invoke(app, ["contain", "history", "--case", str(case)]).output
+    assert "Jane" not in masked and "900123" not in masked and "2137" not in masked
+    revealed = runner.invoke(app, ["contain", "history", "--case", str(case), "--reveal"])
+    assert note in revealed.output
+    refused = runner.invoke(app, ["contain", "mark", "someone.private@gmail.com", "--case",
+                                  str(case), "--status", "deleted"])
+    assert refused.exit_code == 2 and "someone.private" not in refused.output
+    assert "s***@gmail.com" in refused.output

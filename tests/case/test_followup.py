@@ -47,3 +47,59 @@ def test_a_first_follow_up_says_nothing_was_reported_before(tmp_path):
     assert "No earlier report is kept in this case" in text
     assert "[TO COMPLETE: the ICO's case reference" in text
     assert api.kept_reports(tmp_path / "case") == []  # api.report only reads
+
+
+def _changes(runner, case, fmt="json"):  # type: ignore[no-untyped-def]
+    done = runner.invoke(app, ["report", "--case", str(case), "--type", "follow-up", "-f", fmt])
+    assert done.exit_code == 0, done.output
+    return done.output
+
+
+def test_a_follow_up_drafted_in_two_formats_compares_both_with_the_report_before_it(tmp_path):
+    """The md and html (or a re-draft) of one follow-up are one report: the second rendering
+    still says what changed since the initial report, not "nothing" against the first."""
+    sc.build_case(tmp_path / "case", decide=False).close()
+    case = tmp_path / "case"
+    runner = CliRunner()
+    for fmt in ("md", "html"):  # what `make demo` drafts
+        assert runner.invoke(app, ["report", "--case", str(case), "-f", fmt,
+                                   "-o", str(tmp_path / f"r.{fmt}")]).exit_code == 0
+    initial_at = api.kept_reports(case)[-1].at
+    api.contain_mark(case, sc.JANE, "deleted", note="confirmed", who="dpo")
+    _changes(runner, case, "md")
+    _changes(runner, case, "md")  # drafted again, nothing new
+    doc = json.loads(_changes(runner, case, "json"))
+    changed = {f["figure"]: f["change"] for f in doc["ico"]["changes"]["figures"]}
+    assert changed["containment:deleted"] == 1
+    assert doc["ico"]["changes"]["previous_report"] == initial_at
+
+
+def test_a_follow_up_with_nothing_new_compares_with_the_initial_report(tmp_path):
+    sc.build_case(tmp_path / "case", decide=False).close()
+    case = tmp_path / "case"
+    runner = CliRunner()
+    assert runner.invoke(app, ["report", "--case", str(case), "-o",
+                               str(tmp_path / "r.md")]).exit_code == 0
+    doc = json.loads(_changes(runner, case))
+    assert doc["ico"]["changes"]["previous_report"] == api.kept_reports(case)[0].at
+    assert all(f["change"] == 0 for f in doc["ico"]["changes"]["figures"])
+
+
+def test_a_damaged_earlier_figure_is_unknown_not_zero(tmp_path):
+    from tracecheck.case import CaseStore
+
+    sc.build_case(tmp_path / "case", decide=False).close()
+    case = tmp_path / "case"
+    store = CaseStore.open(case, create=False)
+    try:
+        store.keep_report("initial", "md", {"messages_scanned": "ten", "records": 1}, "0" * 64)
+    finally:
+        store.close()
+    doc = json.loads(api.report(case, fmt=api.IcoFormat.JSON, follow_up=True))
+    figures = {f["figure"]: f for f in doc["ico"]["changes"]["figures"]}
+    assert figures["messages_scanned"]["previous"] is None
+    assert figures["messages_scanned"]["change"] is None
+    assert figures["containment:deleted"]["change"] is None
+    assert figures["records"]["previous"] == 1 and figures["records"]["change"] is not None
+    md = api.report(case, follow_up=True)
+    assert "| Messages scanned | unknown |" in md

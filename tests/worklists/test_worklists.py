@@ -60,9 +60,16 @@ def test_each_worklist_matches_its_golden_files(case: Path, tmp_path: Path, whic
     assert data["auto_filter"] == f"A1:{chr(64 + len(rows[0]))}{len(rows)}"
 
 
-def test_the_same_case_gives_byte_identical_files(case: Path, tmp_path: Path) -> None:
+def test_the_same_case_gives_byte_identical_files(case: Path, tmp_path: Path,
+                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    import time
+
+    real = time.time
     for fmt in ("json", "csv", "xlsx"):
+        monkeypatch.setattr(time, "time", real)
         api.worklist(case, "subjects", fmt, tmp_path / f"a.{fmt}")
+        # a day later (zip entries keep times to 2 seconds: a quick second write would match)
+        monkeypatch.setattr(time, "time", lambda: real() + 86_400)
         api.worklist(case, "subjects", fmt, tmp_path / f"b.{fmt}")
         assert (tmp_path / f"a.{fmt}").read_bytes() == (tmp_path / f"b.{fmt}").read_bytes()
 
@@ -84,19 +91,25 @@ def test_masked_unless_revealed_and_every_revealed_export_is_audited(case: Path,
     assert all(e.at.endswith("Z") and "open." in e.detail for e in entries)
 
 
-def test_worklists_agree_with_the_ico_report(case: Path) -> None:
-    store = CaseStore.open(case, create=False, readonly=True)
-    n = compute(store.snapshot(), reveal=True)
-    store.close()
-    from tracecheck.worklists.rows import Worklist, build
+def test_worklists_agree_with_the_ico_report(case: Path, tmp_path: Path) -> None:
+    """The files a DPO works from say what the filed report says (compared as written: the
+    report's JSON against each worklist's JSON), on the scenario's known answers."""
+    report = json.loads(api.report(case, fmt=api.IcoFormat.JSON))
+    ico = report["ico"]
 
-    subjects = build(Worklist.SUBJECTS, n, reveal=False)
-    assert len(subjects.rows) == n.data_subjects_estimate
-    recipients = build(Worklist.RECIPIENTS, n, reveal=False).records()
-    assert len(recipients) == len(n.consumer_addresses)
-    assert {r["domain"] for r in recipients} == {d for d, _ in n.consumer_domains}
-    senders = build(Worklist.SENDERS, n, reveal=False).records()
-    assert [(r["account"], r["messages"]) for r in senders] == list(n.staff_senders)
+    def listed(which: str) -> list[dict[str, object]]:
+        return _records(case, tmp_path, f"{which}.json", which=which)
+
+    subjects = listed("subjects")
+    assert len(subjects) == ico["data_subjects"]["estimate"] == 3
+    identified = {i for r in subjects for i in r["identifiers"]}  # type: ignore[attr-defined]
+    assert len(identified) == ico["data_subjects"]["distinct_identifiers"] == 2
+    recipients = [r for r in listed("recipients") if r["messages"]]
+    assert sorted((r["address"], r["messages"]) for r in recipients) == sorted(
+        (a["address"], a["messages"]) for a in ico["recipients"]["addresses"])
+    senders = [r for r in listed("senders") if r["sent"]]
+    assert sorted((r["account"], r["sent"]) for r in senders) == sorted(
+        (s["sender"], s["messages"]) for s in ico["staff"]["senders"])
 
 
 def test_text_from_the_mail_cannot_attack_the_spreadsheet(tmp_path: Path) -> None:
@@ -127,7 +140,8 @@ def test_xlsx_needs_a_file_and_a_damaged_case_is_one_line(case: Path, tmp_path: 
     done = runner.invoke(app, ["worklist", "subjects", "--case", str(tmp_path / "bad")])
     assert done.exit_code == 2 and len(done.output.strip().splitlines()) == 1
     done = runner.invoke(app, ["worklist", "senders", "--case", str(case)])
-    assert done.exit_code == 0 and done.output.startswith("account,messages,first,last")
+    assert done.exit_code == 0 and done.output.startswith(
+        "account,direction,messages,sent,received")
 
 
 # --- subjects and forwarding (issue 17: what the recipients list was missing) -----------------
@@ -176,8 +190,9 @@ def test_a_subject_that_could_not_be_read_again_says_so(case: Path, tmp_path: Pa
                              "again after the scan (moved, changed or unreadable)"]
 
 
-def _records(case: Path, tmp_path: Path, name: str = "r.json") -> list[dict[str, object]]:
-    api.worklist(case, "recipients", "json", tmp_path / name)
+def _records(case: Path, tmp_path: Path, name: str = "r.json",
+             which: str = "recipients") -> list[dict[str, object]]:
+    api.worklist(case, which, "json", tmp_path / name)
     rows = json.loads((tmp_path / name).read_text(encoding="utf-8"))["rows"]
     assert isinstance(rows, list)
     return rows
@@ -302,3 +317,105 @@ def test_a_forwarding_time_whose_year_was_inferred_says_so(case: Path) -> None:
     assert FORWARDING_YEAR not in plain[1]["notes"]  # type: ignore[operator]
     assert guessed[1]["notes"] == [FORWARDING_YEAR]
     assert guessed[0]["notes"] == plain[0]["notes"]  # Jane: no forwarding, no such note
+
+
+def test_a_file_name_that_is_not_utf8_keeps_its_subject_and_the_names_in_it(
+        tmp_path: Path) -> None:
+    import os
+
+    evidence = tmp_path / "mail"
+    evidence.mkdir()
+    name = os.fsdecode(b"caf\xff.eml")
+    (evidence / name).write_text(
+        "Date: Mon, 1 Mar 2021 10:00:00 +0000\nFrom: Wes Gorton <wes.gorton@tracecall.co.uk>\n"
+        "To: wes.home@gmail.com\nSubject: Daily list\nMessage-ID: <c6@x>\n\n"
+        "Hi\n\nJohn Smith DOB 01/02/1960 tested positive for COVID.\n\nWes\n", encoding="utf-8")
+    options = api.ScanOptions(org_domains=("tracecall.co.uk",))
+    api.scan_into_case([str(evidence)], options, tmp_path / "case")
+    out = tmp_path / "recipients.json"
+    api.worklist(tmp_path / "case", "recipients", "json", out, reveal=True, who="test")
+    (row,) = json.loads(out.read_text(encoding="utf-8"))["rows"]
+    assert row["subjects"] == ["2021-03-01 Daily list"]
+    store = CaseStore.open(tmp_path / "case", create=False, readonly=True)
+    try:
+        (person,) = compute(store.snapshot()).persons
+    finally:
+        store.close()
+    assert (person.name, person.dob) == ("John Smith", "1960-02-01")
+
+
+def test_the_report_counts_the_containment_of_a_mailbox_that_was_only_forwarded_to(
+        sample_case: Path, tmp_path: Path) -> None:
+    """Every mailbox the recipients worklist lists to contain is in the report's containment
+    section, a forwarding target that received no flagged message too."""
+    import shutil
+
+    def statuses(case: Path) -> dict[str, int]:
+        store = CaseStore.open(case, create=False, readonly=True)
+        try:
+            return dict(compute(store.snapshot()).containment)
+        finally:
+            store.close()
+
+    case = tmp_path / "case"
+    shutil.copytree(sample_case, case)  # another test marks a mailbox of the shared case
+    before = statuses(case)
+    api.contain_mark(case, "shift.lead.home@hotmail.co.uk", "requested", note="asked",
+                     who="dpo")
+    after = statuses(case)
+    assert sum(after.values()) == len(_records(case, tmp_path))
+    assert after["requested"] == before["requested"] + 1
+    assert "No containment request is recorded" not in api.report(case)
+
+
+def test_staff_who_received_health_data_from_a_personal_mailbox_are_listed(
+        tmp_path: Path) -> None:
+    """A staff account that only received flagged mail from a consumer mailbox is in the
+    senders (staff accounts) worklist, with its direction, and on that mailbox's row."""
+    evidence = tmp_path / "mail"
+    evidence.mkdir()
+    (evidence / "m1.eml").write_text(
+        "Date: Mon, 1 Mar 2021 10:00:00 +0000\nFrom: Jo Home <jo.home@gmail.com>\n"
+        "To: Amy Lomax <amy.lomax@tracecall.co.uk>\nSubject: update\nMessage-ID: <m1@x>\n\n"
+        "Hi\n\nMary Jones NHS 401 023 2137 tested positive for COVID.\n\nJo\n",
+        encoding="utf-8")
+    api.scan_into_case([str(evidence)], api.ScanOptions(org_domains=("tracecall.co.uk",)),
+                       tmp_path / "case")
+    senders = _records(tmp_path / "case", tmp_path, "senders.json", which="senders")
+    (amy,) = [r for r in senders if r["account"] == "amy.lomax@tracecall.co.uk"]
+    assert (amy["direction"], amy["received"], amy["sent"]) == ("received", 1, 0)
+    (row,) = _records(tmp_path / "case", tmp_path)
+    assert row["staff_accounts"] == ["amy.lomax@tracecall.co.uk"]
+
+
+def test_a_forwarding_mailbox_at_a_consumer_domain_is_masked_even_if_no_mail_went_there(
+        case: Path) -> None:
+    """Whether a forwarding mailbox is someone's personal address is the one consumer-domain
+    rule's answer, not whether the case happened to see that domain elsewhere."""
+    from tracecheck.model import Locator, LogForwarding
+    from tracecheck.worklists.rows import CaseFacts, Worklist, build
+
+    store = CaseStore.open(case, create=False, readonly=True)
+    n = compute(store.snapshot(), reveal=True)
+    store.close()
+    rule = LogForwarding("message", "2021-03-01T10:00:00Z", "pat.home@yahoo.co.uk", "",
+                         "pat.elsewhere@gmail.com", "", "postfix", "mail.log",
+                         Locator("mail.log", line=3))
+    rows = build(Worklist.RECIPIENTS, n, reveal=False, facts=CaseFacts(forwarding=(rule,)))
+    (row,) = [r for r in rows.records() if r["forwarding_rules"]]
+    assert row["forwarded_by"] == ["p***@yahoo.co.uk"]
+
+
+def test_an_xlsx_cell_longer_than_excel_holds_is_cut_and_says_so(tmp_path: Path) -> None:
+    from openpyxl import load_workbook
+
+    from tracecheck.worklists.formats import xlsx_bytes
+    from tracecheck.worklists.rows import Table, Worklist
+
+    subjects = [f"2021-03-{i % 28 + 1:02d} S******* {i}" for i in range(3000)]  # ~70k chars
+    table = Table(Worklist.RECIPIENTS, ("address", "subjects"),
+                  (("j***@gmail.com", subjects),), False)
+    (tmp_path / "w.xlsx").write_bytes(xlsx_bytes(table))
+    cell = load_workbook(tmp_path / "w.xlsx").active["B2"].value
+    assert len(cell) <= 32_767
+    assert cell.startswith(subjects[0]) and "the CSV and JSON worklists hold the full text" in cell

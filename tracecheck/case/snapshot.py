@@ -51,6 +51,24 @@ class SourceRecord:
         return self.sha256_end is not None and self.sha256_end != self.sha256
 
 
+def text_key(value: str) -> str:
+    """`value` as the case keeps it in a text column and as `CaseSnapshot.mentions` and
+    `CaseSnapshot.subjects` are keyed: a name that is not UTF-8 (Python keeps its bytes as
+    surrogate escapes, which SQLite refuses) becomes `\\xNN` escapes, the way every output
+    shows it; any other text is unchanged. The one key rule: the store writes and looks up
+    through it, and every lookup in those mappings goes through it, so both sides agree."""
+    try:
+        value.encode("utf-8")
+        return value
+    except UnicodeEncodeError:
+        pass
+    try:
+        raw = value.encode("utf-8", "surrogateescape")
+    except UnicodeEncodeError:  # a lone surrogate that no byte came from
+        return value.encode("utf-8", "backslashreplace").decode("utf-8")
+    return raw.decode("utf-8", "backslashreplace")
+
+
 @dataclass(frozen=True)
 class CaseSnapshot:
     """Everything a report needs, in deterministic order."""
@@ -74,12 +92,14 @@ class CaseSnapshot:
     """The scan mode of the last complete run: True when every message's content was read,
     False in the default mode (content of consumer mail only), None when not recorded."""
     mentions: Mapping[str, tuple[Mention, ...]] = field(default_factory=dict)
-    """Who each flagged message is about, by message locator (`persons.mentions`); a message
-    without an entry was never read for names (a case scanned before they were kept)."""
+    """Who each flagged message is about, by message locator as `text_key` spells it
+    (`persons.mentions`); a message without an entry was never read for names (a case scanned
+    before they were kept)."""
     containment: tuple[ContainmentRecord, ...] = ()
     """Every request to and answer from a consumer mailbox, oldest first."""
     subjects: Mapping[str, str | None] = field(default_factory=dict)
-    """The Subject of each flagged message, by locator (None: it could not be read again); a
+    """The Subject of each flagged message, by locator as `text_key` spells it (None: it could
+    not be read again); a
     message without an entry was scanned before subjects were kept."""
     log_forwarding: tuple[LogForwarding, ...] | None = None
     """Forwarding to consumer addresses found in the logs (`logs.analysis.log_findings`);
@@ -134,8 +154,8 @@ class CaseSnapshot:
             org_domains=result.org.domains,
             org_inferred=result.org.inferred,
             all_messages=result.options.all_messages,
-            mentions=dict(mentions or {}),
-            subjects=dict(subjects or {}),
+            mentions={text_key(k): v for k, v in (mentions or {}).items()},
+            subjects={text_key(k): v for k, v in (subjects or {}).items()},
             log_forwarding=None if result.log_summary is None else tuple(
                 f for f in result.log_findings if isinstance(f, LogForwarding)),
         )

@@ -37,7 +37,7 @@ from tracecheck.case.manifest import (
     utc_now,
 )
 from tracecheck.case.review import Decision, DecisionRecord
-from tracecheck.case.snapshot import CaseSnapshot, SourceRecord
+from tracecheck.case.snapshot import CaseSnapshot, SourceRecord, text_key
 from tracecheck.model import (
     Finding,
     Locator,
@@ -813,21 +813,8 @@ class CaseStore:
         )
 
 
-def _text(value: str) -> str:
-    """`value` as SQLite can store it in a text column: a name that is not UTF-8 (Python keeps
-    its bytes as surrogate escapes, which SQLite refuses) is kept as `\\xNN` escapes, the way
-    every output shows it; any other text is unchanged. Records (JSON) keep the exact text
-    (`codec.dumps`). Used on every text written or looked up, so both sides agree."""
-    try:
-        value.encode("utf-8")
-        return value
-    except UnicodeEncodeError:
-        pass
-    try:
-        raw = value.encode("utf-8", "surrogateescape")
-    except UnicodeEncodeError:  # a lone surrogate that no byte came from
-        return value.encode("utf-8", "backslashreplace").decode("utf-8")
-    return raw.decode("utf-8", "backslashreplace")
+_text = text_key
+"""Every text written or looked up goes through the snapshot's one key rule."""
 
 
 def _read_only_error(path: str | Path) -> CaseStoreError:

@@ -50,9 +50,10 @@ def history(
     case: Case,
     address: Annotated[str | None, typer.Option(
         "--address", metavar="ADDRESS", help="Only this mailbox.")] = None,
-    reveal: Annotated[bool, typer.Option("--reveal", help="Show addresses unmasked.")] = False,
+    reveal: Annotated[bool, typer.Option(
+        "--reveal", help="Show addresses and notes unmasked.")] = False,
 ) -> None:
-    """Every containment record of the case, oldest first (addresses masked unless
+    """Every containment record of the case, oldest first (addresses and notes masked unless
     --reveal)."""
     try:
         records = api.contain_history(case, address, reveal=reveal)

@@ -7,7 +7,14 @@ Owns the rule of who is the same person, within and across flagged messages:
 - a name alone never links two messages (names repeat); a message that carries health data
   but names nobody it can link counts as one person;
 - an identifier seen with two or more different names is not merged: each name is a person
-  of its own, and each is flagged for review.
+  of its own, and each is flagged for review;
+- two different identifiers are never joined because they sit in one mention: each is a
+  person of its own, and when a name stood beside several of them (a household, a list
+  under one name) none of them takes the name and each is flagged for review; identifiers
+  joined across mentions by a name with a date of birth or case reference are flagged too;
+- a staff name (the message's sender, an address in the organisation's domains, as
+  `staff_names` spells them) is never a data subject: an identifier beside it is nameless.
+So the count never falls below the distinct identifiers without a review flag.
 Identifiers count only when the report counts them (`counted`: consumer flows, neither a false
 positive nor reserved test data). Never reads the case or the evidence, never masks, never
 formats.
@@ -26,8 +33,10 @@ METHOD = (
     "name with a case reference, within and across messages; a name alone never links two "
     "messages; a flagged message with health data that names nobody it can link counts as one "
     "person; an identifier seen with two different names is not merged (each name counts, and "
-    "is flagged for review); copies of one message count once; false positives and reserved "
-    "test-range numbers are excluded"
+    "is flagged for review); two different identifiers are never joined because they appear "
+    "together (each counts; a name written beside several is flagged for review); names of "
+    "the sender and the organisation's staff are never taken for data subjects; copies of one "
+    "message count once; false positives and reserved test-range numbers are excluded"
 )
 """The method, as the report states it."""
 
@@ -55,8 +64,9 @@ class MessageFacts:
     """At least one of its counted findings is confirmed by review."""
     mentions: tuple[Mention, ...]
     staff_names: frozenset[str] = frozenset()
-    """Normalised names of its sender and recipients (from their addresses), whose names in a
-    signature or greeting are not data subjects."""
+    """Normalised names of its sender and of the organisation's addresses among its
+    recipients (`staff_names`), whose names in a signature or greeting are not data
+    subjects."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,6 +115,8 @@ def _keyed(mention: Mention) -> bool:
 def link(messages: Sequence[MessageFacts]) -> tuple[Person, ...]:
     """The persons of the flagged `messages` (deterministic for the same input)."""
     nodes: list[tuple[MessageFacts, Mention]] = []
+    shared: set[int] = set()
+    """Nodes of an identifier that a name stood beside together with other identifiers."""
     # A number counted in one message links a reply that quotes it (the quote is not counted
     # again, but it says who the reply is about).
     counted = {v for facts in messages for v in facts.identifiers}
@@ -112,7 +124,19 @@ def link(messages: Sequence[MessageFacts]) -> tuple[Person, ...]:
         seen_ids: set[str] = set()
         for mention in facts.mentions:
             ids = tuple(i for i in mention.identifiers if i in counted)
-            kept = Mention(mention.name, mention.dob, mention.refs, ids, mention.where)
+            # a signature is where the sender's name sits, not who the message is about
+            staff = mention.key_name in facts.staff_names
+            name = "" if staff else mention.name
+            if len(ids) > 1:
+                # which of them the name belongs to is not known: none takes it
+                for value in ids:
+                    if name:
+                        shared.add(len(nodes))
+                    nodes.append((facts, Mention("", "", (), (value,), mention.where)))
+                seen_ids.update(ids)
+                continue
+            kept = Mention(name, mention.dob if name else "", mention.refs if name else (),
+                           ids, mention.where)
             if _keyed(kept):
                 nodes.append((facts, kept))
                 seen_ids.update(ids)
@@ -147,7 +171,7 @@ def link(messages: Sequence[MessageFacts]) -> tuple[Person, ...]:
     for i in range(len(nodes)):
         groups.setdefault(union.find(i), []).append(i)
 
-    built = [_person(nodes, members, conflicted) for members in groups.values()]
+    built = [_person(nodes, members, conflicted, shared) for members in groups.values()]
     linked = {k for p in built for k in p.messages}
     for facts in messages:
         if facts.health and facts.key not in linked:
@@ -157,8 +181,9 @@ def link(messages: Sequence[MessageFacts]) -> tuple[Person, ...]:
 
 
 def _person(nodes: Sequence[tuple[MessageFacts, Mention]], members: Iterable[int],
-            conflicted: set[str]) -> Person:
-    picked = [nodes[i] for i in members]
+            conflicted: set[str], shared: set[int]) -> Person:
+    indices = list(members)
+    picked = [nodes[i] for i in indices]
     names = [m.name for _, m in picked if m.name]
     ids = sorted({v for _, m in picked for v in m.identifiers})
     dobs = sorted({m.dob for _, m in picked if m.dob})
@@ -170,12 +195,25 @@ def _person(nodes: Sequence[tuple[MessageFacts, Mention]], members: Iterable[int
     clash = [v for v in ids if v in conflicted]
     review = (f"{len(clash)} identifier(s) of this person also appear with another name: "
               "check whether they are one person" if clash else "")
+    notes = [review] if review else []
+    if len(ids) > 1:
+        notes.append(f"{len(ids)} different identifiers joined by {_how_joined(picked)}: check "
+                     "whether they are one person")
+    if any(i in shared for i in indices):
+        notes.append("a name was written beside this identifier and others: check whose it is")
     if len(dobs) > 1:
-        review = (review + "; " if review else "") + "more than one date of birth"
+        notes.append("more than one date of birth")
+    review = "; ".join(notes)
     return Person("", names[0] if names else "", dobs[0] if dobs else "", tuple(ids),
                   tuple(refs), tuple(sorted(facts)), dates[0] if dates else None,
                   dates[-1] if dates else None, any(f.confirmed for f in facts.values()), how,
                   review)
+
+
+def _how_joined(picked: Sequence[tuple[MessageFacts, Mention]]) -> str:
+    """The rule that joined a person's mentions beyond one identifier."""
+    return ("a name and date of birth" if any(m.dob for _, m in picked)
+            else "a name and case reference")
 
 
 def _unlinked(facts: MessageFacts) -> Person:

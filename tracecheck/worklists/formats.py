@@ -2,9 +2,10 @@
 
 Owns the three layouts: CSV (a header row, list cells joined with `;`), JSON (`{worklist,
 revealed, columns, rows}`, byte-identical for the same case) and XLSX (openpyxl: a frozen
-header row, filters on every column, column widths fitted to the text). Every text cell of
-CSV and XLSX goes through `reports.safe_text.spreadsheet_cell` (no formula, no control
-character); JSON escapes controls itself. Never decides what a row says.
+header row, filters on every column, column widths fitted to the text, a cell cut at Excel's
+`CELL_LIMIT` saying so, every zip entry dated `ZIP_TIME` so the same case gives the same
+bytes). Every text cell of CSV and XLSX goes through `reports.safe_text.spreadsheet_cell` (no
+formula, no control character); JSON escapes controls itself. Never decides what a row says.
 """
 
 from __future__ import annotations
@@ -70,7 +71,7 @@ def xlsx_bytes(table: Table) -> bytes:
         cell.font = Font(bold=True)
     widths = [len(c) for c in table.columns]
     for row in table.rows:
-        cells = [c if isinstance(c, int) else spreadsheet_cell(c) for c in row]
+        cells = [c if isinstance(c, int) else _fits(spreadsheet_cell(c)) for c in row]
         widths = [max(w, len(str(c))) for w, c in zip(widths, cells, strict=True)]
         sheet.append(cells)
     for row in sheet.iter_rows(min_row=2):
@@ -85,4 +86,36 @@ def xlsx_bytes(table: Table) -> bytes:
     book.properties.modified = FIXED_TIME
     buffer = io.BytesIO()
     book.save(buffer)
-    return buffer.getvalue()
+    return _fixed_zip_times(buffer.getvalue())
+
+
+CELL_LIMIT = 32_767
+"""The most characters an Excel cell holds (Excel refuses or cuts a longer one silently)."""
+CUT = " [cut here: {n} more characters; the CSV and JSON worklists hold the full text]"
+
+
+def _fits(text: str) -> str:
+    """`text` as one cell: a longer one is cut and says so, and where the rest is."""
+    if len(text) <= CELL_LIMIT:
+        return text
+    keep = CELL_LIMIT - len(CUT.format(n=len(text)))
+    return text[:keep] + CUT.format(n=len(text) - keep)
+
+
+ZIP_TIME = (1980, 1, 1, 0, 0, 0)
+"""Every zip entry's time: openpyxl stamps them with the clock when it saves."""
+
+
+def _fixed_zip_times(data: bytes) -> bytes:
+    """The same zip, entries in the same order, each dated `ZIP_TIME`."""
+    import zipfile
+
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(data)) as src, \
+            zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+        for info in src.infolist():
+            fixed = zipfile.ZipInfo(info.filename, date_time=ZIP_TIME)
+            fixed.compress_type = zipfile.ZIP_DEFLATED
+            fixed.external_attr = info.external_attr
+            dst.writestr(fixed, src.read(info))
+    return out.getvalue()

@@ -19,7 +19,7 @@ import enum
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
-from tracecheck.case.snapshot import CaseSnapshot
+from tracecheck.case.snapshot import CaseSnapshot, text_key
 from tracecheck.model import LogForwarding
 from tracecheck.reports.ico.numbers import FlaggedMessage, Numbers, category_label
 from tracecheck.rules.mask import mask_address, mask_identifier, mask_subject, mask_words
@@ -54,8 +54,8 @@ RECIPIENT_COLUMNS = ("address", "domain", "messages", "received", "sent", "recor
 SUBJECT_COLUMNS = ("person", "name", "date_of_birth", "identifiers", "case_references",
                    "categories", "first", "last", "mailboxes", "messages", "linked_by",
                    "review")
-SENDER_COLUMNS = ("account", "messages", "first", "last", "consumer_mailboxes",
-                  "data_subjects")
+SENDER_COLUMNS = ("account", "direction", "messages", "sent", "received", "first", "last",
+                  "consumer_mailboxes", "data_subjects")
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,6 +77,17 @@ class CaseFacts:
     scanned before it was kept (unknown), empty when there is none or no logs."""
     inferred_logs: frozenset[str] = frozenset()
     """Log files whose year-less times got their year from the file's date alone."""
+    extra_consumer: tuple[str, ...] = ()
+    """Consumer domains the scans added to the shipped list (`--consumer-domain`)."""
+    allowed: tuple[str, ...] = ()
+    """Addresses the scans never treated as consumer mailboxes (`allow_addresses`)."""
+
+    def is_consumer(self, address: str) -> bool:
+        """The one consumer-mailbox rule (`domains.ConsumerDomains`), as the scans used it."""
+        from tracecheck.domains import ConsumerDomains
+
+        rule = ConsumerDomains.load_default(self.extra_consumer).with_allowed(self.allowed)
+        return rule.is_consumer(address)
 
     @classmethod
     def of(cls, snapshot: CaseSnapshot) -> CaseFacts:
@@ -86,7 +97,19 @@ class CaseFacts:
             subjects=snapshot.subjects,
             forwarding=snapshot.log_forwarding if summary is not None else (),
             inferred_logs=frozenset(y.path for y in summary.years if y.basis.inferred)
-            if summary is not None else frozenset())
+            if summary is not None else frozenset(),
+            extra_consumer=_run_option(snapshot, "extra_consumer"),
+            allowed=_run_option(snapshot, "allow_addresses"))
+
+
+def _run_option(snapshot: CaseSnapshot, key: str) -> tuple[str, ...]:
+    """A list option of the case's scans (every run's, merged)."""
+    out: set[str] = set()
+    for run in snapshot.runs:
+        values = run.options.get(key)
+        if isinstance(values, list):
+            out.update(v for v in values if isinstance(v, str))
+    return tuple(sorted(out))
 
 
 NOT_KEPT = ("subject unknown for {n} message(s): the case was scanned before tracecheck kept "
@@ -150,7 +173,8 @@ def _subject_lines(keys: Sequence[str], by_key: Mapping[str, FlaggedMessage],
     not_kept = not_read = 0
     for key in keys:
         m = by_key[key]
-        found = [subjects[loc] for loc in (key, *m.locators) if loc in subjects]
+        found = [subjects[text_key(loc)] for loc in (key, *m.locators)
+                 if text_key(loc) in subjects]
         text = next((t for t in found if t is not None), None)
         if text is None:
             not_kept += not found
@@ -193,16 +217,14 @@ def _recipients(n: Numbers, by_key: Mapping[str, FlaggedMessage],
     consumer = _consumer_shown(n)
     forwards = _forwards(facts)
     # a forwarding mailbox at a consumer domain is someone's personal address: masked
-    consumer_domains = {d for d, _ in n.consumer_domains} | {
-        t.rpartition("@")[2] for t in forwards}
 
     def forwarding(address: str) -> tuple[list[object], list[str]]:
         if facts.forwarding is None:
             return ["unknown", [], "", ""], [FORWARDING_NOT_KEPT]
         agg = forwards.pop(address.lower(), _Forwards())
         times = sorted(agg.times)
-        by = sorted({mask_address(a, reveal) if a.rpartition("@")[2] in consumer_domains
-                     else a for a in agg.mailboxes})
+        by = sorted({mask_address(a, reveal) if facts.is_consumer(a) else a
+                     for a in agg.mailboxes})
         return ([agg.count, by, times[0] if times else "", times[-1] if times else ""],
                 [FORWARDING_YEAR] if agg.inferred else [])
 
@@ -212,7 +234,8 @@ def _recipients(n: Numbers, by_key: Mapping[str, FlaggedMessage],
         msgs = [by_key[k] for k in keys]
         sent = sum(1 for m in msgs if m.sender == address)
         first, last = _dates(msgs)
-        staff = sorted({m.sender for m in msgs if m.sender not in consumer})
+        staff = sorted({m.sender for m in msgs if m.sender not in consumer}
+                       | {r for m in msgs for r in m.staff_recipients})
         state = containment.get(address.lower())
         subjects, notes = _subject_lines(keys, by_key, facts.subjects, reveal)
         fwd, fwd_notes = forwarding(address)
@@ -251,13 +274,23 @@ def _subjects(n: Numbers, by_key: Mapping[str, FlaggedMessage],
 
 
 def _senders(n: Numbers, by_key: Mapping[str, FlaggedMessage]) -> list[tuple[object, ...]]:
+    """Staff accounts: those that sent flagged mail to a consumer mailbox and those that
+    received it from one, each with its direction."""
     people = _people_by_message(n)
+    consumer = _consumer_shown(n)
+    accounts = {a for a, _ in n.staff_senders} | {
+        r for m in by_key.values() for r in m.staff_recipients}
     rows: list[tuple[object, ...]] = []
-    for account, count in n.staff_senders:
-        keys = [k for k, m in by_key.items() if m.sender == account]
+    for account in accounts:
+        sent = [k for k, m in by_key.items() if m.sender == account and account not in consumer]
+        received = [k for k, m in by_key.items() if account in m.staff_recipients]
+        keys = sorted(set(sent) | set(received))
         msgs = [by_key[k] for k in keys]
         first, last = _dates(msgs)
-        rows.append((account, count, first, last,
+        direction = ("sent and received" if sent and received else
+                     "sent" if sent else "received")
+        rows.append((account, direction, len(keys), len(sent), len(received), first, last,
                      len({a for m in msgs for a in m.consumer_addresses}),
                      len({p for k in keys for p in people.get(k, ())})))
+    rows.sort(key=lambda r: (-int(str(r[2])), str(r[0])))
     return rows

@@ -18,7 +18,8 @@ from dataclasses import dataclass
 from tracecheck.case import dedup
 from tracecheck.case.containment import NOT_CONTACTED, ContainmentStatus, current
 from tracecheck.case.review import Status, counted
-from tracecheck.case.snapshot import CaseSnapshot
+from tracecheck.case.snapshot import CaseSnapshot, text_key
+from tracecheck.domains import in_org
 from tracecheck.findings import counts
 from tracecheck.model import (
     CONSUMER_FLOWS,
@@ -102,6 +103,9 @@ class FlaggedMessage:
     """Masked evidence snippets; only filled with reveal (they carry health context)."""
     values: tuple[str, ...] = ()
     """Unmasked matched values; only filled with reveal."""
+    staff_recipients: tuple[str, ...] = ()
+    """The recipients that are not consumer mailboxes (as the scan classified them) of a
+    message sent from a consumer mailbox: the staff accounts that received it."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -212,8 +216,9 @@ class Numbers:
     persons_method: str = METHOD
     """How they were counted, as the report states it."""
     containment: tuple[tuple[str, int], ...] = ()
-    """Consumer mailboxes by current containment status (`case.containment`), every status
-    listed in order, `not contacted` last."""
+    """Consumer mailboxes (those of the flagged messages and those the logs forward to) by
+    current containment status (`case.containment`), every status listed in order,
+    `not contacted` last."""
     containment_records: int = 0
     first_request: str | None = None
     """When the first mailbox was asked to delete the data."""
@@ -406,8 +411,10 @@ def compute(snapshot: CaseSnapshot, reveal: bool = False) -> Numbers:
             key=key, date=date, identifiers=tuple(sorted(ids)), health=health,
             confirmed=confirmed,
             mentions=tuple(dict.fromkeys(m for loc in disclosure.locators
-                                         for m in snapshot.mentions.get(loc, ()))),
-            staff_names=staff_names({a for f, _ in items for a in (f.sender, *f.recipients)})))
+                                         for m in snapshot.mentions.get(text_key(loc), ()))),
+            staff_names=staff_names({a for f, _ in items for a in (f.sender, *f.recipients)
+                                     if a == f.sender
+                                     or in_org(a.rpartition("@")[2], snapshot.org_domains)})))
         delivery = None
         if delivery_map is not None:
             delivery = _lookup_delivery(delivery_map, disclosure) or "no log record"
@@ -429,6 +436,10 @@ def compute(snapshot: CaseSnapshot, reveal: bool = False) -> Numbers:
                 fingerprints=tuple(sorted({f.fingerprint for f, _ in items})),
                 evidence=tuple(sorted({f.evidence for f, _ in items})) if reveal else (),
                 values=tuple(sorted({f.value for f, _ in items})) if reveal else (),
+                staff_recipients=tuple(sorted(
+                    {r.lower() for f, _ in items for r in f.recipients}
+                    - {a.lower() for f, _ in items for a in f.consumer_addresses}
+                )) if from_consumer else (),
             )))
     # ordered by the stored locator, whatever the report shows for it
     flagged.sort(key=lambda km: (km[1].date or "~", km[0]))
@@ -441,8 +452,11 @@ def compute(snapshot: CaseSnapshot, reveal: bool = False) -> Numbers:
                             reveal, names)
 
     persons = link(facts)
-    contained = _containment(snapshot, consumer_addrs)
-    read_for_names = any(loc in snapshot.mentions for f in facts for loc in where[f.key].locators)
+    # every mailbox the recipients worklist lists to contain: a forwarding target too
+    contained = _containment(snapshot, consumer_addrs | {
+        f.target.lower() for f in snapshot.log_forwarding or ()})
+    read_for_names = any(text_key(loc) in snapshot.mentions
+                         for f in facts for loc in where[f.key].locators)
     categories = tuple((c, category_label(c), n, cat_findings[c]) for c, n in _ranked(cat_msgs))
     n_confirmed = sum(1 for m in shown if m.status == "confirmed")
     skipped_kinds = Counter(s.kind.value for s in snapshot.skipped)
@@ -513,7 +527,8 @@ def _containment(snapshot: CaseSnapshot, mailboxes: set[str]
                  ) -> tuple[tuple[tuple[str, int], ...], int, str | None, str | None,
                             str | None]:
     """(mailboxes by current status, records, first request, first and last confirmation) for
-    the consumer mailboxes the report counts."""
+    the consumer mailboxes the report counts and the consumer addresses the logs forward to
+    (the mailboxes `worklist recipients` lists)."""
     records = [r for r in snapshot.containment if r.address in mailboxes]
     now = current(records)
     by_status = Counter(now[a].status.value if a in now else NOT_CONTACTED for a in mailboxes)

@@ -581,7 +581,8 @@ def containment(n: Numbers) -> Section:
     rows = tuple((status, str(k)) for status, k in n.containment)
     deleted = dict(n.containment).get("deleted", 0)
     if n.containment_records:
-        story = (f"{total} consumer mailbox(es) received or sent the flagged messages. "
+        story = (f"{total} consumer mailbox(es) received or sent the flagged messages, or "
+                 "were forwarded to. "
                  f"{total - dict(n.containment).get('not contacted', 0)} have been asked to "
                  f"delete them (first request {_fmt_time(n.first_request)}); {deleted} "
                  "confirmed the deletion"
@@ -589,8 +590,9 @@ def containment(n: Numbers) -> Section:
                     if n.first_confirmed else "."))
     else:
         story = (f"No containment request is recorded in the case for the {total} consumer "
-                 "mailbox(es) involved: record each request and answer with `tracecheck "
-                 "contain mark ADDRESS --status requested|deleted|refused|no-response`.")
+                 "mailbox(es) involved (received, sent or forwarded to): record each request "
+                 "and answer with `tracecheck contain mark ADDRESS --status "
+                 "requested|deleted|refused|no-response`.")
     return Section(
         "containment",
         "What has been done to contain it",
