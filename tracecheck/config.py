@@ -19,7 +19,8 @@ from typing import Any
 
 import regex
 
-from tracecheck.errors import ConfigError
+from tracecheck.custodians import compile_pattern
+from tracecheck.errors import ConfigError, UsageError
 
 _KEYS = {
     "org_domains", "consumer_domains", "case_reference", "allow_addresses", "disable",
@@ -153,12 +154,9 @@ def load_scan_settings(path: str | Path | None = None, cwd: str | Path = ".") ->
         if not isinstance(custodian_pattern, str) or not custodian_pattern:
             raise ConfigError(f"{p}: scan.custodian_pattern: expected a pattern")
         try:
-            compiled = regex.compile(custodian_pattern)
-        except regex.error as exc:
-            raise ConfigError(f"{p}: scan.custodian_pattern does not compile: {exc}") from None
-        if not compiled.groups:
-            raise ConfigError(f"{p}: scan.custodian_pattern: no group to take the custodian "
-                              "from (write (?P<custodian>...))")
+            compile_pattern(custodian_pattern, f"{p}: scan.custodian_pattern")
+        except UsageError as exc:
+            raise ConfigError(str(exc)) from None
     min_conf = table.get("min_confidence")
     if min_conf is not None and (
         isinstance(min_conf, bool) or not isinstance(min_conf, int | float)

@@ -202,38 +202,13 @@ class _Guarded:
 
 
 def write_bytes(path: str | Path, data: bytes) -> None:
-    """Write a binary file (a spreadsheet) to `path` by the same rules as `open_output`:
-    created 0600 beside the target and renamed over it once synced, never through a link.
-    A binary file is never written to stdout (`None` or `-` is an `OutputError`)."""
+    """Write a binary file (a spreadsheet) to `path` by `open_output`'s rules (atomically,
+    0600, never through a link), through its byte stream. A binary file is never written to
+    stdout (`None` or `-` is an `OutputError`)."""
     if path is None or str(path) == STDOUT:
         raise OutputError("a binary format is written to a file: give --output FILE")
-    target = Path(path)
-    st = _existing(target)
-    if st is not None and not stat.S_ISREG(st.st_mode):
-        raise OutputError(f"cannot write {target}: not a regular file")
-    try:
-        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp",
-                                   dir=target.parent)  # mode 0600
-    except OSError as exc:
-        raise _failed(target, exc) from None
-    done = False
-    try:
-        with open(fd, "wb") as f:
-            try:
-                f.write(data)
-                f.flush()
-                os.fsync(f.fileno())
-            except OSError as exc:
-                raise _failed(target, exc) from None
-        try:
-            os.replace(tmp, target)
-        except OSError as exc:
-            raise _failed(target, exc) from None
-        done = True
-    finally:
-        if not done:
-            with contextlib.suppress(OSError):
-                os.unlink(tmp)
+    with open_output(path) as out:
+        out.buffer.write(data)
 
 
 class _GuardedBinary:
