@@ -73,6 +73,7 @@ if TYPE_CHECKING:
     from tracecheck.case.manifest import AuditEntry, ReportSnapshot
     from tracecheck.custodians import Custodians
     from tracecheck.logs.join import ExportIndex
+    from tracecheck.logs.reading import LogRead, LogStream
     from tracecheck.persons.link import Person
     from tracecheck.persons.mentions import Mention
     from tracecheck.reports.ico.config import IcoConfig
@@ -456,18 +457,33 @@ def _read_logs(inputs: Sequence[InputFile], opts: ScanOptions,
     stamps from the `export`'s matched messages before the mtime, damage as skips)."""
     if not inputs:
         return _Logs()
-    from tracecheck.logs import read_log_files
+    stream, index = _log_stream(inputs, opts, export)
+    events = tuple(stream)
+    return _logs_read(stream.result, events, inputs, index)
+
+
+def _log_stream(inputs: Sequence[InputFile], opts: ScanOptions,
+                export: Sequence[MessageRef] = ()) -> tuple[LogStream, ExportIndex]:
+    """The log files as they are read (`logs.stream_log_files`), and the export's index."""
+    from tracecheck.logs import stream_log_files
     from tracecheck.logs.join import ExportIndex
 
     by_path = {i.path: i for i in inputs}
     index = ExportIndex(export)
     # Several files are read on the executor's workers (one file each), as mail is.
     parallel = len(by_path) > 1 and (opts.dask or opts.workers != 1)
-    read = read_log_files(list(by_path), formats={p: i.log_format for p, i in by_path.items()},
-                          year=opts.log_year, tz=opts.log_tz, export=index,
-                          map_files=executor_for(opts).map if parallel else None)
+    stream = stream_log_files(
+        list(by_path), formats={p: i.log_format for p, i in by_path.items()},
+        year=opts.log_year, tz=opts.log_tz, export=index,
+        map_files=executor_for(opts).map if parallel else None)
+    return stream, index
+
+
+def _logs_read(read: LogRead, events: tuple[LogEvent, ...], inputs: Sequence[InputFile],
+               index: ExportIndex) -> _Logs:
+    by_path = {i.path: i for i in inputs}
     counted = tuple((by_path[c.path], c.events, c.skips) for c in read.files)
-    return _Logs(read.events, read.skipped, read.notes, counted, read.years, index,
+    return _Logs(events, read.skipped, read.notes, counted, read.years, index,
                  malformed=sum(c.malformed for c in read.files))
 
 
@@ -660,53 +676,101 @@ class LogTable:
     kind: malformed lines each count, also those one entry stands for)."""
 
     events: tuple[LogEvent, ...]
+    """Empty when the events were written as they were read (`write_log_table` of
+    `LogFiles`): `events_read` counts them."""
     skipped: dict[str, int]
     skips: tuple[Skipped, ...] = ()
+    count: int | None = None
+    """Events read, when they are not held in `events`."""
+
+    @property
+    def events_read(self) -> int:
+        """How many events were read."""
+        return len(self.events) if self.count is None else self.count
 
 
-def read_log_table(paths: Sequence[str], options: ScanOptions) -> LogTable:
-    """The log files under `paths`, read for `tracecheck logs`. No log file under them is an
-    `InputError`: nothing to read is never an empty table."""
+@dataclass(frozen=True)
+class LogFiles:
+    """The log files under the paths of `tracecheck logs`, found and not read yet
+    (`find_log_files`; `write_log_table` reads them as it writes)."""
+
+    inputs: tuple[InputFile, ...]
+    skips: tuple[Skipped, ...] = ()
+    """What was found under the paths that is not a log file."""
+
+
+def find_log_files(paths: Sequence[str], options: ScanOptions) -> LogFiles:
+    """The log files under `paths`. No log file under them is an `InputError`: nothing to
+    read is never an empty table."""
     _, logs, skips = _discovered(paths, logs_only=True,
                                  follow_symlinks=options.follow_symlinks)
     if not logs:
         raise InputError(f"no mail-server log file under {', '.join(paths)}: nothing to read"
                          f"{_found_instead(skips)}")
-    read = _read_logs(logs, options)
-    skips += read.skipped
+    return LogFiles(tuple(logs), tuple(skips))
+
+
+def read_log_table(paths: Sequence[str], options: ScanOptions) -> LogTable:
+    """The log files under `paths`, read for `tracecheck logs`, their events held (to write
+    them as they are read, give `find_log_files` to `write_log_table`). No log file under
+    them is an `InputError`."""
+    found = find_log_files(paths, options)
+    read = _read_logs(found.inputs, options)
+    return _log_table(found, read, read.events)
+
+
+def _log_table(found: LogFiles, read: _Logs, events: tuple[LogEvent, ...],
+               count: int | None = None) -> LogTable:
+    skips = (*found.skips, *read.skipped)
     counts = Counter(s.kind.value for s in skips)
     if read.malformed:  # every line, also those one entry counts
         counts[SkipKind.MALFORMED_LOG_LINE.value] = read.malformed
-    return LogTable(tuple(read.events), dict(sorted(counts.items())), tuple(skips))
+    return LogTable(events, dict(sorted(counts.items())), skips, count)
 
 
 def _found_instead(skips: Sequence[Skipped]) -> str:
     return f" ({len(skips)} other file(s) found, none a log)" if skips else ""
 
 
-def write_log_table(table: LogTable, options: ScanOptions, view: LogView,
-                    fmt: LogTableFormat, out: TextIO, *, reveal: bool = False) -> None:
+def write_log_table(table: LogTable | LogFiles, options: ScanOptions, view: LogView,
+                    fmt: LogTableFormat, out: TextIO, *, reveal: bool = False) -> LogTable:
     """One table of the events (one row per recipient, or totals per sender, domain, day or
     month) to `out`, subjects and the servers' replies masked unless `reveal`. CSV is the
     rows only; JSON is one document, `{view, rows, skipped}`, whose `skipped` lists every line
     and file not read (as the scan's coverage does). Consumer domains are the shipped list
-    plus `options.extra_consumer`."""
-    import io
+    plus `options.extra_consumer`.
+
+    `LogFiles` are read as the table is written: each event written (or counted, for a
+    summary) as it is read and never held, so memory stays flat however long the logs are.
+    Returns the table (for `LogFiles`, its events not held: `events_read` counts them)."""
     import json
 
-    from tracecheck.logs.tables import write_view
+    from tracecheck.logs.tables import view_rows, write_json_rows, write_view
     from tracecheck.reports.records import skipped_dict
 
     consumer = ConsumerDomains.load_default(options.extra_consumer)
+    events: Iterable[LogEvent] = table.events if isinstance(table, LogTable) else ()
+    stream: tuple[LogStream, ExportIndex] | None = None
+    if isinstance(table, LogFiles):
+        stream = _log_stream(table.inputs, options)
+        events = stream[0]
     if fmt is not LogTableFormat.JSON:
-        write_view(table.events, view, fmt, out, consumer.is_consumer, reveal=reveal)
-        return
-    rows = io.StringIO()
-    write_view(table.events, view, fmt, rows, consumer.is_consumer, reveal=reveal)
-    doc = {"view": view.value, "rows": json.loads(rows.getvalue()),
-           "skipped": [skipped_dict(s) for s in table.skips]}
-    json.dump(doc, out, indent=2, ensure_ascii=False)
-    out.write("\n")
+        write_view(events, view, fmt, out, consumer.is_consumer, reveal=reveal)
+    else:
+        out.write('{\n  "view": ' + json.dumps(view.value) + ',\n  "rows": ')
+        write_json_rows(view_rows(events, view, consumer.is_consumer, reveal=reveal), out,
+                        depth=1)
+    done = table
+    if stream is not None and isinstance(table, LogFiles):
+        read = stream[0].result
+        done = _log_table(table, _logs_read(read, (), table.inputs, stream[1]), (),
+                          sum(f.events for f in read.files))
+    assert isinstance(done, LogTable)
+    if fmt is LogTableFormat.JSON:
+        skipped = json.dumps([skipped_dict(s) for s in done.skips], indent=2,
+                             ensure_ascii=False)
+        out.write(',\n  "skipped": ' + skipped.replace("\n", "\n  ") + "\n}\n")
+    return done
 
 
 # --- repeated audits: two findings files compared ---------------------------------------------
@@ -1148,6 +1212,7 @@ __all__ = [
     "ExampleOutcome",
     "FindingsDiff",
     "IcoFormat",
+    "LogFiles",
     "LogTable",
     "LogTableFormat",
     "LogView",
@@ -1182,6 +1247,7 @@ __all__ = [
     "options_manifest",
     "persons",
     "read_log_events",
+    "find_log_files",
     "read_log_table",
     "report",
     "resolve_packs",

@@ -141,3 +141,24 @@ def test_summary_survives_the_json_a_case_stores(is_consumer: Check) -> None:
 def test_empty_inputs(is_consumer: Check) -> None:
     assert log_findings([], is_consumer, subject_hits) == []
     assert correlate([], [], is_consumer) == LogSummary(0, 0, 0, 0, (), {})
+
+
+def test_a_busy_flow_lists_the_first_locators_as_a_sort_of_all_would(is_consumer: Check) -> None:
+    """Locators of a flow are kept a few at a time (flat memory), yet the listed ones are the
+    first `MAX_LOCATORS` of all of them sorted, ties (offset locators: no line) in the order
+    seen, and the count covers every message."""
+    import random
+
+    from tracecheck.logs.analysis import MAX_LOCATORS, _locator_key
+    from tracecheck.model import Locator, LogRecipient
+
+    rng = random.Random(7)
+    locs = [Locator(path=f"m{rng.randrange(3)}.log", line=rng.choice([None, rng.randrange(50)]),
+                    offset=n) for n in range(500)]
+    rcpt = (LogRecipient("pat@gmail.com", "delivered"),)
+    events = [LogEvent(log_format="postfix", source=loc.path, locator=loc, sender="a@org.uk",
+                       recipients=rcpt, time="2021-03-01T10:00:00Z") for loc in locs]
+    [flow] = [f for f in log_findings(events, is_consumer, subject_hits)
+              if isinstance(f, LogConsumerFlow)]
+    assert flow.messages == 500
+    assert flow.locators == tuple(sorted(locs, key=_locator_key)[:MAX_LOCATORS])

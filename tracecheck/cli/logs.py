@@ -47,11 +47,11 @@ def logs(
             raise fail(f"--format {fmt.value} is a binary file: give --output FILE")
         options = api.ScanOptions(extra_consumer=tuple(consumer_domain or ()),
                                   log_year=log_year, log_tz=log_tz, workers=workers, dask=dask)
-        table = api.read_log_table(paths, options)
-        with output_stream(output) as out:
-            api.write_log_table(table, options, view, fmt, out, reveal=reveal)
+        found = api.find_log_files(paths, options)
+        with output_stream(output) as out:  # read as written: events never all held
+            table = api.write_log_table(found, options, view, fmt, out, reveal=reveal)
     except TracecheckError as exc:
         raise fail(str(exc)) from None
     if table.skipped:
         summary = ", ".join(f"{n} {k}" for k, n in table.skipped.items())
-        echo(f"tracecheck: {len(table.events)} events; skipped: {summary}", err=True)
+        echo(f"tracecheck: {table.events_read} events; skipped: {summary}", err=True)

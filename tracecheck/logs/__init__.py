@@ -24,9 +24,11 @@ if TYPE_CHECKING:
         SYSLOG_FORMATS,
         FileCount,
         LogRead,
+        LogStream,
         read_log,
         read_log_files,
         sniff_path,
+        stream_log_files,
     )
     from tracecheck.logs.rotation import YearPlan, plan_years, rotation_order, rotation_sets
     from tracecheck.logs.sniff import sniff_log
@@ -40,6 +42,8 @@ _HOME = {
     "SYSLOG_FORMATS": "reading",
     "FileCount": "reading",
     "LogRead": "reading",
+    "LogStream": "reading",
+    "stream_log_files": "reading",
     "read_log": "reading",
     "read_log_files": "reading",
     "sniff_path": "reading",
@@ -59,6 +63,7 @@ __all__ = [
     "SYSLOG_FORMATS",
     "FileCount",
     "LogRead",
+    "LogStream",
     "YearPlan",
     "plan_years",
     "read_log",
@@ -67,6 +72,7 @@ __all__ = [
     "rotation_sets",
     "sniff_log",
     "sniff_path",
+    "stream_log_files",
 ]
 assert sorted(__all__) == sorted(_HOME)
 

@@ -105,6 +105,15 @@ class _FlowCount:
     consumer_recipients: set[str] = field(default_factory=set)
     statuses: Counter[str] = field(default_factory=Counter)
     locators: list[Locator] = field(default_factory=list)
+    """The first `MAX_LOCATORS` in `_locator_key` order, ties in the order seen (as a stable
+    sort of them all would give), among a few more (`keep`): never every one."""
+
+    def keep(self, locator: Locator) -> None:
+        """Count `locator` among those that may be listed."""
+        self.locators.append(locator)
+        if len(self.locators) >= 4 * MAX_LOCATORS:
+            # a stable sort keeps ties in the order seen: the cut is what sorting all would be
+            self.locators = sorted(self.locators, key=_locator_key)[:MAX_LOCATORS]
 
 
 def log_findings(
@@ -152,7 +161,7 @@ def log_findings(
             if ev.time:
                 agg.first_time = min(filter(None, [agg.first_time, ev.time]))
                 agg.last_time = max(filter(None, [agg.last_time, ev.time]))
-            agg.locators.append(ev.locator)
+            agg.keep(ev.locator)
         if ev.subject:
             rules = sorted(set(subject_hits(ev.subject)))
             if rules:
@@ -208,7 +217,8 @@ def correlate(
     index = export_refs if isinstance(export_refs, ExportIndex) else ExportIndex(export_refs)
     n_events = consumer_bound = matched = forwarding = 0
     missing: list[NotInExport] = []
-    delivery_statuses: dict[str, list[str]] = defaultdict(list)
+    # `overall_status` looks only at which statuses a message had, not how many times.
+    delivery_statuses: dict[str, set[str]] = defaultdict(set)
     for ev in events:
         n_events += 1
         if ev.kind == "forwarding-rule":
@@ -218,7 +228,7 @@ def correlate(
         status = _message_status(ev, is_consumer)
         for ref in refs:
             key = norm_message_id(ref.message_id) if ref.message_id else ref.locator
-            delivery_statuses[key].append(status)
+            delivery_statuses[key].add(status)
         crcpts = consumer_recipients(ev, is_consumer)
         if not crcpts:
             continue

@@ -9,14 +9,17 @@ the years that a damaged file made a guess. Damage to a file (a truncated or cor
 I/O error) ends that file's reading with one `Skipped` naming it; the rest of the set is still
 read. A file's malformed lines are listed one by one up to `MALFORMED_EXAMPLES`, and the rest
 counted in one entry as they are read (a garbage file of millions of lines is never held as
-millions of entries). Never prints, and never raises for bad input.
+millions of entries). `stream_log_files` is that path as it goes (events handed on in
+reading order as they are read, never all held: `tracecheck logs`); `read_log_files` is the
+same stream gathered. Never prints, and never raises for bad input.
 """
 
 from __future__ import annotations
 
 import csv
+import dataclasses
 import os
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Generator, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, fields
 from datetime import timezone
 from typing import Any
@@ -197,7 +200,7 @@ def read_log_files(
     export: Iterable[MessageRef] | ExportIndex | None = None,
     map_files: FileMap | None = None,
 ) -> LogRead:
-    """Read a set of log files: the one reading path (the scan and `tracecheck logs` use it).
+    """Read a set of log files: the one reading path (`stream_log_files`), its events held.
 
     `map_files` reads the files on other workers (an executor's `map`: local processes or
     Dask); each file is read whole by one worker and the results are put in reading order, so
@@ -213,6 +216,51 @@ def read_log_files(
     file is read up to the damage and listed; the other files of its set are read whole, and
     each gets a note that its year was inferred across the gap.
     """
+    stream = stream_log_files(paths, formats=formats, year=year, tz=tz, export=export,
+                              map_files=map_files)
+    events = tuple(stream)
+    return dataclasses.replace(stream.result, events=events)
+
+
+class LogStream:
+    """A set of log files being read (`stream_log_files`): iterating gives the events in
+    reading order, each file's as it is read; `result` is the rest of the `LogRead` (its
+    `events` empty) once they have all been taken."""
+
+    def __init__(self, items: Generator[LogEvent, None, LogRead]) -> None:
+        self._items = items
+        self._result: LogRead | None = None
+
+    def __iter__(self) -> Iterator[LogEvent]:
+        self._result = yield from self._items
+
+    @property
+    def result(self) -> LogRead:
+        """Skips, notes, per-file counts and years: known when every event has been taken."""
+        if self._result is None:
+            raise RuntimeError("LogStream.result before its events were all taken")
+        return self._result
+
+
+def stream_log_files(
+    paths: Iterable[str],
+    *,
+    formats: Mapping[str, str] | None = None,
+    year: int | None = None,
+    tz: str = "Europe/London",
+    export: Iterable[MessageRef] | ExportIndex | None = None,
+    map_files: FileMap | None = None,
+) -> LogStream:
+    """`read_log_files` as it goes: the events in the same order, handed on as each file is
+    read (serially, one at a time; from `map_files`' workers, a file at a time in reading
+    order), never all held. Only when the `export` must date year-less files (no `year`) are
+    those files' events held until their year is known (they may be read again)."""
+    return LogStream(_reading(paths, formats, year, tz, export, map_files))
+
+
+def _reading(paths: Iterable[str], formats: Mapping[str, str] | None, year: int | None,
+             tz: str, export: Iterable[MessageRef] | ExportIndex | None,
+             map_files: FileMap | None) -> Generator[LogEvent, None, LogRead]:
     known = dict(formats or {})
     skipped: list[Skipped] = []
     fmts: dict[str, str] = {}
@@ -226,36 +274,53 @@ def read_log_files(
     ordered = rotation_order(list(fmts))
     syslog = [p for p in ordered if fmts[p] in SYSLOG_FORMATS]
     plan = plan_years(syslog, year=year, tz=tz)
-    read = dict(zip(ordered, _read_files(
-        [FileTask(p, fmts[p], plan.years.get(p, year), tz) for p in ordered], map_files),
-        strict=True))
     index = export if isinstance(export, ExportIndex) else ExportIndex(export or ())
+    undated = {p: plan.years[p] for p in syslog
+               if plan.basis.get(p, LogYearBasis.STAMPED) is not LogYearBasis.STAMPED}
     matched: dict[str, MatchedYear] = {}
-    if index:
-        undated = {p: plan.years[p] for p in syslog
-                   if plan.basis.get(p, LogYearBasis.STAMPED) is not LogYearBasis.STAMPED}
-        matched = match_years({p: got.events for p in undated if (got := read[p])},
+    results: Iterator[_FileRead | FileTask | None]
+    if index and undated:
+        # The export dates these files from their events: every file read (and held) before
+        # any is handed on, since a file's year may move and it is then read again.
+        read = dict(zip(ordered, _read_files(
+            [FileTask(p, fmts[p], plan.years.get(p, year), tz) for p in ordered], map_files),
+            strict=True))
+        matched = match_years({p: held.events for p in undated if (held := read[p])},
                               undated, index)
-    if matched and year is None:
-        provisional = plan
-        plan = plan_years(syslog, tz=tz, matched={p: m.first_year for p, m in matched.items()})
-        again = [FileTask(p, fmts[p], plan.years.get(p), tz) for p in syslog
-                 if plan.years.get(p) != provisional.years.get(p)]
-        read.update(zip((t.path for t in again), _read_files(again, map_files), strict=True))
-    events: list[LogEvent] = []
+        if matched and year is None:
+            provisional = plan
+            plan = plan_years(syslog, tz=tz,
+                              matched={p: m.first_year for p, m in matched.items()})
+            again = [FileTask(p, fmts[p], plan.years.get(p), tz) for p in syslog
+                     if plan.years.get(p) != provisional.years.get(p)]
+            read.update(zip((t.path for t in again), _read_files(again, map_files),
+                            strict=True))
+        results = (read.pop(p) for p in ordered)
+    elif map_files is not None and len(ordered) > 1:
+        results = iter(map_files(read_file_task, [
+            FileTask(p, fmts[p], plan.years.get(p, year), tz) for p in ordered], _lost))
+    else:
+        results = (FileTask(p, fmts[p], plan.years.get(p, year), tz) for p in ordered)
     notes: list[Note] = []
     files: list[FileCount] = []
     years: list[LogYear] = []
-    for p in ordered:
-        got = read[p]
+    for p, task in zip(ordered, results, strict=True):
+        got: _FileRead | None
+        if isinstance(task, FileTask):  # read here, serially: each event handed on as read
+            got = yield from _file_items(task.path, task.fmt, task.year, zone(task.tz))
+        else:
+            got = task
+            del task
+            if got is not None:
+                yield from got.events
         if got is None:
             skipped.append(_unknown(p, fmts[p]))
             continue
-        events.extend(got.events)
         skipped.extend(got.skips)
         skipped.extend(_with_gap(damage, p, plan) for damage in got.damage)
-        files.append(FileCount(p, fmts[p], len(got.events), got.malformed + len(got.damage),
+        files.append(FileCount(p, fmts[p], got.count, got.malformed + len(got.damage),
                                got.malformed))
+        del got
         record = _year_record(p, fmts[p], plan, matched, bool(index))
         if record is not None:
             years.append(record)
@@ -267,7 +332,7 @@ def read_log_files(
                               reason=disagreement(matched[p])))
         if p in plan.inferred:
             notes.append(_inferred_note(p, plan.inferred[p]))
-    return LogRead(tuple(events), tuple(skipped), tuple(notes), tuple(files), tuple(years))
+    return LogRead((), tuple(skipped), tuple(notes), tuple(files), tuple(years))
 
 
 @dataclass(frozen=True, slots=True)
@@ -280,6 +345,13 @@ class _FileRead:
     damage: list[Skipped]
     malformed: int = 0
     """Every malformed line."""
+    streamed: int = 0
+    """Events handed on as they were read (not in `events`)."""
+
+    @property
+    def count(self) -> int:
+        """Events the file gave."""
+        return self.streamed + len(self.events)
 
     def __reduce__(self) -> tuple[Any, ...]:
         # Sent back from a worker: events as plain tuples, which pickle in C, rebuilt in the
@@ -287,7 +359,7 @@ class _FileRead:
         # parent's share of it is serial). The parallel read's differential test holds the
         # rebuilt events equal to the read ones.
         return (_unpacked, ([_pack(e) for e in self.events], self.skips, self.damage,
-                            self.malformed))
+                            self.malformed, self.streamed))
 
 
 _EVENT_FIELDS = tuple(f.name for f in fields(LogEvent))
@@ -309,14 +381,14 @@ _AT_RECIPIENTS = _EVENT_FIELDS.index("recipients")
 
 
 def _unpacked(packed: list[tuple[Any, ...]], skips: list[Skipped], damage: list[Skipped],
-              malformed: int) -> _FileRead:
+              malformed: int, streamed: int = 0) -> _FileRead:
     events = []
     for values in packed:
         vals = list(values)
         vals[_AT_LOCATOR] = Locator(*vals[_AT_LOCATOR])
         vals[_AT_RECIPIENTS] = tuple(LogRecipient(*r) for r in vals[_AT_RECIPIENTS])
         events.append(LogEvent(*vals))
-    return _FileRead(events, skips, damage, malformed)
+    return _FileRead(events, skips, damage, malformed, streamed)
 
 
 @dataclass(frozen=True, slots=True)
@@ -331,8 +403,9 @@ class FileTask:
 
 FileMap = Callable[[Callable[[FileTask], "_FileRead | None"], Sequence[FileTask],
                     Callable[[FileTask, BaseException], "_FileRead | None"]],
-                   list["_FileRead | None"]]
-"""An executor's `map(fn, items, lost)`: `fn` over the items, in order, on its workers."""
+                   Iterable["_FileRead | None"]]
+"""An executor's `map(fn, items, lost)`: `fn` over the items, in order, on its workers (each
+result given as it is ready, in order: taken one at a time, never all held)."""
 
 
 def read_file_task(task: FileTask) -> _FileRead | None:
@@ -353,25 +426,40 @@ def _read_files(tasks: Sequence[FileTask], map_files: FileMap | None
     """Each task's file read, in order: on `map_files`' workers when there are two or more."""
     if map_files is None or len(tasks) < 2:
         return [read_file_task(t) for t in tasks]
-    return map_files(read_file_task, tasks, _lost)
+    return list(map_files(read_file_task, tasks, _lost))
 
 
 def _read_file(path: str, fmt: str, year: int | None, zi: ZoneInfo | timezone
                ) -> _FileRead | None:
     """One file read in full by its format's reader (None when no reader has that name)."""
+    events: list[LogEvent] = []
+    items = _file_items(path, fmt, year, zi)
+    while True:
+        try:
+            events.append(next(items))
+        except StopIteration as done:
+            got: _FileRead | None = done.value
+            return None if got is None else dataclasses.replace(got, events=events, streamed=0)
+
+
+def _file_items(path: str, fmt: str, year: int | None, zi: ZoneInfo | timezone
+                ) -> Generator[LogEvent, None, _FileRead | None]:
+    """One file's events as its format's reader gives them; then its skips, damage and
+    count (None, and no events, when no reader has that name)."""
     reader = READERS.get(fmt)
     if reader is None:
         return None
     src = LogSource(path=path, tz=zi, year=year)
-    events: list[LogEvent] = []
     skips: list[Skipped] = []
     tally = _Tally()
+    n = 0
     for item in _read(src, reader, tally):
         if isinstance(item, Skipped):
             skips.append(item)
         else:
-            events.append(item)
-    return _FileRead(events, skips, list(src.damage), tally.lines)
+            n += 1
+            yield item
+    return _FileRead([], skips, list(src.damage), tally.lines, n)
 
 
 def _year_record(path: str, fmt: str, plan: YearPlan, matched: Mapping[str, MatchedYear],

@@ -12,10 +12,13 @@ does).
 
 from __future__ import annotations
 
+import csv
 import enum
 import functools
 import json
+from collections import defaultdict
 from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, BinaryIO, TextIO
 
 if TYPE_CHECKING:
@@ -55,26 +58,66 @@ class LogTableFormat(enum.StrEnum):
 def write_view(events: Iterable[LogEvent], view: LogView, fmt: LogTableFormat, out: TextIO,
                is_consumer: IsConsumer, *, reveal: bool = False) -> None:
     """Write one table of `events` to `out` (subjects and replies unmasked only with
-    `reveal`)."""
-    if fmt is LogTableFormat.PARQUET:
+    `reveal`). `events` is taken once, one event at a time, and never held: the events view
+    writes each row as its event comes, a summary counts it (`Totals`)."""
+    if fmt is LogTableFormat.JSON:
+        write_json_rows(view_rows(events, view, is_consumer, reveal=reveal), out)
+        out.write("\n")
+    elif fmt is LogTableFormat.PARQUET:
         _write_parquet(events, view, out.buffer, is_consumer, reveal=reveal)
-        return
-    frame = (events_frame(events, reveal=reveal) if view is LogView.EVENTS
-             else summary_frames(events, is_consumer)[view.value])
-    if fmt is LogTableFormat.CSV:
+    elif view is LogView.EVENTS:
+        _write_events_csv(events, out, reveal=reveal)
+    else:
         from pandas.api.types import is_bool_dtype, is_numeric_dtype
 
         from tracecheck.reports.safe_text import spreadsheet_cell
 
-        # Logged text (addresses, details, notes) is the input's: never a spreadsheet formula.
+        frame = summary_frames(events, is_consumer)[view.value]
+        # Logged text (addresses) is the input's: never a spreadsheet formula.
         for col in frame.columns:
             if not (is_numeric_dtype(frame[col]) or is_bool_dtype(frame[col])):
                 frame[col] = frame[col].map(spreadsheet_cell)
         frame.to_csv(out, index=False, lineterminator="\n")
-    else:
-        json.dump(json.loads(frame.to_json(orient="records", date_format="iso")), out,
-                  indent=2, ensure_ascii=False)
-        out.write("\n")
+
+
+def view_rows(events: Iterable[LogEvent], view: LogView, is_consumer: IsConsumer, *,
+              reveal: bool = False) -> Iterator[dict[str, Any]]:
+    """The rows of one view as the JSON formats hold them (`None` as null), the events
+    view's one at a time as its events come."""
+    if view is LogView.EVENTS:
+        names = {"subject_masked": "subject"} if reveal else {}
+        for row in event_rows(events, reveal=reveal):
+            yield {names.get(k, k): row[k] for k in EVENT_COLUMNS}
+        return
+    frame = summary_frames(events, is_consumer)[view.value]
+    yield from json.loads(frame.to_json(orient="records", date_format="iso"))
+
+
+def write_json_rows(rows: Iterable[dict[str, Any]], out: TextIO, depth: int = 0) -> None:
+    """A list of rows as `json.dump(list(rows), indent=2, ensure_ascii=False)` writes it,
+    nested `depth` levels deep in a document so indented (no newline after): written one row
+    at a time."""
+    inner = "  " * (depth + 1)
+    sep = "[\n"
+    for row in rows:
+        text = json.dumps(row, indent=2, ensure_ascii=False)
+        out.write(sep + inner + text.replace("\n", "\n" + inner))
+        sep = ",\n"
+    out.write("[]" if sep == "[\n" else "\n" + "  " * depth + "]")
+
+
+def _write_events_csv(events: Iterable[LogEvent], out: TextIO, *, reveal: bool) -> None:
+    """The events view as CSV, a row at a time, as pandas' `to_csv` wrote its frame: the
+    same csv dialect, `size` a number (empty when unknown), every other cell text a
+    spreadsheet shows and never runs (`spreadsheet_cell`; an unknown time is empty)."""
+    from tracecheck.reports.safe_text import spreadsheet_cell
+
+    writer = csv.writer(out, lineterminator="\n", quoting=csv.QUOTE_MINIMAL)
+    writer.writerow(["subject" if reveal and c == "subject_masked" else c
+                     for c in EVENT_COLUMNS])
+    for row in event_rows(events, reveal=reveal):
+        writer.writerow(["" if row[c] is None else str(row[c]) if c == "size"
+                         else spreadsheet_cell(row[c]) for c in EVENT_COLUMNS])
 
 
 EVENT_COLUMNS = [
@@ -165,61 +208,112 @@ def _domain(addr: str) -> str:
     return addr.rpartition("@")[2].lower() if "@" in addr else ""
 
 
+SUMMARY_COUNTS = ("messages", "recipients", "consumer_messages", "consumer_recipients",
+                  "delivered_recipients")
+"""The counts of every summary row, in column order after its key."""
+
+
+@dataclass(slots=True)
+class _Count:
+    """One key's counts while events are added (`Totals`)."""
+
+    messages: int = 0
+    recipients: int = 0
+    consumer_messages: int = 0
+    consumer_recipients: int = 0
+    delivered_recipients: int = 0
+
+
+@dataclass
+class Totals:
+    """The summary views counted as events come (`add`), never holding the events: per key,
+    the recipient rows (a message event's recipients), consumer and delivered ones among
+    them, and the messages (distinct locators) with a row under the key.
+
+    Two events may share a locator (a JSON document of several records on one line): as the
+    table always has, they count as one message. Locators only repeat within a file (a
+    locator names its file), so the locators seen are kept for the file being read only.
+    """
+
+    is_consumer: IsConsumer
+    """Memoised by the caller: the same addresses recur on every line."""
+    counts: dict[str, dict[str, _Count]] = field(
+        default_factory=lambda: {v.value: defaultdict(_Count) for v in LogView
+                                 if v is not LogView.EVENTS})
+    _source: str | None = None
+    _done: set[str] = field(default_factory=set)
+    """Files whose events have all come (a file's events come together, as read)."""
+    _seen: dict[tuple[str, str, bool], set[object]] = field(default_factory=dict)
+
+    def add(self, ev: LogEvent) -> None:
+        """Count one event (only message events with recipients count)."""
+        if ev.kind != "message" or not ev.recipients:
+            return
+        from tracecheck.logs.analysis import consumer_address, day_of
+
+        if ev.source != self._source:
+            if ev.source in self._done:
+                raise ValueError(f"events of {ev.source!r} come apart: a summary counts each "
+                                 "file's events together, in reading order")
+            if self._source is not None:
+                self._done.add(self._source)
+            self._source = ev.source
+            self._seen.clear()
+        loc = ev.locator
+        day = day_of(ev.time)
+        sender = ev.sender.lower()
+        fixed = ((LogView.BY_SENDER.value, sender), (LogView.BY_DAY.value, day),
+                 (LogView.BY_MONTH.value, day[:7]))
+        for r in ev.recipients:
+            consumer = consumer_address(self.is_consumer, r.addr)
+            delivered = r.status == "delivered"
+            for view, key in (*fixed, (LogView.BY_DOMAIN.value, _domain(r.addr))):
+                c = self.counts[view][key]
+                c.recipients += 1
+                c.delivered_recipients += delivered
+                c.messages += self._first(view, key, False, loc)
+                if consumer:
+                    c.consumer_recipients += 1
+                    c.consumer_messages += self._first(view, key, True, loc)
+
+    def _first(self, view: str, key: str, consumer: bool, loc: object) -> bool:
+        """True the first time this file's `loc` is counted under (view, key, consumer)."""
+        seen = self._seen.setdefault((view, key, consumer), set())
+        if loc in seen:
+            return False
+        seen.add(loc)
+        return True
+
+    def frames(self) -> dict[str, pd.DataFrame]:
+        """The summary views as frames: one row per key, sorted by key."""
+        import pandas as pd
+
+        out: dict[str, pd.DataFrame] = {}
+        for view, counts in self.counts.items():
+            by = view.removeprefix("by_")
+            if not counts:
+                out[view] = pd.DataFrame(columns=[by, *SUMMARY_COUNTS])
+                continue
+            keys = sorted(counts)
+            frame = pd.DataFrame({by: keys, **{
+                name: [getattr(counts[k], name) for k in keys] for name in SUMMARY_COUNTS}})
+            frame = frame.astype(dict.fromkeys(SUMMARY_COUNTS, "int64")).sort_values(
+                by, kind="stable", ignore_index=True)
+            if view == LogView.BY_DOMAIN.value:
+                frame.insert(1, "consumer_domain", [bool(d) and self.is_consumer(f"x@{d}")
+                                                    for d in frame["domain"]])
+            out[view] = frame
+        return out
+
+
 def summary_frames(events: Iterable[LogEvent], is_consumer: IsConsumer) -> dict[str, pd.DataFrame]:
-    """Totals for auditors: `by_sender`, `by_domain` (recipient domain), `by_day`, `by_month`.
+    """Totals for auditors: `by_sender`, `by_domain` (recipient domain), `by_day`, `by_month`,
+    counted one event at a time (`Totals`).
 
     Counts cover message events only; forwarding rules are listed by `events_frame`.
     """
-    import pandas as pd
-
-    from tracecheck.logs.analysis import consumer_address, day_of, flow_of
-
     # The same few thousand addresses recur on millions of lines: each is classified once.
-    is_consumer = functools.lru_cache(maxsize=1 << 16)(is_consumer)
-    rows: list[dict[str, Any]] = []
+    totals = Totals(functools.lru_cache(maxsize=1 << 16)(is_consumer))
     for ev in events:
-        if ev.kind != "message":
-            continue
-        flow = flow_of(ev, is_consumer)
-        rows.extend(
-            {
-                "locator": str(ev.locator),
-                "sender": ev.sender.lower(),
-                "day": day_of(ev.time),
-                "month": day_of(ev.time)[:7],
-                "domain": _domain(r.addr),
-                "consumer": consumer_address(is_consumer, r.addr),
-                "consumer_flow": flow.is_consumer,
-                "delivered": r.status == "delivered",
-                "size": ev.size or 0,
-            }
-            for r in ev.recipients or ()
-        )
-    df = pd.DataFrame(rows, columns=["locator", "sender", "day", "month", "domain", "consumer",
-                                     "consumer_flow", "delivered", "size"])
-
-    def agg(by: str) -> pd.DataFrame:
-        if df.empty:
-            return pd.DataFrame(columns=[by, "messages", "recipients", "consumer_messages",
-                                         "consumer_recipients", "delivered_recipients"])
-        consumer = df[df["consumer"]]
-        out = pd.DataFrame({
-            "messages": df.groupby(by)["locator"].nunique(),
-            "recipients": df.groupby(by).size(),
-            "consumer_messages": consumer.groupby(by)["locator"].nunique(),
-            "consumer_recipients": consumer.groupby(by).size(),
-            "delivered_recipients": df.groupby(by)["delivered"].sum(),
-        }).fillna(0).astype("int64")
-        return out.reset_index().rename(columns={"index": by}).sort_values(by, kind="stable",
-                                                                             ignore_index=True)
-
-    by_domain = agg("domain")
-    if not by_domain.empty:
-        by_domain.insert(1, "consumer_domain", [bool(d) and is_consumer(f"x@{d}")
-                                                for d in by_domain["domain"]])
-    return {
-        LogView.BY_SENDER.value: agg("sender"),
-        LogView.BY_DOMAIN.value: by_domain,
-        LogView.BY_DAY.value: agg("day"),
-        LogView.BY_MONTH.value: agg("month"),
-    }
+        totals.add(ev)
+    return totals.frames()

@@ -31,8 +31,9 @@ class Executor(Protocol):
     function over whole files (log files) on the same workers."""
 
     def map(self, fn: Callable[[T], R], items: Sequence[T],
-            lost: Callable[[T, BaseException], R]) -> list[R]:
-        """`fn` over `items`, results in the order of `items`; an item whose worker died or
+            lost: Callable[[T, BaseException], R]) -> Iterator[R]:
+        """`fn` over `items`, results given one at a time in the order of `items` (the caller
+        takes each before the next: results are not all held); an item whose worker died or
         was lost gets `lost(item, exc)` instead (tracecheck's own exceptions propagate)."""
         ...
 

@@ -65,21 +65,22 @@ class DaskExecutor:
             return sum(client.nthreads().values()) or 1
 
     def map(self, fn: Callable[[T], R], items: Sequence[T],
-            lost: Callable[[T, BaseException], R]) -> list[R]:
-        """`fn` over `items` on the cluster, results in order."""
+            lost: Callable[[T, BaseException], R]) -> Iterator[R]:
+        """`fn` over `items` on the cluster, each result fetched in order and given on as soon
+        as it is ready (released on the cluster once fetched; never all held here)."""
         from distributed import KilledWorker
 
         with contextlib.ExitStack() as stack:
             client = _client(self.address, stack)
             futures = client.map(fn, list(items), pure=False)
-            out: list[R] = []
             for item, fut in zip(items, futures, strict=True):
                 try:
-                    out.append(fut.result())
+                    result = fut.result()
                 except KilledWorker as exc:  # distributed gave up: workers died holding it
-                    out.append(lost(item, exc))
+                    result = lost(item, exc)
                 fut.release()
-            return out
+                yield result
+                del result
 
     def run(
         self, plan: Sequence[Shard], cfg: ScanConfig, progress: Progress | None = None

@@ -14,10 +14,12 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+import itertools
 import os
 import select
 import threading
 import time
+from collections import deque
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor, as_completed
 from concurrent.futures.process import BrokenProcessPool
@@ -27,6 +29,11 @@ from tracecheck.parallel.base import Progress, R, T, batches, lost, scan_batch, 
 from tracecheck.scanner import ScanConfig, scan_shard, warm
 from tracecheck.sources.files import InputFile
 from tracecheck.sources.shards import Shard, choose_target, plan_shards, whole
+
+MAP_AHEAD = 2
+"""Files `LocalExecutor.map` has read or is reading ahead of the one the caller waits for, per
+worker: enough to keep the workers busy while the caller writes, few enough that the parent
+never holds more than a handful of files' results."""
 
 
 def file_digest(path: str) -> tuple[int, str]:
@@ -122,20 +129,30 @@ class LocalExecutor:
         return plan_shards(inputs, target)
 
     def map(self, fn: Callable[[T], R], items: Sequence[T],
-            lost: Callable[[T, BaseException], R]) -> list[R]:
-        """`fn` over `items` on the pool (in this process with one worker), in order."""
+            lost: Callable[[T, BaseException], R]) -> Iterator[R]:
+        """`fn` over `items` on the pool (in this process with one worker), each result given
+        in order as soon as it and those before it are ready. At most `MAP_AHEAD` results per
+        worker are ever waiting in this process: results are large (a log file's events)."""
         if self.workers <= 1 or len(items) <= 1:
-            return [fn(x) for x in items]
-        with ProcessPoolExecutor(max_workers=min(self.workers, len(items)),
-                                 initializer=exit_with_parent) as pool:
-            futures = [pool.submit(fn, x) for x in items]
-            out: list[R] = []
-            for item, fut in zip(items, futures, strict=True):
+            yield from (fn(x) for x in items)
+            return
+        workers = min(self.workers, len(items))
+        with ProcessPoolExecutor(max_workers=workers, initializer=exit_with_parent) as pool:
+            pending: deque[tuple[T, Future[R]]] = deque()
+            todo = iter(items)
+            for item in itertools.islice(todo, workers * MAP_AHEAD):
+                pending.append((item, pool.submit(fn, item)))
+            while pending:
+                item, fut = pending.popleft()
                 try:
-                    out.append(fut.result())
+                    result = fut.result()
                 except BrokenProcessPool as exc:  # the worker process died (killed, OOM)
-                    out.append(lost(item, exc))
-            return out
+                    result = lost(item, exc)
+                del fut
+                for nxt in itertools.islice(todo, 1):
+                    pending.append((nxt, pool.submit(fn, nxt)))
+                yield result
+                del result
 
     def run(
         self, plan: Sequence[Shard], cfg: ScanConfig, progress: Progress | None = None
