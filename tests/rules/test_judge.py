@@ -216,3 +216,36 @@ def test_fourth_round_statements_about_no_one_are_not_findings(text: str) -> Non
 
 def test_ten_single_spaced_digits_inside_a_longer_run_are_not_a_number() -> None:
     assert not rules("NHS lottery line 1 2 3 4 5 6 7 8 9 0 1 2")
+
+
+def test_the_judges_window_prefilter_changes_no_verdict(monkeypatch: pytest.MonkeyPatch) -> None:
+    """`judge._Seen` searches a wide window only where it holds one of the cue's required
+    strings: the verdicts equal those of searching every window, on every health word of the
+    independent corpus and the samples' texts."""
+    import email
+    import email.policy
+    from pathlib import Path
+
+    from tracecheck.rules import judge
+
+    root = Path(__file__).resolve().parents[2]
+    texts = []
+    for path in sorted((root / "eval" / "independent").glob("*/*.eml"))[::3]:
+        msg = email.message_from_bytes(path.read_bytes(), policy=email.policy.default)
+        for part in msg.walk():
+            if part.get_content_maintype() == "text":
+                try:
+                    texts.append(str(part.get_content()))
+                except (LookupError, ValueError):  # the stdlib email package: bad charset
+                    continue
+    texts.append("Ann's cat is on insulin. " * 50 + "She has a fever. " + "x " * 400 +
+                 "Her PCR was positive. In the novel, the hero has asthma.")
+    words = ("positive", "negative", "fever", "asthma", "diabetes", "cough", "dementia", "flu")
+    cases = [(t, i, i + len(w)) for t in texts for w in words
+             for i in range(len(t)) if t.startswith(w, i)]
+    assert len(cases) > 200
+    fast = [judge.about_no_one(t, s, e, 1.0) for t, s, e in cases]
+    monkeypatch.setattr(judge, "occurrences", lambda *a: None)
+    slow = [judge.about_no_one("".join(t), s, e, 1.0) for t, s, e in cases]  # a fresh text
+    assert fast == slow
+    assert {v for v in fast if v} >= {"about an animal", "a teaching case, fiction or a horoscope"}
