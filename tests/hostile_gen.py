@@ -152,7 +152,12 @@ def patient_rows(size: int, seed: int = 15) -> bytes:
 
 def csv_email(size: int = 20_000_000) -> bytes:
     """A message carrying a patient CSV of about `size` bytes."""
-    return email_with("csv", "patients.csv", "text/csv", patient_rows(size))
+    return csv_email_of(patient_rows(size))
+
+
+def csv_email_of(rows: bytes) -> bytes:
+    """A message carrying the patient CSV `rows` (from `patient_rows`)."""
+    return email_with("csv", "patients.csv", "text/csv", rows)
 
 
 def distinct_numbers_in(data: bytes) -> set[str]:
