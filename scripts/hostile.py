@@ -9,11 +9,11 @@ shape's findings are counted against its rows: every distinct NHS number must be
 `--timeout` and `--max-memory-gb` bound each child (used to measure a version that does not
 survive the shapes).
 
-The builders are deterministic, so a built shape is kept under build/hostile/, keyed by the
-hash of this script, tests/hostile_gen.py and the scale, and built again only when one of
-them changes (`--no-cache`: build every shape afresh in a temporary folder). The 200 MB log
-is not kept: it is written faster than it is read back. Missing shapes are built in
-processes of their own, beside the scans.
+The builders are deterministic, so a built shape is kept under build/hostile/ (`--cache`),
+keyed by the hash of this script, tests/hostile_gen.py and the scale, and built again only
+when one of them changes (`--no-cache`: build every shape afresh in a temporary folder). The
+200 MB log is not kept: it is written faster than it is read back. Missing shapes are built
+in processes of their own, beside the scans.
 """
 
 from __future__ import annotations
@@ -117,24 +117,24 @@ def _build(shape: Shape, path: Path, scale: float) -> int | None:
     return want
 
 
-def _cache_dir(scale: float) -> Path:
-    """build/hostile/KEY: KEY hashes the builders' code (this script, tests/hostile_gen.py)
-    and the scale. Folders of other keys are removed (each holds about 50 MB)."""
+def _cache_dir(base: Path, scale: float) -> Path:
+    """BASE/KEY: KEY hashes the builders' code (this script, tests/hostile_gen.py) and the
+    scale. Folders of other keys are removed (each holds about 50 MB at full size)."""
     digest = hashlib.sha256(str(scale).encode())
     for source in (Path(__file__), Path(gen.__file__)):
         digest.update(source.read_bytes())
-    base = ROOT / "build" / "hostile"
     here = base / digest.hexdigest()[:16]
     if base.is_dir():
         for old in base.iterdir():
-            if old != here:
-                shutil.rmtree(old, ignore_errors=True)
+            if old != here and len(old.name) == 16 and old.name.isalnum() and old.is_dir():
+                shutil.rmtree(old)
     here.mkdir(parents=True, exist_ok=True)
     return here
 
-def run(path: Path, out: Path, fmt: str, timeout: float, max_memory: int | None
-        ) -> tuple[float, int, int | str]:
-    """(seconds, peak RSS bytes, exit code or `timeout`) of one scan in a child process."""
+def run(path: Path, out: Path, fmt: str, timeout: float, max_memory: int | None,
+        err: Path) -> tuple[float, int, int | str]:
+    """(seconds, peak RSS bytes, exit code or `timeout`) of one scan in a child process,
+    its stderr written to `err` (a pipe nobody reads would stall a child that says much)."""
     def limit() -> None:
         if max_memory:
             resource.setrlimit(resource.RLIMIT_AS, (max_memory, max_memory))
@@ -142,8 +142,9 @@ def run(path: Path, out: Path, fmt: str, timeout: float, max_memory: int | None
     cmd = [sys.executable, "-P", "-m", "tracecheck", "scan", str(path), "--workers", "1",
            "--fail-on", "high", "--format", fmt, "--output", str(out)]
     start = time.perf_counter()
-    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-                            preexec_fn=limit)
+    with err.open("wb") as stderr:
+        proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=stderr,
+                                preexec_fn=limit)
     deadline = start + timeout
     status: int | str = "timeout"
     rss = 0
@@ -178,8 +179,14 @@ def _one(shape: Shape, cache: Path | None, tmp: Path, builders: Executor,
         want = builders.submit(_build, shape, path, args.scale).result()
         built = f"built {time.perf_counter() - t0:5.1f}s"
     out = tmp / f"out-{shape.file}.{shape.fmt}"
-    secs, rss, code = run(path, out, shape.fmt, args.timeout, cap)
+    err = tmp / f"err-{shape.file}.txt"
+    secs, rss, code = run(path, out, shape.fmt, args.timeout, cap, err)
     failed = []
+    said = err.read_text(encoding="utf-8", errors="replace")
+    if code not in (0, 1, 3, "timeout") or "internal error" in said:
+        # 0, 1 and 3: nothing found, findings, a limit reached; anything else (2, a signal)
+        # or a bug in tracecheck (also exit 3) is not the shape being survived
+        failed.append(f"{shape.name}: exit {code}: {said.strip()[-300:]}")
     extra = ""
     if want is not None:
         got = set()
@@ -200,6 +207,7 @@ def _one(shape: Shape, cache: Path | None, tmp: Path, builders: Executor,
     if home is tmp:
         path.unlink()
     out.unlink(missing_ok=True)
+    err.unlink()
     return failed
 
 
@@ -216,8 +224,10 @@ def main() -> int:
     ap.add_argument("--budget", type=float, default=120.0, help="seconds for every shape")
     ap.add_argument("--jobs", type=int, default=2, help="scans at a time (longest first)")
     ap.add_argument("--serial", action="store_true", help="one shape at a time (--jobs 1)")
+    ap.add_argument("--cache", type=Path, default=ROOT / "build" / "hostile",
+                    help="where built shapes are kept (default build/hostile/)")
     ap.add_argument("--no-cache", action="store_true",
-                    help="build every shape afresh (not from build/hostile/)")
+                    help="build every shape afresh in a temporary folder")
     args = ap.parse_args()
     jobs = 1 if args.serial else max(1, args.jobs)
     cap = int(args.max_memory_gb * GB) if args.max_memory_gb else None
@@ -227,7 +237,7 @@ def main() -> int:
             ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("spawn")
                                 ) as builders, \
             ThreadPoolExecutor(jobs) as scans:
-        cache = None if args.no_cache else _cache_dir(args.scale)
+        cache = None if args.no_cache else _cache_dir(args.cache, args.scale)
         failed = [reason for reasons in scans.map(
             lambda s: _one(s, cache, Path(name), builders, args, cap), chosen)
             for reason in reasons]
