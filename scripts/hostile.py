@@ -2,24 +2,27 @@
 """The hostile shapes of issue 15 (items 6 to 9) at full size: build each, scan it in a
 child process, and report its wall time, peak memory (RSS) and exit code.
 
-Run by `make fuzz` (and `make hostile`), which fails when a scan takes 1 GB or more or the
-shapes take longer than `--budget` seconds of wall time, two scans at a time (`--jobs`),
-longest first. The shapes come from tests/hostile_gen.py (where each is described); the CSV
-shape's findings are counted against its rows: every distinct NHS number must be reported.
+Run by `make fuzz`, `make fuzz-deep` and `make hostile`, which fail (`--check`) when a scan
+takes 1 GB or more, exits other than 0, 1 or 3 or meets an internal error, or when the shapes
+take longer than `--budget` seconds of wall time, two scans at a time (`--jobs`), longest
+first. The shapes come from tests/hostile_gen.py (where each is described); the CSV shape's
+findings are counted against its rows: every distinct NHS number must be reported.
 `--timeout` and `--max-memory-gb` bound each child (used to measure a version that does not
-survive the shapes).
+survive the shapes). Each scan's CPU time is printed beside its wall time: on a shared
+machine the wall time stretches, the CPU time much less.
 
 The builders are deterministic, so a built shape is kept under build/hostile/ (`--cache`),
-keyed by the hash of this script, tests/hostile_gen.py and the scale, and built again only
-when one of them changes (`--no-cache`: build every shape afresh in a temporary folder). The
-200 MB log is not kept: it is written faster than it is read back. Missing shapes are built
-in processes of their own, beside the scans.
+keyed by the hash of the builders (tests/hostile_gen.py and those below) and the scale, and
+built again only when one of them changes (`--no-cache`: build every shape afresh in a
+temporary folder). The 200 MB log is not kept: it is written faster than it is read back.
+Missing shapes are built in processes of their own, beside the scans.
 """
 
 from __future__ import annotations
 
 import argparse
 import hashlib
+import inspect
 import json
 import multiprocessing
 import os
@@ -118,11 +121,13 @@ def _build(shape: Shape, path: Path, scale: float) -> int | None:
 
 
 def _cache_dir(base: Path, scale: float) -> Path:
-    """BASE/KEY: KEY hashes the builders' code (this script, tests/hostile_gen.py) and the
-    scale. Folders of other keys are removed (each holds about 50 MB at full size)."""
+    """BASE/KEY: KEY hashes the builders' code (tests/hostile_gen.py and the builders here)
+    and the scale. Folders of other keys are removed (each holds about 50 MB at full size)."""
     digest = hashlib.sha256(str(scale).encode())
-    for source in (Path(__file__), Path(gen.__file__)):
-        digest.update(source.read_bytes())
+    digest.update(Path(gen.__file__).read_bytes())
+    for shape in SHAPES:
+        digest.update(inspect.getsource(shape.build).encode())
+    digest.update(inspect.getsource(_size).encode())
     here = base / digest.hexdigest()[:16]
     if base.is_dir():
         for old in base.iterdir():
@@ -132,9 +137,10 @@ def _cache_dir(base: Path, scale: float) -> Path:
     return here
 
 def run(path: Path, out: Path, fmt: str, timeout: float, max_memory: int | None,
-        err: Path) -> tuple[float, int, int | str]:
-    """(seconds, peak RSS bytes, exit code or `timeout`) of one scan in a child process,
-    its stderr written to `err` (a pipe nobody reads would stall a child that says much)."""
+        err: Path) -> tuple[float, float, int, int | str]:
+    """(seconds, CPU seconds, peak RSS bytes, exit code or `timeout`) of one scan in a child
+    process, its stderr written to `err` (a pipe nobody reads would stall a child that says
+    much). CPU time is what a shared machine does not stretch."""
     def limit() -> None:
         if max_memory:
             resource.setrlimit(resource.RLIMIT_AS, (max_memory, max_memory))
@@ -147,21 +153,19 @@ def run(path: Path, out: Path, fmt: str, timeout: float, max_memory: int | None,
                                 preexec_fn=limit)
     deadline = start + timeout
     status: int | str = "timeout"
-    rss = 0
     while True:
         pid, code, usage = os.wait4(proc.pid, os.WNOHANG)
         if pid:
-            rss = usage.ru_maxrss * 1024
             status = os.waitstatus_to_exitcode(code)
             break
         if time.perf_counter() > deadline:
             proc.kill()
             _, code, usage = os.wait4(proc.pid, 0)
-            rss = usage.ru_maxrss * 1024
             break
         time.sleep(0.05)
     proc.returncode = 0  # reaped above
-    return time.perf_counter() - start, rss, status
+    cpu = usage.ru_utime + usage.ru_stime
+    return time.perf_counter() - start, cpu, usage.ru_maxrss * 1024, status
 
 
 def _one(shape: Shape, cache: Path | None, tmp: Path, builders: Executor,
@@ -180,7 +184,7 @@ def _one(shape: Shape, cache: Path | None, tmp: Path, builders: Executor,
         built = f"built {time.perf_counter() - t0:5.1f}s"
     out = tmp / f"out-{shape.file}.{shape.fmt}"
     err = tmp / f"err-{shape.file}.txt"
-    secs, rss, code = run(path, out, shape.fmt, args.timeout, cap, err)
+    secs, cpu, rss, code = run(path, out, shape.fmt, args.timeout, cap, err)
     failed = []
     said = err.read_text(encoding="utf-8", errors="replace")
     if code not in (0, 1, 3, "timeout") or "internal error" in said:
@@ -199,7 +203,8 @@ def _one(shape: Shape, cache: Path | None, tmp: Path, builders: Executor,
         if len(got) != want:
             failed.append(f"{shape.name}: {want - len(got):,} NHS numbers not reported")
     print(f"{shape.name:34} {path.stat().st_size / 1e6:8.1f} MB  {built:12} "
-          f"scan {secs:6.1f}s  peak RSS {rss / 1e6:7.0f} MB  exit {code}{extra}", flush=True)
+          f"scan {secs:6.1f}s (CPU {cpu:6.1f}s)  peak RSS {rss / 1e6:7.0f} MB  exit {code}"
+          f"{extra}", flush=True)
     if rss >= GB:
         failed.append(f"{shape.name}: peak RSS {rss / 1e6:,.0f} MB, 1 GB or more")
     if code == "timeout":
