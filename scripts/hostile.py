@@ -169,9 +169,9 @@ def run(path: Path, out: Path, fmt: str, timeout: float, max_memory: int | None,
 
 
 def _one(shape: Shape, cache: Path | None, tmp: Path, builders: Executor,
-         args: argparse.Namespace, cap: int | None) -> list[str]:
+         args: argparse.Namespace, cap: int | None) -> tuple[list[str], float]:
     """Build `shape` (or take it from the cache), scan it, print its line; the reasons it
-    fails the check, if any."""
+    fails the check, if any, and the scan's CPU seconds."""
     home = cache if cache is not None and shape.keep else tmp
     path = home / shape.file
     t0 = time.perf_counter()
@@ -213,7 +213,7 @@ def _one(shape: Shape, cache: Path | None, tmp: Path, builders: Executor,
         path.unlink()
     out.unlink(missing_ok=True)
     err.unlink()
-    return failed
+    return failed, cpu
 
 
 def main() -> int:
@@ -243,12 +243,14 @@ def main() -> int:
                                 ) as builders, \
             ThreadPoolExecutor(jobs) as scans:
         cache = None if args.no_cache else _cache_dir(args.cache, args.scale)
-        failed = [reason for reasons in scans.map(
-            lambda s: _one(s, cache, Path(name), builders, args, cap), chosen)
-            for reason in reasons]
+        done = list(scans.map(lambda s: _one(s, cache, Path(name), builders, args, cap),
+                              chosen))
     wall = time.perf_counter() - start
+    failed = [reason for reasons, _ in done for reason in reasons]
+    cpu = [c for _, c in done]
     print(f"wall {wall:.1f}s for {len(chosen)} shapes, {jobs} at a time (budget "
-          f"{args.budget:.0f}s)")
+          f"{args.budget:.0f}s); the scans took {sum(cpu):.0f}s of CPU, the longest "
+          f"{max(cpu, default=0):.0f}s (one process: the wall time cannot be shorter)")
     if wall > args.budget:
         failed.append(f"wall {wall:.1f}s, over the budget of {args.budget:.0f}s")
     for reason in failed:
