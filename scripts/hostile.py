@@ -122,7 +122,7 @@ def _build(shape: Shape, path: Path, scale: float) -> int | None:
 
 def _cache_dir(base: Path, scale: float) -> Path:
     """BASE/KEY: KEY hashes the builders' code (tests/hostile_gen.py and the builders here)
-    and the scale. Folders of other keys are removed (each holds about 50 MB at full size)."""
+    and the scale. Folders of other keys are removed (each holds 64 MB at full size)."""
     digest = hashlib.sha256(str(scale).encode())
     digest.update(Path(gen.__file__).read_bytes())
     for shape in SHAPES:
