@@ -36,17 +36,27 @@ HEAD = ("From: agent@tracecall.co.uk\nTo: someone@gmail.com\nSubject: {subject}\
 
 
 def nhs_numbers(first: int = 401_000_000) -> Iterator[str]:
-    """Valid NHS numbers (Modulus 11, issued range), ascending from `first` (nine digits)."""
-    n = first
+    """Valid NHS numbers (Modulus 11, issued range), ascending from `first` (nine digits).
+
+    The weighted digit sum is split at the last three digits: the first six are summed once
+    per thousand numbers and the last three come from a table (the full-size hostile shapes
+    need millions of numbers; tests/test_hostile_gen.py holds this to the plain definition)."""
+    high, low = divmod(first, 1000)
     while True:
-        nine = f"{n:09d}"
-        check = 11 - sum(map(operator.mul, map(int, nine), _WEIGHTS)) % 11
-        if check != 10:
-            yield nine + str(check % 11)
-        n += 1
+        head = f"{high:06d}"
+        base = sum(map(operator.mul, map(int, head), _WEIGHTS[:6]))
+        for last in range(low, 1000):
+            check = 11 - (base + _LAST_SUM[last]) % 11
+            if check != 10:
+                yield head + _LAST[last] + _CHECK[check]
+        high += 1
+        low = 0
 
 
 _WEIGHTS = (10, 9, 8, 7, 6, 5, 4, 3, 2)
+_LAST = [f"{n:03d}" for n in range(1000)]
+_LAST_SUM = [sum(map(operator.mul, map(int, digits), _WEIGHTS[6:])) for digits in _LAST]
+_CHECK = [str(c % 11) for c in range(12)]
 
 
 def spaced(number: str) -> str:
@@ -142,7 +152,12 @@ def patient_rows(size: int, seed: int = 15) -> bytes:
 
 def csv_email(size: int = 20_000_000) -> bytes:
     """A message carrying a patient CSV of about `size` bytes."""
-    return email_with("csv", "patients.csv", "text/csv", patient_rows(size))
+    return csv_email_of(patient_rows(size))
+
+
+def csv_email_of(rows: bytes) -> bytes:
+    """A message carrying the patient CSV `rows` (from `patient_rows`)."""
+    return email_with("csv", "patients.csv", "text/csv", rows)
 
 
 def distinct_numbers_in(data: bytes) -> set[str]:

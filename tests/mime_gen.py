@@ -24,8 +24,13 @@ import random
 
 from hypothesis import strategies as st
 
-EXAMPLES = 20_000 if os.environ.get("HYPOTHESIS_PROFILE") == "fuzz" else 300
-"""Generated messages per differential test: `make test` a slice, `make fuzz` 20,000."""
+PROFILE = os.environ.get("HYPOTHESIS_PROFILE", "slice")
+"""The hypothesis profile of this run (tests/fuzz/conftest.py): `slice` in `make test`,
+`fuzz` (budgeted) in `make fuzz`, `fuzz-deep` (full counts) in `make fuzz-deep`."""
+
+EXAMPLES = {"fuzz": 2_000, "fuzz-deep": 20_000}.get(PROFILE, 300)
+"""Generated messages per differential test: `make test` a slice, `make fuzz` 2,000,
+`make fuzz-deep` 20,000."""
 
 MIN_RATE = 1_000
 """Messages a second the generator must build, at least, on the project's 2-core machine."""

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import email.parser
 import email.policy
-import os
 from email.message import Message
 from pathlib import Path
 
@@ -108,8 +107,8 @@ _ATOMS = ["Subject: s\n", "Content-Type: multipart/mixed; boundary=b\n",
           "text\n", "From x\n", "x: y\n", ":\n", "\xe9", "--b\r\n", "--b--\r\n"]
 
 
-@settings(max_examples=20_000 if os.environ.get("HYPOTHESIS_PROFILE") == "fuzz" else 400,
-          deadline=None)  # `make fuzz` runs 20,000
+@settings(max_examples=400 if mime_gen.PROFILE == "slice" else mime_gen.EXAMPLES,
+          deadline=None)  # as many as the differential tests in `make fuzz` and `fuzz-deep`
 @given(st.lists(st.sampled_from(_ATOMS), max_size=40))
 def test_generated_mime_is_built_exactly_or_declined(atoms: list[str]) -> None:
     same_or_declined("".join(atoms).encode("utf-8", "surrogateescape"))
