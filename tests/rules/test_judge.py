@@ -3,7 +3,10 @@ animals, templates, groups, advice, idioms or charities; identifier layouts peop
 
 from __future__ import annotations
 
+import functools
+
 import pytest
+import regex
 
 from tracecheck.model import TextUnit
 from tracecheck.rules.judge import about_no_one, person_cues
@@ -218,15 +221,15 @@ def test_ten_single_spaced_digits_inside_a_longer_run_are_not_a_number() -> None
     assert not rules("NHS lottery line 1 2 3 4 5 6 7 8 9 0 1 2")
 
 
-def test_the_judges_window_prefilter_changes_no_verdict(monkeypatch: pytest.MonkeyPatch) -> None:
-    """`judge._Seen` searches a wide window only where it holds one of the cue's required
-    strings: the verdicts equal those of searching every window, on every health word of the
-    independent corpus and the samples' texts."""
+def test_the_judges_window_prefilter_changes_no_verdict() -> None:
+    """Given the matcher's `Text`, the judge searches a wide window only where it holds one
+    of the cue's required strings, and asks whether the text is a mailing once: the verdicts
+    equal those of searching every window, on every health word of the independent corpus."""
     import email
     import email.policy
     from pathlib import Path
 
-    from tracecheck.rules import judge
+    from tracecheck.rules.matcher import Text
 
     root = Path(__file__).resolve().parents[2]
     texts = []
@@ -244,8 +247,17 @@ def test_the_judges_window_prefilter_changes_no_verdict(monkeypatch: pytest.Monk
     cases = [(t, i, i + len(w)) for t in texts for w in words
              for i in range(len(t)) if t.startswith(w, i)]
     assert len(cases) > 200
-    fast = [judge.about_no_one(t, s, e, 1.0) for t, s, e in cases]
-    monkeypatch.setattr(judge, "occurrences", lambda *a: None)
-    slow = [judge.about_no_one("".join(t), s, e, 1.0) for t, s, e in cases]  # a fresh text
+    seen = {t: Text(t) for t in texts}
+    answers: list[bool] = []
+
+    def may_match(t: Text, pattern: regex.Pattern[str], lo: int, hi: int) -> bool:
+        answers.append(t.may_match(pattern, lo, hi, raw=False))
+        return answers[-1]
+
+    fast = [about_no_one(seen[t].context_text, s, e, 1.0,
+                         may_match=functools.partial(may_match, seen[t]),
+                         mailing=seen[t].mailing(1.0)) for t, s, e in cases]
+    slow = [about_no_one(Text(t).context_text, s, e, 1.0) for t, s, e in cases]
     assert fast == slow
+    assert False in answers  # the prefilter did skip windows
     assert {v for v in fast if v} >= {"about an animal", "a teaching case, fiction or a horoscope"}

@@ -16,11 +16,9 @@ never reads headers or flows, and never looks outside the text it is given.
 
 from __future__ import annotations
 
-import threading
+from collections.abc import Callable
 
 import regex
-
-from tracecheck.rules.literals import Occurrences, occurrences
 
 WINDOW = 60
 """Characters either side of a candidate searched for person cues, within its sentence (at
@@ -202,60 +200,36 @@ _ADVICE = regex.compile(
 """An instruction to readers in general, with no person in the sentence before the word."""
 
 
-class _Seen:
-    """For the text being judged (the last one given): where each wide cue's required strings
-    occur (`literals`), and whether it is a mailing. A unit's candidates are judged one after
-    another over the same text, so a search over a wide window runs only where the window
-    holds one of those strings, and the whole-text search runs once per text. Speed only:
-    a window that may match is still searched."""
-
-    def __init__(self) -> None:
-        self.text: str | None = None
-        self.found: dict[str, Occurrences | None] = {}
-        self.mailing: bool | None = None
-
-    def of(self, text: str) -> _Seen:
-        if text is not self.text:
-            self.text, self.found, self.mailing = text, {}, None
-        return self
-
-    def search(self, pattern: regex.Pattern[str], text: str, lo: int, hi: int,
-               timeout: float) -> bool:
-        key = pattern.pattern
-        if key not in self.found:
-            self.found[key] = occurrences(pattern, text, text.lower())
-        found = self.found[key]
-        if found is not None and not found.may_match(lo, min(hi, len(text))):
-            return False
-        return pattern.search(text, lo, hi, timeout=timeout) is not None
-
-    def is_mailing(self, text: str, timeout: float) -> bool:
-        if self.mailing is None:
-            self.mailing = _MAILING.search(text, timeout=timeout) is not None
-        return self.mailing
+def is_mailing(text: str, timeout: float) -> bool:
+    """Is `text` a newsletter or mailing (`_MAILING` anywhere in it)? The matcher asks once per
+    text (`Text.mailing`), not once per candidate."""
+    return _MAILING.search(text, timeout=timeout) is not None
 
 
-_LOCAL = threading.local()
-"""Each thread's `_Seen` (a Dask worker may judge in several threads)."""
-
-
-def about_no_one(text: str, start: int, end: int, timeout: float) -> str | None:
+def about_no_one(text: str, start: int, end: int, timeout: float, *,
+                 may_match: Callable[[regex.Pattern[str], int, int], bool] | None = None,
+                 mailing: bool | None = None) -> str | None:
     """The cue that the statement at [start, end) is about no identifiable person (an
     animal, a template, a figure about a group, general advice, an idiom, a charity), or
-    None. Applies to every health statement, with or without a person cue."""
+    None. Applies to every health statement, with or without a person cue.
+
+    Speed only, from the matcher's `Text` (one per text, so found once for all its
+    candidates): `may_match(pattern, lo, hi)` is False where the pattern cannot match in
+    that window (the wide cues are searched only where it may), and `mailing` is
+    `is_mailing(text)`."""
+
+    def wide(pattern: regex.Pattern[str]) -> bool:
+        lo, hi = max(0, start - ANIMAL_WINDOW), min(len(text), end + ANIMAL_WINDOW)
+        return ((may_match is None or may_match(pattern, lo, hi))
+                and pattern.search(text, lo, hi, timeout=timeout) is not None)
+
     lo = max(0, start - REJECT_WINDOW)
     around = text[lo: min(len(text), end + REJECT_WINDOW)]
-    seen: _Seen | None = getattr(_LOCAL, "seen", None)
-    if seen is None:
-        seen = _LOCAL.seen = _Seen()
-    seen = seen.of(text)
-    wide = max(0, start - ANIMAL_WINDOW), end + ANIMAL_WINDOW
-    if (seen.search(_VET, text, *wide, timeout)
-            or _ANIMAL.search(_sentence(text, start, end, REJECT_WINDOW), timeout=timeout)):
+    if wide(_VET) or _ANIMAL.search(_sentence(text, start, end, REJECT_WINDOW), timeout=timeout):
         return "about an animal"
-    if seen.search(_NOT_REAL, text, *wide, timeout):
+    if wide(_NOT_REAL):
         return "a teaching case, fiction or a horoscope"
-    if seen.is_mailing(text, timeout):
+    if is_mailing(text, timeout) if mailing is None else mailing:
         return "a newsletter or mailing"
     if _TEMPLATE.search(around, timeout=timeout):
         return "a template placeholder"

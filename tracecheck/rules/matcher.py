@@ -26,7 +26,7 @@ from tracecheck.errors import UsageError
 from tracecheck.model import ExtractLimits, Locator, Match, Severity, SkipKind, Skipped, TextUnit
 from tracecheck.rules import mask
 from tracecheck.rules.boilerplate import Regions, blank, regions
-from tracecheck.rules.judge import about_no_one, cue_strength, person_cues
+from tracecheck.rules.judge import about_no_one, cue_strength, is_mailing, person_cues
 from tracecheck.rules.lexicon import lexicon
 from tracecheck.rules.literals import Occurrences, occurrences, reach
 from tracecheck.rules.pack import NEVER, Companion, ContextRule, Detector, Pack
@@ -125,6 +125,7 @@ class Text:
         and flags (detectors compile the same context sets each for itself)."""
         self._found_blanked: dict[tuple[str, int], Occurrences | None] = {}
         """The same in the context text, when boilerplate was blanked."""
+        self._mailing: bool | None = None
 
     def has_digits(self, n: int) -> bool:
         """False only when the text holds fewer than `n` digit characters (`str.isdigit`, as
@@ -199,6 +200,12 @@ class Text:
             found = cache[key] = occurrences(pattern, text,
                                              text.lower() if low is None else low)
         return found is None or found.may_match(lo, hi)
+
+    def mailing(self, timeout: float) -> bool:
+        """`judge.is_mailing` of the context text, asked once per text."""
+        if self._mailing is None:
+            self._mailing = is_mailing(self.context_text, timeout)
+        return self._mailing
 
     @functools.cached_property
     def regions(self) -> Regions:
@@ -520,7 +527,9 @@ def _hits(det: Detector, t: Text, timeout: float) -> Iterator[Hit]:
         why = list(_fixed_reasons(det))
         strength = 1.0
         if det.value != "digits":
-            if about_no_one(t.context_text, start, end, timeout) is not None:
+            if about_no_one(t.context_text, start, end, timeout,
+                            may_match=functools.partial(t.may_match, raw=False),
+                            mailing=t.mailing(timeout)) is not None:
                 continue
             if person is not None:
                 cues = person_cues(t.context_text, start, end, person.pattern, person.within,
