@@ -222,9 +222,10 @@ def test_ten_single_spaced_digits_inside_a_longer_run_are_not_a_number() -> None
 
 
 def test_the_judges_window_prefilter_changes_no_verdict() -> None:
-    """Given the matcher's `Text`, the judge searches a wide window only where it holds one
-    of the cue's required strings, and asks whether the text is a mailing once: the verdicts
-    equal those of searching every window, on every health word of the independent corpus."""
+    """Given the matcher's `Text`, the judge searches a window only where it holds one of
+    the cue's required strings (a word start where the cue begins a word), and asks whether
+    the text is a mailing once: the verdicts equal those of searching every window, on every
+    health word of the independent corpus, a patient CSV and a text of every cue."""
     import email
     import email.policy
     from pathlib import Path
@@ -233,7 +234,7 @@ def test_the_judges_window_prefilter_changes_no_verdict() -> None:
 
     root = Path(__file__).resolve().parents[2]
     texts = []
-    for path in sorted((root / "eval" / "independent").glob("*/*.eml"))[::3]:
+    for path in sorted((root / "eval" / "independent").glob("*/*.eml")):
         msg = email.message_from_bytes(path.read_bytes(), policy=email.policy.default)
         for part in msg.walk():
             if part.get_content_maintype() == "text":
@@ -243,6 +244,15 @@ def test_the_judges_window_prefilter_changes_no_verdict() -> None:
                     continue
     texts.append("Ann's cat is on insulin. " * 50 + "She has a fever. " + "x " * 400 +
                  "Her PCR was positive. In the novel, the hero has asthma.")
+    # every cue, and cue words cut by a window's edge or inside longer words
+    texts.append("12 of our staff tested positive. If you have a cough, stay home. "
+                 "Book a PCR if positive.\n- a fever\nWhat a headache, that flu audit. "
+                 "Heather's cough; Cathy's dog; catalogue of diabetes. 40% were positive, "
+                 "n=12 positive. Some of them have dementia. Anyone who has asthma.\n"
+                 "thesis on asthma; the new flu; [NAME] is positive; raise funds for dementia")
+    texts.append("nhs_number,surname,forename,test,result\n" + "".join(
+        f"40100000{i:02d},Heathe{i},Ana{i},PCR,{'positive' if i % 2 else 'negative'}\n"
+        for i in range(60)))
     words = ("positive", "negative", "fever", "asthma", "diabetes", "cough", "dementia", "flu")
     cases = [(t, i, i + len(w)) for t in texts for w in words
              for i in range(len(t)) if t.startswith(w, i)]
@@ -260,4 +270,7 @@ def test_the_judges_window_prefilter_changes_no_verdict() -> None:
     slow = [about_no_one(Text(t).context_text, s, e, 1.0) for t, s, e in cases]
     assert fast == slow
     assert False in answers  # the prefilter did skip windows
-    assert {v for v in fast if v} >= {"about an animal", "a teaching case, fiction or a horoscope"}
+    assert {v for v in fast if v} >= {
+        "about an animal", "a teaching case, fiction or a horoscope", "general advice",
+        "a figure about a group", "an idiom", "a template placeholder",
+        "charity or awareness mail"}

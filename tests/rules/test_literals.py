@@ -146,6 +146,8 @@ _ATOMS = st.sampled_from([
     "a", "b", "ab", "abc", "k", "s", "kelvin", "test", "x-y", r"\-", r"\.", " ", r"\ ",
     "[ab]", "[a-c]", "[^a]", r"[\s-]", ".", r"\s", r"\w", r"\d", r"\b", "^", "$",
     "(?=ab)", "(?<=a)", "(?!b)", "(?<!c)", r"(a)\1",
+    # what a word start is read from: a boundary, a line start, spaces and punctuation
+    r"\b", r"\B", "^", r"\s+", r"[.!?]", r"[-*\u2022]", r"\u2022", r"\W", r"[^\w]", "_", "0",
 ])
 _QUANT = st.sampled_from(["", "", "", "?", "*", "+", "{2}", "{1,3}", "{0,2}", "+?", "??"])
 
@@ -162,7 +164,30 @@ def _patterns(draw: st.DrawFn, depth: int = 0) -> str:
     return "".join(parts)
 
 
-_TEXT = st.text(alphabet="abcksABCKS \u212a\u017f-.x\n\t0y", max_size=40)
+_TEXT = st.text(alphabet="abcksABCKS \u212a\u017f-.x\n\t0y_\u2022!\u00e9", max_size=40)
+
+
+class _Chunked(literals.Occurrences):
+    """Occurrences found 3 characters at a time (`_CHUNK`), to hold the chunk edges."""
+
+    __slots__ = ()
+    _CHUNK = 3
+
+    @property
+    def starts(self) -> object:
+        return self._starts
+
+    @property
+    def ends(self) -> object:
+        return self._ends
+
+
+def _occurrence_args(pattern: regex.Pattern[str], text: str
+                     ) -> tuple[tuple[str, ...], str, str, frozenset[str]]:
+    derived = literals._derive(pattern.pattern, int(pattern.flags))
+    assert derived is not None
+    return (tuple(s for s, _ in derived), text, text.lower(),
+            frozenset(s for s, at in derived if at))
 
 
 @settings(max_examples=3000, deadline=None)
@@ -183,8 +208,13 @@ def test_required_literals_hold_on_generated_patterns(source: str, flags: int, t
     lo = min(lo, len(text))
     hi = min(len(text), lo + size)
     found = literals.occurrences(pattern, text, text.lower())
+    if found is not None:  # found a chunk at a time: the same spans at any chunk size
+        small = _Chunked(*_occurrence_args(pattern, text))
+        assert (small.starts, small.ends) == (found._starts, found._ends)
     if found is not None and not found.may_match(lo, hi):
+        # searched within the text, and as a string of its own (the judge's windows)
         assert pattern.search(text, lo, hi) is None, (source, text, lo, hi, need)
+        assert pattern.search(text[lo:hi]) is None, (source, text, lo, hi, need)
 
 
 def test_patterns_the_stdlib_reads_differently_get_no_literals() -> None:

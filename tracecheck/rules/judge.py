@@ -162,7 +162,7 @@ _CHARITY = regex.compile(
     r"sponsor(?:ed|ship)?|donat(?:e|ed|ion|ions|ing)|bake\s+sale|coffee\s+morning|fun\s+run|"
     r"raffle|macmillan|marie\s+curie|cancer\s+research|heart\s+foundation|awareness|"
     r"rais(?:e|ed|ing)\s+(?:money|funds)|movember|race\s+for\s+life|just\s*giving|"
-    r"(?:dementia|memory)[\s-]+(?:friends?|friendly|caf[eé])|action\s+week|disability\s+confident|"
+    r"(?:dementia|memory)[\s-]+(?:friends?|friendly|caf[e\u00e9])|action\s+week|disability\s+confident|"
     r"friendly\s+organisation|mindful\s+employer|"
     r"(?:alzheimer'?s|stroke|ms)\s+(?:society|association))\b", regex.IGNORECASE)
 
@@ -215,40 +215,47 @@ def about_no_one(text: str, start: int, end: int, timeout: float, *,
 
     Speed only, from the matcher's `Text` (one per text, so found once for all its
     candidates): `may_match(pattern, lo, hi)` is False where the pattern cannot match in
-    that window (the wide cues are searched only where it may), and `mailing` is
+    that window (each cue is searched only where it may), and `mailing` is
     `is_mailing(text)`."""
+
+    def may(pattern: regex.Pattern[str], lo: int, hi: int) -> bool:
+        return may_match is None or may_match(pattern, lo, hi)
 
     def wide(pattern: regex.Pattern[str]) -> bool:
         lo, hi = max(0, start - ANIMAL_WINDOW), min(len(text), end + ANIMAL_WINDOW)
-        return ((may_match is None or may_match(pattern, lo, hi))
-                and pattern.search(text, lo, hi, timeout=timeout) is not None)
+        return may(pattern, lo, hi) and pattern.search(text, lo, hi, timeout=timeout) is not None
 
-    lo = max(0, start - REJECT_WINDOW)
-    around = text[lo: min(len(text), end + REJECT_WINDOW)]
-    if wide(_VET) or _ANIMAL.search(_sentence(text, start, end, REJECT_WINDOW), timeout=timeout):
+    lo, hi = max(0, start - REJECT_WINDOW), min(len(text), end + REJECT_WINDOW)
+    around = text[lo:hi]
+    # The sentence lies inside [lo, hi): no animal word there, none in the sentence.
+    if wide(_VET) or (may(_ANIMAL, lo, hi) and _ANIMAL.search(
+            _sentence(text, start, end, REJECT_WINDOW), timeout=timeout)):
         return "about an animal"
     if wide(_NOT_REAL):
         return "a teaching case, fiction or a horoscope"
     if is_mailing(text, timeout) if mailing is None else mailing:
         return "a newsletter or mailing"
-    if _TEMPLATE.search(around, timeout=timeout):
+    if may(_TEMPLATE, lo, hi) and _TEMPLATE.search(around, timeout=timeout):
         return "a template placeholder"
-    if _CHARITY.search(around, timeout=timeout):
+    if may(_CHARITY, lo, hi) and _CHARITY.search(around, timeout=timeout):
         return "charity or awareness mail"
-    before = text[max(0, start - 120): start]
-    if _GROUP.search(before, timeout=timeout):
+    b = max(0, start - 120)
+    before = text[b:start]
+    if may(_GROUP, b, start) and _GROUP.search(before, timeout=timeout):
         return "a figure about a group"
     if _SERVICE.match(text, end, timeout=timeout):
         return "a service, event or role named after a condition"
-    if _ADVICE.search(before, timeout=timeout):
+    if may(_ADVICE, b, start) and _ADVICE.search(before, timeout=timeout):
         return "general advice"
-    if (_GENERIC.search(before, timeout=timeout)
-            or _GENERIC.search(text[max(0, start - 120): end], timeout=timeout)):
+    if may(_GENERIC, b, end) and (_GENERIC.search(before, timeout=timeout)
+                                  or _GENERIC.search(text[b:end], timeout=timeout)):
         return "general advice"
-    line = text[max(0, start - 30): min(len(text), end + 40)]
-    for m in _IDIOM.finditer(line, timeout=timeout):
-        if m.start() <= start - max(0, start - 30) < m.end() or \
-                start - max(0, start - 30) <= m.start() < end - max(0, start - 30):
+    l0 = max(0, start - 30)
+    l1 = min(len(text), end + 40)
+    if not may(_IDIOM, l0, l1):
+        return None
+    for m in _IDIOM.finditer(text[l0:l1], timeout=timeout):
+        if m.start() <= start - l0 < m.end() or start - l0 <= m.start() < end - l0:
             return "an idiom"
     return None
 

@@ -19,6 +19,12 @@ stdlib (fuzzy `{e<=1}`, POSIX classes, set operations, version-1 syntax, inline 
 stdlib rejects) or any non-ASCII character in the pattern gives None. And a window with a
 non-ASCII character is always searched: under case folding a non-ASCII character can match
 an ASCII one (the Kelvin sign matches `k`). Never decides a match.
+
+A required string may also be known to begin a word in every match: it follows `\\b`, `^`, a
+space or punctuation in the pattern (`\\b(?:if|anyone)\\s+`, `[.!?]\\s+(?:book|get)`). Such a
+string right after an ASCII letter, digit or underscore in the text is no occurrence (the
+judge's `\\bthe\\s+new\\s+$` is not woken by "Heather"), except at the very start of a window
+searched as a string of its own, which `may_match` looks at directly.
 """
 
 from __future__ import annotations
@@ -64,6 +70,36 @@ class _Facts:
 _EMPTY = _Facts(frozenset({""}), None)
 _UNKNOWN = _Facts(None, None)
 
+_BOUNDARY = "\ue000"
+"""Stands for a `\\b` word-boundary assertion inside a derived string (a private-use
+character; a pattern that names it is not understood). It matches no text: a string
+that begins with it is a word that every match begins at a word boundary (`Occurrences`
+checks the character before), and it is dropped from the strings searched for."""
+_AT_BOUNDARY = _Facts(frozenset({_BOUNDARY}), None)
+_ANCHOR_WEIGHT = 2
+"""How many characters a word boundary before a string is worth when choosing the most
+selective requirement (`_best`): `\\bper` (a word start) over `cent` (anywhere)."""
+_ASCII_WORD = frozenset("abcdefghijklmnopqrstuvwxyz0123456789_")
+
+
+def _plain(s: str) -> str:
+    return s.replace(_BOUNDARY, "")
+
+
+def _anchored(s: str) -> bool:
+    """Does `s` begin with a word boundary before an ASCII word character? Only then does
+    the boundary say something about the character before it (that it is no ASCII letter,
+    digit or underscore, which are word characters under every flag)."""
+    plain = s.lstrip(_BOUNDARY)
+    return len(plain) < len(s) and plain[:1].lower() in _ASCII_WORD and plain[:1] != ""
+
+
+def _score(s: str) -> int:
+    """How selective a string is: its length, and a word start before two characters or
+    more (a one-letter word start, `\\bh`, is still common)."""
+    size = len(_plain(s))
+    return size + (_ANCHOR_WEIGHT if size > 1 and _anchored(s) else 0)
+
 
 def _product(a: Strings, b: Strings) -> Strings | None:
     if len(a) * len(b) > _LIMIT:
@@ -73,25 +109,33 @@ def _product(a: Strings, b: Strings) -> Strings | None:
 
 def _best(*candidates: Strings | None) -> Strings | None:
     """The most selective requirement: longest shortest string, then fewest strings."""
-    usable = [c for c in candidates if c and "" not in c]
+    usable = [c for c in candidates if c and all(map(_plain, c))]
     if not usable:
         return None
-    return max(usable, key=lambda c: (min(map(len, c)), -len(c)))
+    return max(usable, key=lambda c: (min(map(_score, c)), -len(c)))
 
 
-def _sequence(items: Sequence[tuple[Any, Any]]) -> _Facts:
+def _sequence(items: Sequence[tuple[Any, Any]], lead: bool = False) -> _Facts:
     """A concatenation: the product of its parts, and the best requirement among its parts
-    and among runs of consecutive parts whose strings are all known."""
+    and among runs of consecutive parts whose strings are all known. `lead`: the character
+    before it is no ASCII word character, if it begins with one (after `\\b`, `^`, a space
+    or punctuation); that holds inside each branch of a group too (`\\b(?:cat|guinea\\s+pig)`
+    is read as `(?:\\bcat|\\bguinea\\s+pig)`, the same pattern). A string that begins at
+    such a place is marked (`_BOUNDARY`)."""
     facts: list[_Facts] = []
     chars: list[str] = []  # consecutive literal characters, taken as one string
     for op, av in getattr(items, "data", items):  # the parser's list (its indexing is slow)
-        if op is _c.LITERAL:
+        if op is _c.LITERAL and chr(av) != _BOUNDARY:
+            if not chars and lead:
+                facts.append(_AT_BOUNDARY)
             chars.append(chr(av))
+            lead = _nonword(chr(av))
             continue
         if chars:
             facts.append(_Facts(frozenset({"".join(chars)}), None))
             chars = []
-        facts.append(_item(op, av))
+        facts.append(_item(op, av, lead))
+        lead = _after(op, av, lead)
     if chars:
         facts.append(_Facts(frozenset({"".join(chars)}), None))
     candidates: list[Strings | None] = [f.need for f in facts if f.need]
@@ -112,10 +156,65 @@ def _sequence(items: Sequence[tuple[Any, Any]]) -> _Facts:
     return _Facts(whole, _best(whole, *candidates))
 
 
-def _item(op: Any, av: Any) -> _Facts:
-    """One construct of the stdlib parser's tree."""
+def _nonword(ch: str) -> bool:
+    """A character of a pattern that matches no ASCII word character under any flag (not
+    one, nor one whose case folds into one, as the Kelvin sign does)."""
+    return ch.lower() not in _ASCII_WORD and ch not in FOLDS_TO_ASCII
+
+
+def _class_nonword(av: Any) -> bool:
+    """Does every character of a class `[...]` fall outside the ASCII word characters?"""
+    for kind, value in av:
+        if kind is _c.LITERAL:
+            if not _nonword(chr(value)):
+                return False
+        elif kind is _c.RANGE:
+            if value[1] >= 128 or not all(_nonword(chr(c))
+                                          for c in range(value[0], value[1] + 1)):
+                return False
+        elif kind is not _c.CATEGORY or value not in (_c.CATEGORY_SPACE,
+                                                      _c.CATEGORY_NOT_WORD):
+            return False  # a negated class, digits, words, anything else
+    return True
+
+
+def _after(op: Any, av: Any, lead: bool) -> bool:
+    """Whether, after one construct, the character before is no ASCII word character if
+    the next is one (`lead` before it). Zero-width assertions leave it as it was, except
+    `\\b` and `^`, which make it so; a repeat that may be absent keeps it only if it held
+    before and each repetition ends that way."""
     if op is _c.LITERAL:
-        return _Facts(frozenset({chr(av)}), None)
+        return _nonword(chr(av))
+    if op is _c.IN:
+        return _class_nonword(av)
+    if op is _c.AT:
+        return lead or av in (_c.AT_BOUNDARY, _c.AT_BEGINNING, _c.AT_BEGINNING_STRING)
+    if op is _c.ASSERT or op is _c.ASSERT_NOT:
+        return lead
+    if op is _c.SUBPATTERN:
+        return _ends(av[3], lead)
+    if op is getattr(_c, "ATOMIC_GROUP", None):
+        return _ends(av, lead)
+    if op is _c.BRANCH:
+        return all(_ends(b, lead) for b in av[1])
+    if op in (_c.MAX_REPEAT, _c.MIN_REPEAT, getattr(_c, "POSSESSIVE_REPEAT", None)):
+        lo, _, sub = av
+        each = _ends(sub, False)
+        return each if lo >= 1 else lead and each
+    return False
+
+
+def _ends(items: Any, lead: bool) -> bool:
+    for op, av in getattr(items, "data", items):
+        lead = _after(op, av, lead)
+    return lead
+
+
+def _item(op: Any, av: Any, lead: bool = False) -> _Facts:
+    """One construct of the stdlib parser's tree (`lead`: right after a word boundary,
+    which a group or an alternation carries into each of its branches)."""
+    if op is _c.LITERAL:
+        return _Facts(frozenset({chr(av)}), None) if chr(av) != _BOUNDARY else _UNKNOWN
     if op is _c.IN:
         chars: set[str] = set()
         for kind, value in av:
@@ -125,17 +224,19 @@ def _item(op: Any, av: Any) -> _Facts:
                 chars.update(map(chr, range(value[0], value[1] + 1)))
             else:  # a negated set, a category such as \s, a wide range
                 return _UNKNOWN
-        if not chars or len(chars) > _LIMIT:
+        if not chars or len(chars) > _LIMIT or _BOUNDARY in chars:
             return _UNKNOWN
         return _Facts(frozenset(chars), None)
+    if op is _c.AT and av is _c.AT_BOUNDARY:
+        return _AT_BOUNDARY
     if op is _c.AT or op is _c.ASSERT or op is _c.ASSERT_NOT:
         return _EMPTY  # zero-width: nothing of it is part of the match
     if op is _c.SUBPATTERN:
-        return _sequence(av[3])
+        return _sequence(av[3], lead)
     if op is getattr(_c, "ATOMIC_GROUP", None):
-        return _sequence(av)
+        return _sequence(av, lead)
     if op is _c.BRANCH:
-        branches = [_sequence(b) for b in av[1]]
+        branches = [_sequence(b, lead) for b in av[1]]
         exact: Strings | None = frozenset()
         need: Strings | None = frozenset()
         for b in branches:
@@ -224,7 +325,9 @@ def _understood(source: str, flags: int) -> Any:
 
 
 @functools.lru_cache(maxsize=1024)
-def _derive(source: str, flags: int) -> tuple[str, ...] | None:
+def _derive(source: str, flags: int) -> tuple[tuple[str, bool], ...] | None:
+    """The required strings of a pattern (lower case, boundaries dropped), each with whether
+    every match holds it at a word start (`_anchored`); None when nothing can be said."""
     tree = _understood(source, flags)
     if tree is None:
         return None
@@ -232,10 +335,16 @@ def _derive(source: str, flags: int) -> tuple[str, ...] | None:
     need = _best(facts.exact, facts.need)
     if need is None:
         return None
-    low = {s.lower() for s in need}
-    # One of a string's substrings in the set already says "maybe": keep the shortest.
-    kept = sorted(s for s in low if not any(o != s and o in s for o in low))
-    return tuple(kept)
+    found: dict[str, bool] = {}
+    for s in need:
+        plain = _plain(s).lower()
+        found[plain] = found.get(plain, True) and _anchored(s)
+    # One of a string's substrings in the set already says "maybe" (a word start: only of
+    # a word start too, as its prefix): keep the shortest.
+    return tuple(sorted(
+        (s, at) for s, at in found.items()
+        if not any(o != s and o in s and (not o_at or (at and s.startswith(o)))
+                   for o, o_at in found.items())))
 
 
 def _lookahead_reach(items: Any) -> int | None:
@@ -399,7 +508,11 @@ def pumpable(pattern: regex.Pattern[str] | re.Pattern[str]) -> tuple[str, ...]:
 def required(pattern: regex.Pattern[str] | re.Pattern[str]) -> tuple[str, ...] | None:
     """Lower-case ASCII strings one of which every match of `pattern` contains, ignoring
     ASCII case; None when the pattern is not understood well enough to say."""
-    return _derive(pattern.pattern, int(pattern.flags))
+    derived = _derive(pattern.pattern, int(pattern.flags))
+    if derived is None:
+        return None
+    plain = {s for s, _ in derived}
+    return tuple(sorted(s for s in plain if not any(o != s and o in s for o in plain)))
 
 
 def _span(found: tuple[int, int, int]) -> tuple[int, int]:
@@ -415,29 +528,58 @@ class Occurrences:
     """Where a pattern's required strings occur in one text (found once, as spans sorted
     by start), to answer for any window whether the pattern could match there."""
 
-    __slots__ = ("_ascii", "_ends", "_starts", "_text")
+    __slots__ = ("_ascii", "_ends", "_heads", "_longest", "_starts", "_text")
 
-    def __init__(self, strings: tuple[str, ...], text: str, low: str) -> None:
-        """`low` is `text` lower-cased, index for index (same length)."""
-        spans = _automaton(strings).find_matches_as_indexes(low, overlapping=True)
-        spans.sort(key=_span)
+    _CHUNK = 1 << 20
+    """Characters searched at a time (the automaton lists a chunk's matches at once)."""
+
+    def __init__(self, strings: tuple[str, ...], text: str, low: str,
+                 anchored: frozenset[str] = frozenset()) -> None:
+        """`low` is `text` lower-cased, index for index (same length). `anchored`: those of
+        `strings` that every match holds at a word start (`required`'s derivation): an
+        occurrence of one right after an ASCII letter, digit or underscore is dropped (it
+        can begin a match only at the very start of a window searched as a string of its
+        own, which `may_match` looks at directly)."""
+        automaton = _automaton(strings)
+        at = frozenset(i for i, string in enumerate(strings) if string in anchored)
+        longest = max(map(len, strings))
         # arrays: a dense text has a required string on every line (about 16 bytes each)
-        self._starts = array("q", (s for _, s, _ in spans))
-        self._ends = array("q", (e for _, _, e in spans))
+        self._starts = array("q")
+        self._ends = array("q")
+        step = self._CHUNK
+        for base in range(0, len(low), step):
+            spans = automaton.find_matches_as_indexes(low[base: base + step + longest - 1],
+                                                      overlapping=True)
+            spans.sort(key=_span)
+            # a span that starts in the overlap is the next chunk's to find
+            kept = [(s + base, e + base) for i, s, e in spans
+                    if s < step and not (i in at and s + base > 0
+                                         and low[s + base - 1] in _ASCII_WORD)
+                    ] if at else [(s + base, e + base) for _, s, e in spans if s < step]
+            self._starts.extend(s for s, _ in kept)
+            self._ends.extend(e for _, e in kept)
+        self._heads: dict[str, tuple[str, ...]] = {}
+        for string in anchored & set(strings):
+            self._heads[string[0]] = (*self._heads.get(string[0], ()), string)
+        self._longest = longest
         self._text = text
         self._ascii = text.isascii()
 
     def may_match(self, lo: int, hi: int) -> bool:
         """False only when no match of the pattern can lie inside text[lo:hi]: the window
-        holds none of the required strings whole, and no character outside ASCII."""
+        holds none of the required strings whole (an anchored one at a word start, or at
+        `lo`), and no character outside ASCII."""
         if not self._ascii and not self._text[lo:hi].isascii():
             return True
         starts, ends = self._starts, self._ends
         for i in range(bisect.bisect_left(starts, lo), len(starts)):
             if starts[i] >= hi:
-                return False
+                break
             if ends[i] <= hi:
                 return True
+        if self._heads and lo < hi:
+            head = self._text[lo: min(hi, lo + self._longest)].lower()
+            return any(head.startswith(s) for s in self._heads.get(head[0], ()))
         return False
 
     def windows(self, width: int) -> list[tuple[int, int]] | None:
@@ -487,10 +629,11 @@ def occurrences(pattern: regex.Pattern[str], text: str, low: str) -> Occurrences
     """The required strings of `pattern` found in `text` (`low`: its lower case), or None
     when there is no prefilter: the pattern has no required strings, or lower-casing moved
     the text's indexes (a character whose lower case is longer)."""
-    strings = required(pattern)
-    if strings is None or len(low) != len(text):
+    derived = _derive(pattern.pattern, int(pattern.flags))
+    if derived is None or len(low) != len(text):
         return None
-    return Occurrences(strings, text, low)
+    return Occurrences(tuple(s for s, _ in derived), text, low,
+                       frozenset(s for s, at in derived if at))
 
 
 __all__ = ["Occurrences", "may_occur", "occurrences", "pumpable", "reach", "required"]

@@ -111,6 +111,11 @@ class Hit:
     """Why it fired: the checks passed, the companions and context found, the person cues."""
 
 
+CUE_INDEX_AFTER = 16
+"""Windows of one judge's cue searched outright in a text before its strings are found in
+the whole text (`Text.cue_may_match`)."""
+
+
 class Text:
     """One string to scan, with lazily computed lower-case, regions and context view."""
 
@@ -126,6 +131,7 @@ class Text:
         self._found_blanked: dict[tuple[str, int], Occurrences | None] = {}
         """The same in the context text, when boilerplate was blanked."""
         self._mailing: bool | None = None
+        self._cue_asks: dict[tuple[str, int], int] = {}
 
     def has_digits(self, n: int) -> bool:
         """False only when the text holds fewer than `n` digit characters (`str.isdigit`, as
@@ -200,6 +206,18 @@ class Text:
             found = cache[key] = occurrences(pattern, text,
                                              text.lower() if low is None else low)
         return found is None or found.may_match(lo, hi)
+
+    def cue_may_match(self, pattern: regex.Pattern[str], lo: int, hi: int) -> bool:
+        """`may_match` on the context text, for the judge's cues (`judge.about_no_one`).
+        The first `CUE_INDEX_AFTER` windows of a cue in a text are searched outright:
+        finding a cue's strings in the whole of a long text costs more than searching the
+        few windows of a text with few candidates. From then on the strings answer."""
+        key = (pattern.pattern, pattern.flags)
+        asked = self._cue_asks.get(key, 0)
+        if asked < CUE_INDEX_AFTER:
+            self._cue_asks[key] = asked + 1
+            return True
+        return self.may_match(pattern, lo, hi, raw=False)
 
     def mailing(self, timeout: float) -> bool:
         """`judge.is_mailing` of the context text, asked once per text."""
@@ -528,7 +546,7 @@ def _hits(det: Detector, t: Text, timeout: float) -> Iterator[Hit]:
         strength = 1.0
         if det.value != "digits":
             if about_no_one(t.context_text, start, end, timeout,
-                            may_match=functools.partial(t.may_match, raw=False),
+                            may_match=t.cue_may_match,
                             mailing=t.mailing(timeout)) is not None:
                 continue
             if person is not None:
