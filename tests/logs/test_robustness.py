@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 from pathlib import Path
 
 import pytest
@@ -10,6 +11,7 @@ from hypothesis import strategies as st
 from logkit import FIXTURES
 
 from tracecheck.logs import FORMATS, read_log, sniff_log
+from tracecheck.logs.tabular import csv_row
 from tracecheck.model import LogEvent, Skipped
 
 SAMPLES = {
@@ -111,3 +113,15 @@ def test_a_garbage_log_lists_a_hundred_bad_lines_and_counts_the_rest(tmp_path: P
     table = api.read_log_table([str(path)], api.ScanOptions())
     assert table.skipped == {"malformed-log-line": bad}
     assert len(table.skips) == 101
+
+
+@settings(max_examples=3000, deadline=None)
+@given(st.text(alphabet=st.sampled_from(list('a,"\r\n\x00 \t;\\\'x\u00e9\u2028')), max_size=30))
+def test_a_csv_row_split_on_commas_is_what_the_csv_module_reads(text: str) -> None:
+    """`tabular.csv_row` splits a plain row on commas: the same fields as the stdlib `csv`
+    module (not strict) gives, for any row; a row the module cannot read is None."""
+    try:
+        want: list[str] | None = next(csv.reader([text], strict=False))
+    except (csv.Error, StopIteration):
+        want = None
+    assert csv_row(text) == want

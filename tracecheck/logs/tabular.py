@@ -35,6 +35,22 @@ def _balanced(text: str) -> bool:
     return text.count('"') % 2 == 0
 
 
+_PLAIN = frozenset('"\r\n\x00')
+"""Characters after which a line is not split on commas alone (quotes, line ends, NUL)."""
+
+
+def csv_row(text: str) -> list[str] | None:
+    """The fields of one CSV row (the stdlib `csv` module's reading, not strict), or None
+    when it cannot read it. A row with no quote, line end or NUL is split on commas, which is
+    what the module gives for it (a differential test holds the two equal)."""
+    if text and _PLAIN.isdisjoint(text):
+        return text.split(",")
+    try:
+        return next(csv.reader([text], strict=False))
+    except (csv.Error, StopIteration):
+        return None
+
+
 def csv_lines(src: LogSource, *, directives: bool = False) -> Iterator[Row | tuple[int, str]]:
     """Rows of a CSV file as (first line number, fields); blank lines dropped.
 
@@ -51,14 +67,12 @@ def csv_lines(src: LogSource, *, directives: bool = False) -> Iterator[Row | tup
                 continue
             start = lineno
         pending.append(line)
-        text = "\n".join(pending)
+        text = "\n".join(pending) if len(pending) > 1 else line
         if not _balanced(text) and len(pending) < MAX_FIELD_LINES:
             continue
         pending = []
-        try:
-            yield start, next(csv.reader([text], strict=False))
-        except (csv.Error, StopIteration):
-            yield start, "\x00bad"
+        row = csv_row(text)
+        yield start, "\x00bad" if row is None else row
     if pending:
         yield start, "\x00unterminated"
 
