@@ -743,6 +743,12 @@ def write_log_table(table: LogTable | LogFiles, options: ScanOptions, view: LogV
     `LogFiles` are read as the table is written: each event written (or counted, for a
     summary) as it is read and never held, so memory stays flat however long the logs are.
     Returns the table (for `LogFiles`, its events not held: `events_read` counts them)."""
+    with _collect_less_often():
+        return _write_log_table(table, options, view, fmt, out, reveal=reveal)
+
+
+def _write_log_table(table: LogTable | LogFiles, options: ScanOptions, view: LogView,
+                     fmt: LogTableFormat, out: TextIO, *, reveal: bool) -> LogTable:
     import json
 
     from tracecheck.logs.tables import view_rows, write_json_rows, write_view
