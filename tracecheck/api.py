@@ -72,6 +72,7 @@ if TYPE_CHECKING:
     from tracecheck.case.containment import ContainmentRecord
     from tracecheck.case.manifest import AuditEntry, ReportSnapshot
     from tracecheck.custodians import Custodians
+    from tracecheck.logs.analysis import IsConsumer
     from tracecheck.logs.join import ExportIndex
     from tracecheck.logs.reading import LogRead, LogStream
     from tracecheck.persons.link import Person
@@ -463,8 +464,10 @@ def _read_logs(inputs: Sequence[InputFile], opts: ScanOptions,
 
 
 def _log_stream(inputs: Sequence[InputFile], opts: ScanOptions,
-                export: Sequence[MessageRef] = ()) -> tuple[LogStream, ExportIndex]:
-    """The log files as they are read (`logs.stream_log_files`), and the export's index."""
+                export: Sequence[MessageRef] = (), count: IsConsumer | None = None
+                ) -> tuple[LogStream, ExportIndex]:
+    """The log files as they are read (`logs.stream_log_files`; `count`: only summary
+    totals are wanted), and the export's index."""
     from tracecheck.logs import stream_log_files
     from tracecheck.logs.join import ExportIndex
 
@@ -475,7 +478,7 @@ def _log_stream(inputs: Sequence[InputFile], opts: ScanOptions,
     stream = stream_log_files(
         list(by_path), formats={p: i.log_format for p, i in by_path.items()},
         year=opts.log_year, tz=opts.log_tz, export=index,
-        map_files=executor_for(opts).map if parallel else None)
+        map_files=executor_for(opts).map if parallel else None, count=count)
     return stream, index
 
 
@@ -757,15 +760,19 @@ def _write_log_table(table: LogTable | LogFiles, options: ScanOptions, view: Log
     consumer = ConsumerDomains.load_default(options.extra_consumer)
     events: Iterable[LogEvent] = table.events if isinstance(table, LogTable) else ()
     stream: tuple[LogStream, ExportIndex] | None = None
+    totals = None
     if isinstance(table, LogFiles):
-        stream = _log_stream(table.inputs, options)
+        # A summary needs only counts: files read on workers are counted there.
+        stream = _log_stream(table.inputs, options,
+                             count=None if view is LogView.EVENTS else consumer.is_consumer)
         events = stream[0]
+        totals = stream[0].totals
     if fmt is not LogTableFormat.JSON:
-        write_view(events, view, fmt, out, consumer.is_consumer, reveal=reveal)
+        write_view(events, view, fmt, out, consumer.is_consumer, reveal=reveal, totals=totals)
     else:
         out.write('{\n  "view": ' + json.dumps(view.value) + ',\n  "rows": ')
-        write_json_rows(view_rows(events, view, consumer.is_consumer, reveal=reveal), out,
-                        depth=1)
+        write_json_rows(view_rows(events, view, consumer.is_consumer, reveal=reveal,
+                                  totals=totals), out, depth=1)
     done = table
     if stream is not None and isinstance(table, LogFiles):
         read = stream[0].result

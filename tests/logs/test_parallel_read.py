@@ -6,11 +6,10 @@ from __future__ import annotations
 
 import json
 import shutil
-import socket
 from pathlib import Path
 
 import pytest
-from logkit import FIXTURES
+from logkit import FIXTURES, free_loopback
 from typer.testing import CliRunner
 
 from tracecheck.cli import app
@@ -50,19 +49,10 @@ def test_years_matched_from_the_export_are_the_same_in_parallel(logs: list[str])
             == read_log_files(logs))
 
 
-def _free_loopback() -> bool:
-    try:
-        with socket.socket() as s:
-            s.bind(("127.0.0.1", 0))
-        return True
-    except OSError:
-        return False
-
-
 @pytest.mark.dask
 @pytest.mark.timeout(120)
 def test_a_dask_local_cluster_reads_the_same_as_serial(logs: list[str]) -> None:
-    if not _free_loopback():
+    if not free_loopback():
         pytest.skip("no loopback networking")
     serial = read_log_files(logs, year=2020)
     assert read_log_files(logs, year=2020, map_files=DaskExecutor("local").map) == serial

@@ -17,7 +17,7 @@ from typing import Any
 
 import pandas as pd
 import pytest
-from logkit import FIXTURES, ROOT
+from logkit import FIXTURES, ROOT, free_loopback
 from typer.testing import CliRunner
 
 from tracecheck.cli import app
@@ -236,3 +236,39 @@ def test_cli_bytes_are_the_same_serial_parallel_and_held(
         api.write_log_table(table, options, api.LogView(view), api.LogTableFormat(fmt), fh)
     assert outs[0] == outs[1] == held.read_bytes()
     assert len(outs[0]) > 200
+
+
+@pytest.mark.parametrize("executor", ["local", pytest.param("dask", marks=pytest.mark.dask)])
+def test_summaries_are_counted_on_the_workers(sets: dict[str, list[str]],
+                                              executor: str) -> None:
+    """With `count`, each worker counts its file and sends back its counts, not its events:
+    nothing of the events crosses to the parent, and the totals are those of counting every
+    event in the parent (per view, key and count)."""
+    paths = sets["generated"]
+    is_consumer = ConsumerDomains.load_default().is_consumer
+    want = summary_frames(read_log_files(paths, year=2021).events, is_consumer)
+    if executor == "dask":
+        if not free_loopback():
+            pytest.skip("no loopback networking")
+        from tracecheck.parallel import DaskExecutor
+
+        ex: Any = DaskExecutor("local")
+    else:
+        ex = LocalExecutor(workers=2)
+    sent: list[int] = []
+
+    def spy(fn: Callable[[FileTask], _FileRead | None], tasks: Sequence[FileTask],
+            lost: Callable[[FileTask, BaseException], _FileRead | None]
+            ) -> Iterator[_FileRead | None]:
+        for got in ex.map(fn, tasks, lost):
+            sent.append(-1 if got is None else len(got.events))
+            yield got
+
+    stream = stream_log_files(paths, year=2021, map_files=spy, count=is_consumer)
+    assert list(stream) == [] and len(sent) == len(paths) > 1 and set(sent) == {0}
+    assert stream.totals is not None
+    got = summary_frames((), is_consumer, stream.totals)
+    assert sum(f.events for f in stream.result.files) > 1000
+    for view, frame in want.items():
+        pd.testing.assert_frame_equal(got[view], frame)
+        assert frame["messages"].sum() > 100

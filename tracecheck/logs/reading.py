@@ -23,7 +23,7 @@ import os
 from collections.abc import Callable, Generator, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, fields
 from datetime import timezone
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from tracecheck.logs.audit import GmailAuditReader, O365AuditReader
@@ -50,6 +50,10 @@ from tracecheck.model import (
     SkipKind,
     Skipped,
 )
+
+if TYPE_CHECKING:
+    from tracecheck.logs.analysis import IsConsumer
+    from tracecheck.logs.tables import Totals
 
 READERS: dict[str, LogReader] = {
     r.name: r
@@ -228,9 +232,13 @@ class LogStream:
     reading order, each file's as it is read; `result` is the rest of the `LogRead` (its
     `events` empty) once they have all been taken."""
 
-    def __init__(self, items: Generator[LogEvent, None, LogRead]) -> None:
+    def __init__(self, items: Generator[LogEvent, None, LogRead],
+                 totals: Totals | None = None) -> None:
         self._items = items
         self._result: LogRead | None = None
+        self.totals = totals
+        """The summary totals of the files counted on workers (`stream_log_files(count=)`),
+        filled as they come; None when no count was asked for."""
 
     def __iter__(self) -> Iterator[LogEvent]:
         self._result = yield from self._items
@@ -251,17 +259,31 @@ def stream_log_files(
     tz: str = "Europe/London",
     export: Iterable[MessageRef] | ExportIndex | None = None,
     map_files: FileMap | None = None,
+    count: IsConsumer | None = None,
 ) -> LogStream:
     """`read_log_files` as it goes: the events in the same order, handed on as each file is
     read (serially, one at a time; from `map_files`' workers, a file at a time in reading
     order), never all held. Only when the `export` must date year-less files (no `year`) are
-    those files' events held until their year is known (they may be read again)."""
-    return LogStream(_reading(paths, formats, year, tz, export, map_files))
+    those files' events held until their year is known (they may be read again).
+
+    `count`: only the summary totals are wanted (`tables.Totals`, with this consumer test).
+    Files read on `map_files`' workers are then counted there, and their counts added to
+    `LogStream.totals` instead of their events handed on (nothing of a file is sent back but
+    its counts, so the workers' memory stays flat); events read here are handed on as ever,
+    for the caller to count into the same totals."""
+    totals = None
+    if count is not None:
+        from tracecheck.logs.tables import totals_for
+
+        totals = totals_for(count)
+    return LogStream(_reading(paths, formats, year, tz, export, map_files, count, totals),
+                     totals)
 
 
 def _reading(paths: Iterable[str], formats: Mapping[str, str] | None, year: int | None,
              tz: str, export: Iterable[MessageRef] | ExportIndex | None,
-             map_files: FileMap | None) -> Generator[LogEvent, None, LogRead]:
+             map_files: FileMap | None, count: IsConsumer | None = None,
+             totals: Totals | None = None) -> Generator[LogEvent, None, LogRead]:
     known = dict(formats or {})
     skipped: list[Skipped] = []
     fmts: dict[str, str] = {}
@@ -299,7 +321,7 @@ def _reading(paths: Iterable[str], formats: Mapping[str, str] | None, year: int 
         results = (read.pop(p) for p in ordered)
     elif map_files is not None and len(ordered) > 1:
         results = iter(map_files(read_file_task, [
-            FileTask(p, fmts[p], plan.years.get(p, year), tz) for p in ordered], _lost))
+            FileTask(p, fmts[p], plan.years.get(p, year), tz, count) for p in ordered], _lost))
     else:
         results = (FileTask(p, fmts[p], plan.years.get(p, year), tz) for p in ordered)
     notes: list[Note] = []
@@ -313,6 +335,8 @@ def _reading(paths: Iterable[str], formats: Mapping[str, str] | None, year: int 
             got = task
             del task
             if got is not None:
+                if got.counts is not None and totals is not None:
+                    totals.merge(got.counts)
                 yield from got.events
         if got is None:
             skipped.append(_unknown(p, fmts[p]))
@@ -347,7 +371,9 @@ class _FileRead:
     malformed: int = 0
     """Every malformed line."""
     streamed: int = 0
-    """Events handed on as they were read (not in `events`)."""
+    """Events handed on as they were read, or counted (not in `events`)."""
+    counts: dict[str, dict[str, Any]] | None = None
+    """The events counted into summary totals by a worker (`FileTask.count`), not sent."""
 
     @property
     def count(self) -> int:
@@ -360,7 +386,7 @@ class _FileRead:
         # parent's share of it is serial). The parallel read's differential test holds the
         # rebuilt events equal to the read ones.
         return (_unpacked, ([_pack(e) for e in self.events], self.skips, self.damage,
-                            self.malformed, self.streamed))
+                            self.malformed, self.streamed, self.counts))
 
 
 _EVENT_FIELDS = tuple(f.name for f in fields(LogEvent))
@@ -382,7 +408,8 @@ _AT_RECIPIENTS = _EVENT_FIELDS.index("recipients")
 
 
 def _unpacked(packed: list[tuple[Any, ...]], skips: list[Skipped], damage: list[Skipped],
-              malformed: int, streamed: int = 0) -> _FileRead:
+              malformed: int, streamed: int = 0,
+              counts: dict[str, dict[str, Any]] | None = None) -> _FileRead:
     events = []
     enabled = gc.isenabled()
     gc.disable()  # as in `read_file_task`: a file's events make no reference cycles
@@ -395,7 +422,7 @@ def _unpacked(packed: list[tuple[Any, ...]], skips: list[Skipped], damage: list[
     finally:
         if enabled:
             gc.enable()
-    return _FileRead(events, skips, damage, malformed, streamed)
+    return _FileRead(events, skips, damage, malformed, streamed, counts)
 
 
 @dataclass(frozen=True, slots=True)
@@ -406,6 +433,9 @@ class FileTask:
     fmt: str
     year: int | None
     tz: str
+    count: IsConsumer | None = None
+    """Count the file's events into summary totals (`tables.Totals`) with this consumer
+    test, and send back the counts instead of the events."""
 
 
 FileMap = Callable[[Callable[[FileTask], "_FileRead | None"], Sequence[FileTask],
@@ -416,16 +446,35 @@ result given as it is ready, in order: taken one at a time, never all held)."""
 
 
 def read_file_task(task: FileTask) -> _FileRead | None:
-    """A worker's job: one file read in full (`_read_file`). The events it holds until the
-    file is read make no reference cycles: the cyclic collector is off meanwhile (it would
-    walk them all again and again, about a fifth of the worker's time on a large file)."""
+    """A worker's job: one file read in full (`_read_file`), or counted (`_count_file`).
+    The events (or the counted messages' locators) it holds until the file is done make no
+    reference cycles: the cyclic collector is off meanwhile (it would walk them all again
+    and again, about a fifth of the worker's time on a large file)."""
     enabled = gc.isenabled()
     gc.disable()
     try:
+        if task.count is not None:
+            return _count_file(task.path, task.fmt, task.year, zone(task.tz), task.count)
         return _read_file(task.path, task.fmt, task.year, zone(task.tz))
     finally:
         if enabled:
             gc.enable()
+
+
+def _count_file(path: str, fmt: str, year: int | None, zi: ZoneInfo | timezone,
+                is_consumer: IsConsumer) -> _FileRead | None:
+    """One file's events counted as they are read (`tables.Totals`), none held: its counts,
+    skips and damage (None when no reader has that name)."""
+    from tracecheck.logs.tables import totals_for
+
+    totals = totals_for(is_consumer)
+    items = _file_items(path, fmt, year, zi)
+    while True:
+        try:
+            totals.add(next(items))
+        except StopIteration as done:
+            got: _FileRead | None = done.value
+            return None if got is None else dataclasses.replace(got, counts=totals.counts)
 
 
 def _lost(task: FileTask, exc: BaseException) -> _FileRead:

@@ -56,15 +56,18 @@ class LogTableFormat(enum.StrEnum):
 
 
 def write_view(events: Iterable[LogEvent], view: LogView, fmt: LogTableFormat, out: TextIO,
-               is_consumer: IsConsumer, *, reveal: bool = False) -> None:
+               is_consumer: IsConsumer, *, reveal: bool = False,
+               totals: Totals | None = None) -> None:
     """Write one table of `events` to `out` (subjects and replies unmasked only with
     `reveal`). `events` is taken once, one event at a time, and never held: the events view
-    writes each row as its event comes, a summary counts it (`Totals`)."""
+    writes each row as its event comes, a summary counts it (`Totals`; `totals`: what was
+    counted already, which the summary adds to)."""
     if fmt is LogTableFormat.JSON:
-        write_json_rows(view_rows(events, view, is_consumer, reveal=reveal), out)
+        write_json_rows(view_rows(events, view, is_consumer, reveal=reveal, totals=totals),
+                        out)
         out.write("\n")
     elif fmt is LogTableFormat.PARQUET:
-        _write_parquet(events, view, out.buffer, is_consumer, reveal=reveal)
+        _write_parquet(events, view, out.buffer, is_consumer, reveal=reveal, totals=totals)
     elif view is LogView.EVENTS:
         _write_events_csv(events, out, reveal=reveal)
     else:
@@ -72,7 +75,7 @@ def write_view(events: Iterable[LogEvent], view: LogView, fmt: LogTableFormat, o
 
         from tracecheck.reports.safe_text import spreadsheet_cell
 
-        frame = summary_frames(events, is_consumer)[view.value]
+        frame = summary_frames(events, is_consumer, totals)[view.value]
         # Logged text (addresses) is the input's: never a spreadsheet formula.
         for col in frame.columns:
             if not (is_numeric_dtype(frame[col]) or is_bool_dtype(frame[col])):
@@ -81,15 +84,16 @@ def write_view(events: Iterable[LogEvent], view: LogView, fmt: LogTableFormat, o
 
 
 def view_rows(events: Iterable[LogEvent], view: LogView, is_consumer: IsConsumer, *,
-              reveal: bool = False) -> Iterator[dict[str, Any]]:
+              reveal: bool = False, totals: Totals | None = None
+              ) -> Iterator[dict[str, Any]]:
     """The rows of one view as the JSON formats hold them (`None` as null), the events
-    view's one at a time as its events come."""
+    view's one at a time as its events come (`totals`: as `write_view`)."""
     if view is LogView.EVENTS:
         names = {"subject_masked": "subject"} if reveal else {}
         for row in event_rows(events, reveal=reveal):
             yield {names.get(k, k): row[k] for k in EVENT_COLUMNS}
         return
-    frame = summary_frames(events, is_consumer)[view.value]
+    frame = summary_frames(events, is_consumer, totals)[view.value]
     yield from json.loads(frame.to_json(orient="records", date_format="iso"))
 
 
@@ -185,7 +189,7 @@ assert list(EVENT_KINDS) == EVENT_COLUMNS
 
 
 def _write_parquet(events: Iterable[LogEvent], view: LogView, out: BinaryIO,
-                   is_consumer: IsConsumer, *, reveal: bool) -> None:
+                   is_consumer: IsConsumer, *, reveal: bool, totals: Totals | None) -> None:
     """One view as Parquet: the events streamed in row groups, a summary from its frame."""
     from tracecheck.reports.parquet import schema_of, write_rows
 
@@ -196,7 +200,7 @@ def _write_parquet(events: Iterable[LogEvent], view: LogView, out: BinaryIO,
                 for row in event_rows(events, reveal=reveal))
         write_rows(rows, schema, out, table=f"logs.{view.value}")
         return
-    frame = summary_frames(events, is_consumer)[view.value]
+    frame = summary_frames(events, is_consumer, totals)[view.value]
     kinds = {c: ("string" if frame[c].dtype == object or str(frame[c].dtype) == "str"
                  else "bool" if frame[c].dtype == bool else "int") for c in frame.columns}
     rows = ({str(k): v for k, v in row.items()} for row in frame.to_dict(orient="records"))
@@ -276,6 +280,20 @@ class Totals:
                     c.consumer_recipients += 1
                     c.consumer_messages += self._first(view, key, True, loc)
 
+    def merge(self, counts: dict[str, dict[str, _Count]]) -> None:
+        """Add the counts of files counted elsewhere (`counts` of a `Totals` that a worker
+        filled from whole files this one has not seen: messages are distinct per file, so
+        the counts add up)."""
+        for view, by_key in counts.items():
+            mine = self.counts[view]
+            for key, c in by_key.items():
+                t = mine[key]
+                t.messages += c.messages
+                t.recipients += c.recipients
+                t.consumer_messages += c.consumer_messages
+                t.consumer_recipients += c.consumer_recipients
+                t.delivered_recipients += c.delivered_recipients
+
     def _first(self, view: str, key: str, consumer: bool, loc: object) -> bool:
         """True the first time this file's `loc` is counted under (view, key, consumer)."""
         seen = self._seen.setdefault((view, key, consumer), set())
@@ -306,14 +324,22 @@ class Totals:
         return out
 
 
-def summary_frames(events: Iterable[LogEvent], is_consumer: IsConsumer) -> dict[str, pd.DataFrame]:
+def totals_for(is_consumer: IsConsumer) -> Totals:
+    """An empty `Totals`. The same few thousand addresses recur on millions of lines: each
+    is classified once."""
+    return Totals(functools.lru_cache(maxsize=1 << 16)(is_consumer))
+
+
+def summary_frames(events: Iterable[LogEvent], is_consumer: IsConsumer,
+                   totals: Totals | None = None) -> dict[str, pd.DataFrame]:
     """Totals for auditors: `by_sender`, `by_domain` (recipient domain), `by_day`, `by_month`,
-    counted one event at a time (`Totals`).
+    counted one event at a time (`Totals`); `totals` holds what was counted already (files
+    counted on workers, `logs.stream_log_files(count=...)`).
 
     Counts cover message events only; forwarding rules are listed by `events_frame`.
     """
-    # The same few thousand addresses recur on millions of lines: each is classified once.
-    totals = Totals(functools.lru_cache(maxsize=1 << 16)(is_consumer))
+    if totals is None:
+        totals = totals_for(is_consumer)
     for ev in events:
         totals.add(ev)
     return totals.frames()

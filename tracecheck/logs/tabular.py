@@ -72,7 +72,10 @@ def csv_lines(src: LogSource, *, directives: bool = False) -> Iterator[Row | tup
             continue
         pending = []
         row = csv_row(text)
-        yield start, "\x00bad" if row is None else row
+        if row is None:
+            yield start, "\x00bad"
+        else:
+            yield start, row
     if pending:
         yield start, "\x00unterminated"
 
