@@ -132,3 +132,17 @@ def test_the_ico_report_counts_per_custodian(tmp_path: Path) -> None:
         ("jane.doe@tracecall.co.uk", 1), ("sam.lee@tracecall.co.uk", 1)]
     md = runner.invoke(app, ["report", "--case", str(case), "--format", "md"]).output
     assert "Custodians (mailbox exports) involved" in md and "sam.lee@tracecall.co.uk" in md
+
+
+def test_the_table_has_a_custodian_column_when_findings_are_attributed(tmp_path: Path) -> None:
+    """Every findings format carries the custodian: the table adds the column when any
+    finding was attributed, and leaves it out when none was."""
+    box = _box(tmp_path)
+    res = runner.invoke(app, ["scan", str(box), "-f", "table", "--workers", "1"])
+    header, row = res.stdout.splitlines()[:2]
+    cols = header.split("\t")
+    assert cols[-2:] == ["custodian", "evidence"]
+    assert row.split("\t")[cols.index("custodian")] == "jane.doe@tracecall.co.uk"
+    res = runner.invoke(app, ["scan", str(box), "-f", "table", "--workers", "1",
+                              "--custodian-from", "none"])
+    assert "custodian" not in res.stdout.splitlines()[0].split("\t")

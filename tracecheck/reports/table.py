@@ -23,7 +23,16 @@ def _sort_key(f: Finding) -> tuple[int, int]:
     return (0 if f.flow.is_consumer else 1, -int(f.severity))
 
 
-def _row(f: Finding, reveal: bool) -> list[str]:
+_COLUMNS = ("flow", "severity", "rule", "date", "sender", "consumer", "where", "evidence")
+
+
+def _columns(custodians: bool) -> tuple[str, ...]:
+    """The columns; `custodian` after `where` when any finding was attributed to one
+    (`--custodian-from`), so a run without custodians looks as it always has."""
+    return (*_COLUMNS[:7], "custodian", _COLUMNS[7]) if custodians else _COLUMNS
+
+
+def _row(f: Finding, reveal: bool, custodians: bool = False) -> list[str]:
     return [
         f.flow.value,
         f.severity.label + (" (test data)" if f.test_data else ""),
@@ -32,6 +41,7 @@ def _row(f: Finding, reveal: bool) -> list[str]:
         f.sender,
         ", ".join(f.consumer_addresses),
         f.where,
+        *([f.custodian or "(not attributed)"] if custodians else []),
         f.evidence + (f"  value={f.value}" if reveal else ""),
     ]
 
@@ -46,6 +56,7 @@ class TableReporter(Reporter[ScanResult]):
     def write(self, result: ScanResult, out: TextIO, *, reveal: bool = False) -> None:
         """Write the findings and the summary."""
         findings = sorted(result.findings, key=_sort_key)
+        custodians = any(f.custodian for f in findings)
         if self.color:
             # rich only for a terminal: piped output (most runs) does not load it
             from rich.console import Console
@@ -55,11 +66,11 @@ class TableReporter(Reporter[ScanResult]):
             console = Console(file=out, force_terminal=True, width=self.width, highlight=False)
             if findings:
                 table = Table(title="Findings", pad_edge=False)
-                for col in ("flow", "severity", "rule", "date", "sender", "consumer", "where",
-                            "evidence"):
+                for col in _columns(custodians):
                     table.add_column(col, overflow="fold")
                 for f in findings:
-                    table.add_row(*(Text(visible(c, keep="\t\n")) for c in _row(f, reveal)))
+                    table.add_row(*(Text(visible(c, keep="\t\n"))
+                                    for c in _row(f, reveal, custodians)))
                 console.print(table)
             else:
                 console.print("No findings.")
@@ -68,9 +79,10 @@ class TableReporter(Reporter[ScanResult]):
                                    if line.startswith("INCOMPLETE") else ""))
             return
         if findings:
-            out.write("flow\tseverity\trule\tdate\tsender\tconsumer\twhere\tevidence\n")
+            out.write("\t".join(_columns(custodians)) + "\n")
             for f in findings:
-                out.write("\t".join(visible(" ".join(c.split())) for c in _row(f, reveal)) + "\n")
+                out.write("\t".join(visible(" ".join(c.split()))
+                                    for c in _row(f, reveal, custodians)) + "\n")
         else:
             out.write("No findings.\n")
         out.write("\n")
