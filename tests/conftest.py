@@ -146,3 +146,15 @@ def run_cli_with_file_limit(args: list[str], limit: int, cwd: Path | None = None
     return subprocess.run([sys.executable, "-m", "tracecheck", *args], capture_output=True,
                           text=True, cwd=cwd or ROOT, timeout=300, check=False,
                           preexec_fn=limited)
+
+
+def free_loopback() -> bool:
+    """Can a local socket be bound (what a Dask LocalCluster needs)?"""
+    import socket
+
+    try:
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+        return True
+    except OSError:
+        return False

@@ -33,14 +33,3 @@ def by_qid(events: list[LogEvent]) -> dict[str, LogEvent]:
     """Events keyed by queue id (the last one wins)."""
     return {e.queue_id: e for e in events}
 
-
-def free_loopback() -> bool:
-    """Can a local socket be bound (what a Dask LocalCluster needs)?"""
-    import socket
-
-    try:
-        with socket.socket() as s:
-            s.bind(("127.0.0.1", 0))
-        return True
-    except OSError:
-        return False

@@ -9,9 +9,10 @@ import shutil
 from pathlib import Path
 
 import pytest
-from logkit import FIXTURES, free_loopback
+from logkit import FIXTURES
 from typer.testing import CliRunner
 
+from tests.conftest import free_loopback
 from tracecheck.cli import app
 from tracecheck.logs.reading import FileTask, _FileRead, read_log_files
 from tracecheck.model import SkipKind

@@ -17,9 +17,10 @@ from typing import Any
 
 import pandas as pd
 import pytest
-from logkit import FIXTURES, ROOT, free_loopback
+from logkit import FIXTURES, ROOT
 from typer.testing import CliRunner
 
+from tests.conftest import free_loopback
 from tracecheck.cli import app
 from tracecheck.domains import ConsumerDomains
 from tracecheck.logs import read_log_files, stream_log_files

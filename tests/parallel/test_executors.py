@@ -7,7 +7,6 @@ import io
 import os
 import select
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -16,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import SAMPLES, corpus, eml
+from tests.conftest import SAMPLES, corpus, eml, free_loopback
 from tracecheck import api
 from tracecheck.merge import Joiner
 from tracecheck.model import ScanResult
@@ -127,20 +126,11 @@ def test_every_registered_backend_has_a_factory() -> None:
         LocalExecutor(workers=0)
 
 
-def _free_loopback() -> bool:
-    try:
-        with socket.socket() as s:
-            s.bind(("127.0.0.1", 0))
-        return True
-    except OSError:
-        return False
-
-
 @pytest.mark.dask
 @pytest.mark.timeout(120)
 def test_dask_local_cluster_gives_the_same_report_as_a_local_run(big_mbox: Path) -> None:
     pytest.importorskip("distributed")
-    if not _free_loopback():
+    if not free_loopback():
         pytest.skip("no loopback networking")
     paths = [str(big_mbox), *CORPUS]
     local = _scan(paths, LocalExecutor(workers=1))

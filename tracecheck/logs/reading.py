@@ -468,13 +468,19 @@ def _count_file(path: str, fmt: str, year: int | None, zi: ZoneInfo | timezone,
     from tracecheck.logs.tables import totals_for
 
     totals = totals_for(is_consumer)
-    items = _file_items(path, fmt, year, zi)
+    got = _each(_file_items(path, fmt, year, zi), totals.add)
+    return None if got is None else dataclasses.replace(got, counts=totals.counts)
+
+
+def _each(items: Generator[LogEvent, None, _FileRead | None],
+          take: Callable[[LogEvent], object]) -> _FileRead | None:
+    """Hand every event of one file's `items` to `take`; then what the file gave."""
     while True:
         try:
-            totals.add(next(items))
+            take(next(items))
         except StopIteration as done:
             got: _FileRead | None = done.value
-            return None if got is None else dataclasses.replace(got, counts=totals.counts)
+            return got
 
 
 def _lost(task: FileTask, exc: BaseException) -> _FileRead:
@@ -497,13 +503,8 @@ def _read_file(path: str, fmt: str, year: int | None, zi: ZoneInfo | timezone
                ) -> _FileRead | None:
     """One file read in full by its format's reader (None when no reader has that name)."""
     events: list[LogEvent] = []
-    items = _file_items(path, fmt, year, zi)
-    while True:
-        try:
-            events.append(next(items))
-        except StopIteration as done:
-            got: _FileRead | None = done.value
-            return None if got is None else dataclasses.replace(got, events=events, streamed=0)
+    got = _each(_file_items(path, fmt, year, zi), events.append)
+    return None if got is None else dataclasses.replace(got, events=events, streamed=0)
 
 
 def _file_items(path: str, fmt: str, year: int | None, zi: ZoneInfo | timezone
