@@ -269,6 +269,10 @@ def test_the_judges_window_prefilter_changes_no_verdict() -> None:
                          mailing=seen[t].mailing(1.0)) for t, s, e in cases]
     slow = [about_no_one(Text(t).context_text, s, e, 1.0) for t, s, e in cases]
     assert fast == slow
+    # as the matcher asks: the first narrow windows of a cue in a text searched outright
+    lazy = {t: Text(t) for t in texts}
+    assert [about_no_one(lazy[t].context_text, s, e, 1.0, may_match=lazy[t].cue_may_match,
+                         mailing=lazy[t].mailing(1.0)) for t, s, e in cases] == slow
     assert False in answers  # the prefilter did skip windows
     assert {v for v in fast if v} >= {
         "about an animal", "a teaching case, fiction or a horoscope", "general advice",

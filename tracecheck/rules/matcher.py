@@ -114,6 +114,8 @@ class Hit:
 CUE_INDEX_AFTER = 16
 """Windows of one judge's cue searched outright in a text before its strings are found in
 the whole text (`Text.cue_may_match`)."""
+CUE_SEARCH_WIDTH = 400
+"""The widest window of a cue searched outright (`Text.cue_may_match`)."""
 
 
 class Text:
@@ -209,14 +211,17 @@ class Text:
 
     def cue_may_match(self, pattern: regex.Pattern[str], lo: int, hi: int) -> bool:
         """`may_match` on the context text, for the judge's cues (`judge.about_no_one`).
-        The first `CUE_INDEX_AFTER` windows of a cue in a text are searched outright:
+        The first `CUE_INDEX_AFTER` narrow windows of a cue in a text are searched outright:
         finding a cue's strings in the whole of a long text costs more than searching the
-        few windows of a text with few candidates. From then on the strings answer."""
-        key = (pattern.pattern, pattern.flags)
-        asked = self._cue_asks.get(key, 0)
-        if asked < CUE_INDEX_AFTER:
-            self._cue_asks[key] = asked + 1
-            return True
+        few windows of a text with few candidates. From then on, and for a window wider than
+        `CUE_SEARCH_WIDTH` (the animal and fiction cues' 1,200 characters, which cost more to
+        search than the text to index), the strings answer."""
+        if hi - lo <= CUE_SEARCH_WIDTH:
+            key = (pattern.pattern, pattern.flags)
+            asked = self._cue_asks.get(key, 0)
+            if asked < CUE_INDEX_AFTER:
+                self._cue_asks[key] = asked + 1
+                return True
         return self.may_match(pattern, lo, hi, raw=False)
 
     def mailing(self, timeout: float) -> bool:
