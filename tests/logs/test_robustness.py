@@ -125,3 +125,19 @@ def test_a_csv_row_split_on_commas_is_what_the_csv_module_reads(text: str) -> No
     except (csv.Error, StopIteration):
         want = None
     assert csv_row(text) == want
+
+
+def test_malformed_lines_past_the_first_hundred_are_counted_not_built() -> None:
+    """`LogSource.bad` builds an entry for each of a file's first 100 malformed lines and
+    only counts the rest (their first and last line kept), handing back one shared marker:
+    a garbage file of millions of lines costs a count, not an object per line."""
+    from datetime import UTC
+
+    from tracecheck.logs.base import UNLISTED, LogSource
+
+    src = LogSource(path="mail.log", tz=UTC)
+    got = [src.bad(n, f"line {n}") for n in range(1, 203)]
+    assert [g.locator.line for g in got[:100]] == list(range(1, 101))
+    assert all(g is UNLISTED for g in got[100:])
+    assert (src.malformed.count, src.malformed.unlisted) == (202, 102)
+    assert (src.malformed.first, src.malformed.last) == (101, 202)

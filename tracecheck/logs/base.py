@@ -273,6 +273,27 @@ def open_text(path: str) -> io.TextIOWrapper:
     return io.TextIOWrapper(open_binary(path), encoding=enc, errors="replace", newline=None)
 
 
+MALFORMED_EXAMPLES = 100
+"""Malformed lines of one file listed one by one; the rest are counted (`LogSource.bad`)."""
+
+
+@dataclass(slots=True)
+class BadLines:
+    """The malformed lines of one file (`LogSource.bad`): every one counted, and the lines
+    of those past the first `MALFORMED_EXAMPLES`, which are not listed one by one."""
+
+    count: int = 0
+    unlisted: int = 0
+    first: int = 0
+    last: int = 0
+
+
+UNLISTED = Skipped(locator=Locator(path=""), kind=MALFORMED,
+                   reason="a malformed line past the first few of its file")
+"""What `LogSource.bad` gives for a malformed line it only counts (one object for all): the
+reading path drops it and lists the count (`BadLines`) in one entry."""
+
+
 @dataclass(frozen=True, slots=True)
 class LogSource:
     """One log file as a reader sees it."""
@@ -285,14 +306,27 @@ class LogSource:
     damage: list[Skipped] = field(default_factory=list, compare=False, repr=False)
     """Where reading stopped at damage (`damage_skip`), filled by `lines` and `head`; the
     reading path lists these after the reader's own output."""
+    malformed: BadLines = field(default_factory=BadLines, compare=False, repr=False)
+    """The file's malformed lines (`bad`): every one a reader reported."""
 
     def loc(self, lineno: int) -> Locator:
         """The locator of line `lineno` of this file (`path:line`)."""
         return Locator(path=self.path, line=lineno)
 
     def bad(self, lineno: int, reason: str) -> Skipped:
-        """A malformed-line skip for `lineno`."""
-        return Skipped(locator=self.loc(lineno), reason=reason, kind=MALFORMED)
+        """A malformed-line skip for `lineno`: for the first `MALFORMED_EXAMPLES` of the
+        file; past them the line is counted in `malformed` and `UNLISTED` comes back (a
+        garbage file of millions of lines builds no entry per line)."""
+        seen = self.malformed
+        seen.count += 1
+        if seen.count <= MALFORMED_EXAMPLES:
+            return Skipped(locator=self.loc(lineno), reason=reason, kind=MALFORMED)
+        if not seen.unlisted:
+            seen.first = seen.last = lineno
+        seen.first = min(seen.first, lineno)
+        seen.last = max(seen.last, lineno)
+        seen.unlisted += 1
+        return UNLISTED
 
     def lines(self) -> Iterator[tuple[int, str]]:
         """(line number, line without its ending), counting from 1. Damage ends the lines

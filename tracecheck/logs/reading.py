@@ -27,7 +27,15 @@ from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from tracecheck.logs.audit import GmailAuditReader, O365AuditReader
-from tracecheck.logs.base import DAMAGE, LogReader, LogSource, read_head, zone
+from tracecheck.logs.base import (
+    DAMAGE,
+    MALFORMED_EXAMPLES,
+    UNLISTED,
+    LogReader,
+    LogSource,
+    read_head,
+    zone,
+)
 from tracecheck.logs.exchange import ExchangeReader
 from tracecheck.logs.exim import EximReader
 from tracecheck.logs.google import GoogleReader
@@ -78,7 +86,6 @@ SYSLOG_FORMATS = frozenset({"postfix", "sendmail", "exim"})
 SNIFF_BYTES = 16 * 1024
 """How much of a file `sniff_log` should be given."""
 
-MALFORMED_EXAMPLES = 100
 """Malformed lines of one file listed one by one; the ones after are counted in one entry
 (`_collapsed`)."""
 
@@ -134,7 +141,7 @@ def _read(src: LogSource, reader: LogReader, tally: _Tally | None = None
     """The reader's events and malformed-line skips (`_collapsed`, counted in `tally`);
     damage ends up in `src.damage`."""
     try:
-        yield from _collapsed(reader.read(src), src.path, tally or _Tally())
+        yield from _collapsed(reader.read(src), src, tally or _Tally())
     except (*DAMAGE, csv.Error) as exc:
         # Damage is caught where bytes are read (`LogSource.lines`); this is what is left,
         # e.g. a file that vanished before its year could be worked out.
@@ -150,28 +157,23 @@ class _Tally:
     lines: int = 0
 
 
-def _collapsed(items: Iterator[LogEvent | Skipped], path: str, tally: _Tally
+def _collapsed(items: Iterator[LogEvent | Skipped], src: LogSource, tally: _Tally
                ) -> Iterator[LogEvent | Skipped]:
-    """`items` as they come, except that malformed-line skips after the first
-    `MALFORMED_EXAMPLES` are counted instead, into one skip at the end (`N more malformed
-    lines, lines A to B, not listed one by one`, at line A); `tally` counts every one."""
-    more = first = last = 0
+    """`items` as they come, except that malformed lines past the first
+    `MALFORMED_EXAMPLES` (which `LogSource.bad` only counts) are listed in one skip at the
+    end (`N more malformed lines, lines A to B, not listed one by one`, at line A); `tally`
+    counts every one."""
     for item in items:
-        if not isinstance(item, Skipped) or item.kind is not SkipKind.MALFORMED_LOG_LINE:
+        if item is not UNLISTED:
             yield item
-            continue
-        tally.lines += 1
-        if tally.lines <= MALFORMED_EXAMPLES:
-            yield item
-            continue
-        line = item.locator.line or 0
-        first = line if not more else min(first, line)
-        last = max(last, line)
-        more += 1
-    if more:
-        yield Skipped(locator=Locator(path=path, line=first), kind=SkipKind.MALFORMED_LOG_LINE,
-                      reason=f"{more:,} more malformed lines, lines {first:,} to {last:,}, "
-                             f"not listed one by one (the first {MALFORMED_EXAMPLES} are)")
+    bad = src.malformed
+    tally.lines = bad.count
+    if bad.unlisted:
+        yield Skipped(locator=Locator(path=src.path, line=bad.first),
+                      kind=SkipKind.MALFORMED_LOG_LINE,
+                      reason=f"{bad.unlisted:,} more malformed lines, lines {bad.first:,} to "
+                             f"{bad.last:,}, not listed one by one (the first "
+                             f"{MALFORMED_EXAMPLES} are)")
 
 
 def read_log(
