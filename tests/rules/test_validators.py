@@ -2,17 +2,23 @@
 
 from __future__ import annotations
 
+import datetime
 import random
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from tracecheck.rules.validators import (
+    NHS_ISSUED,
     Verdict,
     chi,
     hc_range,
+    is_placeholder,
     mod11_valid,
     nhs_check_digit,
     nhs_mod11,
+    valid_ddmmyy,
 )
 
 
@@ -74,3 +80,33 @@ def test_hc_range() -> None:
     assert check is not None
     assert hc_range(nine + str(check)) is Verdict.VALID
     assert hc_range("9434765919") is Verdict.INVALID
+
+
+@settings(max_examples=5000, deadline=None)
+@given(st.one_of(st.text(alphabet="0123456789", min_size=9, max_size=11),
+                 st.integers(0, 9_999_999_999).map(lambda n: f"{n:010d}"),
+                 st.sampled_from(["0101990000", "3112991234", "3201234567", "9990000000"]),
+                 st.text(alphabet="0123456789\u0663\u0660 +", min_size=10, max_size=10)))
+def test_the_identifier_validators_keep_their_stated_rules(digits: str) -> None:
+    """Each validator answers by the rule its docstring states, whatever order it checks in
+    (the cheap range and date tests come first, so most numbers skip the checksum)."""
+    ok = len(digits) == 10 and digits.isdigit() and mod11_valid(digits) \
+        and not is_placeholder(digits)
+    first = int(digits[:9]) if len(digits) == 10 and digits.isdigit() else -1
+    hc = ok and 320_000_001 <= first <= 399_999_999
+    assert (hc_range(digits) is Verdict.VALID) == hc
+    nhs = nhs_mod11(digits)
+    if not ok or 320_000_001 <= first <= 399_999_999 or first <= 311_299_999:
+        assert nhs is Verdict.INVALID
+    elif digits.startswith("999"):
+        assert nhs is Verdict.TEST
+    else:
+        issued = any(lo <= first <= hi for lo, hi in NHS_ISSUED)
+        assert nhs is (Verdict.VALID if issued else Verdict.UNISSUED)
+    try:
+        dated = len(digits) >= 6 and bool(
+            datetime.date(2000 + int(digits[4:6]), int(digits[2:4]), int(digits[0:2])))
+    except ValueError:
+        dated = False
+    if digits[:6].isdigit():  # what the detectors give it: digits only
+        assert valid_ddmmyy(digits) == dated

@@ -87,15 +87,17 @@ with a real date is Scotland's CHI range; both have validators of their own."""
 @validator("nhs_mod11", min_digits=10)
 def nhs_mod11(digits: str) -> Verdict:
     """NHS number: Modulus 11 in an issued range; placeholders rejected; 999 is test data."""
+    if len(digits) != 10 or not digits.isdigit():
+        return Verdict.INVALID
+    first = int(digits[:9])
+    if 320_000_001 <= first <= 399_999_999 or first <= 311_299_999:
+        return Verdict.INVALID  # H&C and CHI territory: their own detectors decide
     if is_placeholder(digits) or not mod11_valid(digits):
         return Verdict.INVALID
     if digits.startswith("999"):
         return Verdict.TEST
-    first = int(digits[:9])
     if any(lo <= first <= hi for lo, hi in NHS_ISSUED):
         return Verdict.VALID
-    if 320_000_001 <= first <= 399_999_999 or first <= 311_299_999:
-        return Verdict.INVALID  # H&C and CHI territory: their own detectors decide
     return Verdict.UNISSUED
 
 
@@ -107,6 +109,9 @@ def not_placeholder(digits: str) -> Verdict:
 
 def valid_ddmmyy(digits: str) -> bool:
     """True when the first six digits are a real calendar date (DDMMYY, any century)."""
+    head = digits[0:4]
+    if head.isascii() and not ("01" <= head[0:2] <= "31" and "01" <= head[2:4] <= "12"):
+        return False  # most ten-digit numbers (every NHS number): no date, no exception
     try:
         day, month, year = int(digits[0:2]), int(digits[2:4]), int(digits[4:6])
         _dt.date(2000 + year, month, day)
@@ -142,8 +147,10 @@ def chi(digits: str) -> Verdict:
 @validator("hc_range", min_digits=10)
 def hc_range(digits: str) -> Verdict:
     """Northern Ireland H&C number: Modulus 11 within 320 000 001 – 399 999 999 (first nine)."""
+    if len(digits) != 10 or not digits.isdigit():
+        return Verdict.INVALID
+    if not 320_000_001 <= int(digits[:9]) <= 399_999_999:
+        return Verdict.INVALID
     if is_placeholder(digits) or not mod11_valid(digits):
         return Verdict.INVALID
-    if 320_000_001 <= int(digits[:9]) <= 399_999_999:
-        return Verdict.VALID
-    return Verdict.INVALID
+    return Verdict.VALID
