@@ -837,10 +837,11 @@ def _evidence(text: str, spans: list[_Spans], start: int, end: int,
             if ends[i] > lo:
                 near.append((starts[i], ends[i], found.det.id, found.det.value))
             i += 1
-    chars = list(text[lo:hi])
     if masks is not None and len(masks) > 256:  # evidence comes in text order: keep the last
         masks.clear()
-    for s, e, _, kind in sorted(near):
+    near.sort()
+    cuts: list[tuple[int, int, str]] = []
+    for s, e, _, kind in near:
         key = (s, e, kind)
         masked = masks.get(key) if masks is not None else None
         if masked is None:
@@ -848,5 +849,19 @@ def _evidence(text: str, spans: list[_Spans], start: int, end: int,
             if masks is not None:
                 masks[key] = masked
         a, b = max(s, lo), min(e, hi)
-        chars[a - lo:b - lo] = masked[a - s:b - s]
-    return mask.evidence("".join(chars), start - lo, end - lo)
+        cuts.append((a, b, masked[a - s:b - s]))
+    if all(cuts[i][1] <= cuts[i + 1][0] for i in range(len(cuts) - 1)):
+        # Hits apart (nearly always): the text between them, and each hit masked.
+        pieces: list[str] = []
+        at = lo
+        for a, b, cut in cuts:
+            pieces += (text[at:a], cut)
+            at = b
+        pieces.append(text[at:hi])
+        window = "".join(pieces)
+    else:  # overlapping hits: character by character, the last hit over one masks it
+        chars = list(text[lo:hi])
+        for a, b, cut in cuts:
+            chars[a - lo:b - lo] = cut
+        window = "".join(chars)
+    return mask.evidence(window, start - lo, end - lo)
