@@ -51,8 +51,8 @@ bench: install
 eval: install
 	$(BIN)/python scripts/eval.py --curve build/eval/confidence-curve.png
 
-# The hostile set on a budget of two minutes of wall time on 2 cores, not met yet: the patient
-# CSV shape alone takes 140-160 s of CPU (docs/limits.md). `make fuzz-deep` runs the full
+# The hostile set on a budget of two minutes of wall time on 2 cores, not met yet: 121-125 s on
+# a quiet machine, about 225 s of CPU (docs/limits.md). `make fuzz-deep` runs the full
 # counts, nightly. Three parts run at once, each printed when it ends:
 # - fuzz-properties: the build rate of tests/mime_gen.py (checked first), then hypothesis:
 #   every target of tests/fuzz (the mbox splitter, headers, charsets, MIME walking, extractors,
