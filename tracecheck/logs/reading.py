@@ -16,6 +16,7 @@ same stream gathered. Never prints, and never raises for bad input.
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import dataclasses
 import gc
@@ -86,9 +87,6 @@ SYSLOG_FORMATS = frozenset({"postfix", "sendmail", "exim"})
 SNIFF_BYTES = 16 * 1024
 """How much of a file `sniff_log` should be given."""
 
-"""Malformed lines of one file listed one by one; the ones after are counted in one entry
-(`_collapsed`)."""
-
 
 @dataclass(frozen=True, slots=True)
 class FileCount:
@@ -136,12 +134,11 @@ def _unknown(path: str, fmt: str) -> Skipped:
                    kind=SkipKind.UNSUPPORTED)
 
 
-def _read(src: LogSource, reader: LogReader, tally: _Tally | None = None
-          ) -> Iterator[LogEvent | Skipped]:
-    """The reader's events and malformed-line skips (`_collapsed`, counted in `tally`);
-    damage ends up in `src.damage`."""
+def _read(src: LogSource, reader: LogReader) -> Iterator[LogEvent | Skipped]:
+    """The reader's events and malformed-line skips (`_collapsed`; every malformed line is
+    counted in `src.malformed`); damage ends up in `src.damage`."""
     try:
-        yield from _collapsed(reader.read(src), src, tally or _Tally())
+        yield from _collapsed(reader.read(src), src)
     except (*DAMAGE, csv.Error) as exc:
         # Damage is caught where bytes are read (`LogSource.lines`); this is what is left,
         # e.g. a file that vanished before its year could be worked out.
@@ -150,24 +147,15 @@ def _read(src: LogSource, reader: LogReader, tally: _Tally | None = None
                                       reason=f"cannot read {reader.name} log: {exc}"))
 
 
-@dataclass(slots=True)
-class _Tally:
-    """Malformed lines of one file, every one (`_collapsed` lists only the first few)."""
-
-    lines: int = 0
-
-
-def _collapsed(items: Iterator[LogEvent | Skipped], src: LogSource, tally: _Tally
+def _collapsed(items: Iterator[LogEvent | Skipped], src: LogSource
                ) -> Iterator[LogEvent | Skipped]:
     """`items` as they come, except that malformed lines past the first
     `MALFORMED_EXAMPLES` (which `LogSource.bad` only counts) are listed in one skip at the
-    end (`N more malformed lines, lines A to B, not listed one by one`, at line A); `tally`
-    counts every one."""
+    end (`N more malformed lines, lines A to B, not listed one by one`, at line A)."""
     for item in items:
         if item is not UNLISTED:
             yield item
     bad = src.malformed
-    tally.lines = bad.count
     if bad.unlisted:
         yield Skipped(locator=Locator(path=src.path, line=bad.first),
                       kind=SkipKind.MALFORMED_LOG_LINE,
@@ -413,18 +401,27 @@ def _unpacked(packed: list[tuple[Any, ...]], skips: list[Skipped], damage: list[
               malformed: int, streamed: int = 0,
               counts: dict[str, dict[str, Any]] | None = None) -> _FileRead:
     events = []
-    enabled = gc.isenabled()
-    gc.disable()  # as in `read_file_task`: a file's events make no reference cycles
-    try:
+    with _no_cycle_collection():
         for values in packed:
             vals = list(values)
             vals[_AT_LOCATOR] = Locator(*vals[_AT_LOCATOR])
             vals[_AT_RECIPIENTS] = tuple(LogRecipient(*r) for r in vals[_AT_RECIPIENTS])
             events.append(LogEvent(*vals))
+    return _FileRead(events, skips, damage, malformed, streamed, counts)
+
+
+@contextlib.contextmanager
+def _no_cycle_collection() -> Iterator[None]:
+    """The cyclic collector off while a whole file's events (or a file's counted locators)
+    are built and held: they make no reference cycles, and it would walk them all again and
+    again (about a fifth of a worker's time on a large file). On again after, if it was."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
     finally:
         if enabled:
             gc.enable()
-    return _FileRead(events, skips, damage, malformed, streamed, counts)
 
 
 @dataclass(frozen=True, slots=True)
@@ -448,19 +445,12 @@ result given as it is ready, in order: taken one at a time, never all held)."""
 
 
 def read_file_task(task: FileTask) -> _FileRead | None:
-    """A worker's job: one file read in full (`_read_file`), or counted (`_count_file`).
-    The events (or the counted messages' locators) it holds until the file is done make no
-    reference cycles: the cyclic collector is off meanwhile (it would walk them all again
-    and again, about a fifth of the worker's time on a large file)."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
+    """A worker's job: one file read in full (`_read_file`), or counted (`_count_file`),
+    with the cyclic collector off (`_no_cycle_collection`)."""
+    with _no_cycle_collection():
         if task.count is not None:
             return _count_file(task.path, task.fmt, task.year, zone(task.tz), task.count)
         return _read_file(task.path, task.fmt, task.year, zone(task.tz))
-    finally:
-        if enabled:
-            gc.enable()
 
 
 def _count_file(path: str, fmt: str, year: int | None, zi: ZoneInfo | timezone,
@@ -518,15 +508,14 @@ def _file_items(path: str, fmt: str, year: int | None, zi: ZoneInfo | timezone
         return None
     src = LogSource(path=path, tz=zi, year=year)
     skips: list[Skipped] = []
-    tally = _Tally()
     n = 0
-    for item in _read(src, reader, tally):
+    for item in _read(src, reader):
         if isinstance(item, Skipped):
             skips.append(item)
         else:
             n += 1
             yield item
-    return _FileRead([], skips, list(src.damage), tally.lines, n)
+    return _FileRead([], skips, list(src.damage), src.malformed.count, n)
 
 
 def _year_record(path: str, fmt: str, plan: YearPlan, matched: Mapping[str, MatchedYear],

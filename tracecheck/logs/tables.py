@@ -288,11 +288,8 @@ class Totals:
             mine = self.counts[view]
             for key, c in by_key.items():
                 t = mine[key]
-                t.messages += c.messages
-                t.recipients += c.recipients
-                t.consumer_messages += c.consumer_messages
-                t.consumer_recipients += c.consumer_recipients
-                t.delivered_recipients += c.delivered_recipients
+                for name in SUMMARY_COUNTS:
+                    setattr(t, name, getattr(t, name) + getattr(c, name))
 
     def _first(self, view: str, key: str, consumer: bool, loc: object) -> bool:
         """True the first time this file's `loc` is counted under (view, key, consumer)."""

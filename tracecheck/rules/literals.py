@@ -90,8 +90,7 @@ def _anchored(s: str) -> bool:
     """Does `s` begin with a word boundary before an ASCII word character? Only then does
     the boundary say something about the character before it (that it is no ASCII letter,
     digit or underscore, which are word characters under every flag)."""
-    plain = s.lstrip(_BOUNDARY)
-    return len(plain) < len(s) and plain[:1].lower() in _ASCII_WORD and plain[:1] != ""
+    return s.startswith(_BOUNDARY) and s.lstrip(_BOUNDARY)[:1].lower() in _ASCII_WORD
 
 
 def _score(s: str) -> int:
