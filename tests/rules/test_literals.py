@@ -186,8 +186,9 @@ def _occurrence_args(pattern: regex.Pattern[str], text: str
                      ) -> tuple[tuple[str, ...], str, str, frozenset[str]]:
     derived = literals._derive(pattern.pattern, int(pattern.flags))
     assert derived is not None
-    return (tuple(s for s, _ in derived), text, text.lower(),
-            frozenset(s for s, at in derived if at))
+    return (tuple(s for s, _, _ in derived), text, text.lower(),
+            frozenset(s for s, at, _ in derived if at),
+            frozenset(s for s, _, end in derived if end))
 
 
 @settings(max_examples=3000, deadline=None)
@@ -231,6 +232,32 @@ def test_patterns_the_stdlib_reads_differently_get_no_literals() -> None:
         assert literals.required(regex.compile(source, regex.IGNORECASE)) is None, source
     assert literals.required(regex.compile("test", regex.IGNORECASE | regex.FULLCASE)) is None
     assert literals.required(regex.compile("test", regex.VERSION1)) is None
+
+
+@pytest.mark.parametrize(("source", "text", "lo", "hi", "may"), [
+    # a word that every match ends: "po" in "positive" is no occurrence of `\bpo\b`
+    (r"\b(?:order|po)\b(?![^\n]*nhs)[^\n]{0,30}$", "PCR positive\nNHS ", 0, 17, False),
+    (r"\b(?:order|po)\b[^\n]{0,30}$", "PO 401 ", 0, 3, True),
+    # ... except at the very end of a window, where the search sees the text end
+    (r"\bpo\b", "positive", 0, 2, True),
+    (r"\bpo\b", "a positive", 0, 4, True),
+    # a branch that ends the word after a shorter one (`a(?:|n|ny)\s+`, as the stdlib reads
+    # `(?:a|an|any)\s+`): "Aisha" is no occurrence
+    (r"(?:^|\n)\s*(?:a|an|any)\s+\w+$", "\nAisha,Ava,", 0, 12, False),
+    (r"(?:^|\n)\s*(?:a|an|any)\s+\w+$", "\nany case", 0, 9, True),
+    # a whole word does not stand for a longer word that starts and ends like it
+    (r"\b(?:a|aba)\b", "aba", 0, 3, True),
+    (r"\b(?:in|inside)\s+x", "inside x", 0, 8, True),
+])
+def test_a_string_every_match_holds_at_a_word_end(source: str, text: str, lo: int, hi: int,
+                                                  may: bool) -> None:
+    pattern = regex.compile(source, regex.IGNORECASE)
+    found = literals.occurrences(pattern, text, text.lower())
+    assert found is not None
+    assert found.may_match(lo, hi) is may
+    if not may:
+        assert pattern.search(text, lo, hi) is None
+    assert found.may_match(lo, hi) or pattern.search(text[lo:hi]) is None
 
 
 def test_a_non_ascii_window_is_always_searched() -> None:

@@ -14,6 +14,7 @@ import dataclasses
 import itertools
 from collections.abc import Iterator
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -21,7 +22,7 @@ from tests.conftest import SAMPLES, corpus, raw_messages
 from tests.hostile_gen import dense_text, patient_rows
 from tests.rules.test_literals import _units
 from tracecheck.model import ExtractLimits, Locator, SkipKind, TextUnit
-from tracecheck.rules import mask
+from tracecheck.rules import mask, matcher
 from tracecheck.rules.matcher import Matcher, Text, detector_hits
 from tracecheck.rules.pack import load_packs
 from tracecheck.rules.tally import Tally
@@ -87,6 +88,24 @@ def test_the_tally_keeps_what_grouping_every_hit_gives_on_dense_text() -> None:
         want = _every_hit_grouped(SHIPPED, unit)
         assert _kept(SHIPPED, unit) == want
         assert sum(r[-1] for r in want) > len(want) or len(want) > 100
+
+
+@pytest.mark.parametrize("dense", [0, 10**9], ids=["masked-near-each", "masked-whole"])
+def test_evidence_is_the_same_masked_near_each_hit_or_masked_whole(
+        dense: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    """`matcher._Evidence` masks a text dense with hits whole once, a sparse one near each
+    hit: forced one way and then the other, both give what masking the whole text gives."""
+    monkeypatch.setattr(matcher, "DENSE_EVIDENCE", dense)
+    units = list(itertools.islice(_units(raw_messages(SAMPLES)), 400))
+    units += [TextUnit(part="2", where="attachment:x.csv", text=text) for text in (
+        dense_text(8_000).decode(), patient_rows(8_000).decode(),
+        "PCR positive, NHS 401 023 2137, 943 476 5919. " * 40)]
+    hits = 0
+    for unit in units:
+        want = _every_hit_grouped(SHIPPED, unit)
+        assert _kept(SHIPPED, unit) == want, unit.where
+        hits += len(want)
+    assert hits > 300
 
 
 _WORDS = ["NHS", "401 023 2137", "4010232137", "943 476 5919", "PCR", "positive", "negative",

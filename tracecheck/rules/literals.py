@@ -114,16 +114,37 @@ def _best(*candidates: Strings | None) -> Strings | None:
     return max(usable, key=lambda c: (min(map(_score, c)), -len(c)))
 
 
-def _sequence(items: Sequence[tuple[Any, Any]], lead: bool = False) -> _Facts:
+def _sequence(items: Sequence[tuple[Any, Any]], lead: bool = False,
+              trail: bool = False) -> _Facts:
     """A concatenation: the product of its parts, and the best requirement among its parts
     and among runs of consecutive parts whose strings are all known. `lead`: the character
     before it is no ASCII word character, if it begins with one (after `\\b`, `^`, a space
     or punctuation); that holds inside each branch of a group too (`\\b(?:cat|guinea\\s+pig)`
     is read as `(?:\\bcat|\\bguinea\\s+pig)`, the same pattern). A string that begins at
-    such a place is marked (`_BOUNDARY`)."""
+    such a place is marked (`_BOUNDARY`).
+
+    `trail`: what follows the sequence, if anything, begins with no ASCII word character (a
+    `\\b`, a space, punctuation, the end); that too holds inside each branch. A string that
+    ends in a word character where what follows begins with none (`\\b(?:po|tel)\\b`,
+    `\\bin\\s+`) gets the marker after it: it ends a word in every match."""
+    data = list(getattr(items, "data", items))  # the parser's list (its indexing is slow)
+    if not data and trail:  # an empty branch (`a(?:|n|ny)\\s`): what follows ends the word
+        return _Facts(frozenset({_BOUNDARY}), None)
+    follow = [trail] * len(data)
+    """follow[i]: what comes after item i begins with no ASCII word character, if anything."""
+    for i in range(len(data) - 2, -1, -1):
+        op, av = data[i + 1]
+        follow[i] = _begins_nonword(op, av, follow[i + 1])
     facts: list[_Facts] = []
     chars: list[str] = []  # consecutive literal characters, taken as one string
-    for op, av in getattr(items, "data", items):  # the parser's list (its indexing is slow)
+
+    def close(after_nonword: bool) -> None:
+        facts.append(_Facts(frozenset({"".join(chars)}), None))
+        if after_nonword and chars[-1].lower() in _ASCII_WORD:
+            facts.append(_AT_BOUNDARY)
+        chars.clear()
+
+    for i, (op, av) in enumerate(data):
         if op is _c.LITERAL and chr(av) != _BOUNDARY:
             if not chars and lead:
                 facts.append(_AT_BOUNDARY)
@@ -131,12 +152,11 @@ def _sequence(items: Sequence[tuple[Any, Any]], lead: bool = False) -> _Facts:
             lead = _nonword(chr(av))
             continue
         if chars:
-            facts.append(_Facts(frozenset({"".join(chars)}), None))
-            chars = []
-        facts.append(_item(op, av, lead))
+            close(_begins_nonword(op, av, follow[i]))
+        facts.append(_item(op, av, lead, follow[i]))
         lead = _after(op, av, lead)
     if chars:
-        facts.append(_Facts(frozenset({"".join(chars)}), None))
+        close(trail)
     candidates: list[Strings | None] = [f.need for f in facts if f.need]
     whole: Strings | None = frozenset({""})
     run: Strings | None = frozenset({""})
@@ -209,9 +229,45 @@ def _ends(items: Any, lead: bool) -> bool:
     return lead
 
 
-def _item(op: Any, av: Any, lead: bool = False) -> _Facts:
-    """One construct of the stdlib parser's tree (`lead`: right after a word boundary,
-    which a group or an alternation carries into each of its branches)."""
+def _begins_nonword(op: Any, av: Any, after: bool) -> bool:
+    """Right after an ASCII word character: does one construct (then, if it consumes
+    nothing, what follows it: `after`) make the next character of the text no ASCII word
+    character, or the end? A `\\b` there does; so do `$`, a space or punctuation. Other
+    zero-width assertions leave it to what follows."""
+    if op is _c.LITERAL:
+        return _nonword(chr(av))
+    if op is _c.IN:
+        return _class_nonword(av)
+    if op is _c.AT:
+        if av in (_c.AT_BOUNDARY, _c.AT_END, _c.AT_END_STRING):
+            return True
+        return after
+    if op is _c.ASSERT or op is _c.ASSERT_NOT:
+        return after
+    if op is _c.SUBPATTERN:
+        return _starts(av[3], after)
+    if op is getattr(_c, "ATOMIC_GROUP", None):
+        return _starts(av, after)
+    if op is _c.BRANCH:
+        return all(_starts(b, after) for b in av[1])
+    if op in (_c.MAX_REPEAT, _c.MIN_REPEAT, getattr(_c, "POSSESSIVE_REPEAT", None)):
+        lo, _, sub = av
+        first = _starts(sub, after)
+        return first if lo >= 1 else first and after
+    return False
+
+
+def _starts(items: Any, after: bool) -> bool:
+    """`_begins_nonword` of a sequence of constructs."""
+    for op, av in reversed(list(getattr(items, "data", items))):
+        after = _begins_nonword(op, av, after)
+    return after
+
+
+def _item(op: Any, av: Any, lead: bool = False, trail: bool = False) -> _Facts:
+    """One construct of the stdlib parser's tree (`lead`: right after a word boundary;
+    `trail`: before what begins with no word character; a group or an alternation carries
+    both into each of its branches)."""
     if op is _c.LITERAL:
         return _Facts(frozenset({chr(av)}), None) if chr(av) != _BOUNDARY else _UNKNOWN
     if op is _c.IN:
@@ -231,11 +287,11 @@ def _item(op: Any, av: Any, lead: bool = False) -> _Facts:
     if op is _c.AT or op is _c.ASSERT or op is _c.ASSERT_NOT:
         return _EMPTY  # zero-width: nothing of it is part of the match
     if op is _c.SUBPATTERN:
-        return _sequence(av[3], lead)
+        return _sequence(av[3], lead, trail)
     if op is getattr(_c, "ATOMIC_GROUP", None):
-        return _sequence(av, lead)
+        return _sequence(av, lead, trail)
     if op is _c.BRANCH:
-        branches = [_sequence(b, lead) for b in av[1]]
+        branches = [_sequence(b, lead, trail) for b in av[1]]
         exact: Strings | None = frozenset()
         need: Strings | None = frozenset()
         for b in branches:
@@ -324,9 +380,10 @@ def _understood(source: str, flags: int) -> Any:
 
 
 @functools.lru_cache(maxsize=1024)
-def _derive(source: str, flags: int) -> tuple[tuple[str, bool], ...] | None:
+def _derive(source: str, flags: int) -> tuple[tuple[str, bool, bool], ...] | None:
     """The required strings of a pattern (lower case, boundaries dropped), each with whether
-    every match holds it at a word start (`_anchored`); None when nothing can be said."""
+    every match holds it at a word start (`_anchored`) and at a word end (`_closed`); None
+    when nothing can be said."""
     tree = _understood(source, flags)
     if tree is None:
         return None
@@ -334,16 +391,26 @@ def _derive(source: str, flags: int) -> tuple[tuple[str, bool], ...] | None:
     need = _best(facts.exact, facts.need)
     if need is None:
         return None
-    found: dict[str, bool] = {}
+    found: dict[str, tuple[bool, bool]] = {}
     for s in need:
         plain = _plain(s).lower()
-        found[plain] = found.get(plain, True) and _anchored(s)
+        at, end = found.get(plain, (True, True))
+        found[plain] = (at and _anchored(s), end and _closed(s))
     # One of a string's substrings in the set already says "maybe" (a word start: only of
-    # a word start too, as its prefix): keep the shortest.
+    # a word start too, as its prefix; a word end: of a word end, as its suffix; a whole
+    # word: of nothing else): keep the shortest.
     return tuple(sorted(
-        (s, at) for s, at in found.items()
-        if not any(o != s and o in s and (not o_at or (at and s.startswith(o)))
-                   for o, o_at in found.items())))
+        (s, at, end) for s, (at, end) in found.items()
+        if not any(o != s and o in s and not (o_at and o_end)
+                   and (not o_at or (at and s.startswith(o)))
+                   and (not o_end or (end and s.endswith(o)))
+                   for o, (o_at, o_end) in found.items())))
+
+
+def _closed(s: str) -> bool:
+    """Does `s` end with a word boundary after an ASCII word character (`_anchored`'s other
+    side: the character after it is no ASCII letter, digit or underscore)?"""
+    return s.endswith(_BOUNDARY) and s.rstrip(_BOUNDARY)[-1:].lower() in _ASCII_WORD
 
 
 def _lookahead_reach(items: Any) -> int | None:
@@ -466,7 +533,7 @@ def _pumped(items: Sequence[tuple[Any, Any]], out: set[str]) -> None:
             body = av[2]
             exact = _sequence(body).exact
             if exact is not None and len(exact) <= _SPELLED:
-                out.update(s for s in exact if s)
+                out.update(plain for plain in map(_plain, exact) if plain)
             else:  # each alternative of the body once (`(?:new\\s+|dry\\s+)*`: `new `, `dry `)
                 out.update(s for s in map(_sample, _alternatives(body)) if s)
         for sub in _children(op, av):
@@ -510,7 +577,7 @@ def required(pattern: regex.Pattern[str] | re.Pattern[str]) -> tuple[str, ...] |
     derived = _derive(pattern.pattern, int(pattern.flags))
     if derived is None:
         return None
-    plain = {s for s, _ in derived}
+    plain = {s for s, _, _ in derived}
     return tuple(sorted(s for s in plain if not any(o != s and o in s for o in plain)))
 
 
@@ -527,20 +594,25 @@ class Occurrences:
     """Where a pattern's required strings occur in one text (found once, as spans sorted
     by start), to answer for any window whether the pattern could match there."""
 
-    __slots__ = ("_ascii", "_ends", "_heads", "_longest", "_starts", "_text")
+    __slots__ = ("_ascii", "_ends", "_heads", "_longest", "_starts", "_tails", "_text")
 
     _CHUNK = 1 << 20
     """Characters searched at a time (the automaton lists a chunk's matches at once)."""
 
     def __init__(self, strings: tuple[str, ...], text: str, low: str,
-                 anchored: frozenset[str] = frozenset()) -> None:
+                 anchored: frozenset[str] = frozenset(),
+                 closed: frozenset[str] = frozenset()) -> None:
         """`low` is `text` lower-cased, index for index (same length). `anchored`: those of
         `strings` that every match holds at a word start (`required`'s derivation): an
         occurrence of one right after an ASCII letter, digit or underscore is dropped (it
         can begin a match only at the very start of a window searched as a string of its
-        own, which `may_match` looks at directly)."""
+        own, which `may_match` looks at directly). `closed`: those every match holds at a
+        word end: an occurrence right before an ASCII letter, digit or underscore is dropped
+        (it can end a match only at the very end of a window)."""
         automaton = _automaton(strings)
         at = frozenset(i for i, string in enumerate(strings) if string in anchored)
+        end = frozenset(i for i, string in enumerate(strings) if string in closed)
+        size = len(low)
         longest = max(map(len, strings))
         # arrays: a dense text has a required string on every line (about 16 bytes each)
         self._starts = array("q")
@@ -554,12 +626,16 @@ class Occurrences:
             kept = [(s + base, e + base) for i, s, e in spans
                     if s < step and not (i in at and s + base > 0
                                          and low[s + base - 1] in _ASCII_WORD)
-                    ] if at else [(s + base, e + base) for _, s, e in spans if s < step]
+                    and not (i in end and e + base < size and low[e + base] in _ASCII_WORD)
+                    ] if at or end else [(s + base, e + base) for _, s, e in spans if s < step]
             self._starts.extend(s for s, _ in kept)
             self._ends.extend(e for _, e in kept)
         self._heads: dict[str, tuple[str, ...]] = {}
         for string in anchored & set(strings):
             self._heads[string[0]] = (*self._heads.get(string[0], ()), string)
+        self._tails: dict[str, tuple[str, ...]] = {}
+        for string in closed & set(strings):
+            self._tails[string[-1]] = (*self._tails.get(string[-1], ()), string)
         self._longest = longest
         self._text = text
         self._ascii = text.isascii()
@@ -567,7 +643,7 @@ class Occurrences:
     def may_match(self, lo: int, hi: int) -> bool:
         """False only when no match of the pattern can lie inside text[lo:hi]: the window
         holds none of the required strings whole (an anchored one at a word start, or at
-        `lo`), and no character outside ASCII."""
+        `lo`; a closed one at a word end, or at `hi`), and no character outside ASCII."""
         if not self._ascii and not self._text[lo:hi].isascii():
             return True
         starts, ends = self._starts, self._ends
@@ -576,9 +652,15 @@ class Occurrences:
                 break
             if ends[i] <= hi:
                 return True
-        if self._heads and lo < hi:
+        if lo >= hi:
+            return False
+        if self._heads:
             head = self._text[lo: min(hi, lo + self._longest)].lower()
-            return any(head.startswith(s) for s in self._heads.get(head[0], ()))
+            if any(head.startswith(s) for s in self._heads.get(head[0], ())):
+                return True
+        if self._tails:
+            tail = self._text[max(lo, hi - self._longest): hi].lower()
+            return any(tail.endswith(s) for s in self._tails.get(tail[-1], ()))
         return False
 
     def windows(self, width: int) -> list[tuple[int, int]] | None:
@@ -631,8 +713,9 @@ def occurrences(pattern: regex.Pattern[str], text: str, low: str) -> Occurrences
     derived = _derive(pattern.pattern, int(pattern.flags))
     if derived is None or len(low) != len(text):
         return None
-    return Occurrences(tuple(s for s, _ in derived), text, low,
-                       frozenset(s for s, at in derived if at))
+    return Occurrences(tuple(s for s, _, _ in derived), text, low,
+                       frozenset(s for s, at, _ in derived if at),
+                       frozenset(s for s, _, end in derived if end))
 
 
 __all__ = ["Occurrences", "may_occur", "occurrences", "pumpable", "reach", "required"]

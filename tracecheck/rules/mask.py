@@ -114,12 +114,29 @@ def mask_span(text: str, kind: str) -> str:
 
 
 def masked_text(text: str, spans: list[tuple[int, int, str]]) -> str:
-    """`text` with every (start, end, kind) span masked, lengths preserved."""
-    if not spans:
+    """`text` with every (start, end, kind) span masked, lengths preserved; where spans
+    overlap, a character is masked by the last span over it."""
+    return splice(text, [(start, end, mask_span(text[start:end], kind))
+                         for start, end, kind in spans])
+
+
+def splice(text: str, cuts: list[tuple[int, int, str]]) -> str:
+    """`text` with each (start, end, replacement) applied in order, every replacement as long
+    as what it replaces (a masked span, or the part of one inside `text`)."""
+    if not cuts:
         return text
-    chars = list(text)
-    for start, end, kind in spans:
-        chars[start:end] = list(mask_span(text[start:end], kind))
+    if all(cuts[i][1] <= cuts[i + 1][0] for i in range(len(cuts) - 1)):
+        # In order and apart (nearly always): the text between them, and each replacement.
+        pieces: list[str] = []
+        at = 0
+        for start, end, cut in cuts:
+            pieces += (text[at:start], cut)
+            at = end
+        pieces.append(text[at:])
+        return "".join(pieces)
+    chars = list(text)  # overlapping: character by character, the last one over it wins
+    for start, end, cut in cuts:
+        chars[start:end] = cut
     return "".join(chars)
 
 

@@ -260,11 +260,21 @@ class Found(SpanArrays):
     """The matches of one pattern in one text, in order: (start, end, matched text) when
     iterated."""
 
-    __slots__ = ("text",)
+    __slots__ = ("_digits", "text")
 
     def __init__(self, text: str) -> None:
         super().__init__()
         self.text = text
+        self._digits: list[str] | None = None
+
+    def digits(self) -> list[str]:
+        """`normalise(match, "digits")` of each match, worked out once for the detectors
+        that share the pattern (NHS, CHI and H&C numbers)."""
+        if self._digits is None:
+            text = self.text
+            self._digits = [normalise(text[start:end], "digits")
+                            for start, end in zip(self.starts, self.ends, strict=True)]
+        return self._digits
 
     def __len__(self) -> int:
         return len(self.starts)
@@ -488,26 +498,39 @@ def _spans(det: Detector, t: Text, timeout: float) -> Iterable[tuple[int, int, s
     return sorted(found + extra) if extra else found
 
 
-@functools.lru_cache(maxsize=256)
+_REASONS: dict[int, tuple[Detector, tuple[str, ...]]] = {}
+"""`_fixed_reasons` by detector identity (a frozen detector hashes every field it holds);
+the detector is kept with them, so its id is not reused while the entry stands."""
+
+
 def _fixed_reasons(det: Detector) -> tuple[str, ...]:
     """The reasons every hit of `det` that gets this far shares: its validators passed and
     its companions (other than the person, which the context step judges) were found.
     Worked out once per detector, not per hit."""
-    return (*(f"{name} check" for name in det.validators),
-            *(f"{'+'.join(c.sets) or 'companion'} within {c.within}" for c in det.requires
-              if "person" not in c.sets))
+    known = _REASONS.get(id(det))
+    if known is not None and known[0] is det:
+        return known[1]
+    reasons = (*(f"{name} check" for name in det.validators),
+               *(f"{'+'.join(c.sets) or 'companion'} within {c.within}" for c in det.requires
+                 if "person" not in c.sets))
+    if len(_REASONS) > 1024:
+        _REASONS.clear()
+    _REASONS[id(det)] = (det, reasons)
+    return reasons
 
 
 def _hits(det: Detector, t: Text, timeout: float) -> Iterator[Hit]:
     """`detector_hits` after the prefilter."""
-    for start, end, raw in _spans(det, t, timeout):
+    spans = _spans(det, t, timeout)
+    values = (spans.digits() if det.value == "digits" and isinstance(spans, Found)
+              else (normalise(raw, det.value) for _, _, raw in spans))
+    for (start, end, raw), value in zip(spans, values, strict=True):
         if start == end:
             continue
         if det.allow and any(a.fullmatch(raw) for a in det.allow):
             continue
         # The validators before the token test: detectors that share a pattern (NHS, CHI,
         # H&C) see the same spans, and most spans fail all but one detector's validators.
-        value = normalise(raw, det.value)
         test_data = False
         rejected = False
         factor = 1.0
@@ -766,9 +789,7 @@ class Matcher:
             spans.extend(vouched.values())
         if stopped:  # detectors that did not run: mask whatever their patterns match
             spans.extend(self._pattern_spans(t, spans))
-        masks: dict[tuple[int, int, str], str] = {}
-        tally.end_unit(lambda start, end: _evidence(unit.text, spans, start, end, masks),
-                       whole=not skips)
+        tally.end_unit(_Evidence(unit.text, spans), whole=not skips)
         return skips
 
     def _vouched(self, pending: list[tuple[Detector, Hit]], statements: list[tuple[int, int]],
@@ -819,49 +840,66 @@ class _Spans(SpanArrays):
         self.det = det
 
 
-def _evidence(text: str, spans: list[_Spans], start: int, end: int,
-              masks: dict[tuple[int, int, str], str] | None = None) -> str:
-    """`mask.evidence` of the hit at [start, end) with every hit of the unit masked: the same
-    snippet as masking the whole text (`mask.masked_text`) and cutting it there, from the
-    few characters around the hit. A character is masked by the last hit over it in (start,
-    end, detector id) order, so only the hits that reach the window matter, in that order.
-    `masks`: the masked form of hits already masked for the evidence of a hit before this one
-    (a hit is near several others in a dense text)."""
-    lo = max(0, start - mask.WINDOW - 1)  # one more each side: `evidence` tells from them
-    hi = min(len(text), end + mask.WINDOW + 1)  # whether the text goes on (`…`)
-    near: list[tuple[int, int, str, str]] = []
-    for found in spans:
-        starts, ends = found.starts, found.ends
-        i = bisect.bisect_right(ends, lo)  # a detector's hits do not overlap: ends ascend
-        while i < len(starts) and starts[i] < hi:
-            if ends[i] > lo:
-                near.append((starts[i], ends[i], found.det.id, found.det.value))
-            i += 1
-    if masks is not None and len(masks) > 256:  # evidence comes in text order: keep the last
-        masks.clear()
-    near.sort()
-    cuts: list[tuple[int, int, str]] = []
-    for s, e, _, kind in near:
-        key = (s, e, kind)
-        masked = masks.get(key) if masks is not None else None
-        if masked is None:
-            masked = mask.mask_span(text[s:e], kind)
-            if masks is not None:
-                masks[key] = masked
-        a, b = max(s, lo), min(e, hi)
-        cuts.append((a, b, masked[a - s:b - s]))
-    if all(cuts[i][1] <= cuts[i + 1][0] for i in range(len(cuts) - 1)):
-        # Hits apart (nearly always): the text between them, and each hit masked.
-        pieces: list[str] = []
-        at = lo
-        for a, b, cut in cuts:
-            pieces += (text[at:a], cut)
-            at = b
-        pieces.append(text[at:hi])
-        window = "".join(pieces)
-    else:  # overlapping hits: character by character, the last hit over one masks it
-        chars = list(text[lo:hi])
-        for a, b, cut in cuts:
-            chars[a - lo:b - lo] = cut
-        window = "".join(chars)
-    return mask.evidence(window, start - lo, end - lo)
+DENSE_EVIDENCE = 1000
+"""A unit with at least one hit per this many characters is masked whole once, and each
+record's evidence cut from that (`_Evidence`); a sparser one masks the few hits near each
+record. The same evidence either way (tests/rules/test_tally.py holds both to masking the
+whole text); affects speed only."""
+
+
+class _Evidence:
+    """`mask.evidence` of a hit at [start, end) with every hit of the unit masked: the same
+    snippet as masking the whole text (`mask.masked_text`, a character masked by the last
+    hit over it in (start, end, detector id) order) and cutting it there.
+
+    A text dense with hits (a roster, a list of numbers) is masked whole at the first call;
+    otherwise each call masks only the hits that reach its window, in that order."""
+
+    def __init__(self, text: str, spans: list[_Spans]) -> None:
+        self.text = text
+        self.spans = spans
+        self._masked: str | None = None
+        self._dense: bool | None = None
+        self._masks: dict[tuple[int, int, str], str] = {}
+        """The masked form of hits already masked for the evidence of an earlier hit (a hit
+        is near several others in a dense text)."""
+
+    def __call__(self, start: int, end: int) -> str:
+        if self._dense is None:
+            hits = sum(len(found.starts) for found in self.spans)
+            self._dense = hits * DENSE_EVIDENCE >= len(self.text)
+        if self._dense:
+            if self._masked is None:
+                every = sorted((s, e, found.det.id, found.det.value) for found in self.spans
+                               for s, e in zip(found.starts, found.ends, strict=True))
+                self._masked = mask.masked_text(self.text, [(s, e, kind)
+                                                            for s, e, _, kind in every])
+            return mask.evidence(self._masked, start, end)
+        return self._near(start, end)
+
+    def _near(self, start: int, end: int) -> str:
+        """The evidence from the hits near [start, end) alone."""
+        text, masks = self.text, self._masks
+        lo = max(0, start - mask.WINDOW - 1)  # one more each side: `evidence` tells from them
+        hi = min(len(text), end + mask.WINDOW + 1)  # whether the text goes on (`…`)
+        near: list[tuple[int, int, str, str]] = []
+        for found in self.spans:
+            starts, ends = found.starts, found.ends
+            i = bisect.bisect_right(ends, lo)  # a detector's hits do not overlap: ends ascend
+            while i < len(starts) and starts[i] < hi:
+                if ends[i] > lo:
+                    near.append((starts[i], ends[i], found.det.id, found.det.value))
+                i += 1
+        if len(masks) > 256:  # evidence comes in text order: keep the last
+            masks.clear()
+        near.sort()
+        cuts: list[tuple[int, int, str]] = []
+        for s, e, _, kind in near:
+            key = (s, e, kind)
+            masked = masks.get(key)
+            if masked is None:
+                masked = masks[key] = mask.mask_span(text[s:e], kind)
+            a, b = max(s, lo), min(e, hi)
+            cuts.append((a, b, masked[a - s:b - s]))
+        window = mask.splice(text[lo:hi], [(a - lo, b - lo, cut) for a, b, cut in cuts])
+        return mask.evidence(window, start - lo, end - lo)
