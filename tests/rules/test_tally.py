@@ -90,12 +90,12 @@ def test_the_tally_keeps_what_grouping_every_hit_gives_on_dense_text() -> None:
         assert sum(r[-1] for r in want) > len(want) or len(want) > 100
 
 
-@pytest.mark.parametrize("dense", [0, 10**9], ids=["masked-near-each", "masked-whole"])
-def test_evidence_is_the_same_masked_near_each_hit_or_masked_whole(
-        dense: int, monkeypatch: pytest.MonkeyPatch) -> None:
-    """`matcher._Evidence` masks a text dense with hits whole once, a sparse one near each
-    hit: forced one way and then the other, both give what masking the whole text gives."""
-    monkeypatch.setattr(matcher, "DENSE_EVIDENCE", dense)
+@pytest.mark.parametrize("block", [1, 97, 1 << 15, 1 << 30])
+def test_evidence_masked_a_block_at_a_time_is_the_whole_text_masked(
+        block: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    """`matcher._Evidence` masks a unit a block at a time: from a block no wider than one
+    record's window to the whole text, the evidence is what masking the whole text gives."""
+    monkeypatch.setattr(matcher, "EVIDENCE_BLOCK", block)
     units = list(itertools.islice(_units(raw_messages(SAMPLES)), 400))
     units += [TextUnit(part="2", where="attachment:x.csv", text=text) for text in (
         dense_text(8_000).decode(), patient_rows(8_000).decode(),

@@ -840,66 +840,53 @@ class _Spans(SpanArrays):
         self.det = det
 
 
-DENSE_EVIDENCE = 1000
-"""A unit with at least one hit per this many characters is masked whole once, and each
-record's evidence cut from that (`_Evidence`); a sparser one masks the few hits near each
-record. The same evidence either way (tests/rules/test_tally.py holds both to masking the
-whole text); affects speed only."""
+EVIDENCE_BLOCK = 1 << 15
+"""Characters of a unit masked at a time for evidence (`_Evidence`): a block serves every
+record whose window lies inside it, so a text dense with hits is masked once, a block at a
+time, and memory stays bounded. Affects speed only."""
 
 
 class _Evidence:
     """`mask.evidence` of a hit at [start, end) with every hit of the unit masked: the same
     snippet as masking the whole text (`mask.masked_text`, a character masked by the last
-    hit over it in (start, end, detector id) order) and cutting it there.
+    hit over it in (start, end, detector id) order) and cutting it there
+    (tests/rules/test_tally.py holds it to that at any block size).
 
-    A text dense with hits (a roster, a list of numbers) is masked whole at the first call;
-    otherwise each call masks only the hits that reach its window, in that order."""
+    The text is masked a block at a time, from the window of the first record that the
+    block before does not hold: the records come in text order, so a roster or a list of
+    numbers is masked once, and a sparse text one block per record."""
 
     def __init__(self, text: str, spans: list[_Spans]) -> None:
         self.text = text
         self.spans = spans
-        self._masked: str | None = None
-        self._dense: bool | None = None
-        self._masks: dict[tuple[int, int, str], str] = {}
-        """The masked form of hits already masked for the evidence of an earlier hit (a hit
-        is near several others in a dense text)."""
+        self._at = 0
+        self._block = ""
 
     def __call__(self, start: int, end: int) -> str:
-        if self._dense is None:
-            hits = sum(len(found.starts) for found in self.spans)
-            self._dense = hits * DENSE_EVIDENCE >= len(self.text)
-        if self._dense:
-            if self._masked is None:
-                every = sorted((s, e, found.det.id, found.det.value) for found in self.spans
-                               for s, e in zip(found.starts, found.ends, strict=True))
-                self._masked = mask.masked_text(self.text, [(s, e, kind)
-                                                            for s, e, _, kind in every])
-            return mask.evidence(self._masked, start, end)
-        return self._near(start, end)
-
-    def _near(self, start: int, end: int) -> str:
-        """The evidence from the hits near [start, end) alone."""
-        text, masks = self.text, self._masks
+        text = self.text
         lo = max(0, start - mask.WINDOW - 1)  # one more each side: `evidence` tells from them
         hi = min(len(text), end + mask.WINDOW + 1)  # whether the text goes on (`…`)
+        if not (self._at <= lo and hi <= self._at + len(self._block)):
+            self._at = lo
+            self._block = self._masked(lo, min(len(text), max(hi, lo + EVIDENCE_BLOCK)))
+        at = self._at
+        return mask.evidence(self._block[lo - at:hi - at], start - lo, end - lo)
+
+    def _masked(self, lo: int, hi: int) -> str:
+        """text[lo:hi] with every hit that reaches it masked, in (start, end, id) order."""
+        text = self.text
         near: list[tuple[int, int, str, str]] = []
         for found in self.spans:
             starts, ends = found.starts, found.ends
             i = bisect.bisect_right(ends, lo)  # a detector's hits do not overlap: ends ascend
+            det_id, kind = found.det.id, found.det.value
             while i < len(starts) and starts[i] < hi:
                 if ends[i] > lo:
-                    near.append((starts[i], ends[i], found.det.id, found.det.value))
+                    near.append((starts[i], ends[i], det_id, kind))
                 i += 1
-        if len(masks) > 256:  # evidence comes in text order: keep the last
-            masks.clear()
         near.sort()
         cuts: list[tuple[int, int, str]] = []
         for s, e, _, kind in near:
-            key = (s, e, kind)
-            masked = masks.get(key)
-            if masked is None:
-                masked = masks[key] = mask.mask_span(text[s:e], kind)
             a, b = max(s, lo), min(e, hi)
-            cuts.append((a, b, masked[a - s:b - s]))
-        window = mask.splice(text[lo:hi], [(a - lo, b - lo, cut) for a, b, cut in cuts])
-        return mask.evidence(window, start - lo, end - lo)
+            cuts.append((a - lo, b - lo, mask.mask_span(text[s:e], kind)[a - s:b - s]))
+        return mask.splice(text[lo:hi], cuts)
