@@ -164,6 +164,34 @@ def test_third_round_wording_about_a_person_is_found(text: str, rule: str) -> No
 
 
 @pytest.mark.parametrize("text", [
+    # someone's pet, named by its owner's possessive, is what the passage is about
+    "Could I bring Mum's cat in on Sunday? He is 14 and diabetic, so he has his insulin "
+    "injection at 8am, but I'd only bring him for an hour.",
+    "Could we bring Gran's dog along on Saturday? She's 11 and has epilepsy, so she takes her "
+    "medication at 9am, but I'd keep her on the lead.",
+    # a condition on a number of people, not any one of them
+    "Reminder: if two or more residents on one floor have diarrhoea or vomiting within 48 "
+    "hours, call me.",
+    # the last of a list of instructions to readers in general
+    "Close the unit to admissions, inform the IPC lead, and stay off work for 48 hours after "
+    "your own last symptoms.",
+])
+def test_pets_group_conditions_and_instruction_lists_are_about_no_one(text: str) -> None:
+    assert not rules(text) - {"nhs-number", "chi-number", "hc-number"}
+
+
+@pytest.mark.parametrize(("text", "rule"), [
+    # a person after a comma is not an instruction to readers
+    ("Her PCR came back on Monday, and she tested positive.", "covid-test-result"),
+    # a count in a sentence of its own does not make a later person's statement general
+    ("If 3 people reply I will book a table. My mum has dementia so I may be late.",
+     "condition"),
+])
+def test_a_person_beside_those_cues_is_still_found(text: str, rule: str) -> None:
+    assert rule in rules(text)
+
+
+@pytest.mark.parametrize("text", [
     # an "I" that opens a long sentence about something else does not tie the writer to it
     "I'm a freelance journalist writing a piece for a regional business magazine on "
     "menopause in the workplace.",

@@ -65,10 +65,10 @@ _NOT_NAMES = frozenset("""
     depot estate park gardens square place customer cafe
     """.split())
 _VET = regex.compile(r"\b(?:vets?|veterinary|pets?|worming|fleas?|kennels?|cattery|breed|"
-                     r"(?:my|our|his|her|their)\s+(?:old\s+|little\s+)?(?:cat|dog|kitten|puppy|"
-                     r"horse|pony|rabbit|hamster))\b", regex.IGNORECASE)
+                     r"(?:my|our|his|her|their|[a-z]+'s)\s+(?:old\s+|little\s+)?(?:cat|dog|kitten|"
+                     r"puppy|horse|pony|rabbit|hamster))\b", regex.IGNORECASE)
 """Words that make a passage about an animal wherever they are near (a vet's call at the top
-of a message)."""
+of a message, someone's pet: "Mum's cat")."""
 _ANIMAL = regex.compile(
     r"\b(?:cats?|kittens?|(?<!\b(?:guide|hearing|assistance|street|stray)\s)dogs?|"
     r"pupp(?:y|ies)|horses?|pony|ponies|rabbits?|hamsters?|guinea\s+pigs?|paws?)\b",
@@ -85,7 +85,8 @@ _GROUP = regex.compile(
     r"(?:told\s+us|said|reported)\b[^.\n]{0,60}$|\b(?:most|many|some|all|several|none|few)\s+(?:of\s+(?:them|the\s+\w+)\s+)?"
     r"(?:have|had|are|were|has)\b[^.\n]{0,30}$", regex.IGNORECASE)
 _GENERIC = regex.compile(
-    r"\b(?:if\s+(?:you|your|a|an|anyone|someone|somebody|they|we)|anyone\s+who|someone\s+who|"
+    r"\b(?:if\s+(?:you|your|a|an|any|anyone|someone|somebody|they|we|two|three|four|five|several|"
+    r"\d+|more\s+than)|anyone\s+who|someone\s+who|"
     r"the\s+public|members\s+of\s+the\s+public|"
     r"people\s+who|those\s+who|whoever|everyone\s+who|staff\s+who|residents\s+who)\b"
     r"[^.\n]{0,160}$|\byou\s+(?:should|must|need\s+to|may|can|will\s+need\s+to)\b[^.\n]{0,40}$|"
@@ -193,7 +194,8 @@ _SERVICE = regex.compile(
     r"list)|champions|first\s+aiders?)\b", regex.IGNORECASE)
 """A condition named as a service, event or role ("the diabetes pathway workshop")."""
 _ADVICE = regex.compile(
-    r"(?:^|[.!?:]\s{1,3}|\n\s*)(?:please\s+)?(?:book|get|take|remember|make\s+sure|don'?t|"
+    r"(?:^|[.!?:]\s{1,3}|\n\s*|,\s{1,3}(?:and\s+|then\s+)?)(?:please\s+)?(?:book|get|take|remember|"
+    r"make\s+sure|don'?t|"
     r"do\s+not|check|keep|bring|stay|avoid|wash|call|phone|ring|contact|seek|follow|wear|use)\b"
     r"(?:(?!\b(?:i|i'm|i've|my|me|he|she|his|her|him|they|their|them)\b)[^.\n]){0,80}$",
     regex.IGNORECASE)
