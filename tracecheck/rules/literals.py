@@ -134,7 +134,7 @@ def _sequence(items: Sequence[tuple[Any, Any]], lead: bool = False,
     """follow[i]: what comes after item i begins with no ASCII word character, if anything."""
     for i in range(len(data) - 2, -1, -1):
         op, av = data[i + 1]
-        follow[i] = _begins_nonword(op, av, follow[i + 1])
+        follow[i] = _edge(op, av, follow[i + 1], ahead=True)
     facts: list[_Facts] = []
     chars: list[str] = []  # consecutive literal characters, taken as one string
 
@@ -152,9 +152,9 @@ def _sequence(items: Sequence[tuple[Any, Any]], lead: bool = False,
             lead = _nonword(chr(av))
             continue
         if chars:
-            close(_begins_nonword(op, av, follow[i]))
+            close(_edge(op, av, follow[i], ahead=True))
         facts.append(_item(op, av, lead, follow[i]))
-        lead = _after(op, av, lead)
+        lead = _edge(op, av, lead, ahead=False)
     if chars:
         close(trail)
     candidates: list[Strings | None] = [f.need for f in facts if f.need]
@@ -197,71 +197,50 @@ def _class_nonword(av: Any) -> bool:
     return True
 
 
-def _after(op: Any, av: Any, lead: bool) -> bool:
-    """Whether, after one construct, the character before is no ASCII word character if
-    the next is one (`lead` before it). Zero-width assertions leave it as it was, except
-    `\\b` and `^`, which make it so; a repeat that may be absent keeps it only if it held
-    before and each repetition ends that way."""
+_EDGE_ASSERTIONS = {
+    False: frozenset({"AT_BOUNDARY", "AT_BEGINNING", "AT_BEGINNING_STRING"}),
+    True: frozenset({"AT_BOUNDARY", "AT_END", "AT_END_STRING"}),
+}
+"""The zero-width assertions that put a non-word character (or the text's edge) on their far
+side of a word character: `\\b` and `^` before the next character, `\\b` and `$` after the
+last one."""
+
+
+def _edge(op: Any, av: Any, known: bool, ahead: bool) -> bool:
+    """Whether the text beside one construct is no ASCII word character (or the text's edge)
+    where the neighbouring word character needs it. Read backward (`ahead` False: the
+    character before whatever comes next, its last one; `known`, what held before it) or
+    forward (`ahead`: the next character after an ASCII word character, its first one;
+    `known`, what holds after it). A zero-width assertion leaves `known` as it is, except
+    `\\b` and `^` (backward) or `\\b` and `$` (forward), which make it so; a repeat that
+    may be absent needs `known` too."""
     if op is _c.LITERAL:
         return _nonword(chr(av))
     if op is _c.IN:
         return _class_nonword(av)
     if op is _c.AT:
-        return lead or av in (_c.AT_BOUNDARY, _c.AT_BEGINNING, _c.AT_BEGINNING_STRING)
+        return known or str(av) in _EDGE_ASSERTIONS[ahead]
     if op is _c.ASSERT or op is _c.ASSERT_NOT:
-        return lead
+        return known
     if op is _c.SUBPATTERN:
-        return _ends(av[3], lead)
+        return _edges(av[3], known, ahead)
     if op is getattr(_c, "ATOMIC_GROUP", None):
-        return _ends(av, lead)
+        return _edges(av, known, ahead)
     if op is _c.BRANCH:
-        return all(_ends(b, lead) for b in av[1])
+        return all(_edges(b, known, ahead) for b in av[1])
     if op in (_c.MAX_REPEAT, _c.MIN_REPEAT, getattr(_c, "POSSESSIVE_REPEAT", None)):
         lo, _, sub = av
-        each = _ends(sub, False)
-        return each if lo >= 1 else lead and each
+        each = _edges(sub, known, ahead)
+        return each if lo >= 1 else known and each
     return False
 
 
-def _ends(items: Any, lead: bool) -> bool:
-    for op, av in getattr(items, "data", items):
-        lead = _after(op, av, lead)
-    return lead
-
-
-def _begins_nonword(op: Any, av: Any, after: bool) -> bool:
-    """Right after an ASCII word character: does one construct (then, if it consumes
-    nothing, what follows it: `after`) make the next character of the text no ASCII word
-    character, or the end? A `\\b` there does; so do `$`, a space or punctuation. Other
-    zero-width assertions leave it to what follows."""
-    if op is _c.LITERAL:
-        return _nonword(chr(av))
-    if op is _c.IN:
-        return _class_nonword(av)
-    if op is _c.AT:
-        if av in (_c.AT_BOUNDARY, _c.AT_END, _c.AT_END_STRING):
-            return True
-        return after
-    if op is _c.ASSERT or op is _c.ASSERT_NOT:
-        return after
-    if op is _c.SUBPATTERN:
-        return _starts(av[3], after)
-    if op is getattr(_c, "ATOMIC_GROUP", None):
-        return _starts(av, after)
-    if op is _c.BRANCH:
-        return all(_starts(b, after) for b in av[1])
-    if op in (_c.MAX_REPEAT, _c.MIN_REPEAT, getattr(_c, "POSSESSIVE_REPEAT", None)):
-        lo, _, sub = av
-        first = _starts(sub, after)
-        return first if lo >= 1 else first and after
-    return False
-
-
-def _starts(items: Any, after: bool) -> bool:
-    """`_begins_nonword` of a sequence of constructs."""
-    for op, av in reversed(list(getattr(items, "data", items))):
-        after = _begins_nonword(op, av, after)
-    return after
+def _edges(items: Any, known: bool, ahead: bool) -> bool:
+    """`_edge` of a sequence of constructs, read in its direction."""
+    data = list(getattr(items, "data", items))
+    for op, av in (reversed(data) if ahead else data):
+        known = _edge(op, av, known, ahead)
+    return known
 
 
 def _item(op: Any, av: Any, lead: bool = False, trail: bool = False) -> _Facts:
