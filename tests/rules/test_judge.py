@@ -192,6 +192,28 @@ def test_a_person_beside_those_cues_is_still_found(text: str, rule: str) -> None
 
 
 @pytest.mark.parametrize("text", [
+    "Hi all,\n\nOn shift days, when you have a new cough or a fever, stay off and ring the "
+    "office.",
+    "Dear families,\n\nAfter the outing, please look out for your relative: they may have a "
+    "new cough or a fever by Monday.",
+])
+def test_you_and_they_in_mail_to_many_readers_are_any_of_them(text: str) -> None:
+    assert not rules(text)
+
+
+@pytest.mark.parametrize(("text", "rule"), [
+    ("Dear all,\n\nFollowing his reaction on Saturday, the clinic confirmed Sam is now "
+     "anaphylactic to cashew and he carries two pens.", "condition"),
+    ("Hi all,\n\nSorry for the late notice: my asthma is bad again today, so I'm staying "
+     "home.", "condition"),
+    ("Hi team,\n\nThey rang from the ward: he has a new cough and a fever since last night.",
+     "symptom"),
+])
+def test_one_person_in_mail_to_many_readers_is_still_found(text: str, rule: str) -> None:
+    assert rule in rules(text)
+
+
+@pytest.mark.parametrize("text", [
     # an "I" that opens a long sentence about something else does not tie the writer to it
     "I'm a freelance journalist writing a piece for a regional business magazine on "
     "menopause in the workplace.",

@@ -6,7 +6,8 @@ it to a person and no cue makes it about no one:
 
 - tied to a person: the pack's person words, the writer speaking of themselves (I, my, me),
   a reader addressed about their own health (you have, your ...), or a person's name (a title
-  and a name, a possessive name, or a first and last name);
+  and a name, a possessive name, or a first and last name); in mail that greets many readers
+  ("Dear families", "Hi all"), "you", "your" and "they" are any of them and tie nothing;
 - about no one: an animal (vet, cat, dog), a template placeholder (`[NAME]`), a statistic about
   a group ("7 residents have"), or general advice ("if you have", "anyone who").
 
@@ -202,6 +203,21 @@ _ADVICE = regex.compile(
 """An instruction to readers in general, with no person in the sentence before the word."""
 
 
+_TO_MANY = regex.compile(
+    r"\A\W{0,20}(?:dear|hi|hello|hiya|good\s+(?:morning|afternoon|evening)|morning|afternoon)"
+    r"\s+(?:all|everyone|everybody|team|colleagues|families|parents|carers|staff|folks|"
+    r"both|guys|residents|volunteers|members)\b", regex.IGNORECASE)
+"""A message that opens by greeting many readers ("Dear families", "Hi all"): "you", "your"
+and an unnamed "they" there are any of its readers, not one person."""
+_ANY_READER = frozenset({"they", "them", "their", "theirs", "themselves", "you", "your"})
+"""Person words that, in mail to many readers, stand for any of them."""
+
+
+def to_many(text: str, timeout: float) -> bool:
+    """Does `text` open by greeting many readers (`_TO_MANY`)? Asked once per text."""
+    return _TO_MANY.search(text, timeout=timeout) is not None
+
+
 def is_mailing(text: str, timeout: float) -> bool:
     """Is `text` a newsletter or mailing (`_MAILING` anywhere in it)? The matcher asks once per
     text (`Text.mailing`), not once per candidate."""
@@ -279,16 +295,20 @@ def _sentence(text: str, start: int, end: int, reach: int) -> str:
 
 
 def person_cues(text: str, start: int, end: int, person_words: regex.Pattern[str] | None,
-                within: int, timeout: float) -> tuple[str, ...]:
+                within: int, timeout: float, *, many: bool = False) -> tuple[str, ...]:
     """The cues that tie the statement at [start, end) to a person (none: not tied), looked
-    for in its own sentence, at most `within` (or `WINDOW`) characters either side."""
+    for in its own sentence, at most `within` (or `WINDOW`) characters either side. `many`:
+    the text is written to many readers (`to_many`), so "you", "your" and "they" there are
+    any of them, and tie a statement to no one."""
     window = _sentence(text, start, end, max(within, WINDOW))
     reasons: list[str] = []
-    if person_words is not None and person_words.search(window, timeout=timeout):
+    if person_words is not None and any(
+            not many or m.group().lower() not in _ANY_READER
+            for m in person_words.finditer(window, timeout=timeout)):
         reasons.append("person word")
     if _FIRST_PERSON.search(_sentence(text, start, end, SELF_WINDOW), timeout=timeout):
         reasons.append("the writer about themselves")
-    if _ADDRESSED.search(window, timeout=timeout):
+    if not many and _ADDRESSED.search(window, timeout=timeout):
         reasons.append("the reader about themselves")
     if _names(window):
         reasons.append("a person's name")

@@ -26,7 +26,13 @@ from tracecheck.errors import UsageError
 from tracecheck.model import ExtractLimits, Locator, Match, Severity, SkipKind, Skipped, TextUnit
 from tracecheck.rules import mask
 from tracecheck.rules.boilerplate import Regions, blank, regions
-from tracecheck.rules.judge import about_no_one, cue_strength, is_mailing, person_cues
+from tracecheck.rules.judge import (
+    about_no_one,
+    cue_strength,
+    is_mailing,
+    person_cues,
+    to_many,
+)
 from tracecheck.rules.lexicon import lexicon
 from tracecheck.rules.literals import Occurrences, occurrences, reach
 from tracecheck.rules.pack import NEVER, Companion, ContextRule, Detector, Pack
@@ -133,6 +139,7 @@ class Text:
         self._found_blanked: dict[tuple[str, int], Occurrences | None] = {}
         """The same in the context text, when boilerplate was blanked."""
         self._mailing: bool | None = None
+        self._to_many: bool | None = None
         self._cue_asks: dict[tuple[str, int], int] = {}
 
     def has_digits(self, n: int) -> bool:
@@ -223,6 +230,12 @@ class Text:
                 self._cue_asks[key] = asked + 1
                 return True
         return self.may_match(pattern, lo, hi, raw=False)
+
+    def to_many(self, timeout: float) -> bool:
+        """`judge.to_many` of the context text, asked once per text."""
+        if self._to_many is None:
+            self._to_many = to_many(self.context_text, timeout)
+        return self._to_many
 
     def mailing(self, timeout: float) -> bool:
         """`judge.is_mailing` of the context text, asked once per text."""
@@ -579,7 +592,7 @@ def _hits(det: Detector, t: Text, timeout: float) -> Iterator[Hit]:
                 continue
             if person is not None:
                 cues = person_cues(t.context_text, start, end, person.pattern, person.within,
-                                   timeout)
+                                   timeout, many=t.to_many(timeout))
                 if not cues:
                     continue
                 why += cues
