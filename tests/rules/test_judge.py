@@ -191,6 +191,22 @@ def test_a_person_beside_those_cues_is_still_found(text: str, rule: str) -> None
     assert rule in rules(text)
 
 
+def test_each_cue_search_is_prefiltered_on_the_window_it_searches() -> None:
+    """The general-advice cue is searched in the text before a statement as a string of its
+    own: "One pupil" there ends a word, though "pupilcovid" in the text does not (found in
+    review: the prefilter was asked about the wider window and said no)."""
+    from tracecheck.rules.matcher import Text
+
+    text = "One pupilcovid"
+    t = Text(text)
+
+    def may(p: regex.Pattern[str], lo: int, hi: int) -> bool:
+        return t.may_match(p, lo, hi, raw=False)
+
+    assert about_no_one(text, 9, 14, 1.0, mailing=False) == "general advice"
+    assert about_no_one(text, 9, 14, 1.0, may_match=may, mailing=False) == "general advice"
+
+
 @pytest.mark.parametrize("text", [
     "Hi all,\n\nOn shift days, when you have a new cough or a fever, stay off and ring the "
     "office.",

@@ -260,6 +260,14 @@ def test_a_string_every_match_holds_at_a_word_end(source: str, text: str, lo: in
     assert found.may_match(lo, hi) or pattern.search(text[lo:hi]) is None
 
 
+def test_pumpable_strings_hold_no_boundary_marker() -> None:
+    """The probes are text: the private character that marks a word boundary inside a
+    derived string is never one of them (it was, for a boundary inside a repeat)."""
+    for source in (r"(?:\ba)+", r"(?:a\b)+x", r"sa(?:p|po|poy)((?:i|in){2}(\b(?:a|){2})+)?"):
+        probes = literals.pumpable(regex.compile(source, regex.IGNORECASE))
+        assert probes and not any("\ue000" in p for p in probes), (source, probes)
+
+
 def test_a_non_ascii_window_is_always_searched() -> None:
     """Under case folding the Kelvin sign matches `k` and the long s matches `s`."""
     for pattern, text in ((regex.compile("kelvin", regex.IGNORECASE), "\u212aelvin"),

@@ -265,8 +265,10 @@ def about_no_one(text: str, start: int, end: int, timeout: float, *,
         return "a service, event or role named after a condition"
     if may(_ADVICE, b, start) and _ADVICE.search(before, timeout=timeout):
         return "general advice"
-    if may(_GENERIC, b, end) and (_GENERIC.search(before, timeout=timeout)
-                                  or _GENERIC.search(text[b:end], timeout=timeout)):
+    # Each search asked about its own window: a string that ends a word at `start` in the
+    # text may end one in `before`, where the text stops.
+    if ((may(_GENERIC, b, start) and _GENERIC.search(before, timeout=timeout))
+            or (may(_GENERIC, b, end) and _GENERIC.search(text[b:end], timeout=timeout))):
         return "general advice"
     l0 = max(0, start - 30)
     l1 = min(len(text), end + 40)
