@@ -7,9 +7,10 @@ import csv
 import io
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from tracecheck.reports import safe_text
 from tracecheck.reports.safe_text import spreadsheet_cell, visible
 
 ATTACKS = {
@@ -73,3 +74,11 @@ def test_no_element_of_a_list_cell_starts_a_formula(values: list[str]) -> None:
     pieces = spreadsheet_cell(values).split(";")
     assert len(pieces) == max(1, len(values))
     assert not any(p.startswith(("=", "+", "-", "@", "\t", "\r")) for p in pieces)
+
+
+@settings(max_examples=2000)
+@given(st.text(), st.sampled_from(["", "\t", "\n", "\t\n"]))
+def test_text_that_needs_no_escape_takes_the_fast_path_unchanged(text: str, keep: str) -> None:
+    """`visible` returns printable text as it is without translating it: the same as the
+    translation, whatever the text (every escaped character is one `isprintable` refuses)."""
+    assert visible(text, keep=keep) == text.translate(safe_text._TABLES[keep])

@@ -50,6 +50,8 @@ def visible(text: str, *, keep: str = "") -> str:
     """`text` with every control character written as a visible escape, except those in
     `keep` (`"\\t"`, `"\\n"` or both: the ones the format has a use for). Text without
     control characters is returned as it is."""
+    if text.isprintable():  # every character escaped here is one `isprintable` refuses
+        return text
     return text.translate(_TABLES[keep])
 
 
