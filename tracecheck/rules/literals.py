@@ -564,9 +564,26 @@ def _span(found: tuple[int, int, int]) -> tuple[int, int]:
     return found[1], found[2]
 
 
+_Plan = tuple[ahocorasick_rs.AhoCorasick, frozenset[int], frozenset[int],
+              dict[str, tuple[str, ...]], dict[str, tuple[str, ...]], int]
+
+
 @functools.lru_cache(maxsize=1024)
-def _automaton(strings: tuple[str, ...]) -> ahocorasick_rs.AhoCorasick:
-    return ahocorasick_rs.AhoCorasick(list(strings))
+def _plan(strings: tuple[str, ...], anchored: frozenset[str], closed: frozenset[str]) -> _Plan:
+    """What `Occurrences` needs of a set of strings, whatever the text, worked out once: the
+    automaton; the indexes of the strings held at a word start and at a word end; those
+    strings by first and by last character (`may_match` looks at a window's edges); the
+    longest length."""
+    heads: dict[str, tuple[str, ...]] = {}
+    for string in sorted(anchored & set(strings)):
+        heads[string[0]] = (*heads.get(string[0], ()), string)
+    tails: dict[str, tuple[str, ...]] = {}
+    for string in sorted(closed & set(strings)):
+        tails[string[-1]] = (*tails.get(string[-1], ()), string)
+    return (ahocorasick_rs.AhoCorasick(list(strings)),
+            frozenset(i for i, string in enumerate(strings) if string in anchored),
+            frozenset(i for i, string in enumerate(strings) if string in closed),
+            heads, tails, max(map(len, strings)))
 
 
 class Occurrences:
@@ -588,11 +605,8 @@ class Occurrences:
         own, which `may_match` looks at directly). `closed`: those every match holds at a
         word end: an occurrence right before an ASCII letter, digit or underscore is dropped
         (it can end a match only at the very end of a window)."""
-        automaton = _automaton(strings)
-        at = frozenset(i for i, string in enumerate(strings) if string in anchored)
-        end = frozenset(i for i, string in enumerate(strings) if string in closed)
+        automaton, at, end, self._heads, self._tails, longest = _plan(strings, anchored, closed)
         size = len(low)
-        longest = max(map(len, strings))
         # arrays: a dense text has a required string on every line (about 16 bytes each)
         self._starts = array("q")
         self._ends = array("q")
@@ -609,12 +623,6 @@ class Occurrences:
                     ] if at or end else [(s + base, e + base) for _, s, e in spans if s < step]
             self._starts.extend(s for s, _ in kept)
             self._ends.extend(e for _, e in kept)
-        self._heads: dict[str, tuple[str, ...]] = {}
-        for string in anchored & set(strings):
-            self._heads[string[0]] = (*self._heads.get(string[0], ()), string)
-        self._tails: dict[str, tuple[str, ...]] = {}
-        for string in closed & set(strings):
-            self._tails[string[-1]] = (*self._tails.get(string[-1], ()), string)
         self._longest = longest
         self._text = text
         self._ascii = text.isascii()
@@ -689,12 +697,23 @@ def occurrences(pattern: regex.Pattern[str], text: str, low: str) -> Occurrences
     """The required strings of `pattern` found in `text` (`low`: its lower case), or None
     when there is no prefilter: the pattern has no required strings, or lower-casing moved
     the text's indexes (a character whose lower case is longer)."""
-    derived = _derive(pattern.pattern, int(pattern.flags))
-    if derived is None or len(low) != len(text):
+    args = _occurrence_args(pattern.pattern, int(pattern.flags))
+    if args is None or len(low) != len(text):
         return None
-    return Occurrences(tuple(s for s, _, _ in derived), text, low,
-                       frozenset(s for s, at, _ in derived if at),
-                       frozenset(s for s, _, end in derived if end))
+    strings, anchored, closed = args
+    return Occurrences(strings, text, low, anchored, closed)
+
+
+@functools.lru_cache(maxsize=1024)
+def _occurrence_args(source: str, flags: int
+                     ) -> tuple[tuple[str, ...], frozenset[str], frozenset[str]] | None:
+    """`_derive` of a pattern as `Occurrences` takes it: the strings, those held at a word
+    start, those held at a word end."""
+    derived = _derive(source, flags)
+    if derived is None:
+        return None
+    return (tuple(s for s, _, _ in derived), frozenset(s for s, at, _ in derived if at),
+            frozenset(s for s, _, end in derived if end))
 
 
 __all__ = ["Occurrences", "may_occur", "occurrences", "pumpable", "reach", "required"]
