@@ -191,6 +191,30 @@ def test_a_person_beside_those_cues_is_still_found(text: str, rule: str) -> None
     assert rule in rules(text)
 
 
+@pytest.mark.parametrize(("text", "rule"), [
+    ("Pt: Rhys Morgan, 61, retired joiner.\nPC: breathless on exertion since March.\n"
+     "Worse in the mornings. Nocturnal cough.\nPMH: COPD, hypertension.", "condition"),
+    ("Resident - Mrs Edna Parry\n\nSettled night. Continuous cough from 3am.\nObs stable.",
+     "symptom"),
+])
+def test_a_note_about_a_person_named_on_a_labelled_line_above_is_found(text: str,
+                                                                        rule: str) -> None:
+    """Clinical and care notes name their subject once, on a line of its own ("Pt:",
+    "Resident -"); the statements below carry no name or pronoun of their own."""
+    assert rule in rules(text)
+
+
+@pytest.mark.parametrize("text", [
+    # a name on a form line that is not the subject of a note (a staff field)
+    "Name: Rhys Morgan\nRole: driver\n\nReminder: a nocturnal cough can be a sign of asthma.",
+    # a labelled subject further above than a short note runs
+    "Pt: Rhys Morgan\n" + "Ward news and rota changes for the week ahead. " * 30
+    + "\nA nocturnal cough can be a sign of asthma.",
+])
+def test_a_name_on_another_kind_of_line_or_far_above_ties_nothing(text: str) -> None:
+    assert not rules(text)
+
+
 def test_each_cue_search_is_prefiltered_on_the_window_it_searches() -> None:
     """The general-advice cue is searched in the text before a statement as a string of its
     own: "One pupil" there ends a word, though "pupilcovid" in the text does not (found in

@@ -7,7 +7,8 @@ it to a person and no cue makes it about no one:
 - tied to a person: the pack's person words, the writer speaking of themselves (I, my, me),
   a reader addressed about their own health (you have, your ...), or a person's name (a title
   and a name, a possessive name, or a first and last name); in mail that greets many readers
-  ("Dear families", "Hi all"), "you", "your" and "they" are any of them and tie nothing;
+  ("Dear families", "Hi all"), "you", "your" and "they" are any of them and tie nothing; a
+  note's subject named on a labelled line above it ("Pt: Shirley Abara") ties the note;
 - about no one: an animal (vet, cat, dog), a template placeholder (`[NAME]`), a statistic about
   a group ("7 residents have"), or general advice ("if you have", "anyone who").
 
@@ -115,6 +116,14 @@ _GENERIC = regex.compile(
 _BIRTH = regex.compile(r"\b(?:dob|d\.o\.b\.?|date\s+of\s+birth|born(?:\s+on)?)\b[\s:]{0,3}"
                        r"\d{1,2}[./\- ](?:\d{1,2}|[A-Za-z]{3,9})[./\- ]\d{2,4}", regex.IGNORECASE)
 """A date of birth: the statement is about the person it identifies."""
+_LABELLED = regex.compile(
+    r"(?m)^[ \t>*-]*(?i:pt|patient(?:\s+name)?|name\s+of\s+patient|client|resident|"
+    r"service\s+user|pupil|child|casualty)[ \t]*[:\-\u2013][ \t]*"
+    r"(?:(?i:mr|mrs|ms|miss|mx|dr|master)\.?[ \t]+)?[A-Z][a-z]+(?:[ \t]+[A-Z][a-z'\u2019-]+)+")
+"""A note's subject named on a labelled line above ("Pt: Shirley Abara", "Resident - Mr Tom
+Hale"): the statements of the note below it are about that person."""
+LABEL_WINDOW = 1200
+"""How far above a statement a labelled subject ties it (a short clinical or case note)."""
 BIRTH_WINDOW = 200
 """A date of birth this near (a roster line or the header of a note) ties a statement to a
 person."""
@@ -316,13 +325,16 @@ def person_cues(text: str, start: int, end: int, person_words: regex.Pattern[str
         reasons.append("a person's name")
     if _BIRTH.search(text, max(0, start - BIRTH_WINDOW), end + BIRTH_WINDOW, timeout=timeout):
         reasons.append("a date of birth")
+    if _LABELLED.search(text, max(0, start - LABEL_WINDOW), start, timeout=timeout):
+        reasons.append("a person named above")
     return tuple(reasons)
 
 
 def cue_strength(cues: tuple[str, ...]) -> float:
     """How firmly the cues tie a statement to a person, as a confidence factor: a person
     word near it (her, patient, my son) 1.0; the writer or reader about themselves 0.9; only
-    a name in the passage 0.8. `--min-confidence` trades recall for precision on this."""
+    a name, a date of birth or a labelled subject 0.8. `--min-confidence` trades recall
+    for precision on this."""
     if "person word" in cues:
         return 1.0
     if "the writer about themselves" in cues or "the reader about themselves" in cues:
