@@ -215,6 +215,25 @@ def test_a_name_on_another_kind_of_line_or_far_above_ties_nothing(text: str) -> 
     assert not rules(text)
 
 
+@pytest.mark.parametrize("text", [
+    "My son has covid so I'm working from home this week.",
+    "Sorry, she's got the rona, won't be in till next week.",
+    "He caught covid off his brother at the weekend.",
+    "I'm off with covid again, third time this year.",
+])
+def test_a_person_who_has_covid_is_a_case_status(text: str) -> None:
+    assert rules(text) == {"covid-case-status"}
+
+
+@pytest.mark.parametrize("text", [
+    "If you have covid, stay at home.",
+    "Patients with covid should use the side entrance.",
+    "The covid policy for visitors has changed.",
+])
+def test_covid_about_no_one_is_no_case_status(text: str) -> None:
+    assert not rules(text)
+
+
 def test_each_cue_search_is_prefiltered_on_the_window_it_searches() -> None:
     """The general-advice cue is searched in the text before a statement as a string of its
     own: "One pupil" there ends a word, though "pupilcovid" in the text does not (found in
