@@ -234,6 +234,24 @@ def test_covid_about_no_one_is_no_case_status(text: str) -> None:
     assert not rules(text)
 
 
+@pytest.mark.parametrize("text", [
+    "Tom's LFD this morning: two lines came up.",
+    "my lateral flow came up with two lines this morning so im staying home",
+    "Sam's PCR came back and they said it was the Omicron variant.",
+    "Her sequencing result came back as Delta.",
+])
+def test_lay_lateral_flow_and_variant_wording_is_a_test_result(text: str) -> None:
+    assert "covid-test-result" in rules(text)
+
+
+@pytest.mark.parametrize("text", [
+    "The back wall tested positive for rising damp.",
+    "Please keep the lateral flow update to two lines.",
+])
+def test_lines_and_positive_about_no_person_are_no_test_result(text: str) -> None:
+    assert not rules(text)
+
+
 def test_each_cue_search_is_prefiltered_on_the_window_it_searches() -> None:
     """The general-advice cue is searched in the text before a statement as a string of its
     own: "One pupil" there ends a word, though "pupilcovid" in the text does not (found in
