@@ -252,6 +252,32 @@ def test_lines_and_positive_about_no_person_are_no_test_result(text: str) -> Non
     assert not rules(text)
 
 
+@pytest.mark.parametrize("text", [
+    # an occurrence of a disease, not a person
+    "We have had a confirmed case of measles in Year 3 this week, so please look out for a "
+    "rash.",
+    # an offer to every reader, in a sentence hard-wrapped across two lines
+    "Book a free health check with one of our instructors: we will test your resting\nheart "
+    "rate and blood pressure and set goals together.",
+    # a newsletter: its unsubscribe line is a footer, read all the same
+    "HOSPICE NEWS - AUTUMN\n\nA year of care: our nurses supported 912 patients and their "
+    "family members this year, most of them living with cancer.\n\nTo unsubscribe click here.",
+    # a group on a treatment, and a take-up figure
+    "Athletes,\n\nTopics: how drug testing works, checking your medication, and TUEs for "
+    "athletes on prescribed medicines like inhalers.",
+    "Summary for the committee:\n- Flu vaccination uptake so far: 41% of patient-facing staff, "
+    "all with occupational health input.",
+])
+def test_cases_offers_newsletters_groups_and_uptake_are_about_no_one(text: str) -> None:
+    assert not rules(text)
+
+
+def test_a_person_across_a_soft_line_break_is_still_found() -> None:
+    assert "condition" in rules(
+        "Hi Sam,\n\nI had a long chat with your mum this morning about how things have been "
+        "going and\nshe told me she has had a chest infection since Friday.")
+
+
 def test_each_cue_search_is_prefiltered_on_the_window_it_searches() -> None:
     """The general-advice cue is searched in the text before a statement as a string of its
     own: "One pupil" there ends a word, though "pupilcovid" in the text does not (found in

@@ -10,7 +10,12 @@ it to a person and no cue makes it about no one:
   ("Dear families", "Hi all"), "you", "your" and "they" are any of them and tie nothing; a
   note's subject named on a labelled line above it ("Pt: Shirley Abara") ties the note;
 - about no one: an animal (vet, cat, dog), a template placeholder (`[NAME]`), a statistic about
-  a group ("7 residents have"), or general advice ("if you have", "anyone who").
+  a group ("7 residents have", "a confirmed case of"), a group on a treatment or with a
+  condition ("athletes on", "anyone with"), an offer to every reader ("we'll test your"), a
+  take-up figure, a newsletter (its unsubscribe footer), or general advice ("if you have",
+  "anyone who").
+
+Reads a sentence hard-wrapped across lines as one line (`unwrapped`).
 
 Returns the reasons it found, so a finding can say why it fired. Never finds candidates,
 never reads headers or flows, and never looks outside the text it is given.
@@ -64,7 +69,8 @@ _NOT_NAMES = frozenset("""
     pharmacy dental mental community district public national international awareness week
     day month year appeal fund charity foundation research society association
     academy primary secondary nursery library partnership hall church club museum station
-    depot estate park gardens square place customer cafe
+    depot estate park gardens square place customer cafe room rooms building block wing suite
+    lounge kitchen corridor floor
     """.split())
 _VET = regex.compile(r"\b(?:vets?|veterinary|pets?|worming|fleas?|kennels?|cattery|breed|"
                      r"(?:my|our|his|her|their|[a-z]+'s)\s+(?:old\s+|little\s+)?(?:cat|dog|kitten|"
@@ -81,7 +87,10 @@ _TEMPLATE = regex.compile(r"\[[A-Z][A-Z0-9 /_.\-]{1,40}\]|\{\{\s*\w+\s*\}\}|<<\s
 _GROUP = regex.compile(
     r"\b\d+\s+(?:(?:of\s+)?(?:our|the|your)\s+)?(?:residents|staff|people|patients|pupils|"
     r"students|children|employees|colleagues|members|clients|cases|service\s+users|"
-    r"care\s+workers|households|families)\b[^.\n]{0,60}$|\b\d+(?:\.\d+)?\s?%[^.\n]{0,60}$|"
+    r"care\s+workers|households|families)\b[^.\n]{0,60}$|"
+    r"\b\d+(?:\.\d+)?\s?%(?:[^.\n]|\n(?![ \t]*\n)){0,60}$|"
+    r"\b(?:a|an|one|another|\d+|two|three|four|five|several|multiple|some)\s+(?:confirmed\s+|"
+    r"suspected\s+|possible\s+|new\s+|further\s+)?cases?\s+of\s+$|"
     r"\bn\s?=\s?\d+|\b(?:one|two|three|four|\d+)\s+in\s+(?:every\s+)?(?:\w+)\b[^.\n]{0,60}$|"
     r"\bper\s?cent\b[^.\n]{0,60}$|\b(?:cases|people|residents|patients|staff|respondents)\s+"
     r"(?:told\s+us|said|reported)\b[^.\n]{0,60}$|\b(?:most|many|some|all|several|none|few)\s+(?:of\s+(?:them|the\s+\w+)\s+)?"
@@ -101,8 +110,14 @@ _GENERIC = regex.compile(
     r"\b(?:what\s+if|what\s+are\s+the|what\s+is\s+the|how\s+(?:do|does|can|should|many|much)|"
     r"can\s+your|do\s+you\s+(?:take|support|offer|accept|provide)|how\s+to)\b[^.?\n]{0,80}$|"
     r"\bthe\s+new\s+$|"
-    r"\b(?:people|clients|residents|patients|service\s+users|children|adults|those)\s+"
-    r"(?:with|living\s+with|who\s+have|affected\s+by)\b[^.\n]{0,40}$|"
+    r"\b(?:people|clients|residents|patients|service\s+users|children|adults|those|anyone|"
+    r"anybody|everyone|everybody|members|students|pupils|athletes|visitors|customers|staff|"
+    r"colleagues|employees|workers|carers|parents|families)\s+"
+    r"(?:with|on|taking|using|living\s+with|who\s+(?:have|has|had|are|take|use)|affected\s+by|"
+    r"diagnosed\s+with)\b[^.\n]{0,40}$|"
+    r"\b(?:we['\u2019]?ll|we\s+will|we\s+can|we\s+could)\s+(?:test|check|measure|take|record|"
+    r"monitor)\s+"
+    r"your\b[^.\n]{0,60}$|"
     r"\b(?:(?:main|common|usual|key|typical)\s+symptoms|symptoms\s+(?:are|include|of\s+covid)|"
     r"symptoms:)[^.]{0,120}$|\b(?:a|one|another)\s+(?:pupil|child|student|member\s+of\s+staff|"
     r"staff\s+member|colleague|resident|patient|person|customer|visitor|parent)\b"
@@ -201,7 +216,7 @@ _SERVICE = regex.compile(
     r"nurse\s+specialist|awareness|training|session|course|champion|lead|strategy|network|"
     r"research|friendly|friends|action\s+week|café|cafe|support\s+group|charity|society|"
     r"association|awareness\s+(?:month|week|day)|leaflet|policy|clinic\s+(?:is|will|moves|has\s+moved|times|"
-    r"list)|champions|first\s+aiders?)\b", regex.IGNORECASE)
+    r"list)|champions|first\s+aiders?|uptake)\b", regex.IGNORECASE)
 """A condition named as a service, event or role ("the diabetes pathway workshop")."""
 _ADVICE = regex.compile(
     r"(?:^|[.!?:]\s{1,3}|\n\s*|,\s{1,3}(?:and\s+|then\s+)?)(?:please\s+)?(?:book|get|take|remember|"
@@ -225,6 +240,18 @@ _ANY_READER = frozenset({"they", "them", "their", "theirs", "themselves", "you",
 def to_many(text: str, timeout: float) -> bool:
     """Does `text` open by greeting many readers (`_TO_MANY`)? Asked once per text."""
     return _TO_MANY.search(text, timeout=timeout) is not None
+
+
+_SOFT_BREAK = regex.compile(r"(?<=[^\n]{40})\n(?=[a-z])")
+"""A line break inside a sentence of hard-wrapped mail: after a line of 40 characters or
+more, before a lower-case letter."""
+
+
+def unwrapped(text: str) -> str:
+    """`text` with each soft line break (`_SOFT_BREAK`) read as a space, index for index:
+    the cues read a sentence of wrapped mail as one line ("we'll test your resting\nheart
+    rate" is an offer to everyone, "68% of\nthem" a figure)."""
+    return _SOFT_BREAK.sub(" ", text) if "\n" in text else text
 
 
 def is_mailing(text: str, timeout: float) -> bool:

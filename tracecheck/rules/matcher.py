@@ -32,6 +32,7 @@ from tracecheck.rules.judge import (
     is_mailing,
     person_cues,
     to_many,
+    unwrapped,
 )
 from tracecheck.rules.lexicon import lexicon
 from tracecheck.rules.literals import Occurrences, occurrences, reach
@@ -141,6 +142,8 @@ class Text:
         self._mailing: bool | None = None
         self._to_many: bool | None = None
         self._cue_asks: dict[tuple[str, int], int] = {}
+        self._found_judged: dict[tuple[str, int], Occurrences | None] = {}
+        """Required strings of the judge's cues found in `judged_text`."""
 
     def has_digits(self, n: int) -> bool:
         """False only when the text holds fewer than `n` digit characters (`str.isdigit`, as
@@ -217,19 +220,26 @@ class Text:
         return found is None or found.may_match(lo, hi)
 
     def cue_may_match(self, pattern: regex.Pattern[str], lo: int, hi: int) -> bool:
-        """`may_match` on the context text, for the judge's cues (`judge.about_no_one`).
+        """`may_match` on the text the judge reads (`judged_text`), for its cues.
         The first `CUE_INDEX_AFTER` narrow windows of a cue in a text are searched outright:
         finding a cue's strings in the whole of a long text costs more than searching the
         few windows of a text with few candidates. From then on, and for a window wider than
         `CUE_SEARCH_WIDTH` (the animal and fiction cues' 1,200 characters, which cost more to
         search than the text to index), the strings answer."""
+        key = (pattern.pattern, pattern.flags)
         if hi - lo <= CUE_SEARCH_WIDTH:
-            key = (pattern.pattern, pattern.flags)
             asked = self._cue_asks.get(key, 0)
             if asked < CUE_INDEX_AFTER:
                 self._cue_asks[key] = asked + 1
                 return True
-        return self.may_match(pattern, lo, hi, raw=False)
+        text = self.judged_text
+        if text is self.context_text:
+            return self.may_match(pattern, lo, hi, raw=False)
+        try:
+            found = self._found_judged[key]
+        except KeyError:
+            found = self._found_judged[key] = occurrences(pattern, text, text.lower())
+        return found is None or found.may_match(lo, hi)
 
     def to_many(self, timeout: float) -> bool:
         """`judge.to_many` of the context text, asked once per text."""
@@ -238,15 +248,24 @@ class Text:
         return self._to_many
 
     def mailing(self, timeout: float) -> bool:
-        """`judge.is_mailing` of the context text, asked once per text."""
+        """`judge.is_mailing` of the text, asked once per text: of the whole of it, since the
+        unsubscribe line that says so is a footer, which the context text blanks."""
         if self._mailing is None:
-            self._mailing = is_mailing(self.context_text, timeout)
+            self._mailing = is_mailing(self.text, timeout)
         return self._mailing
 
     @functools.cached_property
     def regions(self) -> Regions:
         """Boilerplate and quoted spans."""
         return regions(self.text)
+
+    @functools.cached_property
+    def judged_text(self) -> str:
+        """The context text as the context step reads it (`judge.unwrapped`: soft line
+        breaks read as spaces, index for index); the same object when it has none."""
+        text = self.context_text
+        judged = unwrapped(text)
+        return text if judged == text else judged
 
     @functools.cached_property
     def context_text(self) -> str:
@@ -586,12 +605,12 @@ def _hits(det: Detector, t: Text, timeout: float) -> Iterator[Hit]:
         why = list(_fixed_reasons(det))
         strength = 1.0
         if det.value != "digits":
-            if about_no_one(t.context_text, start, end, timeout,
+            if about_no_one(t.judged_text, start, end, timeout,
                             may_match=t.cue_may_match,
                             mailing=t.mailing(timeout)) is not None:
                 continue
             if person is not None:
-                cues = person_cues(t.context_text, start, end, person.pattern, person.within,
+                cues = person_cues(t.judged_text, start, end, person.pattern, person.within,
                                    timeout, many=t.to_many(timeout))
                 if not cues:
                     continue
