@@ -26,8 +26,15 @@ class JsonReporter(Reporter[ScanResult]):
         out.write("\n")
 
 
+_COMPACT = json.JSONEncoder(ensure_ascii=False, default=str)
+"""`json.dumps(value, ensure_ascii=False, default=str)`, the encoder made once (a findings-dense
+report writes hundreds of thousands of records)."""
+_LINE = json.JSONEncoder(ensure_ascii=False)
+"""`json.dumps(value, ensure_ascii=False)`, made once."""
+
+
 def _compact(value: Any) -> str:
-    return json.dumps(value, ensure_ascii=False, default=str)
+    return _COMPACT.encode(value)
 
 
 def write_layout(value: Any, out: TextIO, depth: int = 0) -> None:
@@ -68,5 +75,5 @@ class JsonlReporter(Reporter[ScanResult]):
     def write(self, result: ScanResult, out: TextIO, *, reveal: bool = False) -> None:
         """Write one line per finding."""
         for f in result.findings:
-            out.write(json.dumps(finding_dict(f, reveal=reveal), ensure_ascii=False))
+            out.write(_LINE.encode(finding_dict(f, reveal=reveal)))
             out.write("\n")
