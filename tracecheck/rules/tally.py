@@ -40,7 +40,9 @@ class _Record:
     occurrences: int = 1
     evidence: str = ""
     reasons: tuple[str, ...] = ()
-    """Why the most confident hit fired (`Match.reasons`)."""
+    """Why the most confident hit fired (`Match.reasons`): the first such hit in the text."""
+    reasons_at: int = -1
+    """Where the hit whose reasons are kept starts."""
 
 
 @dataclass(slots=True)
@@ -138,9 +140,18 @@ class Tally:
         kept = True
         if record is not None:
             record.occurrences += 1
-            if confidence > record.confidence:
+            # A hit of this unit may come after a later one of the same value (identifiers
+            # vouched for once every detector has run): the record keeps the first hit's place,
+            # and the reasons of the first of the most confident hits, as grouping the unit's
+            # hits in text order does. A record of an earlier unit is before any hit of this one.
+            here = key in self._new
+            if here and start < record.start:
+                record.start, record.end = start, end
+            if confidence > record.confidence or (
+                    here and confidence == record.confidence and start < record.reasons_at):
                 record.confidence = confidence
                 record.reasons = reasons
+                record.reasons_at = start
             record.quoted = record.quoted and quoted
         elif self._per_part[unit.part] >= self.limits.max_findings_per_part:
             self._part_full.setdefault(unit.part, _Held()).hits[det.id] += 1
@@ -150,7 +161,7 @@ class Tally:
             kept = False
         else:
             self._new[key] = _Record(det, unit.part, unit.where, start, end, value, test_data,
-                                     confidence, quoted, reasons=reasons)
+                                     confidence, quoted, reasons=reasons, reasons_at=start)
             self._per_part[unit.part] += 1
         seen = self._current
         if seen is not None:
