@@ -9,6 +9,7 @@ import pytest
 import regex
 
 from tracecheck.model import TextUnit
+from tracecheck.rules import matcher
 from tracecheck.rules.judge import about_no_one, person_cues
 from tracecheck.rules.matcher import Matcher
 from tracecheck.rules.pack import load_packs
@@ -237,16 +238,22 @@ def test_covid_about_no_one_is_no_case_status(text: str) -> None:
 @pytest.mark.parametrize("text", [
     "Tom's LFD this morning: two lines came up.",
     "my lateral flow came up with two lines this morning so im staying home",
-    "Sam's PCR came back and they said it was the Omicron variant.",
-    "Her sequencing result came back as Delta.",
+    "we did a home LFD on her and there was a very faint second line next to the C",
 ])
-def test_lay_lateral_flow_and_variant_wording_is_a_test_result(text: str) -> None:
+def test_lay_lateral_flow_wording_is_a_test_result(text: str) -> None:
     assert "covid-test-result" in rules(text)
 
 
 @pytest.mark.parametrize("text", [
     "The back wall tested positive for rising damp.",
     "Please keep the lateral flow update to two lines.",
+    # found in review: lines of an invoice, a lab or a support desk beside a COVID test word,
+    # and variant wording with no person (variants were tried and dropped)
+    "The PCR machine printout shows two lines per sample.",
+    "Lateral flow order confirmed - two lines on the invoice (500 kits each).",
+    "Tom is second line support for the covid testing portal.",
+    "UKHSA genomic sequencing shows the Omicron variant now accounts for most new cases.",
+    "He prefers the Delta variant of the PCR reagent kit.",
 ])
 def test_lines_and_positive_about_no_person_are_no_test_result(text: str) -> None:
     assert not rules(text)
@@ -256,12 +263,9 @@ def test_lines_and_positive_about_no_person_are_no_test_result(text: str) -> Non
     # an occurrence of a disease, not a person
     "We have had a confirmed case of measles in Year 3 this week, so please look out for a "
     "rash.",
-    # an offer to every reader, in a sentence hard-wrapped across two lines
-    "Book a free health check with one of our instructors: we will test your resting\nheart "
-    "rate and blood pressure and set goals together.",
-    # a newsletter: its unsubscribe line is a footer, read all the same
-    "HOSPICE NEWS - AUTUMN\n\nA year of care: our nurses supported 912 patients and their "
-    "family members this year, most of them living with cancer.\n\nTo unsubscribe click here.",
+    # a figure in a sentence hard-wrapped across two lines
+    "Our nurses supported 912 patients and their families this year, and 68% of\nthem were "
+    "living with cancer.",
     # a group on a treatment, and a take-up figure
     "Athletes,\n\nTopics: how drug testing works, checking your medication, and TUEs for "
     "athletes on prescribed medicines like inhalers.",
@@ -269,6 +273,49 @@ def test_lines_and_positive_about_no_person_are_no_test_result(text: str) -> Non
     "all with occupational health input.",
 ])
 def test_cases_offers_newsletters_groups_and_uptake_are_about_no_one(text: str) -> None:
+    assert not rules(text)
+
+
+@pytest.mark.parametrize(("text", "rule"), [
+    # found in review: a person named after a group, a colon, a comma or a dash
+    ("Anyone with questions, ask me: my son has epilepsy and takes Keppra twice a day.",
+     "condition"),
+    ("Everyone on the ward knows Mr Hale has dementia.", "condition"),
+    ("Students on placement: Priya is pregnant, so no manual handling for her.", "pregnancy"),
+    ("Like the other athletes on the squad, Ben is on salbutamol for his asthma.", "condition"),
+    ("Colleagues on the rota - Sam has covid, so I have swapped his shifts.",
+     "covid-case-status"),
+    # a clinician's reply to one patient
+    ("Dear Mr Hale, at your review next week we'll check your asthma inhaler technique.",
+     "condition"),
+    # a person's diagnosis, not an occurrence somewhere
+    ("Mum has a confirmed case of shingles, the GP says.", "condition"),
+    # two readers are two identifiable people; a list or booking footer is no newsletter
+    ("Hi both, thanks for coming in. Your test confirmed coeliac disease, so you will both "
+     "need a gluten-free diet.", "condition"),
+    ("Hi all, Tom tested positive on a lateral flow this morning so he won't be at practice."
+     "\n\n--\nYou received this message because you are subscribed to the Google Groups "
+     "\"U14 parents\" group.\nTo unsubscribe from this group, send an email.",
+     "covid-test-result"),
+    # a surname that is also a room word
+    ("Update: Amy Kitchen has diabetes and needs a break at 11.", "condition"),
+    # a figure on the line before a person's statement
+    ("Ward 3 audit: antibiotic compliance now at 92%\nMr Hale had a fall at 0300 and was seen "
+     "by Dr Shah.", "symptom"),
+])
+def test_a_person_beside_group_words_figures_and_footers_is_still_found(text: str,
+                                                                         rule: str) -> None:
+    assert rule in rules(text)
+
+
+@pytest.mark.parametrize("text", [
+    # found in review: COVID as a modifier is no case status
+    "The hotel has COVID-secure rooms, he booked one.",
+    "He has covid duty on the reception desk this week.",
+    "She got the covid recovery loan approved.",
+    "He caught the corona beer delivery at the depot.",
+])
+def test_covid_as_a_modifier_is_no_case_status(text: str) -> None:
     assert not rules(text)
 
 
@@ -374,11 +421,12 @@ def test_ten_single_spaced_digits_inside_a_longer_run_are_not_a_number() -> None
     assert not rules("NHS lottery line 1 2 3 4 5 6 7 8 9 0 1 2")
 
 
-def test_the_judges_window_prefilter_changes_no_verdict() -> None:
+def test_the_judges_window_prefilter_changes_no_verdict(monkeypatch: pytest.MonkeyPatch) -> None:
     """Given the matcher's `Text`, the judge searches a window only where it holds one of
     the cue's required strings (a word start where the cue begins a word), and asks whether
     the text is a mailing once: the verdicts equal those of searching every window, on every
-    health word of the independent corpus, a patient CSV and a text of every cue."""
+    health word of the independent corpus, a patient CSV, hard-wrapped sentences and a text
+    of every cue."""
     import email
     import email.policy
     from pathlib import Path
@@ -403,6 +451,11 @@ def test_the_judges_window_prefilter_changes_no_verdict() -> None:
                  "Heather's cough; Cathy's dog; catalogue of diabetes. 40% were positive, "
                  "n=12 positive. Some of them have dementia. Anyone who has asthma.\n"
                  "thesis on asthma; the new flu; [NAME] is positive; raise funds for dementia")
+    # hard-wrapped sentences, read as one line by the judge (`judge.unwrapped`)
+    texts.append("Book a free health check with one of our instructors: we will test your "
+                 "resting\nheart rate; anyone with asthma or a cough should bring an inhaler "
+                 "as\nthe room is cold. 68% of the residents we cared for were living\nwith "
+                 "dementia, and if you have a fever please stay home for\ntwo days.")
     texts.append("nhs_number,surname,forename,test,result\n" + "".join(
         f"40100000{i:02d},Heathe{i},Ana{i},PCR,{'positive' if i % 2 else 'negative'}\n"
         for i in range(60)))
@@ -414,17 +467,20 @@ def test_the_judges_window_prefilter_changes_no_verdict() -> None:
     answers: list[bool] = []
 
     def may_match(t: Text, pattern: regex.Pattern[str], lo: int, hi: int) -> bool:
-        answers.append(t.may_match(pattern, lo, hi, raw=False))
+        answers.append(t.cue_may_match(pattern, lo, hi))
         return answers[-1]
 
-    fast = [about_no_one(seen[t].context_text, s, e, 1.0,
+    # every window answered by the index of the text the judge reads (soft breaks unwrapped)
+    monkeypatch.setattr(matcher, "CUE_INDEX_AFTER", 0)
+    fast = [about_no_one(seen[t].judged_text, s, e, 1.0,
                          may_match=functools.partial(may_match, seen[t]),
                          mailing=seen[t].mailing(1.0)) for t, s, e in cases]
-    slow = [about_no_one(Text(t).context_text, s, e, 1.0) for t, s, e in cases]
+    slow = [about_no_one(Text(t).judged_text, s, e, 1.0) for t, s, e in cases]
     assert fast == slow
     # as the matcher asks: the first narrow windows of a cue in a text searched outright
+    monkeypatch.undo()
     lazy = {t: Text(t) for t in texts}
-    assert [about_no_one(lazy[t].context_text, s, e, 1.0, may_match=lazy[t].cue_may_match,
+    assert [about_no_one(lazy[t].judged_text, s, e, 1.0, may_match=lazy[t].cue_may_match,
                          mailing=lazy[t].mailing(1.0)) for t, s, e in cases] == slow
     assert False in answers  # the prefilter did skip windows
     assert {v for v in fast if v} >= {

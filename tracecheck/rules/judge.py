@@ -10,10 +10,9 @@ it to a person and no cue makes it about no one:
   ("Dear families", "Hi all"), "you", "your" and "they" are any of them and tie nothing; a
   note's subject named on a labelled line above it ("Pt: Shirley Abara") ties the note;
 - about no one: an animal (vet, cat, dog), a template placeholder (`[NAME]`), a statistic about
-  a group ("7 residents have", "a confirmed case of"), a group on a treatment or with a
-  condition ("athletes on", "anyone with"), an offer to every reader ("we'll test your"), a
-  take-up figure, a newsletter (its unsubscribe footer), or general advice ("if you have",
-  "anyone who").
+  a group ("7 residents have", "we have had a confirmed case of"), a group on a treatment or
+  with a condition ("athletes on", "anyone with", with no person named before the statement),
+  a take-up figure, a newsletter, or general advice ("if you have", "anyone who").
 
 Reads a sentence hard-wrapped across lines as one line (`unwrapped`).
 
@@ -69,8 +68,8 @@ _NOT_NAMES = frozenset("""
     pharmacy dental mental community district public national international awareness week
     day month year appeal fund charity foundation research society association
     academy primary secondary nursery library partnership hall church club museum station
-    depot estate park gardens square place customer cafe room rooms building block wing suite
-    lounge kitchen corridor floor
+    depot estate park gardens square place customer cafe room rooms building suite lounge
+    corridor
     """.split())
 _VET = regex.compile(r"\b(?:vets?|veterinary|pets?|worming|fleas?|kennels?|cattery|breed|"
                      r"(?:my|our|his|her|their|[a-z]+'s)\s+(?:old\s+|little\s+)?(?:cat|dog|kitten|"
@@ -88,9 +87,10 @@ _GROUP = regex.compile(
     r"\b\d+\s+(?:(?:of\s+)?(?:our|the|your)\s+)?(?:residents|staff|people|patients|pupils|"
     r"students|children|employees|colleagues|members|clients|cases|service\s+users|"
     r"care\s+workers|households|families)\b[^.\n]{0,60}$|"
-    r"\b\d+(?:\.\d+)?\s?%(?:[^.\n]|\n(?![ \t]*\n)){0,60}$|"
-    r"\b(?:a|an|one|another|\d+|two|three|four|five|several|multiple|some)\s+(?:confirmed\s+|"
-    r"suspected\s+|possible\s+|new\s+|further\s+)?cases?\s+of\s+$|"
+    r"\b\d+(?:\.\d+)?\s?%[^.\n]{0,60}$|"
+    r"\b(?:we\s+have\s+had|we['\u2019]ve\s+had|we\s+had|there\s+(?:is|was|has\s+been|have\s+been)|"
+    r"there['\u2019]s(?:\s+been)?|a\s+further|\d+|two|three|four|five|several|multiple)\s+"
+    r"(?:an?\s+)?(?:confirmed\s+|suspected\s+|possible\s+|new\s+|further\s+)?cases?\s+of\s+$|"
     r"\bn\s?=\s?\d+|\b(?:one|two|three|four|\d+)\s+in\s+(?:every\s+)?(?:\w+)\b[^.\n]{0,60}$|"
     r"\bper\s?cent\b[^.\n]{0,60}$|\b(?:cases|people|residents|patients|staff|respondents)\s+"
     r"(?:told\s+us|said|reported)\b[^.\n]{0,60}$|\b(?:most|many|some|all|several|none|few)\s+(?:of\s+(?:them|the\s+\w+)\s+)?"
@@ -110,14 +110,14 @@ _GENERIC = regex.compile(
     r"\b(?:what\s+if|what\s+are\s+the|what\s+is\s+the|how\s+(?:do|does|can|should|many|much)|"
     r"can\s+your|do\s+you\s+(?:take|support|offer|accept|provide)|how\s+to)\b[^.?\n]{0,80}$|"
     r"\bthe\s+new\s+$|"
-    r"\b(?:people|clients|residents|patients|service\s+users|children|adults|those|anyone|"
-    r"anybody|everyone|everybody|members|students|pupils|athletes|visitors|customers|staff|"
-    r"colleagues|employees|workers|carers|parents|families)\s+"
-    r"(?:with|on|taking|using|living\s+with|who\s+(?:have|has|had|are|take|use)|affected\s+by|"
-    r"diagnosed\s+with)\b[^.\n]{0,40}$|"
-    r"\b(?:we['\u2019]?ll|we\s+will|we\s+can|we\s+could)\s+(?:test|check|measure|take|record|"
-    r"monitor)\s+"
-    r"your\b[^.\n]{0,60}$|"
+    r"\b(?:people|clients|residents|patients|service\s+users|children|adults|those)\s+"
+    r"(?:with|living\s+with|who\s+have|affected\s+by)\b[^.\n]{0,40}$|"
+    r"\b(?:anyone|anybody|everyone|everybody|members|students|pupils|athletes|visitors|"
+    r"customers|staff|colleagues|employees|workers|carers|parents|families|people|patients|"
+    r"clients|residents)\s+(?:with|on|taking|using|who\s+(?:have|has|had|are|take|use)|"
+    r"diagnosed\s+with)\b"
+    r"(?:(?!\s[-\u2013\u2014]\s|\b(?:i|i'm|my|me|he|she|his|her|him|mr|mrs|ms|miss|mx|dr)\b)"
+    r"[^.\n:;,]){0,40}$|"
     r"\b(?:(?:main|common|usual|key|typical)\s+symptoms|symptoms\s+(?:are|include|of\s+covid)|"
     r"symptoms:)[^.]{0,120}$|\b(?:a|one|another)\s+(?:pupil|child|student|member\s+of\s+staff|"
     r"staff\s+member|colleague|resident|patient|person|customer|visitor|parent)\b"
@@ -230,10 +230,11 @@ _ADVICE = regex.compile(
 _TO_MANY = regex.compile(
     r"\A\W{0,20}(?:dear|hi|hello|hiya|good\s+(?:morning|afternoon|evening)|morning|afternoon)"
     r"\s+(?:all|everyone|everybody|team|colleagues|families|parents|carers|staff|folks|"
-    r"both|guys|residents|volunteers|members)\b", regex.IGNORECASE)
+    r"guys|residents|volunteers|members)\b", regex.IGNORECASE)
 """A message that opens by greeting many readers ("Dear families", "Hi all"): "you", "your"
 and an unnamed "they" there are any of its readers, not one person."""
-_ANY_READER = frozenset({"they", "them", "their", "theirs", "themselves", "you", "your"})
+_ANY_READER = frozenset({"they", "them", "their", "theirs", "themselves", "they're", "they've",
+                         "they'd", "they'll", "you", "your"})
 """Person words that, in mail to many readers, stand for any of them."""
 
 
@@ -249,8 +250,8 @@ more, before a lower-case letter."""
 
 def unwrapped(text: str) -> str:
     """`text` with each soft line break (`_SOFT_BREAK`) read as a space, index for index:
-    the cues read a sentence of wrapped mail as one line ("we'll test your resting\nheart
-    rate" is an offer to everyone, "68% of\nthem" a figure)."""
+    the cues read a sentence of wrapped mail as one line ("68% of\nthem living with cancer"
+    is a figure)."""
     return _SOFT_BREAK.sub(" ", text) if "\n" in text else text
 
 

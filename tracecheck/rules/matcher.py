@@ -248,10 +248,9 @@ class Text:
         return self._to_many
 
     def mailing(self, timeout: float) -> bool:
-        """`judge.is_mailing` of the text, asked once per text: of the whole of it, since the
-        unsubscribe line that says so is a footer, which the context text blanks."""
+        """`judge.is_mailing` of the context text, asked once per text."""
         if self._mailing is None:
-            self._mailing = is_mailing(self.text, timeout)
+            self._mailing = is_mailing(self.context_text, timeout)
         return self._mailing
 
     @functools.cached_property
