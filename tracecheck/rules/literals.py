@@ -590,7 +590,7 @@ class Occurrences:
     """Where a pattern's required strings occur in one text (found once, as spans sorted
     by start), to answer for any window whether the pattern could match there."""
 
-    __slots__ = ("_ascii", "_ends", "_heads", "_longest", "_starts", "_tails", "_text")
+    __slots__ = ("_ascii", "_ends", "_heads", "_longest", "_low", "_starts", "_tails", "_text")
 
     _CHUNK = 1 << 20
     """Characters searched at a time (the automaton lists a chunk's matches at once)."""
@@ -625,6 +625,7 @@ class Occurrences:
             self._ends.extend(e for _, e in kept)
         self._longest = longest
         self._text = text
+        self._low = low
         self._ascii = text.isascii()
 
     def may_match(self, lo: int, hi: int) -> bool:
@@ -633,21 +634,29 @@ class Occurrences:
         `lo`; a closed one at a word end, or at `hi`), and no character outside ASCII."""
         if not self._ascii and not self._text[lo:hi].isascii():
             return True
-        starts, ends = self._starts, self._ends
-        for i in range(bisect.bisect_left(starts, lo), len(starts)):
-            if starts[i] >= hi:
-                break
-            if ends[i] <= hi:
-                return True
+        starts = self._starts
+        size = len(starts)
+        i = bisect.bisect_left(starts, lo)
+        if i < size and starts[i] < hi:
+            ends = self._ends
+            while i < size and starts[i] < hi:
+                if ends[i] <= hi:
+                    return True
+                i += 1
+        low = self._low
+        hi = min(hi, len(low))
         if lo >= hi:
             return False
+        # The window's edges, read in the lower-cased text (the same characters as lowering
+        # the window itself: an ASCII window, whose case maps one character to one).
         if self._heads:
-            head = self._text[lo: min(hi, lo + self._longest)].lower()
-            if any(head.startswith(s) for s in self._heads.get(head[0], ())):
-                return True
+            for string in self._heads.get(low[lo], ()):
+                if low.startswith(string, lo, hi):
+                    return True
         if self._tails:
-            tail = self._text[max(lo, hi - self._longest): hi].lower()
-            return any(tail.endswith(s) for s in self._tails.get(tail[-1], ()))
+            for string in self._tails.get(low[hi - 1], ()):
+                if low.endswith(string, lo, hi):
+                    return True
         return False
 
     def windows(self, width: int) -> list[tuple[int, int]] | None:

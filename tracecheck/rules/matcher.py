@@ -142,8 +142,8 @@ class Text:
         self._mailing: bool | None = None
         self._to_many: bool | None = None
         self._cue_asks: dict[tuple[str, int], int] = {}
-        self._found_judged: dict[tuple[str, int], Occurrences | None] = {}
-        """Required strings of the judge's cues found in `judged_text`."""
+        self._cue_index: dict[tuple[str, int], Occurrences | None] = {}
+        """Required strings of the judge's cues found in `judged_text`, once asked for."""
 
     def has_digits(self, n: int) -> bool:
         """False only when the text holds fewer than `n` digit characters (`str.isdigit`, as
@@ -206,6 +206,12 @@ class Text:
         """False only when `pattern` cannot match inside [lo, hi) of the text (`raw`) or of
         the context text: the window holds none of the strings every match contains
         (`literals`). Those strings are found once per text and pattern."""
+        found = self._index(pattern, raw=raw)
+        return found is None or found.may_match(lo, hi)
+
+    def _index(self, pattern: regex.Pattern[str], *, raw: bool) -> Occurrences | None:
+        """Where `pattern`'s required strings lie in the text (`raw`) or the context text,
+        found once per text and pattern; None when there is no prefilter."""
         if raw or not self.regions.boilerplate:
             cache, text, low = self._found, self.text, self.low
         else:
@@ -213,11 +219,11 @@ class Text:
             low = None
         key = (pattern.pattern, pattern.flags)
         try:
-            found = cache[key]
+            return cache[key]
         except KeyError:
             found = cache[key] = occurrences(pattern, text,
                                              text.lower() if low is None else low)
-        return found is None or found.may_match(lo, hi)
+            return found
 
     def cue_may_match(self, pattern: regex.Pattern[str], lo: int, hi: int) -> bool:
         """`may_match` on the text the judge reads (`judged_text`), for its cues.
@@ -225,20 +231,20 @@ class Text:
         finding a cue's strings in the whole of a long text costs more than searching the
         few windows of a text with few candidates. From then on, and for a window wider than
         `CUE_SEARCH_WIDTH` (the animal and fiction cues' 1,200 characters, which cost more to
-        search than the text to index), the strings answer."""
+        search than the text to index), the strings answer: once found, for every window."""
         key = (pattern.pattern, pattern.flags)
-        if hi - lo <= CUE_SEARCH_WIDTH:
-            asked = self._cue_asks.get(key, 0)
-            if asked < CUE_INDEX_AFTER:
-                self._cue_asks[key] = asked + 1
-                return True
-        text = self.judged_text
-        if text is self.context_text:
-            return self.may_match(pattern, lo, hi, raw=False)
         try:
-            found = self._found_judged[key]
+            found = self._cue_index[key]
         except KeyError:
-            found = self._found_judged[key] = occurrences(pattern, text, text.lower())
+            if hi - lo <= CUE_SEARCH_WIDTH:
+                asked = self._cue_asks.get(key, 0)
+                if asked < CUE_INDEX_AFTER:
+                    self._cue_asks[key] = asked + 1
+                    return True
+            text = self.judged_text
+            found = self._cue_index[key] = (
+                self._index(pattern, raw=False) if text is self.context_text
+                else occurrences(pattern, text, text.lower()))
         return found is None or found.may_match(lo, hi)
 
     def to_many(self, timeout: float) -> bool:
