@@ -251,8 +251,11 @@ more, before a lower-case letter."""
 def unwrapped(text: str) -> str:
     """`text` with each soft line break (`_SOFT_BREAK`) read as a space, index for index:
     the cues read a sentence of wrapped mail as one line ("68% of\nthem living with cancer"
-    is a figure)."""
-    return _SOFT_BREAK.sub(" ", text) if "\n" in text else text
+    is a figure). `text` itself when it has none."""
+    if "\n" not in text:
+        return text
+    joined, breaks = _SOFT_BREAK.subn(" ", text)
+    return joined if breaks else text
 
 
 def is_mailing(text: str, timeout: float) -> bool:

@@ -590,7 +590,7 @@ class Occurrences:
     """Where a pattern's required strings occur in one text (found once, as spans sorted
     by start), to answer for any window whether the pattern could match there."""
 
-    __slots__ = ("_ascii", "_ends", "_heads", "_longest", "_low", "_starts", "_tails", "_text")
+    __slots__ = ("_ascii", "_ends", "_heads", "_low", "_starts", "_tails", "_text")
 
     _CHUNK = 1 << 20
     """Characters searched at a time (the automaton lists a chunk's matches at once)."""
@@ -623,7 +623,6 @@ class Occurrences:
                     ] if at or end else [(s + base, e + base) for _, s, e in spans if s < step]
             self._starts.extend(s for s, _ in kept)
             self._ends.extend(e for _, e in kept)
-        self._longest = longest
         self._text = text
         self._low = low
         self._ascii = text.isascii()

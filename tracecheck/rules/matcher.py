@@ -268,9 +268,7 @@ class Text:
     def judged_text(self) -> str:
         """The context text as the context step reads it (`judge.unwrapped`: soft line
         breaks read as spaces, index for index); the same object when it has none."""
-        text = self.context_text
-        judged = unwrapped(text)
-        return text if judged == text else judged
+        return unwrapped(self.context_text)
 
     @functools.cached_property
     def context_text(self) -> str:
@@ -535,27 +533,6 @@ def _spans(det: Detector, t: Text, timeout: float) -> Iterable[tuple[int, int, s
     return sorted(found + extra) if extra else found
 
 
-_REASONS: dict[int, tuple[Detector, tuple[str, ...]]] = {}
-"""`_fixed_reasons` by detector identity (a frozen detector hashes every field it holds);
-the detector is kept with them, so its id is not reused while the entry stands."""
-
-
-def _fixed_reasons(det: Detector) -> tuple[str, ...]:
-    """The reasons every hit of `det` that gets this far shares: its validators passed and
-    its companions (other than the person, which the context step judges) were found.
-    Worked out once per detector, not per hit."""
-    known = _REASONS.get(id(det))
-    if known is not None and known[0] is det:
-        return known[1]
-    reasons = (*(f"{name} check" for name in det.validators),
-               *(f"{'+'.join(c.sets) or 'companion'} within {c.within}" for c in det.requires
-                 if "person" not in c.sets))
-    if len(_REASONS) > 1024:
-        _REASONS.clear()
-    _REASONS[id(det)] = (det, reasons)
-    return reasons
-
-
 def _hits(det: Detector, t: Text, timeout: float) -> Iterator[Hit]:
     """`detector_hits` after the prefilter."""
     spans = _spans(det, t, timeout)
@@ -607,7 +584,7 @@ def _hits(det: Detector, t: Text, timeout: float) -> Iterator[Hit]:
             continue
         # The context step: a health statement about no one (an animal, a template, a
         # statistic, advice, an idiom) is dropped; one that needs a person needs a cue.
-        why = list(_fixed_reasons(det))
+        why = list(det.fixed_reasons)
         strength = 1.0
         if det.value != "digits":
             if about_no_one(t.judged_text, start, end, timeout,

@@ -114,6 +114,15 @@ class Detector:
     lexicon: tuple[str, ...] = ()
     """Literal terms matched as whole words beside the pattern (`rules/lexicon.py`)."""
 
+    @functools.cached_property
+    def fixed_reasons(self) -> tuple[str, ...]:
+        """The reasons every hit that passes this detector's checks shares: its validators
+        passed and its companions (other than the person, which the context step judges)
+        were found. Worked out once per detector, not per hit."""
+        return (*(f"{name} check" for name in self.validators),
+                *(f"{'+'.join(c.sets) or 'companion'} within {c.within}" for c in self.requires
+                  if "person" not in c.sets))
+
 
 @dataclass(frozen=True)
 class Pack:
