@@ -105,3 +105,38 @@ def test_test_data_only_source_passes_in_junit(tmp_path: Path) -> None:
 def test_info_is_a_severity_below_low(text: str) -> None:
     assert Severity.parse(text) is Severity.INFO
     assert Severity.INFO < Severity.LOW
+
+
+def test_one_tally_pass_counts_what_the_definitions_count(tmp_path: Path) -> None:
+    """`Tallies` (the summaries' one pass over packed findings) agrees with `counts`,
+    `flagged_messages` and `by_custodian` finding by finding, custodians included."""
+    import dataclasses
+
+    from tracecheck.findings import Tallies, by_custodian
+
+    result = api.scan([_box(tmp_path, TEST_ONLY, REAL, MIXED)])
+    found = [dataclasses.replace(f, custodian=("ann" if i % 2 else ""))
+             for i, f in enumerate(result.findings)]
+    tally = Tallies(found)
+    assert tally.consumer_flagged == flagged_messages(found)
+    assert tally.flagged == {f.locator for f in found}
+    assert tally.consumer_findings == sum(counts(f) for f in found) >= 2
+    assert tally.test_data == sum(f.test_data and not counts(f) for f in found) >= 1
+    assert tally.addresses == {a for f in found if counts(f) for a in f.consumer_addresses}
+    manual = {c: (sum(f.custodian == c for f in found),
+                  sum(f.custodian == c and counts(f) for f in found)) for c in ("", "ann")}
+    assert [(c.custodian, c.findings, c.consumer_findings) for c in tally.by_custodian()] \
+        == [(c, *manual[c]) for c in ("", "ann")]
+    assert by_custodian(found) == tally.by_custodian()
+    assert Tallies(result.findings).by_custodian() == []  # nobody attributed: no rows
+
+
+def test_a_finding_moved_to_another_flow_keeps_every_other_field(tmp_path: Path) -> None:
+    import dataclasses
+
+    from tracecheck.model import Flow
+
+    (finding, *_) = api.scan([_box(tmp_path, REAL)]).findings
+    moved = finding.with_flow(Flow.INTERNAL)
+    assert moved == dataclasses.replace(finding, flow=Flow.INTERNAL)
+    assert moved.flow is Flow.INTERNAL and finding.flow is Flow.TO_CONSUMER

@@ -108,19 +108,54 @@ class CustodianCount:
                 "messages_flagged": self.messages_flagged}
 
 
+class Tallies:
+    """What the summaries count over a run's findings, in one pass (packed findings are decoded
+    as they are read, so each pass costs a decode of every block): flagged messages, counted
+    findings and test data (`counts`), and each custodian's share (`by_custodian`)."""
+
+    __slots__ = ("addresses", "consumer_findings", "consumer_flagged", "counted", "flagged",
+                 "flagged_by", "test_data", "total")
+
+    def __init__(self, findings: Iterable[Finding] = ()) -> None:
+        self.flagged: set[str] = set()
+        """Locators of messages with any finding."""
+        self.consumer_flagged: set[str] = set()
+        """Locators of flagged messages (`flagged_messages`)."""
+        self.addresses: set[str] = set()
+        """Consumer addresses of the counted findings."""
+        self.consumer_findings = 0
+        self.test_data = 0
+        """Findings not counted because they are reserved test data."""
+        self.total: Counter[str] = Counter()
+        self.counted: Counter[str] = Counter()
+        self.flagged_by: dict[str, set[str]] = {}
+        for f in findings:
+            self.add(f)
+
+    def add(self, f: Finding) -> None:
+        """Count one finding."""
+        self.flagged.add(f.locator)
+        self.total[f.custodian] += 1
+        if counts(f):
+            self.consumer_flagged.add(f.locator)
+            self.addresses.update(f.consumer_addresses)
+            self.consumer_findings += 1
+            self.counted[f.custodian] += 1
+            self.flagged_by.setdefault(f.custodian, set()).add(f.locator)
+        elif f.test_data:
+            self.test_data += 1
+
+    def by_custodian(self) -> list[CustodianCount]:
+        """`by_custodian` of the findings counted."""
+        total = self.total
+        if not any(total) or set(total) == {""}:
+            return []
+        return [CustodianCount(c, total[c], self.counted[c], len(self.flagged_by.get(c, ())))
+                for c in sorted(total)]
+
+
 def by_custodian(findings: Iterable[Finding]) -> list[CustodianCount]:
     """Findings, counted findings and flagged messages per custodian, by custodian name (the
     unattributed, "", first); empty when no finding has a custodian. The scan summary and the
     ICO report both use it."""
-    total: Counter[str] = Counter()
-    counted: Counter[str] = Counter()
-    flagged: dict[str, set[str]] = {}
-    for f in findings:
-        total[f.custodian] += 1
-        if counts(f):
-            counted[f.custodian] += 1
-            flagged.setdefault(f.custodian, set()).add(f.locator)
-    if not any(total) or set(total) == {""}:
-        return []
-    return [CustodianCount(c, total[c], counted[c], len(flagged.get(c, ()))) for c in
-            sorted(total)]
+    return Tallies(findings).by_custodian()

@@ -12,7 +12,6 @@ domains are known. Never scans.
 
 from __future__ import annotations
 
-import dataclasses
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
@@ -211,7 +210,7 @@ class Merger:
                 internal = {loc for loc, domains in part.recheck
                             if non_consumer_flow(domains, org.domains) is Flow.INTERNAL}
                 if internal:
-                    found.extend(dataclasses.replace(f, flow=Flow.INTERNAL)
+                    found.extend(f.with_flow(Flow.INTERNAL)
                                  if f.locator in internal else f for f in part.findings)
                 else:
                     found.add_packed(part.findings)

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any, Generic, TypeVar
 
-from tracecheck.findings import by_custodian, counts
+from tracecheck.findings import Tallies
 from tracecheck.model import Finding, LogEvent, Note, ScanResult, Skipped
 from tracecheck.reports.base import SCHEMA_VERSION
 
@@ -101,16 +101,7 @@ def result_dict(result: ScanResult, *, reveal: bool = False) -> dict[str, Any]:
 
 def result_layout(result: ScanResult, *, reveal: bool = False) -> dict[str, Any]:
     """`result_dict` with the findings as `Records`, made one at a time while written."""
-    flagged: set[str] = set()
-    consumer_flagged: set[str] = set()
-    consumer_findings = test_data = 0
-    for f in result.findings:  # one pass: packed findings are decoded as they are read
-        flagged.add(f.locator)
-        if counts(f):  # the one definition of a flagged message (findings.counts)
-            consumer_flagged.add(f.locator)
-            consumer_findings += 1
-        elif f.test_data:
-            test_data += 1
+    tally = Tallies(result.findings)  # one pass: packed findings are decoded as read
     doc: dict[str, Any] = {
         "schema_version": SCHEMA_VERSION,
         "tool": {"name": "tracecheck", "version": result.tool_version},
@@ -123,11 +114,11 @@ def result_layout(result: ScanResult, *, reveal: bool = False) -> dict[str, Any]
         },
         "summary": {
             "messages_scanned": result.messages_scanned,
-            "messages_flagged": len(flagged),
-            "consumer_messages_flagged": len(consumer_flagged),
+            "messages_flagged": len(tally.flagged),
+            "consumer_messages_flagged": len(tally.consumer_flagged),
             "findings": len(result.findings),
-            "consumer_findings": consumer_findings,
-            "test_data_findings": test_data,
+            "consumer_findings": tally.consumer_findings,
+            "test_data_findings": tally.test_data,
             "flows": dict(result.flow_counts),
         },
         "coverage": {
@@ -147,8 +138,8 @@ def result_layout(result: ScanResult, *, reveal: bool = False) -> dict[str, Any]
         },
         "findings": Records(result.findings, lambda f: finding_dict(f, reveal=reveal)),
     }
-    del flagged, consumer_flagged
-    custodians = by_custodian(result.findings)
+    custodians = tally.by_custodian()
+    del tally
     if custodians:  # only when attributed, so a document without custodians is unchanged
         doc["summary"]["custodians"] = [c.as_dict() for c in custodians]
     if result.incomplete:  # only then, so a complete run's document is unchanged

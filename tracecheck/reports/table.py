@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections import Counter
 from typing import TextIO
 
-from tracecheck.findings import by_custodian, counts
+from tracecheck.findings import Tallies
 from tracecheck.model import Finding, ScanResult
 from tracecheck.reports.base import Reporter
 from tracecheck.reports.safe_text import visible
@@ -56,7 +56,8 @@ class TableReporter(Reporter[ScanResult]):
     def write(self, result: ScanResult, out: TextIO, *, reveal: bool = False) -> None:
         """Write the findings and the summary."""
         findings = sorted(result.findings, key=_sort_key)
-        custodians = any(f.custodian for f in findings)
+        tally = Tallies(findings)  # the summary's counts, without decoding the findings again
+        custodians = any(tally.total.keys() - {""})
         if self.color:
             # rich only for a terminal: piped output (most runs) does not load it
             from rich.console import Console
@@ -74,7 +75,7 @@ class TableReporter(Reporter[ScanResult]):
                 console.print(table)
             else:
                 console.print("No findings.")
-            for line in summary_lines(result, reveal):
+            for line in summary_lines(result, reveal, tally):
                 console.print(Text(visible(line), style="bold red"
                                    if line.startswith("INCOMPLETE") else ""))
             return
@@ -86,23 +87,20 @@ class TableReporter(Reporter[ScanResult]):
         else:
             out.write("No findings.\n")
         out.write("\n")
-        for line in summary_lines(result, reveal):
+        for line in summary_lines(result, reveal, tally):
             out.write(visible(line) + "\n")
 
 
-def summary_lines(result: ScanResult, reveal: bool = False) -> list[str]:
+def summary_lines(result: ScanResult, reveal: bool = False,
+                  tally: Tallies | None = None) -> list[str]:
     """The closing summary: coverage, org domains, consumer exposure (flagged messages as
-    `findings.counts` defines them), logs."""
-    flagged: set[str] = set()
-    addr_set: set[str] = set()
-    test_data = 0
-    for f in result.findings:  # one pass: packed findings are decoded as they are read
-        if counts(f):
-            flagged.add(f.locator)
-            addr_set.update(f.consumer_addresses)
-        elif f.test_data:
-            test_data += 1
-    addrs = sorted(addr_set)
+    `findings.counts` defines them), logs. `tally`: the findings' `Tallies`, when the caller
+    has them (otherwise one pass over the findings makes them)."""
+    if tally is None:
+        tally = Tallies(result.findings)
+    flagged = tally.consumer_flagged
+    test_data = tally.test_data
+    addrs = sorted(tally.addresses)
     shown = list(dict.fromkeys(mask_address(a, reveal=reveal) for a in addrs))
     org = ", ".join(result.org.domains) or "(none)"
     how = "inferred from senders" if result.org.inferred else "given"
@@ -118,7 +116,7 @@ def summary_lines(result: ScanResult, reveal: bool = False) -> list[str]:
         + (f" {test_data} findings are reserved test data (info), not counted."
            if test_data else ""),
     ]
-    custodians = [c for c in by_custodian(result.findings) if c.messages_flagged]
+    custodians = [c for c in tally.by_custodian() if c.messages_flagged]
     if custodians:
         named = sorted(custodians, key=lambda c: (-c.messages_flagged, c.custodian))
         lines.append("Custodians with flagged messages: " + ", ".join(
