@@ -487,3 +487,92 @@ def test_the_judges_window_prefilter_changes_no_verdict(monkeypatch: pytest.Monk
         "about an animal", "a teaching case, fiction or a horoscope", "general advice",
         "a figure about a group", "an idiom", "a template placeholder",
         "charity or awareness mail"}
+
+
+IDS = {"nhs-number", "chi-number", "hc-number"}
+
+
+@pytest.mark.parametrize("text", [
+    "Dear Mr Cole,\n\nClaim reference: 6119088431\n\nThanks for telling us about your new job.",
+    "Dear Ms Ford,\n\nHousing register number: 761 305 4209\nBand: C",
+    "Dear Mr Lowe,\n\nCase number: 2105548938\n\nThe abatement notice was served today.",
+    "Hi Sam, your applicant ID is 3188400527. Use it when you contact us.",
+])
+def test_a_labelled_number_is_what_its_label_says(text: str) -> None:
+    assert not rules(text) & IDS
+
+
+@pytest.mark.parametrize("text", [
+    "Dear Mr Cole,\n\nNHS number: 943 476 5919\n\nYour scan showed no change.",
+    "Dear Ms Ford,\n\nPatient number: 9434765919 (NHS), seen in clinic today.",
+    "Dear Mr Lowe,\n\nYour NHS number is 943 476 5919 and your results are attached.",
+    "Mrs Hale, her correct number is 943 476 5919, tested positive on Monday.",
+])
+def test_a_health_label_or_a_plain_one_still_makes_an_identifier(text: str) -> None:
+    assert "nhs-number" in rules(text)
+
+
+@pytest.mark.parametrize("text", [
+    # a clinician's own I and we, giving care
+    "I have three years on a haematology unit, where I administered chemotherapy to adults.",
+    # a greeting below a heading, to every parent: "your child" is any reader's child
+    "OUTBREAK ADVICE FOR PARENTS\nAND CARERS\n\nDear parent or carer,\n\nIt does not mean "
+    "that your child is unwell. Signs: a rash and a fever. Contact your GP if worried.",
+    # a short story read at a writing group
+    "Here is the opening of Alan's short story for Thursday: \"The leukaemia has come back,\" "
+    "he said, and she looked at the rain.",
+    # a heading that is a condition, not a name
+    "Scarlet fever\nChickenpox Signs\nItchy spots that blister",
+])
+def test_fifth_round_statements_about_no_one_are_not_findings(text: str) -> None:
+    assert not rules(text) - IDS
+
+
+@pytest.mark.parametrize(("text", "rule"), [
+    # a letter to one reader: "you must stop your ..." is their own medicine
+    ("Dear Mr Pritchard,\n\nYou must stop your clopidogrel 7 days before the operation.",
+     "medication"),
+    # an appeal that is not a charity's
+    ("I'm due at the tribunal about my banding appeal. I tested positive for covid on a "
+     "lateral flow this morning.", "covid-test-result"),
+    # "no red flags" is a clinical note, not a teaching case
+    ("Mr Pemberton hurt his back lifting (lumbar strain; no red flags). He is taking "
+     "naproxen.", "medication"),
+    # a declared condition, told to the reader
+    ("Dear Liam,\n\nOn the questionnaire you declared type 1 diabetes and dyslexia.",
+     "condition"),
+    # a carer's I does not hide the person cared for
+    ("I look after my mum, who has dementia and is on donepezil.", "condition"),
+    ("I manage my diabetes with metformin and diet.", "condition"),
+    # obstetric and neonatal words, and medicines named by the writer
+    ("She came early after I developed severe pre-eclampsia; she is in the neonatal unit.",
+     "pregnancy"),
+    ("Hi Jan - your potassium is fine, so carry on with your spironolactone.", "medication"),
+])
+def test_fifth_round_statements_about_a_person_are_found(text: str, rule: str) -> None:
+    assert rule in rules(text)
+
+
+def test_many_readers_own_person_words_tie_nothing_but_a_named_one_does() -> None:
+    many = "Dear parent or carer,\n\nIf your child has a rash, keep them home."
+    assert not rules(many) - IDS
+    named = "Dear parent or carer,\n\nSadly Ella Price in Year 2 has chickenpox, so watch for spots."
+    assert "condition" in rules(named)
+
+
+def test_contact_as_a_verb_is_no_person_word() -> None:
+    """The person set's "contact" (a COVID contact) is not the verb: "Contact your GP", even
+    where the window ends at "Contact"; nor is a word the window cuts read from its middle."""
+    text = "Signs\nSore throat, headache, a fine pink rash\nWhat to do\nContact your GP or NHS 111"
+    person = next(c for d in MATCHER.detectors if d.id == "symptom" for c in d.requires
+                  if "person" in c.sets)
+    start = text.index("rash")
+    assert "person word" not in person_cues(text, start, start + 4, person.pattern, 60, 1.0)
+    close = "Signs: a rash on the close contact we traced."
+    assert "person word" in person_cues(close, 9, 13, person.pattern, 60, 1.0)
+    far = "Since his grandfather died he has been low, with poor sleep and depression."
+    s = far.index("depression")
+    assert person_cues(far[24:], s - 24, s - 14, person.pattern, 60, 1.0) != ()  # "he"
+    cut = "x" * 40 + "grandfather; " + "y" * 20 + " depression"
+    s = cut.index("depression")
+    assert "person word" not in person_cues(cut, s, s + 10, person.pattern, 60, 1.0)

@@ -46,7 +46,8 @@ _FIRST_PERSON = regex.compile(r"\b(?:I|I'm|I've|I'd|I'll|Im|Ive|i'm|i've|im|ive|
                               r"[Ff]y|[Mm]ae\s+gen\s+i|[Rr]ydw\s+i|[Dd]w\s+i)\b")
 """The writer about themselves, in English and Welsh (fy: my; mae gen i: I have)."""
 _ADDRESSED = regex.compile(
-    r"\b(?:you(?:'re|'ve|\s+(?:are|have|had|were|was|tested))|your)\b",
+    r"\b(?:you(?:'re|'ve|\s+(?:are|have|had|were|was|tested))|your|"
+    r"you(?:'ve|\s+have)?\s+(?:declared|disclosed|developed|suffer(?:ed)?|take|attend))\b",
     regex.IGNORECASE)
 _TITLE_NAME = regex.compile(r"\b(?:Mr|Mrs|Ms|Miss|Mx|Dr|Master)\.?\s+[A-Z][a-z]+")
 _POSSESSIVE = regex.compile(r"\b[A-Z][a-z]{2,}'s\b")
@@ -68,6 +69,7 @@ _NOT_NAMES = frozenset("""
     pharmacy dental mental community district public national international awareness week
     day month year appeal fund charity foundation research society association
     academy primary secondary nursery library partnership hall church club museum station
+    signs symptoms advice information guidance update notice
     depot estate park gardens square place customer cafe room rooms building suite lounge
     corridor
     """.split())
@@ -100,11 +102,11 @@ _GENERIC = regex.compile(
     r"\d+|more\s+than)|anyone\s+who|someone\s+who|"
     r"the\s+public|members\s+of\s+the\s+public|"
     r"people\s+who|those\s+who|whoever|everyone\s+who|staff\s+who|residents\s+who)\b"
-    r"[^.\n]{0,160}$|\byou\s+(?:should|must|need\s+to|may|can|will\s+need\s+to)\b[^.\n]{0,40}$|"
+    r"[^.\n]{0,160}$|"
     r"\b(?:must|need\s+to|needs\s+to|required\s+to|please)\s+(?:show|have|provide|take|do)\b"
     r"[^.\n]{0,40}$|\b(?:visitors?|anyone|everyone|each\s+\w+|per\s+\w+)\s+with\s+an?\s*$|"
     r"\b(?:for\s+example|for\s+instance|such\s+as|e\.g\.|if\s+you\s+need|any\s+adjustments?)"
-    r"[^.\n]{0,80}$|\b(?:learn(?:ing)?\s+(?:more\s+)?about|interested\s+in|experience\s+(?:of|in|with)|"
+    r"[^.\n]{0,80}$|\b(?:learn(?:ing)?\s+(?:more\s+)?about|interested\s+in|experience\s+(?:of|in|with|on)|"
     r"training\s+(?:in|on)|course\s+on|specialis(?:e|ing)\s+in|dissertation\s+on|thesis\s+on|"
     r"research\s+(?:on|into)|project\s+on|essay\s+on)\b[^.\n]{0,40}$|"
     r"\b(?:what\s+if|what\s+are\s+the|what\s+is\s+the|how\s+(?:do|does|can|should|many|much)|"
@@ -126,6 +128,21 @@ _GENERIC = regex.compile(
     r"(?:^|[.!?:]\s{1,3}|\n\s*)(?:book|get|have|take|remember|make\s+sure|don'?t\s+forget|"
     r"check|keep|bring)\s+your\b[^.\n]{0,60}$",
     regex.IGNORECASE)
+
+
+_YOU_SHOULD = regex.compile(r"\byou\s+(?:should|must|need\s+to|may|can|will\s+need\s+to)\b"
+                            r"[^.\n]{0,40}$", regex.IGNORECASE)
+"""Advice to the reader ("you should avoid", "you must show") is general, unless the message
+is written to one reader and the statement is their own: "you must stop your clopidogrel"."""
+_YOUR = regex.compile(r"\byour\s+$", regex.IGNORECASE)
+_CARER = regex.compile(
+    r"\b(?:I|we)\s+(?:have\s+|had\s+|'ve\s+|also\s+)?(?:administer(?:ed)?|gave|give|given|"
+    r"deliver(?:ed)?|prescribed?|manag(?:e|ed)|treat(?:ed)?|nursed|dispens(?:e|ed)|supported|"
+    r"assess(?:ed)?|diagnosed|refer(?:red)?|look(?:ed)?\s+after|car(?:e|ed)\s+for|"
+    r"work(?:ed)?\s+(?:with|on|in))\b(?!\s+(?:my|myself|me)\b)[^.\n]{0,40}$",
+    regex.IGNORECASE)
+"""The writer as the one giving care ("I administered chemotherapy", "we treated sepsis"):
+their I and we say nothing about their own health."""
 
 
 _BIRTH = regex.compile(r"\b(?:dob|d\.o\.b\.?|date\s+of\s+birth|born(?:\s+on)?)\b[\s:]{0,3}"
@@ -153,9 +170,10 @@ _NOT_SUBJECTS = frozenset("""
     """.split())
 
 
-def _names(text: str) -> bool:
+def _names(text: str, start: int = 0, end: int = 0) -> bool:
     """Does `text` name a person (a title and a name, a possessive name, a full name, a first
-    name as the subject of a sentence)?"""
+    name as the subject of a sentence)? A full name that takes in the statement at
+    [start, end) of `text` is a heading ("Scarlet Fever"), not a person."""
     if _TITLE_NAME.search(text):
         return True
     for m in _NAME_SUBJECT.finditer(text):
@@ -166,6 +184,8 @@ def _names(text: str) -> bool:
         if m.group()[:-2].lower() not in _NOT_NAMES:
             return True
     for m in _FULL_NAME.finditer(text, overlapped=True):
+        if m.start() < end and start < m.end():
+            continue
         words = [w.strip(".").lower() for w in m.group().split()]
         if not any(w in _NOT_NAMES for w in words):
             return True
@@ -184,7 +204,9 @@ _IDIOM = regex.compile(
     r"went\s+viral|viral\s+(?:post|video|tweet)|(?:fridge|freezer|room|water|oven|core|ambient|"
     r"storage)\s+temperatures?)\b", regex.IGNORECASE)
 _CHARITY = regex.compile(
-    r"\b(?:charity|charities|fundrais\w*|awareness\s+(?:week|month|day|campaign)|appeal|"
+    r"\b(?:charity|charities|fundrais\w*|awareness\s+(?:week|month|day|campaign)|"
+    r"(?:christmas|winter|summer|emergency|annual|donations?)\s+appeal|"
+    r"appeal\s+(?:for\s+(?:donations|funds|help|volunteers)|to\s+raise|fund|total)|"
     r"sponsor(?:ed|ship)?|donat(?:e|ed|ion|ions|ing)|bake\s+sale|coffee\s+morning|fun\s+run|"
     r"raffle|macmillan|marie\s+curie|cancer\s+research|heart\s+foundation|awareness|"
     r"rais(?:e|ed|ing)\s+(?:money|funds)|movember|race\s+for\s+life|just\s*giving|"
@@ -201,9 +223,11 @@ them (the List-* headers, where present, already say so: `mime.is_bulk`)."""
 
 
 _NOT_REAL = regex.compile(
-    r"\b(?:case\s+stud(?:y|ies)|scenario|vignette|learning\s+outcomes?|red\s+flags|quiz|"
+    r"\b(?:case\s+stud(?:y|ies)|scenario|vignette|learning\s+outcomes?|(?<!\bno\s)red\s+flags|quiz|"
     r"role[\s-]?play|fictional|fiction|novel|chapter|manuscript|protagonist|character|plot|"
     r"scene|storyline|screenplay|book\s+club|memoir|documentary|tv\s+(?:drama|series)|"
+    r"short\s+stor(?:y|ies)|poems?|poetry|creative\s+writing|writing\s+group|"
+    r"writers['\u2019]?\s+(?:group|circle)|"
     r"on\s+(?:the\s+)?telly|presenter|celebrity|in\s+the\s+news|news\s+(?:story|report)|"
     r"horoscopes?|your\s+stars|zodiac|star\s+signs?|aries|taurus|"
     r"gemini|virgo|libra|scorpio|sagittarius|capricorn|aquarius|pisces)\b", regex.IGNORECASE)
@@ -213,7 +237,7 @@ _NOT_REAL = regex.compile(
 _SERVICE = regex.compile(
     r"[\s-]{0,2}(?:is\s+in\b|(?:is\s+)?(?:now\s+|back\s+)?in\s+stock|stock|campaign|catch-up|"
     r"programme|hub|support\s+(?:offer|service|line)|pathway|workshop|redesign|service|services|team|unit\s+manager|specialist\s+nurse|"
-    r"nurse\s+specialist|awareness|training|session|course|champion|lead|strategy|network|"
+    r"(?:clinical\s+)?nurse\s+specialist|awareness|training|session|course|champion|lead|strategy|network|"
     r"research|friendly|friends|action\s+week|café|cafe|support\s+group|charity|society|"
     r"association|awareness\s+(?:month|week|day)|leaflet|policy|clinic\s+(?:is|will|moves|has\s+moved|times|"
     r"list)|champions|first\s+aiders?|uptake)\b", regex.IGNORECASE)
@@ -228,14 +252,19 @@ _ADVICE = regex.compile(
 
 
 _TO_MANY = regex.compile(
-    r"\A\W{0,20}(?:dear|hi|hello|hiya|good\s+(?:morning|afternoon|evening)|morning|afternoon)"
-    r"\s+(?:all|everyone|everybody|team|colleagues|families|parents|carers|staff|folks|"
-    r"guys|residents|volunteers|members)\b", regex.IGNORECASE)
-"""A message that opens by greeting many readers ("Dear families", "Hi all"): "you", "your"
-and an unnamed "they" there are any of its readers, not one person."""
+    r"\A(?:[^\n]{0,100}\n){0,4}?\W{0,20}(?:dear|hi|hello|hiya|good\s+(?:morning|afternoon|evening)|"
+    r"morning|afternoon)"
+    r"\s+(?:all|everyone|everybody|team|colleagues?|families|parents|carers|staff|folks|"
+    r"guys|residents|volunteers|members|parent\s*(?:or|and|/)\s*(?:carer|guardian)s?)\b",
+    regex.IGNORECASE)
+"""A message that opens (below a heading of a few lines at most) by greeting many readers
+("Dear families", "Hi all", "Dear parent or carer"): "you", "your" and an unnamed "they"
+there are any of its readers, not one person."""
 _ANY_READER = frozenset({"they", "them", "their", "theirs", "themselves", "they're", "they've",
                          "they'd", "they'll", "you", "your"})
 """Person words that, in mail to many readers, stand for any of them."""
+_ANY_READERS_OWN = regex.compile(r"\b(?:your|their)\s+$", regex.IGNORECASE)
+"""Before a person word in mail to many readers: any reader's own ("your child")."""
 
 
 def to_many(text: str, timeout: float) -> bool:
@@ -266,7 +295,7 @@ def is_mailing(text: str, timeout: float) -> bool:
 
 def about_no_one(text: str, start: int, end: int, timeout: float, *,
                  may_match: Callable[[regex.Pattern[str], int, int], bool] | None = None,
-                 mailing: bool | None = None) -> str | None:
+                 mailing: bool | None = None, many: bool | None = None) -> str | None:
     """The cue that the statement at [start, end) is about no identifiable person (an
     animal, a template, a figure about a group, general advice, an idiom, a charity), or
     None. Applies to every health statement, with or without a person cue.
@@ -274,7 +303,7 @@ def about_no_one(text: str, start: int, end: int, timeout: float, *,
     Speed only, from the matcher's `Text` (one per text, so found once for all its
     candidates): `may_match(pattern, lo, hi)` is False where the pattern cannot match in
     that window (each cue is searched only where it may), and `mailing` is
-    `is_mailing(text)`."""
+    `is_mailing(text)`, `many` is `to_many(text)`."""
 
     def may(pattern: regex.Pattern[str], lo: int, hi: int) -> bool:
         return may_match is None or may_match(pattern, lo, hi)
@@ -305,6 +334,9 @@ def about_no_one(text: str, start: int, end: int, timeout: float, *,
         return "a service, event or role named after a condition"
     if may(_ADVICE, b, start) and _ADVICE.search(before, timeout=timeout):
         return "general advice"
+    if may(_YOU_SHOULD, b, start) and _YOU_SHOULD.search(before, timeout=timeout) and (
+            not _YOUR.search(before) or (to_many(text, timeout) if many is None else many)):
+        return "general advice"
     # Each search asked about its own window: a string that ends a word at `start` in the
     # text may end one in `before`, where the text stops.
     if ((may(_GENERIC, b, start) and _GENERIC.search(before, timeout=timeout))
@@ -326,6 +358,12 @@ _SENTENCE_END = regex.compile(r"[.!?]\s|\n\s*\n")
 def _sentence(text: str, start: int, end: int, reach: int) -> str:
     """The sentence around [start, end), at most `reach` characters either side: cut after
     the last sentence end (or blank line) before it and at the first one after it."""
+    lo, hi = _sentence_bounds(text, start, end, reach)
+    return text[lo:hi]
+
+
+def _sentence_bounds(text: str, start: int, end: int, reach: int) -> tuple[int, int]:
+    """Where `_sentence` cuts: (first, one past last)."""
     lo, hi = max(0, start - reach), min(len(text), end + reach)
     ends = list(_SENTENCE_END.finditer(text, lo, start))
     if ends:
@@ -333,7 +371,7 @@ def _sentence(text: str, start: int, end: int, reach: int) -> str:
     after = _SENTENCE_END.search(text, end, hi)
     if after is not None:
         hi = after.start() + 1
-    return text[lo:hi]
+    return lo, hi
 
 
 def person_cues(text: str, start: int, end: int, person_words: regex.Pattern[str] | None,
@@ -342,17 +380,24 @@ def person_cues(text: str, start: int, end: int, person_words: regex.Pattern[str
     for in its own sentence, at most `within` (or `WINDOW`) characters either side. `many`:
     the text is written to many readers (`to_many`), so "you", "your" and "they" there are
     any of them, and tie a statement to no one."""
-    window = _sentence(text, start, end, max(within, WINDOW))
+    lo, hi = _sentence_bounds(text, start, end, max(within, WINDOW))
+    window = text[lo:hi]
     reasons: list[str] = []
+    # Searched in the text, so a word's look-ahead sees past the window ("Contact your GP" is
+    # no contact); a word the window's start cuts is not read from its middle ("grandfather"
+    # is no "father").
     if person_words is not None and any(
-            not many or m.group().lower() not in _ANY_READER
-            for m in person_words.finditer(window, timeout=timeout)):
+            m.start() < hi and not (m.start() == lo and lo > 0 and text[lo - 1].isalnum())
+            and (not many or (m.group().lower() not in _ANY_READER
+                              and not _ANY_READERS_OWN.search(text, lo, m.start())))
+            for m in person_words.finditer(text, lo, min(len(text), hi + 20), timeout=timeout)):
         reasons.append("person word")
-    if _FIRST_PERSON.search(_sentence(text, start, end, SELF_WINDOW), timeout=timeout):
+    if _FIRST_PERSON.search(_sentence(text, start, end, SELF_WINDOW), timeout=timeout) and not (
+            _CARER.search(text, max(lo, start - SELF_WINDOW - 40), start, timeout=timeout)):
         reasons.append("the writer about themselves")
     if not many and _ADDRESSED.search(window, timeout=timeout):
         reasons.append("the reader about themselves")
-    if _names(window):
+    if _names(window, start - lo, end - lo):
         reasons.append("a person's name")
     if _BIRTH.search(text, max(0, start - BIRTH_WINDOW), end + BIRTH_WINDOW, timeout=timeout):
         reasons.append("a date of birth")
