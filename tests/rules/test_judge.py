@@ -556,7 +556,8 @@ def test_fifth_round_statements_about_a_person_are_found(text: str, rule: str) -
 def test_many_readers_own_person_words_tie_nothing_but_a_named_one_does() -> None:
     many = "Dear parent or carer,\n\nIf your child has a rash, keep them home."
     assert not rules(many) - IDS
-    named = "Dear parent or carer,\n\nSadly Ella Price in Year 2 has chickenpox, so watch for spots."
+    named = ("Dear parent or carer,\n\nSadly Ella Price in Year 2 has chickenpox, so watch "
+             "for spots.")
     assert "condition" in rules(named)
 
 
