@@ -128,6 +128,11 @@ def test_one_tally_pass_counts_what_the_definitions_count(tmp_path: Path) -> Non
     assert [(c.custodian, c.findings, c.consumer_findings) for c in tally.by_custodian()] \
         == [(c, *manual[c]) for c in ("", "ann")]
     assert by_custodian(found) == tally.by_custodian()
+    # a message with two counted findings is one flagged message, for its custodian too
+    assert sum(c.messages_flagged for c in tally.by_custodian()) >= len(tally.consumer_flagged)
+    assert len(tally.consumer_flagged) < tally.consumer_findings
+    assert {c.custodian: c.messages_flagged for c in tally.by_custodian()} == {
+        c: len({f.locator for f in found if f.custodian == c and counts(f)}) for c in ("", "ann")}
     assert Tallies(result.findings).by_custodian() == []  # nobody attributed: no rows
 
 
@@ -136,7 +141,10 @@ def test_a_finding_moved_to_another_flow_keeps_every_other_field(tmp_path: Path)
 
     from tracecheck.model import Flow
 
-    (finding, *_) = api.scan([_box(tmp_path, REAL)]).findings
+    (scanned, *_) = api.scan([_box(tmp_path, REAL)]).findings
+    finding = dataclasses.replace(scanned, custodian="ann", quoted=True, reasons=("why",),
+                                  occurrences=3, confidence=0.7, pack="p")
     moved = finding.with_flow(Flow.INTERNAL)
     assert moved == dataclasses.replace(finding, flow=Flow.INTERNAL)
     assert moved.flow is Flow.INTERNAL and finding.flow is Flow.TO_CONSUMER
+    assert moved.custodian == "ann" and moved.reasons == ("why",)

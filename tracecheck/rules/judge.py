@@ -133,16 +133,16 @@ _GENERIC = regex.compile(
 _YOU_SHOULD = regex.compile(r"\byou\s+(?:should|must|need\s+to|may|can|will\s+need\s+to)\b"
                             r"[^.\n]{0,40}$", regex.IGNORECASE)
 """Advice to the reader ("you should avoid", "you must show") is general, unless the message
-is written to one reader and the statement is their own: "you must stop your clopidogrel"."""
+greets one reader by name (`to_one`) and the statement is their own: "Dear Mr Pritchard, ...
+you must stop your clopidogrel"."""
 _YOUR = regex.compile(r"\byour\s+$", regex.IGNORECASE)
 _CARER = regex.compile(
-    r"\b(?:I|we)\s+(?:have\s+|had\s+|'ve\s+|also\s+)?(?:administer(?:ed)?|gave|give|given|"
-    r"deliver(?:ed)?|prescribed?|manag(?:e|ed)|treat(?:ed)?|nursed|dispens(?:e|ed)|supported|"
-    r"assess(?:ed)?|diagnosed|refer(?:red)?|look(?:ed)?\s+after|car(?:e|ed)\s+for|"
-    r"work(?:ed)?\s+(?:with|on|in))\b(?!\s+(?:my|myself|me)\b)[^.\n]{0,40}$",
+    r"\b(?:I|we)(?:'ve\s+|\s+(?:have\s+|had\s+|also\s+)?)(?:administered|delivered|"
+    r"prescribed|treated|nursed|dispensed|assessed|diagnosed|referred)\b"
+    r"(?!\s+(?:my|myself|me)\b)(?:(?!\b(?:i|i'm|i've|my|me|myself)\b)[^.\n]){0,40}$",
     regex.IGNORECASE)
-"""The writer as the one giving care ("I administered chemotherapy", "we treated sepsis"):
-their I and we say nothing about their own health."""
+"""The writer as the one giving care ("I administered chemotherapy", "we treated sepsis"),
+with no other I, my or me between: their I and we say nothing about their own health."""
 
 
 _BIRTH = regex.compile(r"\b(?:dob|d\.o\.b\.?|date\s+of\s+birth|born(?:\s+on)?)\b[\s:]{0,3}"
@@ -205,8 +205,8 @@ _IDIOM = regex.compile(
     r"storage)\s+temperatures?)\b", regex.IGNORECASE)
 _CHARITY = regex.compile(
     r"\b(?:charity|charities|fundrais\w*|awareness\s+(?:week|month|day|campaign)|"
-    r"(?:christmas|winter|summer|emergency|annual|donations?)\s+appeal|"
-    r"appeal\s+(?:for\s+(?:donations|funds|help|volunteers)|to\s+raise|fund|total)|"
+    r"(?<!\b(?:my|his|her|their|your|banding|benefits?|tribunal|planning|pip|esa|tax|housing|"
+    r"parking|exclusion|school|admissions?|court|legal)\s)appeal|"
     r"sponsor(?:ed|ship)?|donat(?:e|ed|ion|ions|ing)|bake\s+sale|coffee\s+morning|fun\s+run|"
     r"raffle|macmillan|marie\s+curie|cancer\s+research|heart\s+foundation|awareness|"
     r"rais(?:e|ed|ing)\s+(?:money|funds)|movember|race\s+for\s+life|just\s*giving|"
@@ -223,10 +223,10 @@ them (the List-* headers, where present, already say so: `mime.is_bulk`)."""
 
 
 _NOT_REAL = regex.compile(
-    r"\b(?:case\s+stud(?:y|ies)|scenario|vignette|learning\s+outcomes?|(?<!\bno\s)red\s+flags|quiz|"
+    r"\b(?:case\s+stud(?:y|ies)|scenario|vignette|learning\s+outcomes?|(?<!\b(?:no|nil|without)\s+(?:\w+\s+)?)red\s+flags(?!\s*[:\-\u2013]\s*(?:none|nil))|quiz|"
     r"role[\s-]?play|fictional|fiction|novel|chapter|manuscript|protagonist|character|plot|"
     r"scene|storyline|screenplay|book\s+club|memoir|documentary|tv\s+(?:drama|series)|"
-    r"short\s+stor(?:y|ies)|poems?|poetry|creative\s+writing|writing\s+group|"
+    r"short\s+stor(?:y|ies)|creative\s+writing|writing\s+group|"
     r"writers['\u2019]?\s+(?:group|circle)|"
     r"on\s+(?:the\s+)?telly|presenter|celebrity|in\s+the\s+news|news\s+(?:story|report)|"
     r"horoscopes?|your\s+stars|zodiac|star\s+signs?|aries|taurus|"
@@ -251,25 +251,38 @@ _ADVICE = regex.compile(
 """An instruction to readers in general, with no person in the sentence before the word."""
 
 
+_HEADING = (r"\A(?:(?![^\n]*\b(?i:dear|hi|hello|hiya|morning|afternoon|evening)\b)"
+            r"[^\n]{0,100}(?<![.!?,;])\n){0,4}?")
+"""At most four lines above a greeting: a heading (no greeting of its own, not a sentence)."""
 _TO_MANY = regex.compile(
-    r"\A(?:[^\n]{0,100}\n){0,4}?\W{0,20}(?:dear|hi|hello|hiya|good\s+(?:morning|afternoon|evening)|"
+    _HEADING + r"\W{0,20}(?:dear|hi|hello|hiya|good\s+(?:morning|afternoon|evening)|"
     r"morning|afternoon)"
-    r"\s+(?:all|everyone|everybody|team|colleagues?|families|parents|carers|staff|folks|"
-    r"guys|residents|volunteers|members|parent\s*(?:or|and|/)\s*(?:carer|guardian)s?)\b",
+    r"\s+(?:all|everyone|everybody|team|colleagues|families|parents|carers|staff|folks|"
+    r"guys|residents|volunteers|members|parents\s*(?:or|and|/)\s*(?:carers|guardians))\b",
     regex.IGNORECASE)
-"""A message that opens (below a heading of a few lines at most) by greeting many readers
-("Dear families", "Hi all", "Dear parent or carer"): "you", "your" and an unnamed "they"
-there are any of its readers, not one person."""
+"""A message that opens (below a heading, if any) by greeting many readers ("Dear families",
+"Hi all"): "you", "your" and an unnamed "they" there are any of its readers, not one person.
+"Dear colleague" and "Dear parent/carer" greet one reader (a referral, a letter home)."""
+_TO_ONE = regex.compile(
+    _HEADING + r"\W{0,20}(?i:dear|hi|hello|hiya)\s+(?:(?i:mr|mrs|ms|miss|mx|dr)\.?\s+)?"
+    r"([A-Z][a-z]+)\b")
+"""A message that opens by greeting one reader by name ("Dear Mr Pritchard", "Hi Jan")."""
 _ANY_READER = frozenset({"they", "them", "their", "theirs", "themselves", "they're", "they've",
                          "they'd", "they'll", "you", "your"})
 """Person words that, in mail to many readers, stand for any of them."""
-_ANY_READERS_OWN = regex.compile(r"\b(?:your|their)\s+$", regex.IGNORECASE)
+_ANY_READERS_OWN = regex.compile(r"\byour\s+$", regex.IGNORECASE)
 """Before a person word in mail to many readers: any reader's own ("your child")."""
 
 
 def to_many(text: str, timeout: float) -> bool:
     """Does `text` open by greeting many readers (`_TO_MANY`)? Asked once per text."""
     return _TO_MANY.search(text, timeout=timeout) is not None
+
+
+def to_one(text: str, timeout: float) -> bool:
+    """Does `text` open by greeting one reader by name (`_TO_ONE`)?"""
+    m = _TO_ONE.search(text, timeout=timeout)
+    return m is not None and m.group(1).lower() not in _NOT_NAMES
 
 
 _SOFT_BREAK = regex.compile(r"(?<=[^\n]{40})\n(?=[a-z])")
@@ -295,7 +308,7 @@ def is_mailing(text: str, timeout: float) -> bool:
 
 def about_no_one(text: str, start: int, end: int, timeout: float, *,
                  may_match: Callable[[regex.Pattern[str], int, int], bool] | None = None,
-                 mailing: bool | None = None, many: bool | None = None) -> str | None:
+                 mailing: bool | None = None) -> str | None:
     """The cue that the statement at [start, end) is about no identifiable person (an
     animal, a template, a figure about a group, general advice, an idiom, a charity), or
     None. Applies to every health statement, with or without a person cue.
@@ -303,7 +316,7 @@ def about_no_one(text: str, start: int, end: int, timeout: float, *,
     Speed only, from the matcher's `Text` (one per text, so found once for all its
     candidates): `may_match(pattern, lo, hi)` is False where the pattern cannot match in
     that window (each cue is searched only where it may), and `mailing` is
-    `is_mailing(text)`, `many` is `to_many(text)`."""
+    `is_mailing(text)`."""
 
     def may(pattern: regex.Pattern[str], lo: int, hi: int) -> bool:
         return may_match is None or may_match(pattern, lo, hi)
@@ -334,8 +347,8 @@ def about_no_one(text: str, start: int, end: int, timeout: float, *,
         return "a service, event or role named after a condition"
     if may(_ADVICE, b, start) and _ADVICE.search(before, timeout=timeout):
         return "general advice"
-    if may(_YOU_SHOULD, b, start) and _YOU_SHOULD.search(before, timeout=timeout) and (
-            not _YOUR.search(before) or (to_many(text, timeout) if many is None else many)):
+    if may(_YOU_SHOULD, b, start) and _YOU_SHOULD.search(before, timeout=timeout) and not (
+            _YOUR.search(before) and to_one(text, timeout)):
         return "general advice"
     # Each search asked about its own window: a string that ends a word at `start` in the
     # text may end one in `before`, where the text stops.
@@ -383,13 +396,14 @@ def person_cues(text: str, start: int, end: int, person_words: regex.Pattern[str
     lo, hi = _sentence_bounds(text, start, end, max(within, WINDOW))
     window = text[lo:hi]
     reasons: list[str] = []
-    # Searched in the text, so a word's look-ahead sees past the window ("Contact your GP" is
-    # no contact); a word the window's start cuts is not read from its middle ("grandfather"
-    # is no "father").
+    # Searched in the text, not a slice of it: a word's look-ahead sees past the window
+    # ("Contact your GP" is no contact), and `\b` reads the character before the window, so
+    # a word the window's start cuts is not read from its middle ("grandfather" is no
+    # "father"); a reader's "your" is read even where the window cuts it off.
     if person_words is not None and any(
-            m.start() < hi and not (m.start() == lo and lo > 0 and text[lo - 1].isalnum())
-            and (not many or (m.group().lower() not in _ANY_READER
-                              and not _ANY_READERS_OWN.search(text, lo, m.start())))
+            m.start() < hi
+            and (not many or (m.group().lower() not in _ANY_READER and not _ANY_READERS_OWN.search(
+                text, max(0, m.start() - 12), m.start())))
             for m in person_words.finditer(text, lo, min(len(text), hi + 20), timeout=timeout)):
         reasons.append("person word")
     if _FIRST_PERSON.search(_sentence(text, start, end, SELF_WINDOW), timeout=timeout) and not (

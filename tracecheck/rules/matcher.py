@@ -589,8 +589,7 @@ def _hits(det: Detector, t: Text, timeout: float) -> Iterator[Hit]:
         if det.value != "digits":
             if about_no_one(t.judged_text, start, end, timeout,
                             may_match=t.cue_may_match,
-                            mailing=t.mailing(timeout),
-                            many=t.to_many(timeout)) is not None:
+                            mailing=t.mailing(timeout)) is not None:
                 continue
             if person is not None:
                 cues = person_cues(t.judged_text, start, end, person.pattern, person.within,
