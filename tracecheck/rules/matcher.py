@@ -587,10 +587,8 @@ def _hits(det: Detector, t: Text, timeout: float) -> Iterator[Hit]:
         why = list(det.fixed_reasons)
         strength = 1.0
         if det.value != "digits":
-            if about_no_one(t.judged_text, start, end, timeout,
-                            may_match=t.cue_may_match,
-                            mailing=t.mailing(timeout)) is not None:
-                continue
+            # Both are filters: the person cues first, as they cost a fraction of the
+            # about-no-one cues and most candidates that need a person have none.
             if person is not None:
                 cues = person_cues(t.judged_text, start, end, person.pattern, person.within,
                                    timeout, many=t.to_many(timeout))
@@ -598,6 +596,10 @@ def _hits(det: Detector, t: Text, timeout: float) -> Iterator[Hit]:
                     continue
                 why += cues
                 strength = cue_strength(cues)
+            if about_no_one(t.judged_text, start, end, timeout,
+                            may_match=t.cue_may_match,
+                            mailing=t.mailing(timeout)) is not None:
+                continue
         elif person is not None and not _window(person, t, start, end, timeout):
             continue
         confidence = det.confidence * strength
