@@ -618,3 +618,50 @@ def test_contact_as_a_verb_is_no_person_word() -> None:
     s = whole.index("depression")
     assert s - 60 <= whole.index("grandfather")
     assert "person word" in person_cues(whole, s, s + 10, person.pattern, 60, 1.0)
+
+
+@pytest.mark.parametrize("text", [
+    # the greeting on the label's line, more than 60 characters before the label
+    "Dear Mr Cole, thanks for calling about your new job and the forms we posted. Claim "
+    "reference: 6119088431",
+    "Patient Ann Lee came in about the leaflet and the parking permit for her van. Claim "
+    "reference: 943 476 5919",
+    # a title or a health word as the label itself does not vouch for its own number
+    "Dr ref: 943 476 5919",
+    "Tested no: 943 476 5919 positive",
+])
+def test_the_label_line_test_reads_the_line_before_the_label(text: str) -> None:
+    assert not rules(text) & IDS
+
+
+def test_a_padded_label_under_a_patient_line_is_still_an_identifier() -> None:
+    text = ("Patient: Ann Lee, Ward 9, bay 2, bed 4, seen Mon. Registration number:" + " " * 40
+            + "943 476 5919 PCR positive")
+    assert "nhs-number" in rules(text)
+
+
+@pytest.mark.parametrize("heading", ["MONDAY MORNING DROP-OFF", "URGENT!",
+                                     "Hi-vis vests for the trip",
+                                     "Chickenpox in Year 2 - please read!"])
+def test_headings_above_a_greeting_to_many_are_headings(heading: str) -> None:
+    text = (f"{heading}\n\nDear parents and carers,\n\nYour child was sent home early today "
+            "with a high temperature and a rash.")
+    assert not rules(text) - IDS
+
+
+@pytest.mark.parametrize(("text", "found_it"), [
+    ("Dear MR SMITH,\n\nYou must stop your clopidogrel 7 days before the procedure.", True),
+    ("Good morning Mrs Patel,\n\nYou must stop your clopidogrel 7 days before the procedure.",
+     True),
+    ("Mrs Patel,\n\nYou must stop your clopidogrel 7 days before the procedure.", True),
+    ("Dear Mr O'Neill,\n\nYou must stop your clopidogrel 7 days before the procedure.", True),
+    ("Dear Sir/Madam,\n\nYou should bring your inhaler to every appointment.", False),
+    ("Dear Patient,\n\nYou should bring your inhaler to every appointment.", False),
+])
+def test_one_reader_is_greeted_by_name_not_by_role(text: str, found_it: bool) -> None:
+    assert ("medication" in rules(text)) is found_it
+
+
+def test_a_curly_apostrophe_gives_care_too() -> None:
+    assert not rules("I\u2019ve administered chemotherapy to adults for three years on the unit.")
+

@@ -148,6 +148,9 @@ _ATOMS = st.sampled_from([
     "(?=ab)", "(?<=a)", "(?!b)", "(?<!c)", r"(a)\1",
     # what a word start is read from: a boundary, a line start, spaces and punctuation
     r"\b", r"\B", "^", r"\s+", r"[.!?]", r"[-*\u2022]", r"\u2022", r"\W", r"[^\w]", "_", "0",
+    # negated classes: white space but a line break (no word character), and ones that hold
+    # word characters
+    r"[^\S\n]", r"[^\S]", r"[^\W]", r"[^\s]", r"[^\Sa]",
 ])
 _QUANT = st.sampled_from(["", "", "", "?", "*", "+", "{2}", "{1,3}", "{0,2}", "+?", "??"])
 
@@ -248,6 +251,10 @@ def test_patterns_the_stdlib_reads_differently_get_no_literals() -> None:
     # a whole word does not stand for a longer word that starts and ends like it
     (r"\b(?:a|aba)\b", "aba", 0, 3, True),
     (r"\b(?:in|inside)\s+x", "inside x", 0, 8, True),
+    # white space but a line break before the word: "id" in "void" or "David" is none
+    (r"[a-z]{2,}[^\S\n]+(?:number|id)[^\S\n]*:?$", "void,David,", 0, 11, False),
+    (r"[a-z]{2,}[^\S\n]+(?:number|id)[^\S\n]*:?$", "applicant id:", 0, 13, True),
+    (r"x[^\W]id", "xaid", 0, 4, True),
 ])
 def test_a_string_every_match_holds_at_a_word_end(source: str, text: str, lo: int, hi: int,
                                                   may: bool) -> None:

@@ -137,9 +137,9 @@ greets one reader by name (`to_one`) and the statement is their own: "Dear Mr Pr
 you must stop your clopidogrel"."""
 _YOUR = regex.compile(r"\byour\s+$", regex.IGNORECASE)
 _CARER = regex.compile(
-    r"\b(?:I|we)(?:'ve\s+|\s+(?:have\s+|had\s+|also\s+)?)(?:administered|delivered|"
+    r"\b(?:I|we)(?:['\u2019]ve\s+|\s+(?:have\s+|had\s+|also\s+)?)(?:administered|delivered|"
     r"prescribed|treated|nursed|dispensed|assessed|diagnosed|referred)\b"
-    r"(?!\s+(?:my|myself|me)\b)(?:(?!\b(?:i|i'm|i've|my|me|myself)\b)[^.\n]){0,40}$",
+    r"(?!\s+(?:my|myself|me)\b)(?:(?!\b(?:i|my|me|myself)\b)[^.\n]){0,40}$",
     regex.IGNORECASE)
 """The writer as the one giving care ("I administered chemotherapy", "we treated sepsis"),
 with no other I, my or me between: their I and we say nothing about their own health."""
@@ -251,12 +251,14 @@ _ADVICE = regex.compile(
 """An instruction to readers in general, with no person in the sentence before the word."""
 
 
-_HEADING = (r"\A(?:(?![^\n]*\b(?i:dear|hi|hello|hiya|morning|afternoon|evening)\b)"
-            r"[^\n]{0,100}(?<![.!?,;])\n){0,4}?")
-"""At most four lines above a greeting: a heading (no greeting of its own, not a sentence)."""
+_GREETING = (r"(?i:dear|hi|hello|hiya|good\s+(?:morning|afternoon|evening)|morning|afternoon|"
+             r"evening)\b(?!-)")
+_HEADING = (r"\A(?:(?!\W{0,20}" + _GREETING + r")[^\n]{0,100}(?<![.?,;])\n){0,4}?")
+"""At most four lines above a greeting: a heading (it does not open with a greeting and does
+not end like a sentence; "URGENT!" and "MONDAY MORNING DROP-OFF" are headings)."""
 _TO_MANY = regex.compile(
     _HEADING + r"\W{0,20}(?:dear|hi|hello|hiya|good\s+(?:morning|afternoon|evening)|"
-    r"morning|afternoon)"
+    r"morning|afternoon|evening)"
     r"\s+(?:all|everyone|everybody|team|colleagues|families|parents|carers|staff|folks|"
     r"guys|residents|volunteers|members|parents\s*(?:or|and|/)\s*(?:carers|guardians))\b",
     regex.IGNORECASE)
@@ -264,9 +266,17 @@ _TO_MANY = regex.compile(
 "Hi all"): "you", "your" and an unnamed "they" there are any of its readers, not one person.
 "Dear colleague" and "Dear parent/carer" greet one reader (a referral, a letter home)."""
 _TO_ONE = regex.compile(
-    _HEADING + r"\W{0,20}(?i:dear|hi|hello|hiya)\s+(?:(?i:mr|mrs|ms|miss|mx|dr)\.?\s+)?"
-    r"([A-Z][a-z]+)\b")
-"""A message that opens by greeting one reader by name ("Dear Mr Pritchard", "Hi Jan")."""
+    _HEADING + r"\W{0,20}(?:" + _GREETING + r"\s+(?:(?i:mr|mrs|ms|miss|mx|dr)\.?\s+)?|"
+    r"(?i:mr|mrs|ms|miss|mx|dr)\.?\s+)([A-Z][A-Za-z'\u2019\-]+)\b")
+"""A message that opens by greeting one reader by name ("Dear Mr Pritchard", "Hi Jan", "Good
+morning Mrs Patel", "Mrs Patel,")."""
+_NOT_ONE = _NOT_NAMES | frozenset("""
+    patient patients sir madam colleague colleagues parent parents carer carers member members
+    friend friends client clients customer customers resident residents team all everyone
+    everybody family families applicant applicants student students user users staff
+    service manager director officer doctor nurse
+    """.split())
+"""Words after "Dear" that name a role, not a reader: "Dear Patient", "Dear Sir/Madam"."""
 _ANY_READER = frozenset({"they", "them", "their", "theirs", "themselves", "they're", "they've",
                          "they'd", "they'll", "you", "your"})
 """Person words that, in mail to many readers, stand for any of them."""
@@ -276,13 +286,13 @@ _ANY_READERS_OWN = regex.compile(r"\byour\s+$", regex.IGNORECASE)
 
 def to_many(text: str, timeout: float) -> bool:
     """Does `text` open by greeting many readers (`_TO_MANY`)? Asked once per text."""
-    return _TO_MANY.search(text, timeout=timeout) is not None
+    return _TO_MANY.match(text, timeout=timeout) is not None
 
 
 def to_one(text: str, timeout: float) -> bool:
-    """Does `text` open by greeting one reader by name (`_TO_ONE`)?"""
-    m = _TO_ONE.search(text, timeout=timeout)
-    return m is not None and m.group(1).lower() not in _NOT_NAMES
+    """Does `text` open by greeting one reader by name (`_TO_ONE`)? Read at the start only."""
+    m = _TO_ONE.match(text, timeout=timeout)
+    return m is not None and m.group(1).lower() not in _NOT_ONE
 
 
 _SOFT_BREAK = regex.compile(r"(?<=[^\n]{40})\n(?=[a-z])")

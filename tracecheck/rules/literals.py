@@ -182,7 +182,11 @@ def _nonword(ch: str) -> bool:
 
 
 def _class_nonword(av: Any) -> bool:
-    """Does every character of a class `[...]` fall outside the ASCII word characters?"""
+    """Does every character of a class `[...]` fall outside the ASCII word characters? A
+    negated class that leaves out every non-space (`[^\\S\\n]`, white space but a line
+    break) holds only white space."""
+    if av and av[0][0] is _c.NEGATE:
+        return any(kind is _c.CATEGORY and value is _c.CATEGORY_NOT_SPACE for kind, value in av)
     for kind, value in av:
         if kind is _c.LITERAL:
             if not _nonword(chr(value)):
