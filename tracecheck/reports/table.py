@@ -75,7 +75,7 @@ class TableReporter(Reporter[ScanResult]):
                 console.print(table)
             else:
                 console.print("No findings.")
-            for line in summary_lines(result, reveal, tally):
+            for line in summary_lines(result, tally, reveal):
                 console.print(Text(visible(line), style="bold red"
                                    if line.startswith("INCOMPLETE") else ""))
             return
@@ -87,17 +87,13 @@ class TableReporter(Reporter[ScanResult]):
         else:
             out.write("No findings.\n")
         out.write("\n")
-        for line in summary_lines(result, reveal, tally):
+        for line in summary_lines(result, tally, reveal):
             out.write(visible(line) + "\n")
 
 
-def summary_lines(result: ScanResult, reveal: bool = False,
-                  tally: Tallies | None = None) -> list[str]:
+def summary_lines(result: ScanResult, tally: Tallies, reveal: bool = False) -> list[str]:
     """The closing summary: coverage, org domains, consumer exposure (flagged messages as
-    `findings.counts` defines them), logs. `tally`: the findings' `Tallies`, when the caller
-    has them (otherwise one pass over the findings makes them)."""
-    if tally is None:
-        tally = Tallies(result.findings)
+    `findings.counts` defines them), logs. `tally`: the `Tallies` of the result's findings."""
     flagged = tally.consumer_flagged
     test_data = tally.test_data
     addrs = sorted(tally.addresses)

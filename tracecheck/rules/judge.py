@@ -136,6 +136,8 @@ _YOU_SHOULD = regex.compile(r"\byou\s+(?:should|must|need\s+to|may|can|will\s+ne
 greets one reader by name (`to_one`) and the statement is their own: "Dear Mr Pritchard, ...
 you must stop your clopidogrel"."""
 _YOUR = regex.compile(r"\byour\s+$", regex.IGNORECASE)
+"""A "your" right before: the reader's own statement ("your clopidogrel"), or in mail to many
+readers any reader's own person ("your child")."""
 _CARER = regex.compile(
     r"\b(?:I|we)(?:['\u2019]ve\s+|\s+(?:have\s+|had\s+|also\s+)?)(?:administered|delivered|"
     r"prescribed|treated|nursed|dispensed|assessed|diagnosed|referred)\b"
@@ -257,9 +259,8 @@ _HEADING = (r"\A(?:(?!\W{0,20}" + _GREETING + r")[^\n]{0,100}(?<![.?,;])\n){0,4}
 """At most four lines above a greeting: a heading (it does not open with a greeting and does
 not end like a sentence; "URGENT!" and "MONDAY MORNING DROP-OFF" are headings)."""
 _TO_MANY = regex.compile(
-    _HEADING + r"\W{0,20}(?:dear|hi|hello|hiya|good\s+(?:morning|afternoon|evening)|"
-    r"morning|afternoon|evening)"
-    r"\s+(?:all|everyone|everybody|team|colleagues|families|parents|carers|staff|folks|"
+    _HEADING + r"\W{0,20}" + _GREETING
+    + r"\s+(?:all|everyone|everybody|team|colleagues|families|parents|carers|staff|folks|"
     r"guys|residents|volunteers|members|parents\s*(?:or|and|/)\s*(?:carers|guardians))\b",
     regex.IGNORECASE)
 """A message that opens (below a heading, if any) by greeting many readers ("Dear families",
@@ -280,8 +281,6 @@ _NOT_ONE = _NOT_NAMES | frozenset("""
 _ANY_READER = frozenset({"they", "them", "their", "theirs", "themselves", "they're", "they've",
                          "they'd", "they'll", "you", "your"})
 """Person words that, in mail to many readers, stand for any of them."""
-_ANY_READERS_OWN = regex.compile(r"\byour\s+$", regex.IGNORECASE)
-"""Before a person word in mail to many readers: any reader's own ("your child")."""
 
 
 def to_many(text: str, timeout: float) -> bool:
@@ -412,7 +411,7 @@ def person_cues(text: str, start: int, end: int, person_words: regex.Pattern[str
     # "father"); a reader's "your" is read even where the window cuts it off.
     if person_words is not None and any(
             m.start() < hi
-            and (not many or (m.group().lower() not in _ANY_READER and not _ANY_READERS_OWN.search(
+            and (not many or (m.group().lower() not in _ANY_READER and not _YOUR.search(
                 text, max(0, m.start() - 12), m.start())))
             for m in person_words.finditer(text, lo, min(len(text), hi + 20), timeout=timeout)):
         reasons.append("person word")

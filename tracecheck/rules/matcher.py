@@ -588,7 +588,7 @@ def _hits(det: Detector, t: Text, timeout: float) -> Iterator[Hit]:
         strength = 1.0
         if det.value != "digits":
             # Both are filters: the person cues first, as they cost a fraction of the
-            # about-no-one cues and most candidates that need a person have none.
+            # about-no-one cues, which a candidate with no person cue then never asks.
             if person is not None:
                 cues = person_cues(t.judged_text, start, end, person.pattern, person.within,
                                    timeout, many=t.to_many(timeout))
